@@ -1,0 +1,35 @@
+#pragma once
+// A parsed distribution from the scenario file (latency, skew, drift, think
+// time). Values are in the quantity's base unit: nanoseconds for durations,
+// plain numbers otherwise (e.g. drift in ppm).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/rng.hpp"
+
+namespace ecsim {
+
+struct Distribution {
+  enum class Kind { constant, uniform, exponential, normal, lognormal, pareto, empirical };
+  Kind kind = Kind::constant;
+  // constant: a=value | uniform: a=min, b=max | exponential: a=mean
+  // normal: a=mean, b=stddev | lognormal: a=median, b=sigma | pareto: a=scale, b=shape
+  double a = 0.0;
+  double b = 0.0;
+  std::shared_ptr<const std::vector<double>> samples;  // empirical: values in base unit
+  std::string source;  // empirical: "file.csv:column" for messages
+
+  static Distribution constant(double v) { Distribution d; d.a = v; return d; }
+
+  double sample(Rng& rng) const;
+  // Durations, think times: normal is clamped at 0 as the format says.
+  double sample_nonnegative(Rng& rng) const;
+  // Analytic mean (empirical: sample mean; pareto with shape <= 1: infinity).
+  double mean() const;
+  // Human-readable, e.g. "lognormal(median=2ms, sigma=0.3)"; is_duration picks units.
+  std::string describe(bool is_duration) const;
+  bool is_constant() const { return kind == Kind::constant; }
+};
+
+}  // namespace ecsim

@@ -1,0 +1,184 @@
+#pragma once
+// The fully resolved scenario: plain data produced by the loader
+// (sim/scenario_loader.*) from a YAML file. Every value here is validated and
+// in base units (ns, probabilities, node ids). The kernel, protocols and
+// checkers read their part of it; none of them touch YAML.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/distribution.hpp"
+#include "sim/time.hpp"
+
+namespace ecsim {
+
+// Where a value came from in the scenario file, for error messages.
+struct SourcePos {
+  int line = 0;    // 1-based; 0 = unknown
+  int column = 0;  // 1-based
+};
+
+enum class StopMode { duration, quiescent, converged };
+
+struct RegionSpec {
+  std::string name;
+  int nodes = 0;
+  NodeId first_node = 0;  // nodes of a region are contiguous ids
+};
+
+enum class GraphKind { complete, ring, star, erdos_renyi, small_world, file };
+
+struct LinkOverride {
+  // Region names (or node names); latency applies to every link between them.
+  std::vector<NodeId> from;
+  std::vector<NodeId> to;
+  Distribution latency;
+  bool oneway = false;
+};
+
+struct TopologySpec {
+  int nodes = 0;
+  std::vector<RegionSpec> regions;      // empty: one implicit region, nodes n0..n{N-1}
+  std::vector<std::string> node_names;  // resolved names, size == nodes
+  std::vector<int> node_region;         // region index per node (0 when no regions)
+  GraphKind graph = GraphKind::complete;
+  double p = 0.0;          // erdos_renyi edge probability, small_world rewiring probability
+  int k = 0;               // small_world: each node linked to k nearest ring neighbours (k even)
+  std::string edges_file;  // graph: {file: edges.csv}, resolved absolute/relative-to-cwd path
+  std::vector<std::pair<NodeId, NodeId>> file_edges;  // loaded from edges_file (undirected)
+  Distribution latency = Distribution::constant(1.0 * kMillisecond);
+  std::vector<LinkOverride> links;
+};
+
+struct NetworkSpec {
+  double loss = 0.0;       // drop probability per message (per end-to-end delivery)
+  double duplicate = 0.0;  // probability that a delivered message is delivered twice
+  bool fifo = false;       // force per-link FIFO (no reordering by jitter)
+};
+
+struct ClockSpec {
+  Distribution skew = Distribution::constant(0.0);       // ns offset at t=0, per node
+  Distribution drift_ppm = Distribution::constant(0.0);  // parts per million, per node
+};
+
+enum class StoreType { lww, mvregister, gcounter, pncounter, orset, cart };
+enum class TimestampKind { physical, hlc, lamport };
+
+struct StoreSpec {
+  StoreType type = StoreType::lww;
+  TimestampKind timestamps = TimestampKind::hlc;
+  int keys = 1000;
+};
+
+enum class GossipMode { push, pull, push_pull };
+
+struct GossipSpec {
+  SimTime interval_ns = kSecond;
+  int fanout = 1;
+  GossipMode mode = GossipMode::push_pull;
+  bool aligned_phase = false;  // phase: aligned | random (default)
+};
+
+struct ProtocolsSpec {
+  std::optional<GossipSpec> gossip;
+  // Later issues add merkle, replication, ... here.
+};
+
+enum class OpKind { read, write, incr, decr, add, remove };
+enum class Routing { random, sticky, primary, nearest };
+
+struct WorkloadSpec {
+  int clients = 0;  // 0 = no generated workload
+  int sessions_per_client = 1;
+  double rate_per_s = 0.0;  // per client, Poisson unless closed
+  bool closed = false;
+  Distribution think_time = Distribution::constant(0.0);  // closed loop: pause between ops
+  std::map<OpKind, double> mix;                           // normalised to sum 1
+  bool zipf_keys = false;
+  double zipf_s = 0.99;
+  SimTime start_ns = 0;
+  SimTime stop_ns = 0;
+  Routing routing = Routing::random;
+  std::vector<std::string> session_guarantees;  // ryw | mr | mw | wfr (client-side enforcement)
+  SimTime cache_ttl_ns = 0;
+  // One-way latency between a client and the replica it talks to.
+  Distribution client_latency = Distribution::constant(0.0);
+};
+
+struct OpSpec {
+  SimTime at_ns = 0;
+  std::string client;  // e.g. "c0"
+  OpKind op = OpKind::read;
+  std::string key;
+  std::string value;     // write value, or the amount for incr/decr (default "1")
+  NodeId node = kNoNode; // pinned replica, or kNoNode to let routing pick
+  SourcePos pos;
+};
+
+struct FaultSpec {
+  enum class Kind { partition, heal, crash, restart, loss, clock, flapping };
+  Kind kind = Kind::partition;
+  SimTime at_ns = 0;
+  SourcePos pos;
+  // partition: symmetric groups (nodes not listed form one more group), or
+  // directed from -> to (oneway) / both directions between from and to.
+  std::vector<std::vector<NodeId>> groups;
+  std::vector<NodeId> from, to;
+  bool oneway = false;
+  // crash / restart / clock
+  NodeId node = kNoNode;
+  SimTime restart_after_ns = -1;  // crash: restart automatically after this long; -1 = never
+  bool lose_state = false;
+  // loss: override network.loss from at_ns until until_ns
+  double loss = 0.0;
+  SimTime until_ns = -1;
+  // clock: step the node's clock by offset_ns (may be negative); optional new drift
+  SimTime offset_ns = 0;
+  std::optional<double> drift_ppm;
+  // flapping: nodes cut off from the rest for period/2, reconnected for period/2, until until_ns
+  std::vector<NodeId> nodes;
+  SimTime period_ns = 0;
+};
+
+struct Expectation {
+  std::string text;  // e.g. "convergence.time_s < 5"
+  SourcePos pos;
+};
+
+struct CheckSpec {
+  bool convergence = true;
+  std::vector<std::string> session;  // ryw | mr | mw | wfr
+  bool lost_writes = true;
+  std::vector<Expectation> expect;
+};
+
+struct OutputSpec {
+  std::string dir;                  // default out/<name>/seed-<seed>
+  std::vector<std::string> traces;  // events | ops | convergence | summary
+  bool has(const std::string& t) const {
+    for (const auto& x : traces) if (x == t) return true;
+    return false;
+  }
+};
+
+struct Scenario {
+  std::string name;
+  std::string source_file;  // path as given on the command line
+  std::uint64_t seed = 0;
+  SimTime duration_ns = 60 * kSecond;
+  StopMode stop = StopMode::duration;
+  TopologySpec topology;
+  NetworkSpec network;
+  ClockSpec clocks;
+  StoreSpec store;
+  ProtocolsSpec protocols;
+  WorkloadSpec workload;
+  std::vector<OpSpec> ops;        // sorted by at_ns (stable)
+  std::vector<FaultSpec> faults;  // in file order
+  CheckSpec checks;
+  OutputSpec output;
+};
+
+}  // namespace ecsim
