@@ -70,6 +70,7 @@ struct StoreSpec {
   StoreType type = StoreType::lww;
   TimestampKind timestamps = TimestampKind::hlc;
   int keys = 1000;
+  int value_bytes = 64;  // modelled size of one value on the wire (byte metrics only)
 };
 
 enum class GossipMode { push, pull, push_pull };

@@ -1,0 +1,172 @@
+#include "analysis/convergence.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace ecsim {
+
+ConvergenceTracker::ConvergenceTracker(std::uint32_t nodes, bool record_series)
+    : nodes_(nodes), live_(nodes, 1), live_count_(nodes), record_series_(record_series) {
+  if (record_series_) series_.push_back({0, 0, 0});
+}
+
+ConvergenceTracker::KeyState& ConvergenceTracker::key_state(KeyId key) {
+  if (key >= keys_.size()) keys_.resize(static_cast<std::size_t>(key) + 1);
+  return keys_[key];
+}
+
+void ConvergenceTracker::add_holder(KeyState& ks, std::uint64_t digest, StateRank rank) {
+  for (Holder& h : ks.holders)
+    if (h.digest == digest) {
+      ++h.count;
+      return;
+    }
+  ks.holders.push_back(Holder{digest, rank, 1});
+}
+
+void ConvergenceTracker::remove_holder(KeyState& ks, std::uint64_t digest) {
+  for (std::size_t i = 0; i < ks.holders.size(); ++i)
+    if (ks.holders[i].digest == digest) {
+      if (--ks.holders[i].count == 0) ks.holders.erase(ks.holders.begin() + static_cast<std::ptrdiff_t>(i));
+      return;
+    }
+}
+
+void ConvergenceTracker::record(SimTime now) {
+  if (!record_series_) return;
+  if (!series_.empty() && series_.back().time_ns == now) {
+    series_.back().divergent_keys = divergent_keys_;
+    series_.back().replicas_behind = replicas_behind_;
+    if (series_.size() >= 2 && series_[series_.size() - 2].divergent_keys == divergent_keys_ &&
+        series_[series_.size() - 2].replicas_behind == replicas_behind_)
+      series_.pop_back();  // the change at this instant was undone
+    return;
+  }
+  const ConvergencePoint& last = series_.back();
+  if (last.divergent_keys != divergent_keys_ || last.replicas_behind != replicas_behind_)
+    series_.push_back({now, divergent_keys_, replicas_behind_});
+}
+
+void ConvergenceTracker::check_visibility(SimTime now, KeyState& ks) {
+  if (ks.pending.empty()) return;
+  auto visible = [&](const PendingWrite& p) {
+    std::uint64_t at_least = 0;
+    for (const Holder& h : ks.holders)
+      if (p.rank <= h.rank) at_least += h.count;
+    return at_least == live_count_;
+  };
+  auto it = std::remove_if(ks.pending.begin(), ks.pending.end(), [&](const PendingWrite& p) {
+    if (!visible(p)) return false;
+    writes_[p.write].visible = now;
+    return true;
+  });
+  ks.pending.erase(it, ks.pending.end());
+}
+
+void ConvergenceTracker::refresh(SimTime now, KeyId key) {
+  KeyState& ks = keys_[key];
+  bool divergent = false;
+  std::uint64_t behind = 0;
+  if (!ks.holders.empty()) {
+    const Holder* newest = &ks.holders.front();
+    for (const Holder& h : ks.holders)
+      if (newest->rank < h.rank) newest = &h;
+    divergent = !(ks.holders.size() == 1 && ks.holders.front().count == live_count_);
+    behind = live_count_ - newest->count;
+  }
+  const bool was_converged = divergent_keys_ == 0;
+  if (divergent != ks.divergent) {
+    if (divergent) ++divergent_keys_; else --divergent_keys_;
+    ks.divergent = divergent;
+  }
+  replicas_behind_ = replicas_behind_ - ks.behind + behind;
+  ks.behind = behind;
+  if (!was_converged && divergent_keys_ == 0) converged_since_ = now;
+  check_visibility(now, ks);
+  record(now);
+}
+
+void ConvergenceTracker::refresh_all(SimTime now) {
+  for (KeyId k = 0; k < keys_.size(); ++k) refresh(now, k);
+}
+
+void ConvergenceTracker::on_applied(SimTime now, NodeId node, KeyId key, std::uint64_t digest, StateRank rank) {
+  last_change_ = now;
+  KeyState& ks = key_state(key);
+  auto& list = nodes_[node];
+  auto it = std::lower_bound(list.begin(), list.end(), key, [](const NodeEntry& e, KeyId k) { return e.key < k; });
+  if (it != list.end() && it->key == key) {
+    if (live_[node]) remove_holder(ks, it->digest);
+    it->digest = digest;
+    it->rank = rank;
+  } else {
+    list.insert(it, NodeEntry{key, digest, rank});
+  }
+  if (live_[node]) add_holder(ks, digest, rank);
+  refresh(now, key);
+}
+
+void ConvergenceTracker::on_state_lost(SimTime now, NodeId node) {
+  last_change_ = now;
+  if (live_[node])
+    for (const NodeEntry& e : nodes_[node]) remove_holder(keys_[e.key], e.digest);
+  nodes_[node].clear();
+  refresh_all(now);
+}
+
+void ConvergenceTracker::on_node(SimTime now, NodeId node, NodeEventKind kind, bool) {
+  if (kind == NodeEventKind::crash && live_[node]) {
+    live_[node] = 0;
+    --live_count_;
+    for (const NodeEntry& e : nodes_[node]) remove_holder(keys_[e.key], e.digest);
+    refresh_all(now);
+  } else if (kind == NodeEventKind::restart && !live_[node]) {
+    live_[node] = 1;
+    ++live_count_;
+    for (const NodeEntry& e : nodes_[node]) add_holder(keys_[e.key], e.digest, e.rank);
+    last_heal_ = now;
+    refresh_all(now);
+  }
+}
+
+void ConvergenceTracker::on_fault(SimTime now, FaultEventKind kind, std::string_view) {
+  if (kind == FaultEventKind::heal || kind == FaultEventKind::flap_heal) last_heal_ = now;
+}
+
+void ConvergenceTracker::on_write_accepted(SimTime now, NodeId, KeyId key, WriteId write, StateRank rank, std::uint64_t) {
+  if (write >= writes_.size()) writes_.resize(static_cast<std::size_t>(write) + 1);
+  writes_[write].accepted = now;
+  key_state(key).pending.push_back(PendingWrite{write, rank});
+  // Visibility is checked when the store reports the state change (on_applied),
+  // or right here when the write was superseded at once.
+  check_visibility(now, keys_[key]);
+}
+
+void ConvergenceTracker::on_op(const OpRecord& op) {
+  if (!op.is_write || !op.ok) return;
+  ++acked_writes_;
+  last_ack_write_ = std::max(last_ack_write_, op.complete_ns);
+  if (op.write < writes_.size()) writes_[op.write].acked = op.complete_ns;
+}
+
+double ConvergenceTracker::convergence_time_s() const {
+  if (divergent_keys_ != 0) return std::numeric_limits<double>::quiet_NaN();
+  const SimTime reference = reference_time_ns();
+  return converged_since_ > reference ? to_seconds(converged_since_ - reference) : 0.0;
+}
+
+std::vector<double> ConvergenceTracker::visibility_delays_s() const {
+  std::vector<double> out;
+  for (const WriteTimes& w : writes_)
+    if (w.acked >= 0 && w.visible >= 0) out.push_back(w.visible > w.acked ? to_seconds(w.visible - w.acked) : 0.0);
+  return out;
+}
+
+std::uint64_t ConvergenceTracker::writes_never_visible() const {
+  std::uint64_t n = 0;
+  for (const WriteTimes& w : writes_)
+    if (w.acked >= 0 && w.visible < 0) ++n;
+  return n;
+}
+
+}  // namespace ecsim

@@ -1,0 +1,91 @@
+#include "analysis/lost_writes.hpp"
+
+#include <algorithm>
+
+namespace ecsim {
+
+void LostWritesChecker::merge_into(Clock& into, const Clock& from) {
+  Clock out;
+  out.reserve(into.size() + from.size());
+  std::size_t i = 0, j = 0;
+  while (i < into.size() || j < from.size()) {
+    if (j == from.size() || (i < into.size() && into[i].first < from[j].first)) {
+      out.push_back(into[i++]);
+    } else if (i == into.size() || from[j].first < into[i].first) {
+      out.push_back(from[j++]);
+    } else {
+      out.emplace_back(into[i].first, std::max(into[i].second, from[j].second));
+      ++i;
+      ++j;
+    }
+  }
+  into.swap(out);
+}
+
+std::uint32_t LostWritesChecker::entry(const Clock& c, NodeId node) {
+  auto it = std::lower_bound(c.begin(), c.end(), node, [](const auto& e, NodeId n) { return e.first < n; });
+  return (it != c.end() && it->first == node) ? it->second : 0;
+}
+
+void LostWritesChecker::on_write_accepted(SimTime, NodeId node, KeyId key, WriteId write, StateRank, std::uint64_t session) {
+  if (write >= writes_.size()) writes_.resize(static_cast<std::size_t>(write) + 1);
+  Clock& known = replica_known_[slot(node, key)];
+  // A write depends on everything its replica and its session had seen.
+  if (auto it = session_known_.find(slot(session, key)); it != session_known_.end()) merge_into(known, it->second);
+  const std::uint32_t seq = entry(known, node) + 1;
+  auto it = std::lower_bound(known.begin(), known.end(), node, [](const auto& e, NodeId n) { return e.first < n; });
+  if (it != known.end() && it->first == node)
+    it->second = seq;
+  else
+    known.insert(it, {node, seq});
+  WriteCausality& w = writes_[write];
+  w.key = key;
+  w.origin = node;
+  w.seq = seq;
+  w.clock = known;
+}
+
+void LostWritesChecker::on_write_received(SimTime, NodeId node, KeyId key, WriteId write) {
+  if (write == kNoWrite || write >= writes_.size() || writes_[write].origin == kNoNode) return;
+  merge_into(replica_known_[slot(node, key)], writes_[write].clock);
+}
+
+void LostWritesChecker::on_op(const OpRecord& op) {
+  if (!op.ok || op.write == kNoWrite || op.write >= writes_.size() || writes_[op.write].origin == kNoNode) return;
+  if (op.is_write) writes_[op.write].acked = true;
+  // The session now knows the write it made or the one it read.
+  merge_into(session_known_[slot(op.session_uid, op.key_id)], writes_[op.write].clock);
+}
+
+void LostWritesChecker::final_read(NodeId, KeyId key, WriteId write) {
+  auto [it, inserted] = final_.try_emplace(key);
+  if (inserted) final_keys_.push_back(key);
+  it->second.push_back(write);
+}
+
+bool LostWritesChecker::precedes(WriteId earlier, WriteId later) const {
+  if (earlier == later) return true;
+  if (later == kNoWrite || later >= writes_.size() || earlier >= writes_.size()) return false;
+  const WriteCausality& e = writes_[earlier];
+  return entry(writes_[later].clock, e.origin) >= e.seq;
+}
+
+std::uint64_t LostWritesChecker::count_lost() const {
+  std::uint64_t lost = 0;
+  for (WriteId w = 1; w < writes_.size(); ++w) {
+    const WriteCausality& c = writes_[w];
+    if (!c.acked) continue;
+    auto it = final_.find(c.key);
+    bool reflected = false;
+    if (it != final_.end())
+      for (WriteId f : it->second)
+        if (precedes(w, f)) {
+          reflected = true;
+          break;
+        }
+    if (!reflected) ++lost;
+  }
+  return lost;
+}
+
+}  // namespace ecsim

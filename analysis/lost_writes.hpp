@@ -1,0 +1,55 @@
+#pragma once
+// Lost writes: acknowledged writes that the final state does not reflect and
+// that no causally later write superseded (SCENARIO_FORMAT.md, "Metric
+// definitions"). LWW silently discarding a concurrent write, or a causally
+// later write losing to a skewed clock, both count.
+//
+// Causality is tracked by the checker itself from observations, with sparse
+// vector clocks per (replica, key) and per (session, key) over the replicas
+// that accepted writes: a replica knows every write it accepted or received
+// (and, transitively, what those writes knew); a session knows what it wrote
+// and what it read. Write w happened before W iff W's clock has seen w.
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/observer.hpp"
+
+namespace ecsim {
+
+class LostWritesChecker final : public Observer {
+ public:
+  void on_write_accepted(SimTime, NodeId, KeyId, WriteId, StateRank, std::uint64_t session_uid) override;
+  void on_write_received(SimTime, NodeId, KeyId, WriteId) override;
+  void on_op(const OpRecord&) override;
+
+  // Final reads: what each live replica holds at the end (kNoWrite if nothing).
+  void final_read(NodeId node, KeyId key, WriteId write);
+
+  // Counts lost writes; call after all final reads.
+  std::uint64_t count_lost() const;
+  // True if write `earlier` happened before write `later` (or is it).
+  bool precedes(WriteId earlier, WriteId later) const;
+
+ private:
+  using Clock = std::vector<std::pair<NodeId, std::uint32_t>>;  // sorted by node
+  struct WriteCausality {
+    KeyId key = 0;
+    NodeId origin = kNoNode;
+    std::uint32_t seq = 0;  // position among the origin's writes to this key
+    Clock clock;
+    bool acked = false;
+  };
+  static void merge_into(Clock& into, const Clock& from);
+  static std::uint32_t entry(const Clock& c, NodeId node);
+  static std::uint64_t slot(std::uint64_t owner, KeyId key) { return (owner << 32) ^ key; }
+
+  std::vector<WriteCausality> writes_;  // by WriteId
+  // Lookups only, never iterated: unordered is safe for determinism.
+  std::unordered_map<std::uint64_t, Clock> replica_known_;
+  std::unordered_map<std::uint64_t, Clock> session_known_;
+  std::unordered_map<KeyId, std::vector<WriteId>> final_;  // per key: final write at each live replica
+  std::vector<KeyId> final_keys_;
+};
+
+}  // namespace ecsim

@@ -1,0 +1,42 @@
+#pragma once
+// Writes the event trace (events.csv) and the client history (ops.csv) as
+// observations arrive, through buffered CsvWriters that also hash the bytes.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/csv_writer.hpp"
+#include "sim/observer.hpp"
+
+namespace ecsim {
+
+class TraceWriter final : public Observer {
+ public:
+  using KeyNamer = std::function<std::string(KeyId)>;
+  // A path left empty disables that trace.
+  TraceWriter(const std::string& events_path, const std::string& ops_path, std::vector<std::string> node_names, KeyNamer key_name);
+
+  bool wants_net_events() const override { return events_.has_value(); }
+  void on_net(const NetEvent&) override;
+  void on_node(SimTime, NodeId, NodeEventKind, bool lose_state) override;
+  void on_fault(SimTime, FaultEventKind, std::string_view) override;
+  void on_applied(SimTime, NodeId, KeyId, std::uint64_t, StateRank) override;
+  void on_state_lost(SimTime, NodeId) override;
+  void on_op(const OpRecord&) override;
+
+  void close();  // flush and close both files
+  std::uint64_t events_hash() const { return events_ ? events_->hash() : 0; }
+  std::uint64_t ops_hash() const { return ops_ ? ops_->hash() : 0; }
+
+ private:
+  void event_row(SimTime t, NodeId node, std::string_view kind, NodeId peer, std::uint64_t msg, std::string_view key, std::int64_t bytes);
+
+  std::optional<CsvWriter> events_;
+  std::optional<CsvWriter> ops_;
+  std::vector<std::string> node_names_;
+  KeyNamer key_name_;
+};
+
+}  // namespace ecsim

@@ -1,0 +1,249 @@
+#include "sim/cli/runner.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <limits>
+#include <memory>
+#include <ostream>
+#include <set>
+#include <unistd.h>
+
+#include "analysis/convergence.hpp"
+#include "analysis/csv_writer.hpp"
+#include "analysis/lost_writes.hpp"
+#include "analysis/output_dir.hpp"
+#include "analysis/stats.hpp"
+#include "analysis/trace_writer.hpp"
+#include "protocols/clients.hpp"
+#include "protocols/registry.hpp"
+#include "sim/did_you_mean.hpp"
+#include "sim/fault_injector.hpp"
+#include "sim/scenario_loader.hpp"
+#include "sim/simulator.hpp"
+
+namespace ecsim {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Summary metrics in output order; wall_s is the only non-deterministic one.
+const std::vector<std::string> kMetricOrder = {
+    "convergence.time_s",        "convergence.reached",         "staleness.t_visibility_p50_s",
+    "staleness.t_visibility_p99_s", "staleness.never_visible",  "lost_writes",
+    "violations.ryw",            "violations.mr",               "violations.mw",
+    "violations.wfr",            "messages.sent",               "messages.bytes",
+    "messages.delivered",        "messages.dropped",            "messages.duplicated",
+    "ops.total",                 "ops.failed",                  "ops.reads",
+    "ops.writes",                "writes.acknowledged",         "events.processed",
+    "sim.end_s",                 "nodes",                       "wall_s",
+};
+
+std::string format_seconds(double s) {
+  if (std::isnan(s)) return "never";
+  if (s < 1e-3) return fmt::format("{:.1f} us", s * 1e6);
+  if (s < 1.0) return fmt::format("{:.2f} ms", s * 1e3);
+  return fmt::format("{:.3f} s", s);
+}
+
+std::string format_count(double v) {
+  if (v >= 1e9) return fmt::format("{:.2f}G", v / 1e9);
+  if (v >= 1e6) return fmt::format("{:.2f}M", v / 1e6);
+  if (v >= 1e4) return fmt::format("{:.1f}k", v / 1e3);
+  return fmt::format("{}", v);
+}
+
+}  // namespace
+
+const std::vector<std::string>& known_metrics() { return kMetricOrder; }
+
+void check_runnable(const Scenario& s) {
+  const std::string& file = s.source_file;
+  if (s.store.type != StoreType::lww)
+    throw ScenarioError(file, 0, 0, "store.type: only 'lww' is implemented so far (mvregister, counters, sets and carts are planned)");
+  if (!s.workload.session_guarantees.empty())
+    throw ScenarioError(file, 0, 0, "workload.session.guarantees: client-side session guarantees are not implemented yet");
+  if (!s.checks.session.empty())
+    throw ScenarioError(file, 0, 0, "checks.session: session-guarantee checkers are not implemented yet");
+  for (const Expectation& e : s.checks.expect) {
+    try {
+      const Expression expr = Expression::parse(e.text);
+      for (const std::string& m : expr.metrics()) {
+        bool known = false;
+        for (const std::string& k : kMetricOrder) known = known || k == m;
+        if (!known)
+          throw ScenarioError(file, e.pos.line, e.pos.column,
+                              fmt::format("expect: unknown metric '{}'{}", m, did_you_mean(m, kMetricOrder)));
+      }
+    } catch (const ExpectSyntaxError& err) {
+      throw ScenarioError(file, e.pos.line, e.pos.column + static_cast<int>(err.column),
+                          fmt::format("expect: {}\n{}", err.what(), caret_diagnostic(e.text, err)));
+    }
+  }
+}
+
+RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, std::ostream& out) {
+  check_runnable(scenario);
+  const auto wall_start = std::chrono::steady_clock::now();
+  RunOutcome outcome;
+  const OutputSpec& output = scenario.output;
+
+  std::unique_ptr<AtomicOutputDir> dir;
+  auto out_path = [&](const char* name) -> std::string {
+    return (settings.write_outputs && output.has(name)) ? dir->path(std::string(name) + ".csv").string() : std::string();
+  };
+  if (settings.write_outputs) {
+    dir = std::make_unique<AtomicOutputDir>(output.dir);
+    outcome.output_dir = output.dir;
+  }
+
+  // World: names, store, kernel, protocols, clients, faults.
+  KeySpace keys(static_cast<std::uint32_t>(scenario.store.keys));
+  WriteTable writes;
+  std::unique_ptr<ReplicaStore> store = make_store(scenario, writes);
+  Simulator sim(scenario);
+  ProtocolRegistry registry;
+  register_protocols(registry);
+  std::vector<std::unique_ptr<Protocol>> protocols = registry.instantiate(scenario, *store);
+  for (auto& p : protocols) sim.add_protocol(p.get());
+  FaultInjector faults(sim, scenario);
+  ClientDriver clients(sim, scenario, *store, keys, writes);
+
+  // Checkers and traces observe.
+  ConvergenceTracker convergence(sim.node_count(), output.has("convergence") && settings.write_outputs);
+  sim.add_observer(&convergence);
+  std::unique_ptr<LostWritesChecker> lost;
+  if (scenario.checks.lost_writes) {
+    lost = std::make_unique<LostWritesChecker>();
+    sim.add_observer(lost.get());
+  }
+  TraceWriter traces(out_path("events"), out_path("ops"), scenario.topology.node_names,
+                     [&keys](KeyId k) { return keys.name(k); });
+  sim.add_observer(&traces);
+
+  // Stop rules; never before scripted ops, workload and faults are done.
+  RunOptions run;
+  run.end_ns = scenario.duration_ns;
+  SimTime quiet_for = kSecond;
+  if (scenario.protocols.gossip) quiet_for = 3 * scenario.protocols.gossip->interval_ns;
+  if (scenario.stop == StopMode::converged)
+    run.stop_when = [&] { return sim.pending_external() == 0 && convergence.converged(); };
+  else if (scenario.stop == StopMode::quiescent)
+    run.stop_when = [&] {
+      return sim.pending_external() == 0 && sim.messages_in_flight() == 0 && sim.now() - convergence.last_change_ns() >= quiet_for;
+    };
+  if (settings.progress) {
+    auto last_print = wall_start;
+    run.progress = [&](SimTime now, std::uint64_t events) {
+      const auto t = std::chrono::steady_clock::now();
+      if (t - wall_start < std::chrono::seconds(1) || t - last_print < std::chrono::milliseconds(200)) return;
+      last_print = t;
+      const double wall = std::chrono::duration<double>(t - wall_start).count();
+      fmt::print(stderr, "\r[ecsim] {}  sim {:.2f}/{:.2f} s ({:.0f}%)  events {}  {}/s  divergent keys {}   ",
+                 scenario.name, to_seconds(now), to_seconds(scenario.duration_ns),
+                 100.0 * static_cast<double>(now) / static_cast<double>(std::max<SimTime>(1, scenario.duration_ns)),
+                 format_count(static_cast<double>(events)), format_count(static_cast<double>(events) / wall),
+                 convergence.divergent_keys());
+    };
+  }
+  sim.run(run);
+  if (settings.progress) fmt::print(stderr, "\r\033[K");
+
+  // Final reads (Maelstrom style): what every live replica holds for every written key.
+  if (lost) {
+    std::set<KeyId> written;
+    for (std::size_t w = 1; w <= writes.size(); ++w) written.insert(writes.get(w).key);
+    for (KeyId k : written)
+      for (NodeId n = 0; n < sim.node_count(); ++n) {
+        if (!sim.node_up(n)) continue;
+        const ReplicaCall at{n, sim.now(), sim.local_time(n), nullptr};
+        lost->final_read(n, k, store->read(at, k).write);
+      }
+  }
+
+  // Metrics.
+  MetricMap& m = outcome.metrics;
+  const KernelStats& ks = sim.stats();
+  const std::vector<double> visibility = convergence.visibility_delays_s();
+  m["convergence.time_s"] = convergence.convergence_time_s();
+  m["convergence.reached"] = convergence.converged() ? 1 : 0;
+  m["staleness.t_visibility_p50_s"] = visibility.empty() ? kNaN : percentile(visibility, 50);
+  m["staleness.t_visibility_p99_s"] = visibility.empty() ? kNaN : percentile(visibility, 99);
+  m["staleness.never_visible"] = static_cast<double>(convergence.writes_never_visible());
+  m["lost_writes"] = lost ? static_cast<double>(lost->count_lost()) : kNaN;
+  for (const char* v : {"violations.ryw", "violations.mr", "violations.mw", "violations.wfr"}) m[v] = kNaN;  // not measured yet
+  m["messages.sent"] = static_cast<double>(ks.messages_sent);
+  m["messages.bytes"] = static_cast<double>(ks.messages_bytes);
+  m["messages.delivered"] = static_cast<double>(ks.messages_delivered);
+  m["messages.dropped"] = static_cast<double>(ks.messages_dropped);
+  m["messages.duplicated"] = static_cast<double>(ks.messages_duplicated);
+  m["ops.total"] = static_cast<double>(clients.stats().ops);
+  m["ops.failed"] = static_cast<double>(clients.stats().failed);
+  m["ops.reads"] = static_cast<double>(clients.stats().reads);
+  m["ops.writes"] = static_cast<double>(clients.stats().writes);
+  m["writes.acknowledged"] = static_cast<double>(convergence.acknowledged_writes());
+  m["events.processed"] = static_cast<double>(ks.events_processed);
+  m["sim.end_s"] = to_seconds(sim.now());
+  m["nodes"] = sim.node_count();
+
+  // Outputs. The trace hash covers every deterministic byte written.
+  traces.close();
+  std::uint64_t hash = fnv1a64(format_hash_hex(traces.events_hash()));
+  hash = fnv1a64(format_hash_hex(traces.ops_hash()), hash);
+  {
+    std::optional<CsvWriter> series;
+    if (!out_path("convergence").empty()) series.emplace(out_path("convergence"));
+    else series.emplace(CsvWriter::hash_only());
+    series->header({"time_ns", "divergent_keys", "replicas_behind"});
+    for (const ConvergencePoint& p : convergence.series()) series->row(p.time_ns, p.divergent_keys, p.replicas_behind);
+    series->close();
+    hash = fnv1a64(format_hash_hex(series->hash()), hash);
+  }
+  {
+    CsvWriter det = CsvWriter::hash_only();
+    for (const std::string& name : kMetricOrder)
+      if (name != "wall_s") det.row(name, m[name]);
+    hash = fnv1a64(format_hash_hex(det.hash()), hash);
+  }
+  outcome.trace_hash = format_hash_hex(hash);
+  m["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+
+  outcome.expectations = evaluate_expectations(scenario.checks.expect, m);
+  outcome.exit_code = all_passed(outcome.expectations) ? 0 : 1;
+
+  if (settings.write_outputs) {
+    if (output.has("summary")) {
+      CsvWriter summary(dir->path("summary.csv"));
+      summary.header({"metric", "value"});
+      for (const std::string& name : kMetricOrder) summary.row(name, m[name]);
+      summary.row("trace_hash", outcome.trace_hash);
+      summary.row("seed", scenario.seed);
+      summary.close();
+    }
+    write_file_atomic(dir->path("scenario.resolved.yaml"), resolved_config_yaml(scenario));
+    dir->commit();
+  }
+
+  if (!settings.quiet) {
+    fmt::print(out, "ecsim: {} (seed {}), {} nodes, simulated {:.3f} s in {:.2f} s wall\n", scenario.name, scenario.seed,
+               sim.node_count(), to_seconds(sim.now()), m["wall_s"]);
+    fmt::print(out, "  convergence   {}{}\n", format_seconds(m["convergence.time_s"]),
+               convergence.converged() ? " after the last write/heal" : fmt::format(" ({} keys still divergent)", convergence.divergent_keys()));
+    fmt::print(out, "  visibility    p50 {}, p99 {} ({} acknowledged writes)\n", format_seconds(m["staleness.t_visibility_p50_s"]),
+               format_seconds(m["staleness.t_visibility_p99_s"]), m["writes.acknowledged"]);
+    if (lost) fmt::print(out, "  lost writes   {}\n", m["lost_writes"]);
+    fmt::print(out, "  messages      {} sent, {} bytes, {} dropped, {} duplicated\n", format_count(m["messages.sent"]),
+               format_count(m["messages.bytes"]), format_count(m["messages.dropped"]), format_count(m["messages.duplicated"]));
+    fmt::print(out, "  client ops    {} ({} failed)\n", m["ops.total"], m["ops.failed"]);
+    fmt::print(out, "  events        {} ({}/s)\n", format_count(m["events.processed"]),
+               format_count(m["events.processed"] / std::max(1e-9, m["wall_s"])));
+    const std::string report = format_expect_report(outcome.expectations, scenario.source_file);
+    if (!report.empty()) fmt::print(out, "{}", report);
+    if (settings.write_outputs) fmt::print(out, "  outputs       {}/  (trace_hash {})\n", outcome.output_dir, outcome.trace_hash);
+    if (!settings.reproduce.empty()) fmt::print(out, "  reproduce     {}\n", settings.reproduce);
+  }
+  return outcome;
+}
+
+}  // namespace ecsim

@@ -1,0 +1,40 @@
+#pragma once
+// Per-node local clocks: offset and drift relative to true simulated time,
+// stepped by faults. Protocols read only their node's local clock
+// (DESIGN.md #8); true time stays the kernel's business.
+#include <vector>
+
+#include "sim/rng.hpp"
+#include "sim/scenario.hpp"
+
+namespace ecsim {
+
+class NodeClocks {
+ public:
+  NodeClocks() = default;
+  NodeClocks(std::size_t nodes, const ClockSpec& spec, Rng rng);
+
+  // Local reading at true time t: piecewise linear since the last step.
+  SimTime local(NodeId node, SimTime true_now) const {
+    const Segment& s = segments_[node];
+    const SimTime elapsed = true_now - s.true_base;
+    return s.local_base + elapsed + static_cast<SimTime>(static_cast<double>(elapsed) * s.drift_ppm * 1e-6);
+  }
+  // True duration that elapses while the node's clock advances by local_ns.
+  SimTime true_duration(NodeId node, SimTime local_ns) const;
+  // Clock step fault: jump by offset_ns (relative), optionally change drift.
+  void step(NodeId node, SimTime true_now, SimTime offset_ns);
+  void set_drift(NodeId node, SimTime true_now, double drift_ppm);
+  double drift_ppm(NodeId node) const { return segments_[node].drift_ppm; }
+  SimTime offset(NodeId node, SimTime true_now) const { return local(node, true_now) - true_now; }
+
+ private:
+  struct Segment {
+    SimTime true_base = 0;
+    SimTime local_base = 0;
+    double drift_ppm = 0.0;
+  };
+  std::vector<Segment> segments_;
+};
+
+}  // namespace ecsim

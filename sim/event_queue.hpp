@@ -1,0 +1,94 @@
+#pragma once
+// The kernel's event queue: a radix heap over integer time with FIFO
+// buckets. Simulated time never goes backwards, which is exactly the
+// monotone-key condition a radix heap needs, and it costs far fewer cache
+// misses than a comparison heap at millions of pending events (measured in
+// bench/: ~3x over a 4-ary heap at 1M nodes).
+//
+// Order is total and deterministic (DESIGN.md #2): events pop by time, and
+// events with equal time pop in the order they were pushed. Equal keys
+// always share a bucket and redistribution keeps bucket order, so FIFO among
+// equal times holds without storing a sequence number.
+#include <cstdint>
+#include <vector>
+
+#include "sim/time.hpp"
+
+namespace ecsim {
+
+enum class EventKind : std::uint16_t {
+  deliver,    // a: message slot
+  timer,      // a: node, x: (node epoch << 32) | tag, d: protocol index
+  component,  // d: component index, x: payload, a: aux
+};
+
+struct Event {
+  SimTime time;
+  std::uint64_t x;
+  std::uint32_t a;
+  EventKind kind;
+  std::uint16_t d;
+};
+static_assert(sizeof(Event) == 24, "events stay small: they are copied on every bucket move");
+
+class EventQueue {
+ public:
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
+  std::uint64_t pushed_total() const { return pushed_; }
+
+  // Precondition: e.time >= the time of the last popped event.
+  void push(const Event& e) {
+    place(e);
+    ++size_;
+    ++pushed_;
+  }
+
+  // Earliest event's time; queue must not be empty.
+  SimTime next_time() {
+    refill();
+    return bucket_[0][head0_].time;
+  }
+
+  Event pop() {
+    refill();
+    --size_;
+    return bucket_[0][head0_++];
+  }
+
+ private:
+  void place(const Event& e) {
+    const auto key = static_cast<std::uint64_t>(e.time);
+    const int b = key == last_ ? 0 : 64 - __builtin_clzll(key ^ last_);
+    bucket_[b].push_back(e);
+    if (b) mask_ |= std::uint64_t{1} << (b - 1);
+  }
+
+  // Makes bucket 0 non-empty by redistributing the lowest non-empty bucket.
+  void refill() {
+    if (head0_ < bucket_[0].size()) return;
+    bucket_[0].clear();
+    head0_ = 0;
+    const int i = __builtin_ctzll(mask_) + 1;
+    mask_ &= mask_ - 1;
+    std::vector<Event>& src = bucket_[i];
+    std::uint64_t lowest = static_cast<std::uint64_t>(src[0].time);
+    for (const Event& e : src) lowest = static_cast<std::uint64_t>(e.time) < lowest ? static_cast<std::uint64_t>(e.time) : lowest;
+    last_ = lowest;
+    for (const Event& e : src) place(e);  // in order: keeps FIFO among equal times
+    // Large buckets give memory back, else each keeps its peak capacity forever.
+    if (src.capacity() > (std::size_t{1} << 16))
+      std::vector<Event>().swap(src);
+    else
+      src.clear();
+  }
+
+  std::vector<Event> bucket_[65];
+  std::size_t head0_ = 0;
+  std::uint64_t mask_ = 0;  // bit b-1 set <=> bucket_[b] non-empty (b >= 1)
+  std::uint64_t last_ = 0;
+  std::size_t size_ = 0;
+  std::uint64_t pushed_ = 0;
+};
+
+}  // namespace ecsim

@@ -1,0 +1,75 @@
+#pragma once
+// The narrow interface between the kernel and everything that runs on it
+// (DESIGN.md #1). A Protocol serves every node of the simulation (state in
+// flat arrays indexed by node id) and sees the world only through Context:
+// send, timers, its node's local clock, its random stream, and observers.
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "sim/observer.hpp"
+#include "sim/rng.hpp"
+#include "sim/time.hpp"
+
+namespace ecsim {
+
+class Simulator;
+
+struct Message {
+  std::uint64_t id = 0;
+  NodeId from = kNoNode;
+  NodeId to = kNoNode;
+  std::uint16_t protocol = 0;
+  std::uint16_t type = 0;
+  std::uint32_t bytes = 0;
+  std::span<const std::uint64_t> words;  // payload; valid only during on_message
+};
+
+class Context {
+ public:
+  Context(Simulator& sim, NodeId node, std::uint16_t protocol) : sim_(sim), node_(node), protocol_(protocol) {}
+
+  NodeId node() const { return node_; }
+  // True simulated time: for observations only. Protocol logic reads local_time().
+  SimTime now() const;
+  SimTime local_time() const;
+  Rng& rng();
+  std::uint32_t node_count() const;
+  // A uniformly random graph neighbour (kNoNode if none).
+  NodeId random_neighbor();
+  std::uint32_t neighbor_count() const;
+
+  // Sends a message; `bytes` is the modelled wire size (counted in metrics).
+  void send(NodeId to, std::uint16_t type, std::span<const std::uint64_t> words, std::uint32_t bytes);
+  // Fires on_timer(tag) after local_delay_ns of this node's (drifting) clock.
+  // Timers die with a crash.
+  void set_timer(SimTime local_delay_ns, std::uint32_t tag);
+  Observer& observe();
+
+ private:
+  Simulator& sim_;
+  NodeId node_;
+  std::uint16_t protocol_;
+};
+
+class Protocol {
+ public:
+  virtual ~Protocol() = default;
+  virtual std::string_view name() const = 0;
+  // Node boot at t=0 and after every restart.
+  virtual void on_start(Context& ctx) = 0;
+  virtual void on_message(Context& ctx, const Message& msg) = 0;
+  virtual void on_timer(Context& ctx, std::uint32_t tag) = 0;
+  // The node crashed; drop volatile state, and everything when lose_state.
+  virtual void on_crash(Context& ctx, bool lose_state) {}
+};
+
+// Something that is not a node but acts on the simulation at chosen times:
+// the client workload driver, the fault injector.
+class Component {
+ public:
+  virtual ~Component() = default;
+  virtual void on_event(std::uint64_t x, std::uint32_t a) = 0;
+};
+
+}  // namespace ecsim

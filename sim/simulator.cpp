@@ -1,0 +1,219 @@
+#include "sim/simulator.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace ecsim {
+namespace {
+constexpr std::uint16_t kExternalBit = 0x8000;
+constexpr std::uint64_t kProgressEvery = 1u << 16;
+}  // namespace
+
+// --- Context: a thin window onto the kernel for one node and protocol ---
+SimTime Context::now() const { return sim_.now(); }
+SimTime Context::local_time() const { return sim_.local_time(node_); }
+Rng& Context::rng() { return sim_.protocol_rng(protocol_); }
+std::uint32_t Context::node_count() const { return sim_.node_count(); }
+NodeId Context::random_neighbor() { return sim_.network().random_neighbor(node_, sim_.protocol_rng(protocol_)); }
+std::uint32_t Context::neighbor_count() const { return sim_.network().degree(node_); }
+void Context::send(NodeId to, std::uint16_t type, std::span<const std::uint64_t> words, std::uint32_t bytes) {
+  sim_.send(node_, to, protocol_, type, words, bytes);
+}
+void Context::set_timer(SimTime local_delay_ns, std::uint32_t tag) { sim_.set_timer(node_, protocol_, local_delay_ns, tag); }
+Observer& Context::observe() { return sim_.observers(); }
+
+// --- Simulator ---
+Simulator::Simulator(const Scenario& scenario)
+    : seed_(scenario.seed),
+      network_spec_(scenario.network),
+      network_(scenario.topology, Rng::stream(scenario.seed, "topology")),
+      clocks_(static_cast<std::size_t>(scenario.topology.nodes), scenario.clocks, Rng::stream(scenario.seed, "clocks")),
+      network_rng_(Rng::stream(scenario.seed, "network")),
+      up_(static_cast<std::size_t>(scenario.topology.nodes), 1),
+      epoch_(static_cast<std::size_t>(scenario.topology.nodes), 0) {}
+
+Simulator::~Simulator() = default;
+
+std::uint16_t Simulator::add_protocol(Protocol* protocol) {
+  if (started_) throw std::logic_error("protocols must be added before run()");
+  protocols_.push_back(protocol);
+  protocol_rngs_.push_back(Rng::stream(seed_, std::string("protocol:") + std::string(protocol->name())));
+  return static_cast<std::uint16_t>(protocols_.size() - 1);
+}
+
+std::uint16_t Simulator::add_component(Component* component) {
+  components_.push_back(component);
+  if (components_.size() >= kExternalBit) throw std::length_error("too many components");
+  return static_cast<std::uint16_t>(components_.size() - 1);
+}
+
+void Simulator::emit_net(NetEventKind kind, NodeId node, NodeId peer, std::uint64_t id, std::uint32_t bytes,
+                         std::string_view reason) {
+  if (!hub_.wants_net()) return;
+  hub_.on_net(NetEvent{now_, kind, node, peer, id, bytes, reason});
+}
+
+void Simulator::send(NodeId from, NodeId to, std::uint16_t protocol, std::uint16_t type,
+                     std::span<const std::uint64_t> words, std::uint32_t bytes) {
+  if (!up_[from]) return;  // a crashed node sends nothing
+  const std::uint64_t id = next_msg_id_++;
+  ++stats_.messages_sent;
+  stats_.messages_bytes += bytes;
+  emit_net(NetEventKind::send, from, to, id, bytes, {});
+
+  const double loss = current_loss();
+  if (loss > 0 && network_rng_.bernoulli(loss)) {
+    ++stats_.messages_dropped;
+    emit_net(NetEventKind::drop, from, to, id, bytes, "loss");
+    return;
+  }
+  const Route route = network_.route(from, to, network_rng_);
+  if (!route.ok) {
+    ++stats_.messages_dropped;
+    emit_net(NetEventKind::drop, from, to, id, bytes, route.reason);
+    return;
+  }
+
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  MessageSlot& m = slots_[slot];
+  m.header = Message{id, from, to, protocol, type, bytes, {}};
+  m.words.assign(words.begin(), words.end());
+  m.pending = 0;
+  schedule_delivery(slot, from, to, route.latency_ns);
+
+  if (network_spec_.duplicate > 0 && network_rng_.bernoulli(network_spec_.duplicate)) {
+    const Route again = network_.route(from, to, network_rng_);
+    if (again.ok) {
+      ++stats_.messages_duplicated;
+      emit_net(NetEventKind::duplicate, from, to, id, bytes, {});
+      schedule_delivery(slot, from, to, again.latency_ns);
+    }
+  }
+}
+
+void Simulator::schedule_delivery(std::uint32_t slot, NodeId from, NodeId to, SimTime latency) {
+  SimTime at = now_ + latency;
+  if (network_spec_.fifo) {
+    // Per-link FIFO: never deliver before an earlier message on the same link.
+    SimTime& last = fifo_last_[(static_cast<std::uint64_t>(from) << 32) | to];
+    if (at < last) at = last;
+    last = at;
+  }
+  ++slots_[slot].pending;
+  ++in_flight_;
+  queue_.push(Event{at, 0, slot, EventKind::deliver, 0});
+}
+
+void Simulator::set_timer(NodeId node, std::uint16_t protocol, SimTime local_delay_ns, std::uint32_t tag) {
+  if (local_delay_ns < 0) local_delay_ns = 0;
+  const SimTime at = now_ + clocks_.true_duration(node, local_delay_ns);
+  const std::uint64_t x = (static_cast<std::uint64_t>(epoch_[node]) << 32) | tag;
+  queue_.push(Event{at, x, node, EventKind::timer, protocol});
+}
+
+void Simulator::schedule(SimTime at, std::uint16_t component, std::uint64_t x, std::uint32_t a, bool external) {
+  if (at < now_) at = now_;
+  if (external) ++pending_external_;
+  queue_.push(Event{at, x, a, EventKind::component, static_cast<std::uint16_t>(component | (external ? kExternalBit : 0))});
+}
+
+void Simulator::deliver(std::uint32_t slot) {
+  MessageSlot& m = slots_[slot];
+  --in_flight_;
+  const NodeId to = m.header.to;
+  if (!up_[to]) {
+    ++stats_.messages_dropped;
+    emit_net(NetEventKind::drop, to, m.header.from, m.header.id, m.header.bytes, "crashed");
+  } else {
+    ++stats_.messages_delivered;
+    emit_net(NetEventKind::deliver, to, m.header.from, m.header.id, m.header.bytes, {});
+    Message msg = m.header;
+    msg.words = m.words;
+    Context ctx(*this, to, msg.protocol);
+    protocols_[msg.protocol]->on_message(ctx, msg);
+  }
+  // Handlers may have grown the deque; re-fetch before releasing.
+  MessageSlot& again = slots_[slot];
+  if (--again.pending == 0) free_slots_.push_back(slot);
+}
+
+void Simulator::dispatch(const Event& e) {
+  switch (e.kind) {
+    case EventKind::deliver:
+      deliver(e.a);
+      break;
+    case EventKind::timer: {
+      const NodeId node = e.a;
+      if (!up_[node] || static_cast<std::uint16_t>(e.x >> 32) != epoch_[node]) break;  // died with a crash
+      if (hub_.wants_net()) hub_.on_node(now_, node, NodeEventKind::timer, false);
+      Context ctx(*this, node, e.d);
+      protocols_[e.d]->on_timer(ctx, static_cast<std::uint32_t>(e.x));
+      break;
+    }
+    case EventKind::component: {
+      const bool external = (e.d & kExternalBit) != 0;
+      components_[e.d & ~kExternalBit]->on_event(e.x, e.a);
+      if (external) --pending_external_;  // after: the handler may schedule follow-up work
+      break;
+    }
+  }
+}
+
+StopReason Simulator::run(const RunOptions& options) {
+  if (!started_) {
+    started_ = true;
+    for (NodeId n = 0; n < node_count(); ++n)
+      for (std::uint16_t p = 0; p < protocols_.size(); ++p) {
+        Context ctx(*this, n, p);
+        protocols_[p]->on_start(ctx);
+      }
+  }
+  while (!queue_.empty()) {
+    if (queue_.next_time() > options.end_ns) {
+      now_ = options.end_ns;
+      return StopReason::duration;
+    }
+    const Event e = queue_.pop();
+    if (e.time < now_) throw std::logic_error("event queue went back in time");  // cheap, stays on
+    now_ = e.time;
+    ++stats_.events_processed;
+    dispatch(e);
+    if (options.stop_when && options.stop_when()) return StopReason::condition;
+    if (options.progress && (stats_.events_processed % kProgressEvery) == 0)
+      options.progress(now_, stats_.events_processed);
+  }
+  return StopReason::queue_empty;
+}
+
+void Simulator::crash(NodeId node, bool lose_state) {
+  if (!up_[node]) return;
+  up_[node] = 0;
+  ++epoch_[node];
+  network_.set_node_up(node, false);
+  hub_.on_node(now_, node, NodeEventKind::crash, lose_state);
+  for (std::uint16_t p = 0; p < protocols_.size(); ++p) {
+    Context ctx(*this, node, p);
+    protocols_[p]->on_crash(ctx, lose_state);
+  }
+}
+
+void Simulator::restart(NodeId node) {
+  if (up_[node]) return;
+  up_[node] = 1;
+  ++epoch_[node];
+  network_.set_node_up(node, true);
+  hub_.on_node(now_, node, NodeEventKind::restart, false);
+  for (std::uint16_t p = 0; p < protocols_.size(); ++p) {
+    Context ctx(*this, node, p);
+    protocols_[p]->on_start(ctx);
+  }
+}
+
+}  // namespace ecsim

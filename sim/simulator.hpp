@@ -1,0 +1,140 @@
+#pragma once
+// The simulation kernel: one event loop over a deterministic event queue,
+// the network, node clocks and node liveness. It knows nothing of what
+// protocols do: it moves opaque messages and fires timers (DESIGN.md #1).
+// A Simulator is a plain value with no globals: two of them can run side by
+// side in one process (DESIGN.md #6).
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/clock.hpp"
+#include "sim/event_queue.hpp"
+#include "sim/network.hpp"
+#include "sim/observer.hpp"
+#include "sim/protocol.hpp"
+#include "sim/scenario.hpp"
+
+namespace ecsim {
+
+// Fans observations out to every registered observer.
+class ObserverHub final : public Observer {
+ public:
+  void add(Observer* o) {
+    observers_.push_back(o);
+    if (o->wants_net_events()) net_observers_.push_back(o);
+  }
+  bool wants_net() const { return !net_observers_.empty(); }
+  void on_net(const NetEvent& e) override { for (auto* o : net_observers_) o->on_net(e); }
+  void on_node(SimTime t, NodeId n, NodeEventKind k, bool lose) override {
+    for (auto* o : (k == NodeEventKind::timer ? net_observers_ : observers_)) o->on_node(t, n, k, lose);
+  }
+  void on_fault(SimTime t, FaultEventKind k, std::string_view d) override { for (auto* o : observers_) o->on_fault(t, k, d); }
+  void on_write_accepted(SimTime t, NodeId n, KeyId k, WriteId w, StateRank r, std::uint64_t s) override { for (auto* o : observers_) o->on_write_accepted(t, n, k, w, r, s); }
+  void on_write_received(SimTime t, NodeId n, KeyId k, WriteId w) override { for (auto* o : observers_) o->on_write_received(t, n, k, w); }
+  void on_applied(SimTime t, NodeId n, KeyId k, std::uint64_t d, StateRank r) override { for (auto* o : observers_) o->on_applied(t, n, k, d, r); }
+  void on_state_lost(SimTime t, NodeId n) override { for (auto* o : observers_) o->on_state_lost(t, n); }
+  void on_op(const OpRecord& r) override { for (auto* o : observers_) o->on_op(r); }
+
+ private:
+  std::vector<Observer*> observers_;
+  std::vector<Observer*> net_observers_;
+};
+
+struct KernelStats {
+  std::uint64_t events_processed = 0;
+  std::uint64_t messages_sent = 0;
+  std::uint64_t messages_bytes = 0;
+  std::uint64_t messages_delivered = 0;
+  std::uint64_t messages_dropped = 0;
+  std::uint64_t messages_duplicated = 0;
+};
+
+struct RunOptions {
+  SimTime end_ns = 0;                                        // stop at this true time
+  std::function<bool()> stop_when;                           // checked after each event
+  std::function<void(SimTime now, std::uint64_t events)> progress;  // called every ~64k events
+};
+
+enum class StopReason { duration, queue_empty, condition };
+
+class Simulator {
+ public:
+  explicit Simulator(const Scenario& scenario);
+  ~Simulator();
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  std::uint16_t add_protocol(Protocol* protocol);  // not owned
+  std::uint16_t add_component(Component* component);  // not owned
+  void add_observer(Observer* observer) { hub_.add(observer); }
+
+  StopReason run(const RunOptions& options);
+
+  // --- services for Context, components and fault injection ---
+  SimTime now() const { return now_; }
+  std::uint32_t node_count() const { return static_cast<std::uint32_t>(up_.size()); }
+  bool node_up(NodeId n) const { return up_[n] != 0; }
+  SimTime local_time(NodeId n) const { return clocks_.local(n, now_); }
+  Network& network() { return network_; }
+  NodeClocks& clocks() { return clocks_; }
+  Observer& observers() { return hub_; }
+  Rng& protocol_rng(std::uint16_t protocol) { return protocol_rngs_[protocol]; }
+  const KernelStats& stats() const { return stats_; }
+  std::uint64_t root_seed() const { return seed_; }
+
+  void send(NodeId from, NodeId to, std::uint16_t protocol, std::uint16_t type,
+            std::span<const std::uint64_t> words, std::uint32_t bytes);
+  void set_timer(NodeId node, std::uint16_t protocol, SimTime local_delay_ns, std::uint32_t tag);
+  // `external` marks work that must finish before stop: converged/quiescent may end a run
+  // (scripted ops, workload arrivals, faults).
+  void schedule(SimTime at, std::uint16_t component, std::uint64_t x, std::uint32_t a, bool external);
+  std::uint64_t pending_external() const { return pending_external_; }
+  std::uint64_t messages_in_flight() const { return in_flight_; }
+
+  void crash(NodeId node, bool lose_state);
+  void restart(NodeId node);
+  // Loss probability override (fault {loss, until}); negative restores network.loss.
+  void set_loss_override(double loss) { loss_override_ = loss; }
+  double current_loss() const { return loss_override_ >= 0 ? loss_override_ : network_spec_.loss; }
+
+ private:
+  struct MessageSlot {
+    Message header;
+    std::vector<std::uint64_t> words;
+    std::uint32_t pending = 0;  // deliveries still scheduled (duplicates)
+  };
+
+  void dispatch(const Event& e);
+  void deliver(std::uint32_t slot);
+  void schedule_delivery(std::uint32_t slot, NodeId from, NodeId to, SimTime latency);
+  void emit_net(NetEventKind kind, NodeId node, NodeId peer, std::uint64_t id, std::uint32_t bytes, std::string_view reason);
+
+  std::uint64_t seed_;
+  NetworkSpec network_spec_;
+  EventQueue queue_;
+  Network network_;
+  NodeClocks clocks_;
+  Rng network_rng_;
+  std::vector<std::uint8_t> up_;
+  std::vector<std::uint16_t> epoch_;  // bumps on crash/restart: stale timers are ignored
+  std::vector<Protocol*> protocols_;
+  std::vector<Rng> protocol_rngs_;
+  std::vector<Component*> components_;
+  std::deque<MessageSlot> slots_;  // deque: stable while handlers send new messages
+  std::vector<std::uint32_t> free_slots_;
+  std::unordered_map<std::uint64_t, SimTime> fifo_last_;  // per directed link, only with fifo
+  ObserverHub hub_;
+  KernelStats stats_;
+  SimTime now_ = 0;
+  double loss_override_ = -1.0;
+  std::uint64_t next_msg_id_ = 1;
+  std::uint64_t pending_external_ = 0;
+  std::uint64_t in_flight_ = 0;
+  bool started_ = false;
+};
+
+}  // namespace ecsim
