@@ -1,4 +1,6 @@
 #include "sim/network.hpp"
+// GCC 12 reports a false -Wmaybe-uninitialized inside Boost.Graph edge iterators.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 #include <algorithm>
 #include <boost/graph/adjacency_list.hpp>

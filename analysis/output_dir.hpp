@@ -1,0 +1,59 @@
+#pragma once
+// All-or-nothing output: a run writes into a temporary sibling directory and
+// commit() swaps it into place, so a failed or interrupted run never leaves
+// a half-written output directory that looks complete.
+//
+// Safety: replacing a directory deletes its old contents. An existing
+// directory is replaced only if it is empty or was written by ecsim (it holds
+// the marker file kOutputMarkerFile); otherwise the constructor refuses,
+// before the run starts. Without this, "--out ." or "--out ~" would delete
+// the user's files.
+#include <filesystem>
+#include <string_view>
+
+namespace ecsim {
+
+// Written into every output directory; its presence allows replacing it.
+inline constexpr std::string_view kOutputMarkerFile = ".ecsim-output";
+
+class AtomicOutputDir {
+ public:
+  // Creates the parents of `final_dir` and the empty temporary directory
+  // `<final_dir>.tmp-<pid>` (removing a stale one left by a crashed process
+  // with the same pid). Throws std::runtime_error if `final_dir` exists and
+  // is not replaceable (see above) or if the directories cannot be created.
+  // Two live objects for the same final_dir in one process are not supported.
+  explicit AtomicOutputDir(std::filesystem::path final_dir);
+  // Without commit(): removes the temporary directory and everything in it.
+  ~AtomicOutputDir();
+  AtomicOutputDir(const AtomicOutputDir&) = delete;
+  AtomicOutputDir& operator=(const AtomicOutputDir&) = delete;
+
+  // Where to write `file_name` (a relative path; subdirectories are the
+  // caller's to create) before commit().
+  std::filesystem::path path(std::string_view file_name) const;
+
+  // Replaces final_dir with the temporary directory. On Linux this is one
+  // atomic renameat2(RENAME_EXCHANGE); elsewhere, or on file systems without
+  // it, final_dir is renamed to <final_dir>.old-<pid>, the temporary
+  // directory renamed into place, and the old one removed (a reader may see
+  // final_dir missing for an instant, never half-written). Throws
+  // std::runtime_error; may be called once.
+  void commit();
+
+  bool committed() const { return committed_; }
+  const std::filesystem::path& final_path() const { return final_; }
+  const std::filesystem::path& temp_path() const { return temp_; }
+
+ private:
+  std::filesystem::path final_;
+  std::filesystem::path temp_;
+  bool committed_ = false;
+};
+
+// Writes `contents` to `<path>.tmp-<pid>` and renames it over `path`, so
+// readers see the old file or the new one, never a partial one. Creates
+// missing parent directories. Throws std::runtime_error.
+void write_file_atomic(const std::filesystem::path& path, std::string_view contents);
+
+}  // namespace ecsim

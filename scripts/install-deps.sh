@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs ecsim's build and run dependencies from Debian packages (run as root).
+# Only installs what is missing; safe to run repeatedly.
+set -euo pipefail
+packages=(build-essential cmake ninja-build pkg-config
+          libboost-graph-dev libboost-program-options-dev libyaml-cpp-dev libfmt-dev
+          catch2 libfccp-dev gnuplot-nox parallel)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "ecsim: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

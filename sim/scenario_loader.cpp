@@ -1,0 +1,1463 @@
+// Scenario loader: YAML file (+ --set overrides) -> validated Scenario, and
+// the resolved configuration back to YAML. The contract is
+// SCENARIO_FORMAT.md; the choices made where it is silent are listed in
+// docs/SCENARIO_REFERENCE.md.
+#include "sim/scenario_loader.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
+
+#include <fmt/format.h>
+#include <libfccp/csv.h>
+#include <yaml-cpp/yaml.h>
+
+#include "sim/did_you_mean.hpp"
+#include "sim/units.hpp"
+#include "sim/yaml_node.hpp"
+#include "sim/yaml_path.hpp"
+
+namespace ecsim {
+
+namespace {
+
+std::string format_error(const std::string& file, int line, int column, const std::string& what) {
+  if (line <= 0) return fmt::format("{}: error: {}", file, what);
+  if (column <= 0) return fmt::format("{}:{}: error: {}", file, line, what);
+  return fmt::format("{}:{}:{}: error: {}", file, line, column, what);
+}
+
+}  // namespace
+
+ScenarioError::ScenarioError(std::string file, int line, int column, const std::string& what)
+    : std::runtime_error(format_error(file, line, column, what)),
+      file_(std::move(file)),
+      line_(line),
+      column_(column) {}
+
+namespace {
+
+using detail::MapField;
+using detail::MapReader;
+using detail::YamlReader;
+using detail::YamlValue;
+
+// ---------------------------------------------------------------------------
+// Names of enum values, shared by the parser and the resolved-config writer.
+
+template <class E>
+struct Named {
+  const char* name;
+  E value;
+};
+
+constexpr Named<StopMode> kStopModes[] = {
+    {"duration", StopMode::duration}, {"quiescent", StopMode::quiescent}, {"converged", StopMode::converged}};
+constexpr Named<GraphKind> kGraphKinds[] = {
+    {"complete", GraphKind::complete},       {"ring", GraphKind::ring},
+    {"star", GraphKind::star},               {"erdos_renyi", GraphKind::erdos_renyi},
+    {"small_world", GraphKind::small_world}, {"file", GraphKind::file}};
+constexpr Named<StoreType> kStoreTypes[] = {
+    {"lww", StoreType::lww},           {"mvregister", StoreType::mvregister}, {"gcounter", StoreType::gcounter},
+    {"pncounter", StoreType::pncounter}, {"orset", StoreType::orset},         {"cart", StoreType::cart}};
+constexpr Named<TimestampKind> kTimestampKinds[] = {
+    {"physical", TimestampKind::physical}, {"hlc", TimestampKind::hlc}, {"lamport", TimestampKind::lamport}};
+constexpr Named<GossipMode> kGossipModes[] = {
+    {"push", GossipMode::push}, {"pull", GossipMode::pull}, {"push-pull", GossipMode::push_pull}};
+constexpr Named<bool> kGossipPhases[] = {{"random", false}, {"aligned", true}};
+constexpr Named<OpKind> kOpKinds[] = {{"read", OpKind::read}, {"write", OpKind::write}, {"incr", OpKind::incr},
+                                      {"decr", OpKind::decr}, {"add", OpKind::add},     {"remove", OpKind::remove}};
+constexpr Named<Routing> kRoutings[] = {
+    {"random", Routing::random}, {"sticky", Routing::sticky}, {"primary", Routing::primary}, {"nearest", Routing::nearest}};
+constexpr Named<Distribution::Kind> kDistKinds[] = {
+    {"constant", Distribution::Kind::constant}, {"uniform", Distribution::Kind::uniform},
+    {"exponential", Distribution::Kind::exponential}, {"normal", Distribution::Kind::normal},
+    {"lognormal", Distribution::Kind::lognormal}, {"pareto", Distribution::Kind::pareto},
+    {"empirical", Distribution::Kind::empirical}};
+
+const std::vector<std::string> kSessionGuarantees = {"ryw", "mr", "mw", "wfr"};
+const std::vector<std::string> kTraceNames = {"events", "ops", "convergence", "summary"};
+
+template <class E, std::size_t N>
+std::vector<std::string> names_of(const Named<E> (&table)[N]) {
+  std::vector<std::string> names;
+  for (const auto& n : table) names.emplace_back(n.name);
+  return names;
+}
+
+template <class E, std::size_t N>
+std::string name_of(const Named<E> (&table)[N], E value) {
+  for (const auto& n : table)
+    if (n.value == value) return n.name;
+  return "?";
+}
+
+template <class E, std::size_t N>
+E pick(const YamlReader& r, const YamlValue& v, const Named<E> (&table)[N]) {
+  return table[r.choice(v, names_of(table))].value;
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view sep = ", ") {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? std::string(sep) : "") + items[i];
+  return out;
+}
+
+// The operations each store type supports (scripted ops and workload.mix).
+std::vector<OpKind> ops_for(StoreType t) {
+  switch (t) {
+    case StoreType::lww:
+    case StoreType::mvregister: return {OpKind::read, OpKind::write};
+    case StoreType::gcounter: return {OpKind::read, OpKind::incr};
+    case StoreType::pncounter: return {OpKind::read, OpKind::incr, OpKind::decr};
+    case StoreType::orset:
+    case StoreType::cart: return {OpKind::read, OpKind::add, OpKind::remove};
+  }
+  return {};
+}
+
+std::vector<std::string> op_names_for(StoreType t) {
+  std::vector<std::string> names;
+  for (OpKind k : ops_for(t)) names.push_back(name_of(kOpKinds, k));
+  return names;
+}
+
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+         c == '-';
+}
+
+bool is_plain_name(const std::string& s) {
+  return !s.empty() && s != "." && s != ".." && std::all_of(s.begin(), s.end(), is_name_char);
+}
+
+// Keys and values end up in ops.csv, where ',' separates fields, ';' set
+// members and '|' MV-register siblings: those characters would corrupt it.
+bool is_csv_safe(const std::string& s) { return s.find_first_of(",;|\"\n\r") == std::string::npos; }
+
+std::string strip_trailing_digits(const std::string& s) {
+  std::size_t n = s.size();
+  while (n > 0 && s[n - 1] >= '0' && s[n - 1] <= '9') --n;
+  return s.substr(0, n);
+}
+
+// What a distribution's values are: durations that must not be negative
+// (latency, think time), signed durations (clock skew), or plain numbers (drift).
+enum class Quantity { latency, signed_duration, number };
+
+// ---------------------------------------------------------------------------
+
+class Loader {
+ public:
+  Loader(std::string path, const LoadOptions& options)
+      : path_(std::move(path)), options_(options), r_(path_), base_dir_(std::filesystem::path(path_).parent_path()) {}
+
+  Scenario load();
+
+ private:
+  YAML::Node read_file();
+  void apply_overrides(YAML::Node root);
+  void note_override_path(const YAML::Node& root, const std::vector<std::string>& segs, int ordinal,
+                          const std::vector<int>& seg_columns, int value_column, const std::string& text);
+  void note_override_subtree(const YAML::Node& node, int ordinal, int column, const std::string& text);
+
+  void top_level(const MapReader& top);
+  void topology(const YamlValue& v);
+  void graph(const YamlValue& v);
+  void graph_params(GraphKind kind, const MapReader& m, const std::string& type_key);
+  void edges_file(const YamlValue& file_value);
+  void links(const YamlValue& v);
+  void network(const YamlValue& v);
+  void clocks(const YamlValue& v);
+  void store(const YamlValue& v);
+  void protocols(const YamlValue& v);
+  void gossip(const YamlValue& v);
+  void workload(const std::optional<YamlValue>& v);
+  void mix(const YamlValue& v);
+  void ops(const YamlValue& v);
+  void faults(const YamlValue& v);
+  FaultSpec fault(const YamlValue& v);
+  void checks(const std::optional<YamlValue>& v);
+  void output(const std::optional<YamlValue>& v);
+
+  Distribution distribution(const YamlValue& v, Quantity q, const std::string& what);
+  double dist_value(const YamlValue& v, Quantity q);
+  std::shared_ptr<const std::vector<double>> empirical_samples(const YamlValue& file_value, const std::string& column,
+                                                               const YamlValue& column_value, double unit,
+                                                               Quantity q, const std::string& what);
+
+  NodeId node_ref(const YamlValue& v, const std::string& where);
+  std::vector<NodeId> members(const YamlValue& v, const std::string& where);
+  std::optional<NodeId> lookup_node(const std::string& text) const;
+  [[noreturn]] void unknown_node(const YamlValue& v, const std::string& name, const std::string& where,
+                                 bool regions_allowed);
+  std::string nodes_hint(bool regions_allowed) const;
+  std::string suggest_node(const std::string& name, bool regions_allowed) const;
+  std::filesystem::path resolve(const std::string& file) const;
+  OpKind op_for_store(const YamlValue& v);
+  SimTime at_within_duration(const YamlValue& v, const std::string& what);
+
+  std::string path_;
+  LoadOptions options_;
+  YamlReader r_;
+  std::filesystem::path base_dir_;
+  Scenario s_;
+  std::map<std::string, NodeId> node_ids_;
+  std::map<std::string, int> region_ids_;
+};
+
+constexpr int kMaxNodes = 1'000'000;
+
+// ---------------------------------------------------------------------------
+// File and --set overrides
+
+YAML::Node Loader::read_file() {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path_, ec))
+    throw ScenarioError(path_, 0, 0,
+                        fmt::format("scenario file not found (looked in {})",
+                                    std::filesystem::absolute(path_, ec).lexically_normal().string()));
+  std::ifstream in(path_, std::ios::binary);
+  if (!in) throw ScenarioError(path_, 0, 0, "cannot open scenario file");
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return YAML::Load(text.str());
+  } catch (const YAML::ParserException& e) {
+    throw ScenarioError(path_, e.mark.line + 1, e.mark.column + 1, "malformed YAML: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    throw ScenarioError(path_, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1,
+                        "malformed YAML: " + e.msg);
+  }
+}
+
+void Loader::apply_overrides(YAML::Node root) {
+  for (std::size_t i = 0; i < options_.overrides.size(); ++i) {
+    const std::string& text = options_.overrides[i];
+    const int ordinal = static_cast<int>(i + 1);
+    const auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw ScenarioError("--set", ordinal, 1, fmt::format("expected --set path=value (e.g. network.loss=0.1), got '{}'", text));
+    const std::string dotted = text.substr(0, eq);
+    const std::string value_text = text.substr(eq + 1);
+    std::vector<std::string> segs;
+    std::vector<int> seg_columns;
+    try {
+      segs = split_yaml_path(dotted);
+    } catch (const std::invalid_argument& e) {
+      throw ScenarioError("--set", ordinal, 1, fmt::format("{} (in --set {})", e.what(), text));
+    }
+    for (std::size_t pos = 0, k = 0; k < segs.size(); pos += segs[k].size() + 1, ++k)
+      seg_columns.push_back(static_cast<int>(pos + 1));
+    const int value_column = static_cast<int>(eq + 2);
+    YAML::Node value;
+    try {
+      value = YAML::Load(value_text);
+    } catch (const YAML::ParserException& e) {
+      throw ScenarioError("--set", ordinal, value_column + (e.mark.line == 0 ? e.mark.column : 0),
+                          fmt::format("malformed YAML value: {} (in --set {})", e.msg, text));
+    }
+    try {
+      set_yaml_path(root, dotted, value);
+    } catch (const std::invalid_argument& e) {
+      throw ScenarioError("--set", ordinal, 1, fmt::format("{} (in --set {})", e.what(), text));
+    }
+    note_override_path(root, segs, ordinal, seg_columns, value_column, text);
+  }
+}
+
+// Remembers which nodes the override created, so that errors about them
+// point at the --set argument instead of a meaningless file position.
+void Loader::note_override_path(const YAML::Node& root, const std::vector<std::string>& segs, int ordinal,
+                                const std::vector<int>& seg_columns, int value_column, const std::string& text) {
+  YAML::Node cur;
+  cur.reset(root);
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    const bool last = i + 1 == segs.size();
+    YAML::Node next;
+    if (cur.IsSequence()) {
+      next.reset(cur[std::stoul(segs[i])]);
+    } else {
+      for (auto it = cur.begin(); it != cur.end(); ++it) {
+        if (!it->first.IsScalar() || it->first.Scalar() != segs[i]) continue;
+        if (it->first.Mark().is_null()) r_.note_override_node(it->first, ordinal, seg_columns[i], text);
+        next.reset(it->second);
+      }
+    }
+    if (last) {
+      note_override_subtree(next, ordinal, value_column, text);
+    } else if (next.Mark().is_null()) {
+      r_.note_override_node(next, ordinal, seg_columns[i], text);  // a map the override created
+    }
+    cur.reset(next);
+  }
+}
+
+void Loader::note_override_subtree(const YAML::Node& node, int ordinal, int column, const std::string& text) {
+  const YAML::Mark m = node.Mark();
+  r_.note_override_node(node, ordinal, column + (!m.is_null() && m.line == 0 ? m.column : 0), text);
+  if (node.IsSequence()) {
+    for (const auto& item : node) note_override_subtree(item, ordinal, column, text);
+  } else if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      note_override_subtree(it->first, ordinal, column, text);
+      note_override_subtree(it->second, ordinal, column, text);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+Scenario Loader::load() {
+  YAML::Node root = read_file();
+  if (root.IsNull() && options_.overrides.empty()) throw ScenarioError(path_, 0, 0, "scenario file is empty");
+  if (!root.IsNull() && !root.IsMap()) {
+    // Checked before overrides: set_yaml_path needs a map to descend into.
+    r_.fail(root, "a scenario file is a map of keys (name:, seed:, topology:, ...), got " + YamlReader::describe(root));
+  }
+  apply_overrides(root);
+  s_.source_file = path_;
+  const MapReader top(r_, YamlValue{root, YAML::Node(), false, ""});
+  top.allow({"name", "seed", "duration", "stop", "topology", "network", "clocks", "store", "protocols", "workload",
+             "ops", "faults", "checks", "output"});
+  top_level(top);
+  return std::move(s_);
+}
+
+void Loader::top_level(const MapReader& top) {
+  const YamlValue name = top.require("name");
+  s_.name = r_.scalar(name, "a name");
+  if (!is_plain_name(s_.name))
+    r_.fail(name, fmt::format("name must contain only letters, digits, '_', '.' and '-' (it is used in file names), got '{}'",
+                              s_.name));
+  if (options_.seed) {
+    s_.seed = *options_.seed;
+    if (auto seed = top.get("seed")) r_.unsigned64(*seed);  // still validated
+  } else {
+    s_.seed = r_.unsigned64(top.require("seed"));
+  }
+  if (auto d = top.get("duration")) {
+    s_.duration_ns = r_.duration(*d);
+    if (s_.duration_ns <= 0) r_.fail(*d, "duration must be positive");
+  }
+  if (auto stop = top.get("stop")) s_.stop = pick(r_, *stop, kStopModes);
+
+  const auto topo = top.get("topology");
+  if (!topo) r_.fail(top.self(), "missing required key 'topology' at the top level (e.g. topology: {nodes: 5})");
+  topology(*topo);
+  if (auto v = top.get("network")) network(*v);
+  if (auto v = top.get("clocks")) clocks(*v);
+  if (auto v = top.get("store")) store(*v);
+  if (auto v = top.get("protocols")) protocols(*v);
+  workload(top.get("workload"));
+  if (auto v = top.get("ops")) ops(*v);
+  if (auto v = top.get("faults")) faults(*v);
+  checks(top.get("checks"));
+  output(top.get("output"));
+}
+
+// ---------------------------------------------------------------------------
+// Topology
+
+void Loader::topology(const YamlValue& v) {
+  const MapReader t(r_, v);
+  t.allow({"nodes", "regions", "graph", "latency", "links"});
+  TopologySpec& topo = s_.topology;
+  const auto nodes = t.get("nodes");
+  const auto regions = t.get("regions");
+  if (nodes && regions)
+    r_.fail_key(*regions, "topology: give either nodes or regions, not both (with regions the node count is their sum)");
+  if (!nodes && !regions) r_.fail(v, "topology needs 'nodes: N' or 'regions: [{name: ..., nodes: N}, ...]'");
+
+  if (nodes) {
+    topo.nodes = static_cast<int>(r_.integer(*nodes, 1, kMaxNodes));
+    for (int i = 0; i < topo.nodes; ++i) {
+      topo.node_names.push_back("n" + std::to_string(i));
+      topo.node_region.push_back(0);
+    }
+  } else {
+    const auto items = r_.list(*regions);
+    if (items.empty()) r_.fail(*regions, "topology.regions must list at least one region");
+    std::map<std::string, SourcePos> seen;
+    for (const auto& item : items) {
+      const MapReader rm(r_, item);
+      rm.allow({"name", "nodes"});
+      const YamlValue name_v = rm.require("name");
+      RegionSpec region;
+      region.name = r_.scalar(name_v, "a region name");
+      if (!is_plain_name(region.name))
+        r_.fail(name_v, fmt::format("region names may contain only letters, digits, '_', '.' and '-', got '{}'", region.name));
+      if (auto it = seen.find(region.name); it != seen.end())
+        r_.fail(name_v, fmt::format("duplicate region name '{}' (first given on line {})", region.name, it->second.line));
+      seen[region.name] = r_.position(name_v.node);
+      region.nodes = static_cast<int>(r_.integer(rm.require("nodes"), 1, kMaxNodes));
+      region.first_node = static_cast<NodeId>(topo.nodes);
+      if (topo.nodes + region.nodes > kMaxNodes)
+        r_.fail(rm.require("nodes"), fmt::format("topology has more than {} nodes", kMaxNodes));
+      topo.nodes += region.nodes;
+      for (int i = 0; i < region.nodes; ++i) {
+        topo.node_names.push_back(region.name + "-" + std::to_string(i));
+        topo.node_region.push_back(static_cast<int>(topo.regions.size()));
+      }
+      topo.regions.push_back(region);
+    }
+  }
+  for (std::size_t i = 0; i < topo.node_names.size(); ++i) node_ids_[topo.node_names[i]] = static_cast<NodeId>(i);
+  for (std::size_t i = 0; i < topo.regions.size(); ++i) {
+    const std::string& name = topo.regions[i].name;
+    // "a" with 2 nodes names a node "a-1"; a region called "a-1" would be ambiguous.
+    if (auto it = node_ids_.find(name); it != node_ids_.end())
+      r_.fail(regions->node, fmt::format("region name '{}' is also the name of a node of region '{}'", name,
+                                         topo.regions[static_cast<std::size_t>(topo.node_region[it->second])].name));
+    region_ids_[name] = static_cast<int>(i);
+  }
+
+  if (auto g = t.get("graph")) graph(*g);
+  if (auto lat = t.get("latency")) topo.latency = distribution(*lat, Quantity::latency, "latency");
+  if (auto l = t.get("links")) links(*l);
+}
+
+void Loader::graph(const YamlValue& v) {
+  TopologySpec& topo = s_.topology;
+  if (v.node.IsScalar()) {
+    topo.graph = pick(r_, v, kGraphKinds);
+    if (topo.graph == GraphKind::erdos_renyi) r_.fail(v, "graph erdos_renyi needs p: graph: {erdos_renyi: {p: 0.1}}");
+    if (topo.graph == GraphKind::small_world) r_.fail(v, "graph small_world needs k and p: graph: {small_world: {k: 4, p: 0.1}}");
+    if (topo.graph == GraphKind::file) r_.fail(v, "graph file needs a path: graph: {file: edges.csv}");
+    return;
+  }
+  const MapReader m(r_, v);
+  if (auto type = m.get("type")) {
+    // Flat spelling: {type: small_world, k: 4, p: 0.1}.
+    topo.graph = pick(r_, *type, kGraphKinds);
+    graph_params(topo.graph, m, "type");
+    return;
+  }
+  // Nested spelling: {small_world: {k: 4, p: 0.1}}, {file: edges.csv}.
+  std::vector<std::string> kinds = names_of(kGraphKinds);
+  kinds.emplace_back("type");
+  m.allow(kinds);
+  if (m.fields().size() != 1)
+    r_.fail(v, "graph: give exactly one graph kind, e.g. graph: {erdos_renyi: {p: 0.1}}");
+  const MapField& f = m.fields().front();
+  topo.graph = pick(r_, YamlValue{f.value.key, YAML::Node(), false, v.path}, kGraphKinds);
+  if (topo.graph == GraphKind::file) {
+    edges_file(f.value);
+    return;
+  }
+  graph_params(topo.graph, MapReader(r_, f.value), "");
+}
+
+void Loader::graph_params(GraphKind kind, const MapReader& m, const std::string& type_key) {
+  TopologySpec& topo = s_.topology;
+  std::vector<std::string> keys;
+  if (!type_key.empty()) keys.push_back(type_key);
+  switch (kind) {
+    case GraphKind::complete:
+    case GraphKind::ring:
+    case GraphKind::star: m.allow(keys); return;
+    case GraphKind::erdos_renyi:
+      keys.emplace_back("p");
+      m.allow(keys);
+      topo.p = r_.probability(m.require("p"));
+      return;
+    case GraphKind::small_world: {
+      keys.insert(keys.end(), {"k", "p"});
+      m.allow(keys);
+      const YamlValue k = m.require("k");
+      topo.k = static_cast<int>(r_.integer(k, 2, kMaxNodes));
+      if (topo.k % 2 != 0) r_.fail(k, fmt::format("{} must be even (k/2 neighbours on each side), got {}", k.path, topo.k));
+      if (topo.k >= topo.nodes)
+        r_.fail(k, fmt::format("{} must be less than the number of nodes ({}), got {}", k.path, topo.nodes, topo.k));
+      topo.p = r_.probability(m.require("p"));
+      return;
+    }
+    case GraphKind::file:
+      keys.emplace_back("file");
+      m.allow(keys);
+      edges_file(m.require("file"));
+      return;
+  }
+}
+
+void Loader::edges_file(const YamlValue& file_value) {
+  TopologySpec& topo = s_.topology;
+  const std::string file = r_.scalar(file_value, "a CSV file name");
+  const std::filesystem::path path = resolve(file);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    r_.fail(file_value, fmt::format("edge file '{}' not found (looked in {})", file,
+                                    std::filesystem::absolute(path, ec).lexically_normal().string()));
+  topo.edges_file = path.string();
+  std::set<std::pair<NodeId, NodeId>> edges;
+  try {
+    io::CSVReader<2, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>, io::throw_on_overflow,
+                  io::single_line_comment<'#'>>
+        in(path.string());
+    in.read_header(io::ignore_extra_column, "from", "to");
+    std::string a, b;
+    while (in.read_row(a, b)) {
+      const unsigned line = in.get_file_line();
+      auto end_of = [&](const std::string& name) {
+        if (auto id = lookup_node(name)) return *id;
+        // Integer ids are accepted too: "3" is node 3.
+        NodeId id = 0;
+        const auto [end, parse_ec] = std::from_chars(name.data(), name.data() + name.size(), id);
+        if (!name.empty() && parse_ec == std::errc{} && end == name.data() + name.size() &&
+            id < static_cast<NodeId>(topo.nodes))
+          return id;
+        r_.fail(file_value, fmt::format("edge file '{}' line {}: unknown node '{}' {}{}", file, line, name,
+                                        nodes_hint(false), suggest_node(name, false)));
+      };
+      const NodeId x = end_of(a), y = end_of(b);
+      if (x == y) r_.fail(file_value, fmt::format("edge file '{}' line {}: self-loop on node '{}'", file, line, a));
+      edges.insert({std::min(x, y), std::max(x, y)});
+    }
+  } catch (const io::error::base& e) {
+    r_.fail(file_value, fmt::format("cannot read edge file '{}': {} (it needs a header line 'from,to')", file, e.what()));
+  }
+  if (edges.empty()) r_.fail(file_value, fmt::format("edge file '{}' has no edges", file));
+  topo.file_edges.assign(edges.begin(), edges.end());
+}
+
+void Loader::links(const YamlValue& v) {
+  for (const auto& item : r_.list(v)) {
+    const MapReader m(r_, item);
+    m.allow({"from", "to", "latency", "oneway"});
+    LinkOverride link;
+    link.from = members(m.require("from"), "topology.links");
+    link.to = members(m.require("to"), "topology.links");
+    link.latency = distribution(m.require("latency"), Quantity::latency, "latency");
+    if (auto o = m.get("oneway")) link.oneway = r_.boolean(*o);
+    s_.topology.links.push_back(std::move(link));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Node references
+
+std::optional<NodeId> Loader::lookup_node(const std::string& text) const {
+  if (auto it = node_ids_.find(text); it != node_ids_.end()) return it->second;
+  return std::nullopt;
+}
+
+std::string Loader::nodes_hint(bool regions_allowed) const {
+  const TopologySpec& topo = s_.topology;
+  auto range = [](const std::string& first, const std::string& last) {
+    return first == last ? first : first + ".." + last;
+  };
+  std::string nodes;
+  if (topo.regions.empty()) {
+    nodes = range(topo.node_names.front(), topo.node_names.back());
+  } else {
+    std::vector<std::string> parts;
+    for (const auto& reg : topo.regions)
+      parts.push_back(range(topo.node_names[reg.first_node], topo.node_names[reg.first_node + static_cast<NodeId>(reg.nodes) - 1]));
+    nodes = join(parts);
+  }
+  if (!regions_allowed || topo.regions.empty()) return "(nodes are " + nodes + ")";
+  std::vector<std::string> regions;
+  for (const auto& reg : topo.regions) regions.push_back(reg.name);
+  return "(regions are " + join(regions) + "; nodes are " + nodes + ")";
+}
+
+void Loader::unknown_node(const YamlValue& v, const std::string& name, const std::string& where,
+                          bool regions_allowed) {
+  const bool regions = regions_allowed && !s_.topology.regions.empty();
+  r_.fail(v, fmt::format("unknown {} '{}' in {} {}{}", regions ? "node or region" : "node", name, where,
+                         nodes_hint(regions_allowed), suggest_node(name, regions_allowed)));
+}
+
+std::string Loader::suggest_node(const std::string& name, bool regions_allowed) const {
+  std::vector<std::string> candidates = s_.topology.node_names;
+  if (regions_allowed)
+    for (const auto& reg : s_.topology.regions) candidates.push_back(reg.name);
+  const std::string best = detail::closest_name(name, candidates);
+  // "n9" -> "n0" is noise: the node range in the message says it all.
+  if (best.empty() || strip_trailing_digits(best) == strip_trailing_digits(name)) return "";
+  return " (did you mean '" + best + "'?)";
+}
+
+NodeId Loader::node_ref(const YamlValue& v, const std::string& where) {
+  const std::string name = r_.scalar(v, "a node name");
+  if (auto id = lookup_node(name)) return *id;
+  if (region_ids_.count(name))
+    r_.fail(v, fmt::format("'{}' is a region; {} needs a single node {}", name, where, nodes_hint(false)));
+  unknown_node(v, name, where, false);
+}
+
+std::vector<NodeId> Loader::members(const YamlValue& v, const std::string& where) {
+  std::vector<NodeId> out;
+  const auto items = r_.scalar_or_list(v);
+  if (items.empty()) r_.fail(v, fmt::format("{}: expected at least one node or region name", v.path));
+  for (const auto& item : items) {
+    const std::string name = r_.scalar(item, "a node or region name");
+    std::vector<NodeId> ids;
+    if (auto region = region_ids_.find(name); region != region_ids_.end()) {
+      const RegionSpec& reg = s_.topology.regions[static_cast<std::size_t>(region->second)];
+      for (int i = 0; i < reg.nodes; ++i) ids.push_back(reg.first_node + static_cast<NodeId>(i));
+    } else if (auto id = lookup_node(name)) {
+      ids.push_back(*id);
+    } else {
+      unknown_node(item, name, where, true);
+    }
+    for (NodeId id : ids)
+      if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+  }
+  return out;
+}
+
+std::filesystem::path Loader::resolve(const std::string& file) const {
+  const std::filesystem::path p(file);
+  if (p.is_absolute()) return p.lexically_normal();
+  return (base_dir_ / p).lexically_normal();
+}
+
+// ---------------------------------------------------------------------------
+// Distributions
+
+double Loader::dist_value(const YamlValue& v, Quantity q) {
+  if (q == Quantity::number) return r_.number(v);
+  return static_cast<double>(r_.duration(v, true));
+}
+
+Distribution Loader::distribution(const YamlValue& v, Quantity q, const std::string& what) {
+  Distribution d;
+  const bool is_duration = q != Quantity::number;
+  auto not_negative = [&](const YamlValue& x, double value) {
+    if (q == Quantity::latency && value < 0)
+      r_.fail(x, fmt::format("{}: a {} cannot be negative, got {}", x.path, what, x.node.Scalar()));
+  };
+  if (v.node.IsScalar()) {
+    // Shorthand: "latency: 5ms" is {dist: constant, value: 5ms}.
+    d.a = dist_value(v, q);
+    not_negative(v, d.a);
+    return d;
+  }
+  if (!v.node.IsMap())
+    r_.fail(v, fmt::format("{}: expected a distribution like {{dist: constant, value: {}}}, got {}", v.path,
+                           is_duration ? "10ms" : "1", YamlReader::describe(v.node)));
+  const MapReader m(r_, v);
+  const auto dist = m.get("dist");
+  if (!dist)
+    r_.fail(v, fmt::format("{}: a distribution needs 'dist' (one of: {})", v.path, join(names_of(kDistKinds))));
+  d.kind = pick(r_, *dist, kDistKinds);
+  auto positive = [&](const YamlValue& x, double value) {
+    if (!(value > 0)) r_.fail(x, fmt::format("{} must be positive, got {}", x.path, x.node.Scalar()));
+  };
+  auto read = [&](std::string_view key, bool duration_valued) {
+    const YamlValue x = m.require(key);
+    return std::pair{x, duration_valued ? dist_value(x, q) : r_.number(x)};
+  };
+  switch (d.kind) {
+    case Distribution::Kind::constant: {
+      m.allow({"dist", "value"});
+      const auto [x, value] = read("value", true);
+      not_negative(x, value);
+      d.a = value;
+      break;
+    }
+    case Distribution::Kind::uniform: {
+      m.allow({"dist", "min", "max"});
+      const auto [lo, lo_value] = read("min", true);
+      const auto [hi, hi_value] = read("max", true);
+      not_negative(lo, lo_value);
+      if (lo_value > hi_value)
+        r_.fail(hi, fmt::format("{}: min ({}) is greater than max ({})", v.path, lo.node.Scalar(), hi.node.Scalar()));
+      d.a = lo_value;
+      d.b = hi_value;
+      break;
+    }
+    case Distribution::Kind::exponential: {
+      m.allow({"dist", "mean"});
+      const auto [x, mean] = read("mean", true);
+      positive(x, mean);
+      d.a = mean;
+      break;
+    }
+    case Distribution::Kind::normal: {
+      m.allow({"dist", "mean", "stddev"});
+      const auto [x, mean] = read("mean", true);
+      const auto [sx, stddev] = read("stddev", true);
+      not_negative(x, mean);
+      if (stddev < 0) r_.fail(sx, fmt::format("{} must not be negative, got {}", sx.path, sx.node.Scalar()));
+      d.a = mean;
+      d.b = stddev;
+      break;
+    }
+    case Distribution::Kind::lognormal: {
+      m.allow({"dist", "median", "sigma"});
+      const auto [x, median] = read("median", true);
+      const auto [sx, sigma] = read("sigma", false);
+      positive(x, median);
+      if (sigma < 0) r_.fail(sx, fmt::format("{} must not be negative, got {}", sx.path, sx.node.Scalar()));
+      d.a = median;
+      d.b = sigma;
+      break;
+    }
+    case Distribution::Kind::pareto: {
+      m.allow({"dist", "scale", "shape"});
+      const auto [x, scale] = read("scale", true);
+      const auto [sx, shape] = read("shape", false);
+      positive(x, scale);
+      positive(sx, shape);
+      d.a = scale;
+      d.b = shape;
+      break;
+    }
+    case Distribution::Kind::empirical: {
+      if (is_duration) {
+        m.allow({"dist", "file", "column", "unit"});
+      } else {
+        m.allow({"dist", "file", "column"});  // plain numbers: no unit to scale by
+      }
+      const YamlValue file = m.require("file");
+      const YamlValue column = m.require("column");
+      const std::string column_name = r_.scalar(column, "a column name");
+      double unit = 1.0;
+      if (is_duration) {
+        const YamlValue unit_v = m.require("unit");
+        const std::vector<std::string> units = {"ns", "us", "ms", "s", "m", "h"};
+        unit = static_cast<double>(*duration_unit_ns(units[r_.choice(unit_v, units)]));
+      }
+      d.samples = empirical_samples(file, column_name, column, unit, q, what);
+      d.source = r_.scalar(file, "a CSV file name") + ":" + column_name;
+      break;
+    }
+  }
+  return d;
+}
+
+std::shared_ptr<const std::vector<double>> Loader::empirical_samples(const YamlValue& file_value,
+                                                                     const std::string& column,
+                                                                     const YamlValue& column_value, double unit,
+                                                                     Quantity q, const std::string& what) {
+  const std::string file = r_.scalar(file_value, "a CSV file name");
+  const std::filesystem::path path = resolve(file);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    r_.fail(file_value, fmt::format("empirical {} file '{}' not found (looked in {})", what, file,
+                                    std::filesystem::absolute(path, ec).lexically_normal().string()));
+  auto samples = std::make_shared<std::vector<double>>();
+  try {
+    io::CSVReader<1, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>, io::throw_on_overflow,
+                  io::single_line_comment<'#'>>
+        in(path.string());
+    try {
+      in.read_header(io::ignore_extra_column, column);
+    } catch (const io::error::missing_column_in_header&) {
+      // Name the columns that are there; a typo is the usual cause.
+      std::ifstream header_in(path);
+      std::string header;
+      std::getline(header_in, header);
+      std::vector<std::string> columns;
+      std::stringstream hs(header);
+      for (std::string c; std::getline(hs, c, ',');) {
+        while (!c.empty() && (c.back() == ' ' || c.back() == '\r' || c.back() == '"')) c.pop_back();
+        while (!c.empty() && (c.front() == ' ' || c.front() == '"')) c.erase(0, 1);
+        columns.push_back(c);
+      }
+      r_.fail(column_value, fmt::format("column '{}' not found in empirical {} file '{}' (its columns: {}){}", column,
+                                        what, file, join(columns), detail::suggest(column, columns)));
+    }
+    char* cell = nullptr;
+    while (in.read_row(cell)) {
+      const std::string_view text(cell);
+      double x = 0.0;
+      const auto [end, parse_ec] = std::from_chars(text.data(), text.data() + text.size(), x);
+      if (text.empty() || parse_ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(x))
+        r_.fail(file_value, fmt::format("empirical {} file '{}' line {}: expected a number in column '{}', got '{}'",
+                                        what, file, in.get_file_line(), column, text));
+      // Durations become whole nanoseconds, like every other duration.
+      const double value = q == Quantity::number ? x : std::round(x * unit);
+      if (q == Quantity::latency && value < 0)
+        r_.fail(file_value, fmt::format("empirical {} file '{}' line {}: a {} cannot be negative, got {}", what, file,
+                                        in.get_file_line(), what, text));
+      samples->push_back(value);
+    }
+  } catch (const io::error::base& e) {
+    r_.fail(file_value, fmt::format("cannot read empirical {} file '{}': {}", what, file, e.what()));
+  }
+  if (samples->empty()) r_.fail(file_value, fmt::format("empirical {} file '{}' has no samples", what, file));
+  return samples;
+}
+
+// ---------------------------------------------------------------------------
+// network, clocks, store, protocols
+
+void Loader::network(const YamlValue& v) {
+  const MapReader m(r_, v);
+  m.allow({"loss", "duplicate", "fifo"});
+  if (auto x = m.get("loss")) s_.network.loss = r_.probability(*x);
+  if (auto x = m.get("duplicate")) s_.network.duplicate = r_.probability(*x);
+  if (auto x = m.get("fifo")) s_.network.fifo = r_.boolean(*x);
+}
+
+void Loader::clocks(const YamlValue& v) {
+  const MapReader m(r_, v);
+  m.allow({"skew", "drift_ppm"});
+  if (auto x = m.get("skew")) s_.clocks.skew = distribution(*x, Quantity::signed_duration, "clock skew");
+  if (auto x = m.get("drift_ppm")) s_.clocks.drift_ppm = distribution(*x, Quantity::number, "clock drift");
+}
+
+void Loader::store(const YamlValue& v) {
+  const MapReader m(r_, v);
+  m.allow({"type", "timestamps", "keys"});
+  if (auto x = m.get("type")) s_.store.type = pick(r_, *x, kStoreTypes);
+  if (auto x = m.get("timestamps")) s_.store.timestamps = pick(r_, *x, kTimestampKinds);
+  if (auto x = m.get("keys")) s_.store.keys = static_cast<int>(r_.integer(*x, 1, 100'000'000));
+}
+
+void Loader::protocols(const YamlValue& v) {
+  const MapReader m(r_, v);
+  const std::vector<std::string> known = {"gossip", "merkle", "replication"};
+  for (const auto& f : m.fields()) {
+    if (f.name == "gossip") {
+      gossip(f.value);
+    } else if (f.name == "merkle" || f.name == "replication") {
+      r_.fail_key(f.value, fmt::format("protocol '{}' is not implemented yet (available: gossip)", f.name));
+    } else {
+      const std::string hint = detail::suggest(f.name, known);
+      r_.fail_key(f.value, fmt::format("unknown protocol '{}' in protocols{}", f.name,
+                                       hint.empty() ? " (known protocols: gossip, merkle, replication)" : hint));
+    }
+  }
+}
+
+void Loader::gossip(const YamlValue& v) {
+  GossipSpec g;
+  const MapReader m(r_, v);  // "gossip:" with no value = all defaults
+  m.allow({"interval", "fanout", "mode", "phase"});
+  if (auto x = m.get("interval")) {
+    g.interval_ns = r_.duration(*x);
+    if (g.interval_ns <= 0) r_.fail(*x, fmt::format("{} must be positive", x->path));
+  }
+  if (auto x = m.get("fanout")) g.fanout = static_cast<int>(r_.integer(*x, 1, kMaxNodes));
+  if (auto x = m.get("mode")) g.mode = pick(r_, *x, kGossipModes);
+  if (auto x = m.get("phase")) g.aligned_phase = pick(r_, *x, kGossipPhases);
+  s_.protocols.gossip = g;
+}
+
+// ---------------------------------------------------------------------------
+// Workload and scripted ops
+
+OpKind Loader::op_for_store(const YamlValue& v) {
+  const std::string text = r_.scalar(v, "an operation name");
+  const auto allowed = ops_for(s_.store.type);
+  for (const auto& n : kOpKinds) {
+    if (text != n.name) continue;
+    if (std::find(allowed.begin(), allowed.end(), n.value) == allowed.end())
+      r_.fail(v, fmt::format("{}: op '{}' does not apply to a {} store (its ops: {})", v.path, text,
+                             name_of(kStoreTypes, s_.store.type), join(op_names_for(s_.store.type))));
+    return n.value;
+  }
+  const auto names = op_names_for(s_.store.type);
+  r_.fail(v, fmt::format("{}: expected one of: {}, got '{}'{}", v.path, join(names), text, detail::suggest(text, names)));
+}
+
+SimTime Loader::at_within_duration(const YamlValue& v, const std::string& what) {
+  const SimTime at = r_.duration(v);
+  if (at > s_.duration_ns)
+    r_.fail(v, fmt::format("{} at {} is after duration {}", what, format_duration(at), format_duration(s_.duration_ns)));
+  return at;
+}
+
+void Loader::mix(const YamlValue& v) {
+  WorkloadSpec& w = s_.workload;
+  const MapReader m(r_, v);
+  w.mix.clear();
+  double total = 0.0;
+  for (const auto& f : m.fields()) {
+    const OpKind op = op_for_store(YamlValue{f.value.key, YAML::Node(), false, f.value.path});
+    const double weight = r_.number(f.value);
+    if (weight < 0) r_.fail(f.value, fmt::format("{} must not be negative, got {}", f.value.path, f.value.node.Scalar()));
+    if (weight > 0) w.mix[op] = weight;
+    total += weight;
+  }
+  if (!(total > 0)) r_.fail(v, fmt::format("{}: at least one weight must be positive", v.path));
+  for (auto& [op, weight] : w.mix) weight /= total;
+}
+
+void Loader::workload(const std::optional<YamlValue>& v) {
+  WorkloadSpec& w = s_.workload;
+  // Defaults: half reads, the rest split evenly between the store's updates.
+  const auto store_ops = ops_for(s_.store.type);
+  for (OpKind op : store_ops)
+    w.mix[op] = op == OpKind::read ? 0.5 : 0.5 / static_cast<double>(store_ops.size() - 1);
+  w.stop_ns = s_.duration_ns;
+  if (!v) return;
+
+  const MapReader m(r_, *v);
+  m.allow({"clients", "sessions_per_client", "rate", "closed", "think_time", "mix", "keys", "start", "stop", "routing",
+           "session", "client_latency"});
+  w.clients = static_cast<int>(r_.integer(m.require("clients"), 0, 1'000'000));
+  if (auto x = m.get("sessions_per_client")) w.sessions_per_client = static_cast<int>(r_.integer(*x, 1, 1'000'000));
+  if (auto x = m.get("closed")) w.closed = r_.boolean(*x);
+  const auto rate = m.get("rate");
+  const auto think = m.get("think_time");
+  if (w.closed) {
+    if (rate)
+      r_.fail_key(*rate, "workload.rate applies to an open-loop workload; a closed one (closed: true) is paced by think_time");
+    if (think) w.think_time = distribution(*think, Quantity::latency, "think time");
+  } else {
+    if (think) r_.fail_key(*think, "workload.think_time applies only to a closed workload (closed: true)");
+    if (rate) {
+      w.rate_per_s = r_.rate_per_s(*rate);
+      if (!(w.rate_per_s > 0)) r_.fail(*rate, "workload.rate must be positive");
+    } else if (w.clients > 0) {
+      r_.fail(*v, "workload.rate is required for an open-loop workload (e.g. rate: 100/s), or set closed: true");
+    }
+  }
+  if (auto x = m.get("mix")) mix(*x);
+  if (auto x = m.get("keys")) {
+    if (x->node.IsScalar()) {
+      w.zipf_keys = r_.choice(*x, {"uniform", "zipf"}) == 1;
+    } else {
+      const MapReader k(r_, *x);
+      w.zipf_keys = r_.choice(k.require("dist"), {"uniform", "zipf"}) == 1;
+      if (w.zipf_keys) {
+        k.allow({"dist", "s"});
+        if (auto s = k.get("s")) {
+          w.zipf_s = r_.number(*s);
+          if (w.zipf_s < 0) r_.fail(*s, fmt::format("{} must not be negative, got {}", s->path, s->node.Scalar()));
+        }
+      } else {
+        k.allow({"dist"});
+      }
+    }
+  }
+  const auto start = m.get("start");
+  const auto stop = m.get("stop");
+  if (start) w.start_ns = r_.duration(*start);
+  if (stop) w.stop_ns = at_within_duration(*stop, "workload.stop");
+  if (start && w.start_ns > w.stop_ns)
+    r_.fail(*start, fmt::format("workload.start ({}) is after workload.stop ({})", format_duration(w.start_ns),
+                                format_duration(w.stop_ns)));
+  if (auto x = m.get("routing")) w.routing = pick(r_, *x, kRoutings);
+  if (auto x = m.get("session")) {
+    const MapReader sm(r_, *x);
+    sm.allow({"guarantees", "cache_ttl"});
+    if (auto g = sm.get("guarantees")) {
+      for (const auto& item : r_.list(*g)) {
+        const std::string name = kSessionGuarantees[r_.choice(item, kSessionGuarantees)];
+        if (std::find(w.session_guarantees.begin(), w.session_guarantees.end(), name) == w.session_guarantees.end())
+          w.session_guarantees.push_back(name);
+      }
+    }
+    if (auto t = sm.get("cache_ttl")) w.cache_ttl_ns = r_.duration(*t);
+  }
+  if (auto x = m.get("client_latency")) w.client_latency = distribution(*x, Quantity::latency, "client latency");
+}
+
+void Loader::ops(const YamlValue& v) {
+  for (const auto& item : r_.list(v)) {
+    const MapReader m(r_, item);
+    m.allow({"at", "client", "op", "key", "value", "node"});
+    OpSpec op;
+    op.pos = r_.position(item.node);
+    op.at_ns = at_within_duration(m.require("at"), "op");
+    const YamlValue client = m.require("client");
+    op.client = r_.scalar(client, "a client name");
+    if (!is_plain_name(op.client))
+      r_.fail(client, fmt::format("client names may contain only letters, digits, '_', '.' and '-', got '{}'", op.client));
+    op.op = op_for_store(m.require("op"));
+    const YamlValue key = m.require("key");
+    op.key = r_.scalar(key, "a key");
+    if (op.key.empty() || !is_csv_safe(op.key))
+      r_.fail(key, fmt::format("{}: keys must be non-empty and free of , ; | and quotes, got '{}'", key.path, op.key));
+    const auto value = m.get("value");
+    switch (op.op) {
+      case OpKind::read:
+        if (value) r_.fail_key(*value, fmt::format("{}: a read takes no value", value->path));
+        break;
+      case OpKind::incr:
+      case OpKind::decr:
+        // The amount; 1 when omitted.
+        op.value = value ? std::to_string(r_.integer(*value, 0, std::numeric_limits<std::int64_t>::max())) : "1";
+        break;
+      case OpKind::write:
+      case OpKind::add:
+      case OpKind::remove: {
+        if (!value) r_.fail(item, fmt::format("{}: a {} needs a value", item.path, name_of(kOpKinds, op.op)));
+        op.value = r_.scalar(*value, "a scalar value");
+        if (op.value.empty() || !is_csv_safe(op.value))
+          r_.fail(*value, fmt::format("{}: values must be non-empty and free of , ; | and quotes, got '{}'", value->path,
+                                      op.value));
+        break;
+      }
+    }
+    if (auto n = m.get("node")) op.node = node_ref(*n, "op");
+    s_.ops.push_back(std::move(op));
+  }
+  std::stable_sort(s_.ops.begin(), s_.ops.end(), [](const OpSpec& a, const OpSpec& b) { return a.at_ns < b.at_ns; });
+}
+
+// ---------------------------------------------------------------------------
+// Faults
+
+void Loader::faults(const YamlValue& v) {
+  for (const auto& item : r_.list(v)) s_.faults.push_back(fault(item));
+}
+
+FaultSpec Loader::fault(const YamlValue& v) {
+  using Kind = FaultSpec::Kind;
+  struct KindKeys {
+    const char* key;
+    Kind kind;
+    std::vector<std::string> keys;  // every key this kind accepts
+  };
+  static const KindKeys kKinds[] = {
+      {"partition", Kind::partition, {"at", "partition", "oneway"}},
+      {"heal", Kind::heal, {"at", "heal"}},
+      {"crash", Kind::crash, {"at", "crash", "restart_after", "lose_state"}},
+      {"restart", Kind::restart, {"at", "restart"}},
+      {"loss", Kind::loss, {"at", "loss", "until"}},
+      {"clock", Kind::clock, {"at", "clock", "offset", "drift_ppm"}},
+      {"flapping", Kind::flapping, {"at", "flapping"}},
+  };
+  const MapReader m(r_, v);
+  std::vector<std::string> all_keys;
+  for (const auto& k : kKinds)
+    for (const auto& key : k.keys)
+      if (std::find(all_keys.begin(), all_keys.end(), key) == all_keys.end()) all_keys.push_back(key);
+  m.allow(all_keys);
+
+  const KindKeys* kind = nullptr;
+  std::optional<YamlValue> kind_value;
+  for (const auto& k : kKinds) {
+    auto x = m.get(k.key);
+    if (!x) continue;
+    if (kind)
+      r_.fail_key(*x, fmt::format("{}: a fault is one action; '{}' and '{}' need separate list entries", v.path,
+                                  kind->key, k.key));
+    kind = &k;
+    kind_value = x;
+  }
+  if (!kind)
+    r_.fail(v, fmt::format("{}: a fault needs one of: partition, heal, crash, restart, loss, clock, flapping", v.path));
+  for (const auto& f : m.fields()) {
+    if (std::find(kind->keys.begin(), kind->keys.end(), f.name) == kind->keys.end())
+      r_.fail_key(f.value, fmt::format("'{}' does not apply to a {} fault (its keys: {})", f.name, kind->key,
+                                       join(kind->keys)));
+  }
+
+  FaultSpec fs;
+  fs.kind = kind->kind;
+  fs.pos = r_.position(v.node);
+  fs.at_ns = at_within_duration(m.require("at"), "fault");
+  const YamlValue& x = *kind_value;
+  const int n = s_.topology.nodes;
+  auto until = [&](const YamlValue& u) {
+    const SimTime t = at_within_duration(u, "fault 'until'");
+    if (t < fs.at_ns)
+      r_.fail(u, fmt::format("{} ({}) is before the fault's at ({})", u.path, format_duration(t), format_duration(fs.at_ns)));
+    return t;
+  };
+
+  switch (fs.kind) {
+    case Kind::partition: {
+      if (x.node.IsMap()) {
+        const MapReader pm(r_, x);
+        pm.allow({"from", "to"});
+        fs.from = members(pm.require("from"), "fault");
+        fs.to = members(pm.require("to"), "fault");
+        for (NodeId id : fs.from)
+          if (std::find(fs.to.begin(), fs.to.end(), id) != fs.to.end())
+            r_.fail(pm.require("to"), fmt::format("node '{}' is on both sides of the partition",
+                                                  s_.topology.node_names[id]));
+        if (auto o = m.get("oneway")) fs.oneway = r_.boolean(*o);
+      } else {
+        if (auto o = m.get("oneway"))
+          r_.fail_key(*o, "oneway applies only to partition: {from: [...], to: [...]}");
+        if (!x.node.IsSequence())
+          r_.fail(x, fmt::format("{}: expected a list of groups like [[n0, n1], [n2]] or {{from: [...], to: [...]}}, got {}",
+                                 x.path, YamlReader::describe(x.node)));
+        std::vector<int> group_of(static_cast<std::size_t>(n), -1);
+        for (const auto& g : r_.list(x)) {
+          // A bare name is a group of one name (a node, or a whole region).
+          const auto group = members(g, "fault");
+          for (NodeId id : group) {
+            if (group_of[id] >= 0)
+              r_.fail(g, fmt::format("node '{}' is in two partition groups", s_.topology.node_names[id]));
+            group_of[id] = static_cast<int>(fs.groups.size());
+          }
+          fs.groups.push_back(group);
+        }
+        if (fs.groups.empty()) r_.fail(x, "partition needs at least one group");
+        // Nodes not listed form one more group; written out so consumers need not.
+        std::vector<NodeId> rest;
+        for (int i = 0; i < n; ++i)
+          if (group_of[static_cast<std::size_t>(i)] < 0) rest.push_back(static_cast<NodeId>(i));
+        if (!rest.empty()) fs.groups.push_back(rest);
+      }
+      break;
+    }
+    case Kind::heal:
+      if (r_.choice(x, {"all"}) != 0) r_.fail(x, "heal: expected 'all'");
+      break;
+    case Kind::crash:
+      fs.node = node_ref(x, "fault");
+      if (auto ra = m.get("restart_after")) {
+        fs.restart_after_ns = r_.duration(*ra);
+        if (fs.restart_after_ns <= 0) r_.fail(*ra, fmt::format("{} must be positive", ra->path));
+      }
+      if (auto ls = m.get("lose_state")) fs.lose_state = r_.boolean(*ls);
+      break;
+    case Kind::restart: fs.node = node_ref(x, "fault"); break;
+    case Kind::loss:
+      fs.loss = r_.probability(x);
+      if (auto u = m.get("until")) fs.until_ns = until(*u);
+      break;
+    case Kind::clock: {
+      fs.node = node_ref(x, "fault");
+      const auto offset = m.get("offset");
+      const auto drift = m.get("drift_ppm");
+      if (!offset && !drift) r_.fail(v, fmt::format("{}: a clock fault needs offset (e.g. 200ms or -200ms) and/or drift_ppm", v.path));
+      if (offset) fs.offset_ns = r_.duration(*offset, true);
+      if (drift) fs.drift_ppm = r_.number(*drift);
+      break;
+    }
+    case Kind::flapping: {
+      const MapReader fm(r_, x);
+      fm.allow({"nodes", "period", "until"});
+      fs.nodes = members(fm.require("nodes"), "fault");
+      if (static_cast<int>(fs.nodes.size()) == n)
+        r_.fail(fm.require("nodes"), "flapping every node cuts nothing off: list a subset of the nodes");
+      const YamlValue period = fm.require("period");
+      fs.period_ns = r_.duration(period);
+      if (fs.period_ns < 2) r_.fail(period, fmt::format("{} must be at least 2ns, got {}", period.path, period.node.Scalar()));
+      if (auto u = fm.get("until")) fs.until_ns = until(*u);
+      break;
+    }
+  }
+  return fs;
+}
+
+// ---------------------------------------------------------------------------
+// Checks and output
+
+void Loader::checks(const std::optional<YamlValue>& v) {
+  CheckSpec& c = s_.checks;
+  c.session = kSessionGuarantees;  // default: count every guarantee's violations
+  if (!v) return;
+  const MapReader m(r_, *v);
+  m.allow({"convergence", "session", "lost_writes", "expect"});
+  if (auto x = m.get("convergence")) c.convergence = r_.boolean(*x);
+  if (auto x = m.get("lost_writes")) c.lost_writes = r_.boolean(*x);
+  if (auto x = m.get("session")) {
+    c.session.clear();
+    for (const auto& item : r_.list(*x)) {
+      const std::string name = kSessionGuarantees[r_.choice(item, kSessionGuarantees)];
+      if (std::find(c.session.begin(), c.session.end(), name) == c.session.end()) c.session.push_back(name);
+    }
+  }
+  if (auto x = m.get("expect")) {
+    for (const auto& item : r_.list(*x)) {
+      Expectation e;
+      e.text = r_.scalar(item, "an assertion like \"violations.ryw == 0\"");
+      if (e.text.find_first_not_of(" \t") == std::string::npos) r_.fail(item, fmt::format("{} is empty", item.path));
+      e.pos = r_.position(item.node);
+      c.expect.push_back(std::move(e));
+    }
+  }
+}
+
+void Loader::output(const std::optional<YamlValue>& v) {
+  OutputSpec& o = s_.output;
+  o.dir = fmt::format("out/{}/seed-{}", s_.name, s_.seed);
+  o.traces = kTraceNames;
+  if (v) {
+    const MapReader m(r_, *v);
+    m.allow({"dir", "traces"});
+    if (auto x = m.get("dir")) {
+      o.dir = r_.scalar(*x, "a directory");
+      if (o.dir.empty()) r_.fail(*x, "output.dir must not be empty");
+    }
+    if (auto x = m.get("traces")) {
+      o.traces.clear();
+      for (const auto& item : r_.list(*x)) {
+        const std::string name = kTraceNames[r_.choice(item, kTraceNames)];
+        if (!o.has(name)) o.traces.push_back(name);
+      }
+    }
+  }
+  if (options_.output_dir) o.dir = *options_.output_dir;
+}
+
+// ---------------------------------------------------------------------------
+// Resolved configuration
+
+class ConfigWriter {
+ public:
+  explicit ConfigWriter(const Scenario& s) : s_(s) {}
+  std::string write();
+
+ private:
+  std::string num(double x) const { return fmt::format("{}", x); }
+  std::string dur(SimTime t) const { return format_duration(t); }
+  std::string dist_value(double x, bool duration) const {
+    return duration ? dur(static_cast<SimTime>(std::llround(x))) : num(x);
+  }
+  void distribution(const Distribution& d, bool duration);
+  void node_set(const std::vector<NodeId>& nodes);
+  const std::string& node(NodeId id) const { return s_.topology.node_names[id]; }
+
+  const Scenario& s_;
+  YAML::Emitter e_;
+};
+
+void ConfigWriter::distribution(const Distribution& d, bool duration) {
+  e_ << YAML::Flow << YAML::BeginMap << YAML::Key << "dist" << YAML::Value << name_of(kDistKinds, d.kind);
+  auto kv = [&](const char* k, const std::string& v) { e_ << YAML::Key << k << YAML::Value << v; };
+  switch (d.kind) {
+    case Distribution::Kind::constant: kv("value", dist_value(d.a, duration)); break;
+    case Distribution::Kind::uniform:
+      kv("min", dist_value(d.a, duration));
+      kv("max", dist_value(d.b, duration));
+      break;
+    case Distribution::Kind::exponential: kv("mean", dist_value(d.a, duration)); break;
+    case Distribution::Kind::normal:
+      kv("mean", dist_value(d.a, duration));
+      kv("stddev", dist_value(d.b, duration));
+      break;
+    case Distribution::Kind::lognormal:
+      kv("median", dist_value(d.a, duration));
+      kv("sigma", num(d.b));
+      break;
+    case Distribution::Kind::pareto:
+      kv("scale", dist_value(d.a, duration));
+      kv("shape", num(d.b));
+      break;
+    case Distribution::Kind::empirical: {
+      // The samples are already in base units; name where they came from.
+      const std::size_t n = d.samples ? d.samples->size() : 0;
+      double sum = 0.0;
+      if (d.samples)
+        for (double x : *d.samples) sum += x;
+      kv("source", d.source);
+      kv("samples", std::to_string(n));
+      if (n > 0) kv("mean", dist_value(sum / static_cast<double>(n), duration));
+      break;
+    }
+  }
+  e_ << YAML::EndMap;
+}
+
+// Whole regions by name, other nodes by their own name.
+void ConfigWriter::node_set(const std::vector<NodeId>& nodes) {
+  std::vector<NodeId> sorted = nodes;
+  std::sort(sorted.begin(), sorted.end());
+  e_ << YAML::Flow << YAML::BeginSeq;
+  std::size_t i = 0;
+  while (i < sorted.size()) {
+    const NodeId id = sorted[i];
+    bool whole_region = false;
+    if (!s_.topology.regions.empty()) {
+      const RegionSpec& reg = s_.topology.regions[static_cast<std::size_t>(s_.topology.node_region[id])];
+      const auto count = static_cast<std::size_t>(reg.nodes);
+      if (id == reg.first_node && i + count <= sorted.size() &&
+          sorted[i + count - 1] == reg.first_node + static_cast<NodeId>(count) - 1) {
+        e_ << reg.name;
+        i += count;
+        whole_region = true;
+      }
+    }
+    if (!whole_region) {
+      e_ << node(id);
+      ++i;
+    }
+  }
+  e_ << YAML::EndSeq;
+}
+
+std::string ConfigWriter::write() {
+  using YAML::BeginMap;
+  using YAML::BeginSeq;
+  using YAML::EndMap;
+  using YAML::EndSeq;
+  using YAML::Key;
+  using YAML::Value;
+  const TopologySpec& topo = s_.topology;
+  e_ << YAML::Comment("ecsim resolved configuration: every default filled in");
+  e_ << BeginMap;
+  e_ << Key << "name" << Value << s_.name;
+  e_ << Key << "seed" << Value << s_.seed;
+  e_ << Key << "duration" << Value << dur(s_.duration_ns);
+  e_ << Key << "stop" << Value << name_of(kStopModes, s_.stop);
+
+  e_ << Key << "topology" << Value << BeginMap;
+  if (topo.regions.empty()) {
+    e_ << Key << "nodes" << Value << topo.nodes;
+  } else {
+    e_ << Key << "regions" << Value << BeginSeq;
+    for (const auto& reg : topo.regions)
+      e_ << YAML::Flow << BeginMap << Key << "name" << Value << reg.name << Key << "nodes" << Value << reg.nodes << EndMap;
+    e_ << EndSeq;
+  }
+  e_ << Key << "graph" << Value;
+  switch (topo.graph) {
+    case GraphKind::complete:
+    case GraphKind::ring:
+    case GraphKind::star: e_ << name_of(kGraphKinds, topo.graph); break;
+    case GraphKind::erdos_renyi:
+      e_ << YAML::Flow << BeginMap << Key << "erdos_renyi" << Value << BeginMap << Key << "p" << Value << num(topo.p)
+         << EndMap << EndMap;
+      break;
+    case GraphKind::small_world:
+      e_ << YAML::Flow << BeginMap << Key << "small_world" << Value << BeginMap << Key << "k" << Value << topo.k << Key
+         << "p" << Value << num(topo.p) << EndMap << EndMap;
+      break;
+    case GraphKind::file:
+      e_ << YAML::Flow << BeginMap << Key << "file" << Value << topo.edges_file << EndMap;
+      e_ << YAML::Comment(fmt::format("{} edges", topo.file_edges.size()));
+      break;
+  }
+  e_ << Key << "latency" << Value;
+  distribution(topo.latency, true);
+  if (!topo.links.empty()) {
+    e_ << Key << "links" << Value << BeginSeq;
+    for (const auto& l : topo.links) {
+      e_ << YAML::Flow << BeginMap << Key << "from" << Value;
+      node_set(l.from);
+      e_ << Key << "to" << Value;
+      node_set(l.to);
+      e_ << Key << "latency" << Value;
+      distribution(l.latency, true);
+      e_ << Key << "oneway" << Value << l.oneway << EndMap;
+    }
+    e_ << EndSeq;
+  }
+  e_ << EndMap;
+
+  e_ << Key << "network" << Value << BeginMap << Key << "loss" << Value << num(s_.network.loss) << Key << "duplicate"
+     << Value << num(s_.network.duplicate) << Key << "fifo" << Value << s_.network.fifo << EndMap;
+  e_ << Key << "clocks" << Value << BeginMap << Key << "skew" << Value;
+  distribution(s_.clocks.skew, true);
+  e_ << Key << "drift_ppm" << Value;
+  distribution(s_.clocks.drift_ppm, false);
+  e_ << EndMap;
+  e_ << Key << "store" << Value << BeginMap << Key << "type" << Value << name_of(kStoreTypes, s_.store.type) << Key
+     << "timestamps" << Value << name_of(kTimestampKinds, s_.store.timestamps) << Key << "keys" << Value
+     << s_.store.keys << EndMap;
+
+  e_ << Key << "protocols" << Value << BeginMap;
+  if (const auto& g = s_.protocols.gossip) {
+    e_ << Key << "gossip" << Value << YAML::Flow << BeginMap << Key << "interval" << Value << dur(g->interval_ns) << Key
+       << "fanout" << Value << g->fanout << Key << "mode" << Value << name_of(kGossipModes, g->mode) << Key << "phase"
+       << Value << (g->aligned_phase ? "aligned" : "random") << EndMap;
+  }
+  e_ << EndMap;
+
+  const WorkloadSpec& w = s_.workload;
+  e_ << Key << "workload" << Value << BeginMap;
+  e_ << Key << "clients" << Value << w.clients << Key << "sessions_per_client" << Value << w.sessions_per_client;
+  e_ << Key << "closed" << Value << w.closed;
+  if (w.closed) {
+    e_ << Key << "think_time" << Value;
+    distribution(w.think_time, true);
+  } else if (w.rate_per_s > 0) {
+    e_ << Key << "rate" << Value << format_rate(w.rate_per_s);
+  }
+  e_ << Key << "mix" << Value << YAML::Flow << BeginMap;
+  for (const auto& [op, weight] : w.mix) e_ << Key << name_of(kOpKinds, op) << Value << num(weight);
+  e_ << EndMap;
+  e_ << Key << "keys" << Value << YAML::Flow << BeginMap << Key << "dist" << Value << (w.zipf_keys ? "zipf" : "uniform");
+  if (w.zipf_keys) e_ << Key << "s" << Value << num(w.zipf_s);
+  e_ << EndMap;
+  e_ << Key << "start" << Value << dur(w.start_ns) << Key << "stop" << Value << dur(w.stop_ns);
+  e_ << Key << "routing" << Value << name_of(kRoutings, w.routing);
+  e_ << Key << "session" << Value << BeginMap << Key << "guarantees" << Value << YAML::Flow << w.session_guarantees
+     << Key << "cache_ttl" << Value << dur(w.cache_ttl_ns) << EndMap;
+  e_ << Key << "client_latency" << Value;
+  distribution(w.client_latency, true);
+  e_ << EndMap;
+
+  if (!s_.ops.empty()) {
+    e_ << Key << "ops" << Value << BeginSeq;
+    for (const auto& op : s_.ops) {
+      e_ << YAML::Flow << BeginMap << Key << "at" << Value << dur(op.at_ns) << Key << "client" << Value << op.client
+         << Key << "op" << Value << name_of(kOpKinds, op.op) << Key << "key" << Value << op.key;
+      if (!op.value.empty()) e_ << Key << "value" << Value << op.value;
+      if (op.node != kNoNode) e_ << Key << "node" << Value << node(op.node);
+      e_ << EndMap;
+    }
+    e_ << EndSeq;
+  }
+
+  if (!s_.faults.empty()) {
+    e_ << Key << "faults" << Value << BeginSeq;
+    for (const auto& f : s_.faults) {
+      e_ << YAML::Flow << BeginMap << Key << "at" << Value << dur(f.at_ns);
+      switch (f.kind) {
+        case FaultSpec::Kind::partition:
+          e_ << Key << "partition" << Value;
+          if (!f.groups.empty()) {
+            e_ << BeginSeq;
+            for (const auto& g : f.groups) node_set(g);
+            e_ << EndSeq;
+          } else {
+            e_ << BeginMap << Key << "from" << Value;
+            node_set(f.from);
+            e_ << Key << "to" << Value;
+            node_set(f.to);
+            e_ << EndMap << Key << "oneway" << Value << f.oneway;
+          }
+          break;
+        case FaultSpec::Kind::heal: e_ << Key << "heal" << Value << "all"; break;
+        case FaultSpec::Kind::crash:
+          e_ << Key << "crash" << Value << node(f.node);
+          if (f.restart_after_ns >= 0) e_ << Key << "restart_after" << Value << dur(f.restart_after_ns);
+          e_ << Key << "lose_state" << Value << f.lose_state;
+          break;
+        case FaultSpec::Kind::restart: e_ << Key << "restart" << Value << node(f.node); break;
+        case FaultSpec::Kind::loss:
+          e_ << Key << "loss" << Value << num(f.loss);
+          if (f.until_ns >= 0) e_ << Key << "until" << Value << dur(f.until_ns);
+          break;
+        case FaultSpec::Kind::clock:
+          e_ << Key << "clock" << Value << node(f.node) << Key << "offset" << Value << dur(f.offset_ns);
+          if (f.drift_ppm) e_ << Key << "drift_ppm" << Value << num(*f.drift_ppm);
+          break;
+        case FaultSpec::Kind::flapping:
+          e_ << Key << "flapping" << Value << BeginMap << Key << "nodes" << Value;
+          node_set(f.nodes);
+          e_ << Key << "period" << Value << dur(f.period_ns);
+          if (f.until_ns >= 0) e_ << Key << "until" << Value << dur(f.until_ns);
+          e_ << EndMap;
+          break;
+      }
+      e_ << EndMap;
+    }
+    e_ << EndSeq;
+  }
+
+  const CheckSpec& c = s_.checks;
+  e_ << Key << "checks" << Value << BeginMap << Key << "convergence" << Value << c.convergence << Key << "session"
+     << Value << YAML::Flow << c.session << Key << "lost_writes" << Value << c.lost_writes;
+  if (!c.expect.empty()) {
+    e_ << Key << "expect" << Value << BeginSeq;
+    for (const auto& x : c.expect) e_ << YAML::DoubleQuoted << x.text;
+    e_ << EndSeq;
+  }
+  e_ << EndMap;
+  e_ << Key << "output" << Value << BeginMap << Key << "dir" << Value << s_.output.dir << Key << "traces" << Value
+     << YAML::Flow << s_.output.traces << EndMap;
+  e_ << EndMap;
+  return std::string(e_.c_str()) + "\n";
+}
+
+}  // namespace
+
+Scenario load_scenario(const std::string& path, const LoadOptions& options) { return Loader(path, options).load(); }
+
+std::string resolved_config_yaml(const Scenario& scenario) { return ConfigWriter(scenario).write(); }
+
+}  // namespace ecsim

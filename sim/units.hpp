@@ -1,0 +1,33 @@
+#pragma once
+// Text <-> base units for scenario values: durations ("250us", "1.5s") as
+// integer nanoseconds, rates ("200/s") as events per simulated second.
+// Errors throw std::invalid_argument with a message meant for the user
+// (the caller adds the file position).
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sim/time.hpp"
+
+namespace ecsim {
+
+// Nanoseconds per unit for "ns", "us" (or "µs"), "ms", "s", "m" (or "min"), "h".
+std::optional<SimTime> duration_unit_ns(std::string_view unit);
+
+// "1.5s" -> 1'500'000'000. The decimal is converted exactly (no binary
+// floating point); sub-nanosecond remainders round to nearest, halves away
+// from zero. A bare number ("10") is an error: durations always carry a unit.
+// A leading '-' is accepted only when allow_negative (clock offsets, skew).
+SimTime parse_duration(std::string_view text, bool allow_negative = false);
+
+// "200/s", "5/ms", "30/m" -> events per second (finite, >= 0).
+double parse_rate_per_s(std::string_view text);
+
+// Shortest readable text that parse_duration maps back to the same value:
+// 1'500'000'000 -> "1.5s", 250'000 -> "250us", 120s -> "2m", 0 -> "0s".
+std::string format_duration(SimTime ns);
+
+// 200.0 -> "200/s" (shortest round-trip decimal).
+std::string format_rate(double per_s);
+
+}  // namespace ecsim
