@@ -1,5 +1,6 @@
 #include "protocols/clients.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -22,15 +23,6 @@ const char* op_name(OpKind op) {
 ClientDriver::ClientDriver(Simulator& sim, const Scenario& scenario, ReplicaStore& store, KeySpace& keys, WriteTable& writes)
     : sim_(sim), scenario_(scenario), store_(store), keys_(keys), writes_(writes), rng_(Rng::stream(scenario.seed, "workload")) {
   self_ = sim_.add_component(this);
-  std::vector<NodeId> all(sim_.node_count());
-  for (NodeId n = 0; n < all.size(); ++n) all[n] = n;
-  ring_ = HashRing(all);
-  const auto& topo = scenario_.topology;
-  for (const RegionSpec& r : topo.regions) {
-    std::vector<NodeId> members;
-    for (int i = 0; i < r.nodes; ++i) members.push_back(r.first_node + static_cast<NodeId>(i));
-    region_rings_.emplace_back(members);
-  }
 
   const WorkloadSpec& w = scenario_.workload;
   if (w.clients > 0) {
@@ -92,7 +84,24 @@ KeyId ClientDriver::draw_key() {
   return static_cast<KeyId>(scenario_.workload.zipf_keys ? zipf_.sample(rng_) : rng_.below(keys));
 }
 
+void ClientDriver::build_rings() {
+  // Built on first use: a run whose operations are all pinned (or random)
+  // never pays for a ring over a million replicas.
+  rings_built_ = true;
+  // Enough virtual nodes for balance, but at most ~4M ring points in total.
+  const auto vnodes = static_cast<std::uint32_t>(std::clamp<std::uint64_t>((4u << 20) / std::max<std::uint32_t>(1, sim_.node_count()), 1, 64));
+  std::vector<NodeId> all(sim_.node_count());
+  for (NodeId n = 0; n < all.size(); ++n) all[n] = n;
+  ring_ = HashRing(all, vnodes);
+  for (const RegionSpec& r : scenario_.topology.regions) {
+    std::vector<NodeId> members;
+    for (int i = 0; i < r.nodes; ++i) members.push_back(r.first_node + static_cast<NodeId>(i));
+    region_rings_.emplace_back(members, vnodes);
+  }
+}
+
 NodeId ClientDriver::route(const Session& s, KeyId key) {
+  if (!rings_built_) build_rings();
   // Clients know which replicas are up (a perfect failure detector): they
   // fail over instead of sending to a crashed replica.
   auto up = [this](NodeId n) { return sim_.node_up(n); };

@@ -58,6 +58,7 @@ class ClientDriver final : public Component {
   std::size_t session_for(const std::string& client, std::uint32_t index);
   void invoke(std::size_t session, OpKind op, KeyId key, std::string value, NodeId pinned, bool closed_loop);
   NodeId route(const Session& s, KeyId key);
+  void build_rings();
   void on_arrive(std::size_t slot);
   void on_complete(std::size_t slot);
   OpKind draw_op();
@@ -74,6 +75,7 @@ class ClientDriver final : public Component {
   std::vector<std::size_t> client_first_session_;  // workload clients c0..: first session index
   std::deque<PendingOp> pending_;
   std::vector<std::size_t> free_pending_;
+  bool rings_built_ = false;
   HashRing ring_;
   std::vector<HashRing> region_rings_;
   ZipfSampler zipf_;

@@ -23,7 +23,8 @@ LwwStore::LwwStore(const Scenario& scenario, const WriteTable& writes)
       value_bytes_(static_cast<std::uint32_t>(scenario.store.value_bytes)),
       writes_(writes),
       node_names_(scenario.topology.node_names),
-      entries_(static_cast<std::size_t>(scenario.topology.nodes)) {
+      entries_(static_cast<std::size_t>(scenario.topology.nodes)),
+      holds_any_(entries_.size(), 0) {
   if (kind_ == TimestampKind::hlc) hlc_.resize(entries_.size());
   if (kind_ == TimestampKind::lamport) lamport_.resize(entries_.size());
 }
@@ -85,6 +86,7 @@ bool LwwStore::offer(const ReplicaCall& at, KeyId key, const LwwVersion& v) {
     it->version = v;
   } else {
     list.insert(it, Entry{key, v});
+    holds_any_[at.node] = 1;
   }
   at.observer->on_applied(at.now, at.node, key, digest_of(v), rank_of(v));
   return true;
@@ -130,14 +132,19 @@ LwwStore::Entry LwwStore::decode(const std::uint64_t* w) {
 
 void LwwStore::digest(NodeId node, std::vector<std::uint64_t>& out) const {
   // An LWW digest is (key, version) per key: the value stays home.
+  if (!holds_any_[node]) return;
   for (const Entry& e : entries_[node]) encode(e, out);
 }
 
 void LwwStore::compare(NodeId self, std::span<const std::uint64_t> peer_digest,
                        std::vector<std::uint64_t>& entries_to_send, std::vector<std::uint64_t>& keys_wanted) const {
+  const std::size_t n = peer_digest.size() / kWordsPerEntry;
+  if (!holds_any_[self]) {  // everything the peer has is wanted
+    for (std::size_t j = 0; j < n; ++j) keys_wanted.push_back(peer_digest[j * kWordsPerEntry] >> 32);
+    return;
+  }
   const auto& mine = entries_[self];
   std::size_t i = 0;
-  const std::size_t n = peer_digest.size() / kWordsPerEntry;
   for (std::size_t j = 0; j < n; ++j) {
     const Entry theirs = decode(peer_digest.data() + j * kWordsPerEntry);
     while (i < mine.size() && mine[i].key < theirs.key) encode(mine[i++], entries_to_send);
@@ -182,6 +189,7 @@ std::uint32_t LwwStore::entry_bytes(std::size_t words) const {
 
 void LwwStore::clear(const ReplicaCall& at) {
   entries_[at.node].clear();
+  holds_any_[at.node] = 0;
   // Clocks are not state: HLC/Lamport counters survive (they would be
   // recovered from the physical clock or persisted in a real system).
   at.observer->on_state_lost(at.now, at.node);

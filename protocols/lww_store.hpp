@@ -65,6 +65,9 @@ class LwwStore final : public ReplicaStore {
   const WriteTable& writes_;
   std::vector<std::string> node_names_;
   std::vector<std::vector<Entry>> entries_;  // per node, sorted by key
+  // 1 byte per node mirrors !entries_[n].empty(): gossip with empty replicas
+  // (most of them, early in a spread) then skips a 24-byte-per-node array.
+  std::vector<std::uint8_t> holds_any_;
   std::vector<HybridClock> hlc_;
   std::vector<LamportClock> lamport_;
 };

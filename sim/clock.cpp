@@ -10,10 +10,13 @@ NodeClocks::NodeClocks(std::size_t nodes, const ClockSpec& spec, Rng rng) : segm
   for (auto& s : segments_) {
     s.local_base = static_cast<SimTime>(std::llround(spec.skew.sample(rng)));
     s.drift_ppm = spec.drift_ppm.sample(rng);
+    if (s.local_base != 0 || s.drift_ppm != 0.0) ideal_ = false;
   }
 }
 
 SimTime NodeClocks::true_duration(NodeId node, SimTime local_ns) const {
+  if (ideal_) return local_ns;
+  if (segments_[node].drift_ppm == 0.0) return local_ns;  // the common case, exact
   const double rate = 1.0 + segments_[node].drift_ppm * 1e-6;
   if (rate <= 0.0) return local_ns;  // absurd drift: never stall the node
   return static_cast<SimTime>(std::ceil(static_cast<double>(local_ns) / rate));
@@ -24,6 +27,7 @@ void NodeClocks::step(NodeId node, SimTime true_now, SimTime offset_ns) {
   const SimTime now_local = local(node, true_now);
   s.true_base = true_now;
   s.local_base = now_local + offset_ns;
+  ideal_ = false;
 }
 
 void NodeClocks::set_drift(NodeId node, SimTime true_now, double drift_ppm) {
@@ -32,6 +36,7 @@ void NodeClocks::set_drift(NodeId node, SimTime true_now, double drift_ppm) {
   s.true_base = true_now;
   s.local_base = now_local;
   s.drift_ppm = drift_ppm;
+  ideal_ = false;
 }
 
 }  // namespace ecsim

@@ -2,6 +2,7 @@
 // Per-node local clocks: offset and drift relative to true simulated time,
 // stepped by faults. Protocols read only their node's local clock
 // (DESIGN.md #8); true time stays the kernel's business.
+#include <cmath>
 #include <vector>
 
 #include "sim/rng.hpp"
@@ -16,9 +17,12 @@ class NodeClocks {
 
   // Local reading at true time t: piecewise linear since the last step.
   SimTime local(NodeId node, SimTime true_now) const {
+    if (ideal_) return true_now;  // no skew, drift or steps anywhere: skip a per-node lookup
     const Segment& s = segments_[node];
     const SimTime elapsed = true_now - s.true_base;
-    return s.local_base + elapsed + static_cast<SimTime>(static_cast<double>(elapsed) * s.drift_ppm * 1e-6);
+    // floor, not truncation: the reading is the last whole ns reached, which
+    // makes true_duration's ceil an exact inverse for negative drift too.
+    return s.local_base + elapsed + static_cast<SimTime>(std::floor(static_cast<double>(elapsed) * s.drift_ppm * 1e-6));
   }
   // True duration that elapses while the node's clock advances by local_ns.
   SimTime true_duration(NodeId node, SimTime local_ns) const;
@@ -35,6 +39,7 @@ class NodeClocks {
     double drift_ppm = 0.0;
   };
   std::vector<Segment> segments_;
+  bool ideal_ = true;  // every clock reads true time
 };
 
 }  // namespace ecsim

@@ -183,6 +183,7 @@ Network::~Network() = default;
 
 const Distribution& Network::link_latency(NodeId from, NodeId to) const {
   const Impl& m = *impl_;
+  if (m.dists.size() == 1) return m.dists[0];  // no overrides: skip two per-node lookups
   if (!m.pair_latency.empty()) {
     auto it = m.pair_latency.find(pair_key(from, to));
     if (it != m.pair_latency.end()) return m.dists[static_cast<std::size_t>(it->second)];
@@ -222,7 +223,7 @@ Route Network::route(NodeId from, NodeId to, Rng& rng) {
     return r;
   }
   if (complete_) {
-    if (m.blocked(from, to)) {
+    if (!m.cuts.empty() && m.blocked(from, to)) {
       r.reason = "partition";
       return r;
     }

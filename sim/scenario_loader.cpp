@@ -10,11 +10,15 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <libfccp/csv.h>
@@ -230,7 +234,9 @@ YAML::Node Loader::read_file() {
   std::stringstream text;
   text << in.rdbuf();
   try {
-    return YAML::Load(text.str());
+    const std::vector<YAML::Node> docs = YAML::LoadAll(text.str());
+    if (docs.size() > 1) r_.fail(docs[1], "a scenario file holds one YAML document; this is a second one");
+    return docs.empty() ? YAML::Node() : docs.front();
   } catch (const YAML::ParserException& e) {
     throw ScenarioError(path_, e.mark.line + 1, e.mark.column + 1, "malformed YAML: " + e.msg);
   } catch (const YAML::Exception& e) {
@@ -323,6 +329,8 @@ Scenario Loader::load() {
     // Checked before overrides: set_yaml_path needs a map to descend into.
     r_.fail(root, "a scenario file is a map of keys (name:, seed:, topology:, ...), got " + YamlReader::describe(root));
   }
+  // A fresh map to hold --set values; reset, since '=' would write through.
+  if (root.IsNull()) root.reset(YAML::Node(YAML::NodeType::Map));
   apply_overrides(root);
   s_.source_file = path_;
   const MapReader top(r_, YamlValue{root, YAML::Node(), false, ""});
@@ -810,10 +818,11 @@ void Loader::clocks(const YamlValue& v) {
 
 void Loader::store(const YamlValue& v) {
   const MapReader m(r_, v);
-  m.allow({"type", "timestamps", "keys"});
+  m.allow({"type", "timestamps", "keys", "value_bytes"});
   if (auto x = m.get("type")) s_.store.type = pick(r_, *x, kStoreTypes);
   if (auto x = m.get("timestamps")) s_.store.timestamps = pick(r_, *x, kTimestampKinds);
   if (auto x = m.get("keys")) s_.store.keys = static_cast<int>(r_.integer(*x, 1, 100'000'000));
+  if (auto x = m.get("value_bytes")) s_.store.value_bytes = static_cast<int>(r_.integer(*x, 0, 1 << 24));
 }
 
 void Loader::protocols(const YamlValue& v) {
@@ -1056,7 +1065,9 @@ FaultSpec Loader::fault(const YamlValue& v) {
   const YamlValue& x = *kind_value;
   const int n = s_.topology.nodes;
   auto until = [&](const YamlValue& u) {
-    const SimTime t = at_within_duration(u, "fault 'until'");
+    const SimTime t = r_.duration(u);
+    if (t > s_.duration_ns)
+      r_.fail(u, fmt::format("{} ({}) is after duration {}", u.path, format_duration(t), format_duration(s_.duration_ns)));
     if (t < fs.at_ns)
       r_.fail(u, fmt::format("{} ({}) is before the fault's at ({})", u.path, format_duration(t), format_duration(fs.at_ns)));
     return t;
@@ -1146,7 +1157,7 @@ FaultSpec Loader::fault(const YamlValue& v) {
 
 void Loader::checks(const std::optional<YamlValue>& v) {
   CheckSpec& c = s_.checks;
-  c.session = kSessionGuarantees;  // default: count every guarantee's violations
+  // Default: none, until the session-guarantee checkers exist (the runner rejects a non-empty list).
   if (!v) return;
   const MapReader m(r_, *v);
   m.allow({"convergence", "session", "lost_writes", "expect"});
@@ -1296,10 +1307,13 @@ std::string ConfigWriter::write() {
   e_ << Key << "topology" << Value << BeginMap;
   if (topo.regions.empty()) {
     e_ << Key << "nodes" << Value << topo.nodes;
+    e_ << YAML::Comment(fmt::format("n0..n{}", topo.nodes - 1));
   } else {
     e_ << Key << "regions" << Value << BeginSeq;
-    for (const auto& reg : topo.regions)
+    for (const auto& reg : topo.regions) {
       e_ << YAML::Flow << BeginMap << Key << "name" << Value << reg.name << Key << "nodes" << Value << reg.nodes << EndMap;
+      e_ << YAML::Comment(fmt::format("{}-0..{}-{}", reg.name, reg.name, reg.nodes - 1));
+    }
     e_ << EndSeq;
   }
   e_ << Key << "graph" << Value;
@@ -1346,7 +1360,7 @@ std::string ConfigWriter::write() {
   e_ << EndMap;
   e_ << Key << "store" << Value << BeginMap << Key << "type" << Value << name_of(kStoreTypes, s_.store.type) << Key
      << "timestamps" << Value << name_of(kTimestampKinds, s_.store.timestamps) << Key << "keys" << Value
-     << s_.store.keys << EndMap;
+     << s_.store.keys << Key << "value_bytes" << Value << s_.store.value_bytes << EndMap;
 
   e_ << Key << "protocols" << Value << BeginMap;
   if (const auto& g = s_.protocols.gossip) {

@@ -1,5 +1,6 @@
 #include "sim/simulator.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -29,8 +30,9 @@ Simulator::Simulator(const Scenario& scenario)
       network_(scenario.topology, Rng::stream(scenario.seed, "topology")),
       clocks_(static_cast<std::size_t>(scenario.topology.nodes), scenario.clocks, Rng::stream(scenario.seed, "clocks")),
       network_rng_(Rng::stream(scenario.seed, "network")),
-      up_(static_cast<std::size_t>(scenario.topology.nodes), 1),
-      epoch_(static_cast<std::size_t>(scenario.topology.nodes), 0) {}
+      node_count_(static_cast<std::uint32_t>(scenario.topology.nodes)),
+      up_bits_((node_count_ + 63) / 64, ~std::uint64_t{0}),
+      epoch_(node_count_, 0) {}
 
 Simulator::~Simulator() = default;
 
@@ -55,7 +57,7 @@ void Simulator::emit_net(NetEventKind kind, NodeId node, NodeId peer, std::uint6
 
 void Simulator::send(NodeId from, NodeId to, std::uint16_t protocol, std::uint16_t type,
                      std::span<const std::uint64_t> words, std::uint32_t bytes) {
-  if (!up_[from]) return;  // a crashed node sends nothing
+  if (!node_up(from)) return;  // a crashed node sends nothing
   const std::uint64_t id = next_msg_id_++;
   ++stats_.messages_sent;
   stats_.messages_bytes += bytes;
@@ -83,9 +85,20 @@ void Simulator::send(NodeId from, NodeId to, std::uint16_t protocol, std::uint16
     slots_.emplace_back();
   }
   MessageSlot& m = slots_[slot];
-  m.header = Message{id, from, to, protocol, type, bytes, {}};
-  m.words.assign(words.begin(), words.end());
+  m.id = id;
+  m.from = from;
+  m.to = to;
+  m.bytes = bytes;
+  m.protocol = protocol;
+  m.type = type;
+  m.size = static_cast<std::uint32_t>(words.size());
   m.pending = 0;
+  if (words.size() <= kInlineWords) {
+    std::copy(words.begin(), words.end(), m.inline_words);
+  } else {
+    if (spilled_words_.size() <= slot) spilled_words_.resize(slot + 1);
+    spilled_words_[slot].assign(words.begin(), words.end());
+  }
   schedule_delivery(slot, from, to, route.latency_ns);
 
   if (network_spec_.duplicate > 0 && network_rng_.bernoulli(network_spec_.duplicate)) {
@@ -114,7 +127,7 @@ void Simulator::schedule_delivery(std::uint32_t slot, NodeId from, NodeId to, Si
 void Simulator::set_timer(NodeId node, std::uint16_t protocol, SimTime local_delay_ns, std::uint32_t tag) {
   if (local_delay_ns < 0) local_delay_ns = 0;
   const SimTime at = now_ + clocks_.true_duration(node, local_delay_ns);
-  const std::uint64_t x = (static_cast<std::uint64_t>(epoch_[node]) << 32) | tag;
+  const std::uint64_t x = any_crash_ ? (static_cast<std::uint64_t>(epoch_[node]) << 32) | tag : tag;
   queue_.push(Event{at, x, node, EventKind::timer, protocol});
 }
 
@@ -127,21 +140,21 @@ void Simulator::schedule(SimTime at, std::uint16_t component, std::uint64_t x, s
 void Simulator::deliver(std::uint32_t slot) {
   MessageSlot& m = slots_[slot];
   --in_flight_;
-  const NodeId to = m.header.to;
-  if (!up_[to]) {
+  Message msg{m.id, m.from, m.to, m.protocol, m.type, m.bytes, {}};
+  if (!node_up(msg.to)) {
     ++stats_.messages_dropped;
-    emit_net(NetEventKind::drop, to, m.header.from, m.header.id, m.header.bytes, "crashed");
+    emit_net(NetEventKind::drop, msg.to, msg.from, msg.id, msg.bytes, "crashed");
   } else {
     ++stats_.messages_delivered;
-    emit_net(NetEventKind::deliver, to, m.header.from, m.header.id, m.header.bytes, {});
-    Message msg = m.header;
-    msg.words = m.words;
-    Context ctx(*this, to, msg.protocol);
+    emit_net(NetEventKind::deliver, msg.to, msg.from, msg.id, msg.bytes, {});
+    // Handlers may send (and grow slots_), so hand them a copy of the payload.
+    const std::uint64_t* words = m.size <= kInlineWords ? m.inline_words : spilled_words_[slot].data();
+    delivering_.assign(words, words + m.size);
+    msg.words = delivering_;
+    Context ctx(*this, msg.to, msg.protocol);
     protocols_[msg.protocol]->on_message(ctx, msg);
   }
-  // Handlers may have grown the deque; re-fetch before releasing.
-  MessageSlot& again = slots_[slot];
-  if (--again.pending == 0) free_slots_.push_back(slot);
+  if (--slots_[slot].pending == 0) free_slots_.push_back(slot);
 }
 
 void Simulator::dispatch(const Event& e) {
@@ -151,7 +164,8 @@ void Simulator::dispatch(const Event& e) {
       break;
     case EventKind::timer: {
       const NodeId node = e.a;
-      if (!up_[node] || static_cast<std::uint16_t>(e.x >> 32) != epoch_[node]) break;  // died with a crash
+      if (!node_up(node)) break;
+      if (any_crash_ && static_cast<std::uint16_t>(e.x >> 32) != epoch_[node]) break;  // died with a crash
       if (hub_.wants_net()) hub_.on_node(now_, node, NodeEventKind::timer, false);
       Context ctx(*this, node, e.d);
       protocols_[e.d]->on_timer(ctx, static_cast<std::uint32_t>(e.x));
@@ -193,8 +207,9 @@ StopReason Simulator::run(const RunOptions& options) {
 }
 
 void Simulator::crash(NodeId node, bool lose_state) {
-  if (!up_[node]) return;
-  up_[node] = 0;
+  if (!node_up(node)) return;
+  set_up(node, false);
+  any_crash_ = true;  // epochs start at 0, so timers set before now carry epoch 0: still correct
   ++epoch_[node];
   network_.set_node_up(node, false);
   hub_.on_node(now_, node, NodeEventKind::crash, lose_state);
@@ -205,8 +220,8 @@ void Simulator::crash(NodeId node, bool lose_state) {
 }
 
 void Simulator::restart(NodeId node) {
-  if (up_[node]) return;
-  up_[node] = 1;
+  if (node_up(node)) return;
+  set_up(node, true);
   ++epoch_[node];
   network_.set_node_up(node, true);
   hub_.on_node(now_, node, NodeEventKind::restart, false);

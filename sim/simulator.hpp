@@ -5,7 +5,6 @@
 // A Simulator is a plain value with no globals: two of them can run side by
 // side in one process (DESIGN.md #6).
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <unordered_map>
@@ -76,8 +75,8 @@ class Simulator {
 
   // --- services for Context, components and fault injection ---
   SimTime now() const { return now_; }
-  std::uint32_t node_count() const { return static_cast<std::uint32_t>(up_.size()); }
-  bool node_up(NodeId n) const { return up_[n] != 0; }
+  std::uint32_t node_count() const { return node_count_; }
+  bool node_up(NodeId n) const { return (up_bits_[n >> 6] >> (n & 63)) & 1; }
   SimTime local_time(NodeId n) const { return clocks_.local(n, now_); }
   Network& network() { return network_; }
   NodeClocks& clocks() { return clocks_; }
@@ -102,11 +101,24 @@ class Simulator {
   double current_loss() const { return loss_override_ >= 0 ? loss_override_ : network_spec_.loss; }
 
  private:
-  struct MessageSlot {
-    Message header;
-    std::vector<std::uint64_t> words;
-    std::uint32_t pending = 0;  // deliveries still scheduled (duplicates)
+  // One cache line per message: header plus up to 4 payload words inline
+  // (digests and replies of a key or so); larger payloads spill to a
+  // parallel array touched only by big messages.
+  static constexpr std::size_t kInlineWords = 4;
+  struct alignas(64) MessageSlot {
+    std::uint64_t id;
+    NodeId from, to;
+    std::uint32_t bytes;
+    std::uint16_t protocol, type;
+    std::uint32_t size;     // payload words
+    std::uint32_t pending;  // deliveries still scheduled (duplicates)
+    std::uint64_t inline_words[kInlineWords];
   };
+  static_assert(sizeof(MessageSlot) == 64);
+  void set_up(NodeId n, bool up) {
+    if (up) up_bits_[n >> 6] |= std::uint64_t{1} << (n & 63);
+    else up_bits_[n >> 6] &= ~(std::uint64_t{1} << (n & 63));
+  }
 
   void dispatch(const Event& e);
   void deliver(std::uint32_t slot);
@@ -119,13 +131,20 @@ class Simulator {
   Network network_;
   NodeClocks clocks_;
   Rng network_rng_;
-  std::vector<std::uint8_t> up_;
-  std::vector<std::uint16_t> epoch_;  // bumps on crash/restart: stale timers are ignored
+  // Liveness as a bitset (128 KiB per million nodes stays in L2: it is read
+  // on every delivery and timer). Epochs bump on crash/restart so stale
+  // timers are ignored; they are consulted only once any node has crashed.
+  std::uint32_t node_count_;
+  std::vector<std::uint64_t> up_bits_;
+  std::vector<std::uint16_t> epoch_;
+  bool any_crash_ = false;
   std::vector<Protocol*> protocols_;
   std::vector<Rng> protocol_rngs_;
   std::vector<Component*> components_;
-  std::deque<MessageSlot> slots_;  // deque: stable while handlers send new messages
+  std::vector<MessageSlot> slots_;
+  std::vector<std::vector<std::uint64_t>> spilled_words_;  // by slot, when size > kInlineWords
   std::vector<std::uint32_t> free_slots_;
+  std::vector<std::uint64_t> delivering_;  // payload copy: handlers may grow slots_
   std::unordered_map<std::uint64_t, SimTime> fifo_last_;  // per directed link, only with fifo
   ObserverHub hub_;
   KernelStats stats_;

@@ -446,6 +446,10 @@ TEST_CASE("bad input points at the offending node", "[loader][errors]") {
     CHECK(e.line() == 5);
     CHECK_THAT(e.what(), Catch::Contains("faults[0].until (8s) is before the fault's at (9s)"));
   }
+  SECTION("until after the duration") {
+    CHECK_THAT(error_for(std::string(kMinimal) + "faults:\n  - {at: 9s, loss: 0.3, until: 80s}\n").what(),
+               Catch::Contains("faults[0].until (80s) is after duration 60s"));
+  }
   SECTION("flapping until before at") {
     const auto e = error_for(std::string(kMinimal) + "faults:\n  - {at: 9s, flapping: {nodes: [n1], period: 2s, until: 1s}}\n");
     CHECK_THAT(e.what(), Catch::Contains("faults[0].flapping.until (1s) is before the fault's at (9s)"));
@@ -630,6 +634,9 @@ TEST_CASE("bad input points at the offending node", "[loader][errors]") {
                Catch::Contains("(did you mean 'quiescent'?)"));
     CHECK_THAT(error_for("").what(), Catch::EndsWith("error: scenario file is empty"));
     CHECK_THAT(error_for("- a\n- b\n").what(), Catch::Contains("a scenario file is a map of keys"));
+    const auto two = error_for(std::string(kMinimal) + "---\nname: u\n");
+    CHECK(two.line() == 5);
+    CHECK_THAT(two.what(), Catch::Contains("a scenario file holds one YAML document"));
     const auto dup = error_for("name: t\nseed: 1\ntopology: {nodes: 5}\nseed: 2\n");
     CHECK(dup.line() == 4);
     CHECK_THAT(dup.what(), Catch::Contains("duplicate key 'seed' at the top level (first given on line 2)"));
@@ -689,6 +696,17 @@ TEST_CASE("--set overrides apply before validation", "[loader][set]") {
     CHECK(e.file() == "--set");
     CHECK(e.column() == 9);
     CHECK_THAT(e.what(), Catch::Contains("unknown key 'lsos' in network (did you mean 'loss'?)"));
+  }
+  SECTION("an empty file can be filled entirely by --set") {
+    LoadOptions all;
+    all.overrides = {"name=x", "seed=3", "topology.nodes=2"};
+    const Scenario e = load_scenario(dir.write("empty.yaml", "# nothing yet\n"), all);
+    CHECK(e.name == "x");
+    CHECK(e.topology.nodes == 2);
+    LoadOptions missing;
+    missing.overrides = {"name=x", "seed=3"};
+    const auto err = load_error(dir.write("empty.yaml", ""), missing);
+    CHECK_THAT(err.what(), Catch::Contains("missing required key 'topology'"));
   }
   SECTION("malformed overrides") {
     LoadOptions bad;
