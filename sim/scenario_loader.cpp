@@ -21,7 +21,12 @@
 #include <vector>
 
 #include <fmt/format.h>
+// fast-cpp-csv-parser's error class copies file names with strncpy, which
+// GCC 12 flags (harmlessly: the buffer is terminated by hand afterwards).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstringop-truncation"
 #include <libfccp/csv.h>
+#pragma GCC diagnostic pop
 #include <yaml-cpp/yaml.h>
 
 #include "sim/did_you_mean.hpp"
