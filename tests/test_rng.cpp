@@ -163,7 +163,7 @@ TEST_CASE("below has no modulo bias for a huge bound", "[rng]") {
   CHECK(chi_square_uniform(counts, draws) < 13.82);
 }
 
-TEST_CASE("uniform01 is in [0, 1) on a 2^-53 grid with mean 1/2", "[rng]") {
+TEST_CASE("uniform01 lies in the half-open unit interval on a 2^-53 grid with mean 1/2", "[rng]") {
   Rng r(5);
   constexpr int draws = 200'000;
   double sum = 0.0, lo = 1.0, hi = 0.0;
