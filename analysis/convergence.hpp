@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/inline_vector.hpp"
 #include "sim/observer.hpp"
 
 namespace ecsim {
@@ -85,7 +86,7 @@ class ConvergenceTracker final : public Observer {
   void record(SimTime now);
 
   std::vector<KeyState> keys_;
-  std::vector<std::vector<NodeEntry>> nodes_;  // per node, sorted by key
+  std::vector<InlineVector<NodeEntry>> nodes_;  // per node, sorted by key
   std::vector<std::uint8_t> live_;
   std::uint32_t live_count_;
   std::uint64_t divergent_keys_ = 0;

@@ -1,6 +1,8 @@
 #include "protocols/keyspace.hpp"
 
 #include <charconv>
+#include <fmt/format.h>
+#include <iterator>
 
 namespace ecsim {
 
@@ -24,7 +26,8 @@ KeyId KeySpace::intern(std::string_view name) {
 
 const std::string& KeySpace::name(KeyId id) {
   if (id >= workload_keys_) return extra_[id - workload_keys_];
-  scratch_ = "k" + std::to_string(id);
+  scratch_.clear();  // fmt, not "k" + to_string: GCC 12 warns falsely (-Wrestrict) on the latter
+  fmt::format_to(std::back_inserter(scratch_), "k{}", id);
   return scratch_;
 }
 

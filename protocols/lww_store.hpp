@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/inline_vector.hpp"
 #include "protocols/keyspace.hpp"
 #include "protocols/logical_clock.hpp"
 #include "protocols/replica_store.hpp"
@@ -64,7 +65,7 @@ class LwwStore final : public ReplicaStore {
   std::uint32_t value_bytes_;
   const WriteTable& writes_;
   std::vector<std::string> node_names_;
-  std::vector<std::vector<Entry>> entries_;  // per node, sorted by key
+  std::vector<InlineVector<Entry>> entries_;  // per node, sorted by key
   // 1 byte per node mirrors !entries_[n].empty(): gossip with empty replicas
   // (most of them, early in a spread) then skips a 24-byte-per-node array.
   std::vector<std::uint8_t> holds_any_;
