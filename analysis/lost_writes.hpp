@@ -19,6 +19,9 @@ namespace ecsim {
 
 class LostWritesChecker final : public Observer {
  public:
+  LostWritesChecker() = default;
+  // Sizing hint: one (replica, key) clock per node is typical.
+  explicit LostWritesChecker(std::size_t nodes) { replica_known_.reserve(nodes); }
   void on_write_accepted(SimTime, NodeId, KeyId, WriteId, StateRank, std::uint64_t session_uid) override;
   void on_write_received(SimTime, NodeId, KeyId, WriteId) override;
   void on_op(const OpRecord&) override;

@@ -115,7 +115,7 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
   sim.add_observer(&convergence);
   std::unique_ptr<LostWritesChecker> lost;
   if (scenario.checks.lost_writes) {
-    lost = std::make_unique<LostWritesChecker>();
+    lost = std::make_unique<LostWritesChecker>(sim.node_count());
     sim.add_observer(lost.get());
   }
   TraceWriter traces(out_path("events"), out_path("ops"), scenario.topology.node_names,
