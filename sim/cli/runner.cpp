@@ -140,11 +140,11 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
       if (t - wall_start < std::chrono::seconds(1) || t - last_print < std::chrono::milliseconds(200)) return;
       last_print = t;
       const double wall = std::chrono::duration<double>(t - wall_start).count();
-      fmt::print(stderr, "\r[ecsim] {}  sim {:.2f}/{:.2f} s ({:.0f}%)  events {}  {}/s  divergent keys {}   ",
+      fmt::print(stderr, "\r[ecsim] {}  sim {:.2f}/{:.2f} s ({:.0f}%)  events {}  {}/s  divergent keys {}  behind {}   ",
                  scenario.name, to_seconds(now), to_seconds(scenario.duration_ns),
                  100.0 * static_cast<double>(now) / static_cast<double>(std::max<SimTime>(1, scenario.duration_ns)),
                  format_count(static_cast<double>(events)), format_count(static_cast<double>(events) / wall),
-                 convergence.divergent_keys());
+                 convergence.divergent_keys(), format_count(static_cast<double>(convergence.replicas_behind())));
     };
   }
   sim.run(run);
