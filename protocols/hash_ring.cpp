@@ -37,4 +37,15 @@ NodeId HashRing::owner(std::uint64_t hash, const std::function<bool(NodeId)>& us
 
 NodeId HashRing::owner(std::uint64_t hash) const { return owner(hash, {}); }
 
+std::vector<NodeId> HashRing::successors(std::uint64_t hash, std::size_t count) const {
+  std::vector<NodeId> out;
+  if (points_.empty()) return out;
+  auto it = std::lower_bound(points_.begin(), points_.end(), std::make_pair(hash, NodeId{0}));
+  for (std::size_t step = 0; step < points_.size() && out.size() < count; ++step, ++it) {
+    if (it == points_.end()) it = points_.begin();
+    if (std::find(out.begin(), out.end(), it->second) == out.end()) out.push_back(it->second);
+  }
+  return out;
+}
+
 }  // namespace ecsim

@@ -20,6 +20,9 @@ class HashRing {
   // The first replica clockwise from `hash` that `usable` accepts; kNoNode if none.
   NodeId owner(std::uint64_t hash, const std::function<bool(NodeId)>& usable) const;
   NodeId owner(std::uint64_t hash) const;
+  // The first `count` distinct replicas clockwise from `hash` (fewer if the
+  // ring has fewer): a key's preference list in Dynamo terms.
+  std::vector<NodeId> successors(std::uint64_t hash, std::size_t count) const;
   bool empty() const { return points_.empty(); }
 
  private:

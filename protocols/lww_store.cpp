@@ -89,7 +89,13 @@ bool LwwStore::offer(const ReplicaCall& at, KeyId key, const LwwVersion& v) {
     holds_any_[at.node] = 1;
   }
   at.observer->on_applied(at.now, at.node, key, digest_of(v), rank_of(v));
+  if (at.observer->wants_applied_versions()) at.observer->on_version_applied(at.now, at.node, key, v.write, version_text(v));
   return true;
+}
+
+StateProbe LwwStore::probe(NodeId node, KeyId key) {
+  const LwwVersion* v = find(node, key);
+  return v ? StateProbe{rank_of(*v), v->write, true} : StateProbe{};
 }
 
 ReadResult LwwStore::read(const ReplicaCall& at, KeyId key) {

@@ -4,6 +4,7 @@
 
 #include "protocols/gossip.hpp"
 #include "protocols/lww_store.hpp"
+#include "protocols/quorum.hpp"
 
 namespace ecsim {
 
@@ -28,6 +29,12 @@ void register_protocols(ProtocolRegistry& registry) {
   registry.add(
       "gossip", [](const Scenario& s) { return s.protocols.gossip.has_value(); },
       [](const Scenario& s, ReplicaStore& store) { return std::make_unique<GossipProtocol>(*s.protocols.gossip, store); });
+  registry.add(
+      "replication", [](const Scenario& s) { return s.protocols.replication.has_value(); },
+      [](const Scenario& s, ReplicaStore& store) {
+        return std::make_unique<QuorumProtocol>(*s.protocols.replication, store, static_cast<std::uint32_t>(s.topology.nodes),
+                                                /*clear_on_crash=*/!s.protocols.gossip.has_value());
+      });
 }
 
 std::unique_ptr<ReplicaStore> make_store(const Scenario& scenario, const WriteTable& writes) {

@@ -32,6 +32,14 @@ struct ReadResult {
   StateRank rank;
 };
 
+// A replica's state for one key as a session check needs it: its rank and
+// the write whose version it holds, without building the value.
+struct StateProbe {
+  StateRank rank;
+  WriteId write = kNoWrite;
+  bool found = false;
+};
+
 struct WriteResult {
   std::string version;
   StateRank rank;
@@ -62,6 +70,14 @@ class ReplicaStore {
 
   // Crash with state loss: the replica forgets everything.
   virtual void clear(const ReplicaCall& at) = 0;
+
+  // Session guarantees (protocols/session.hpp) compare a replica's state with
+  // what a session has seen. This default goes through read() (with no
+  // observer); a store can answer more cheaply.
+  virtual StateProbe probe(NodeId node, KeyId key) {
+    const ReadResult r = read(ReplicaCall{node, 0, 0, nullptr}, key);
+    return StateProbe{r.rank, r.write, r.found};
+  }
 };
 
 }  // namespace ecsim

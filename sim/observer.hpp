@@ -80,6 +80,12 @@ class Observer {
   virtual void on_write_received(SimTime, NodeId, KeyId, WriteId) {}
   // A replica's state for a key changed.
   virtual void on_applied(SimTime, NodeId, KeyId, std::uint64_t digest, StateRank) {}
+  // The same change, naming the write whose version the replica now holds and
+  // that version's text as ops.csv writes it: the per-replica apply order the
+  // MW/WFR checkers read (applied.csv). Stores format the text only when some
+  // observer wants it.
+  virtual bool wants_applied_versions() const { return false; }
+  virtual void on_version_applied(SimTime, NodeId, KeyId, WriteId, std::string_view version) {}
   // A replica lost all its state (crash with lose_state).
   virtual void on_state_lost(SimTime, NodeId) {}
   // Client level.

@@ -82,13 +82,30 @@ struct GossipSpec {
   bool aligned_phase = false;  // phase: aligned | random (default)
 };
 
+// Dynamo-style replication (protocols/quorum.hpp): each key lives on `n`
+// replicas (its preference list on a hash ring); a write is acknowledged
+// after `w` of them applied it, a read answers after `r` replied.
+struct ReplicationSpec {
+  int n = 3;
+  int w = 2;
+  int r = 2;
+  SimTime timeout_ns = kSecond;  // coordinator gives up (op fails) after this
+};
+
 struct ProtocolsSpec {
   std::optional<GossipSpec> gossip;
+  std::optional<ReplicationSpec> replication;
   // Later issues add merkle, replication, ... here.
 };
 
 enum class OpKind { read, write, incr, decr, add, remove };
 enum class Routing { random, sticky, primary, nearest };
+// Where clients sit in the network (which replicas a partition cuts them off from).
+enum class Placement { anywhere, regions, nodes };
+// What a replica that is behind a session's requirements does with its request.
+enum class BehindPolicy { wait, redirect };
+// Where a client retries when a replica is behind or unavailable.
+enum class Fallback { next, primary, none };
 
 struct WorkloadSpec {
   int clients = 0;  // 0 = no generated workload
@@ -102,8 +119,15 @@ struct WorkloadSpec {
   SimTime start_ns = 0;
   SimTime stop_ns = 0;
   Routing routing = Routing::random;
+  Placement placement = Placement::anywhere;
   std::vector<std::string> session_guarantees;  // ryw | mr | mw | wfr (client-side enforcement)
   SimTime cache_ttl_ns = 0;
+  BehindPolicy on_behind = BehindPolicy::wait;
+  SimTime max_wait_ns = 500 * kMillisecond;  // bound on a replica's wait (on_behind: wait)
+  Fallback fallback = Fallback::primary;
+  int retries = 2;                          // further attempts after the first
+  SimTime op_timeout_ns = 2 * kSecond;      // no new attempt after this; the op fails
+  SimTime switch_every_ns = 0;              // devices move to another replica this often (0: never)
   // One-way latency between a client and the replica it talks to.
   Distribution client_latency = Distribution::constant(0.0);
 };
@@ -150,7 +174,8 @@ struct Expectation {
 
 struct CheckSpec {
   bool convergence = true;
-  std::vector<std::string> session;  // ryw | mr | mw | wfr
+  std::vector<std::string> session = {"ryw", "mr", "mw", "wfr"};
+  bool staleness = true;  // k-staleness and PBS t-visibility from the history
   bool lost_writes = true;
   std::vector<Expectation> expect;
 };

@@ -25,8 +25,13 @@ class ObserverHub final : public Observer {
   void add(Observer* o) {
     observers_.push_back(o);
     if (o->wants_net_events()) net_observers_.push_back(o);
+    if (o->wants_applied_versions()) version_observers_.push_back(o);
   }
   bool wants_net() const { return !net_observers_.empty(); }
+  bool wants_applied_versions() const override { return !version_observers_.empty(); }
+  void on_version_applied(SimTime t, NodeId n, KeyId k, WriteId w, std::string_view v) override {
+    for (auto* o : version_observers_) o->on_version_applied(t, n, k, w, v);
+  }
   void on_net(const NetEvent& e) override { for (auto* o : net_observers_) o->on_net(e); }
   void on_node(SimTime t, NodeId n, NodeEventKind k, bool lose) override {
     for (auto* o : (k == NodeEventKind::timer ? net_observers_ : observers_)) o->on_node(t, n, k, lose);
@@ -41,6 +46,7 @@ class ObserverHub final : public Observer {
  private:
   std::vector<Observer*> observers_;
   std::vector<Observer*> net_observers_;
+  std::vector<Observer*> version_observers_;
 };
 
 struct KernelStats {

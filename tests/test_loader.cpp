@@ -354,9 +354,11 @@ TEST_CASE("defaults fill every optional value", "[loader]") {
   CHECK(s.faults.empty());
   CHECK(s.checks.convergence);
   CHECK(s.checks.lost_writes);
-  CHECK(s.checks.session.empty());  // until the session checkers exist
+  CHECK(s.checks.session == std::vector<std::string>{"ryw", "mr", "mw", "wfr"});
+  CHECK(s.checks.staleness);
   CHECK(s.output.dir == "out/t/seed-1");
-  CHECK(s.output.traces == std::vector<std::string>{"events", "ops", "convergence", "summary"});
+  CHECK(s.output.traces ==
+        std::vector<std::string>{"events", "ops", "applied", "convergence", "staleness", "violations", "summary"});
 
   const Scenario g = load_scenario(dir.write("g.yaml", std::string(kMinimal) +
                                                             "protocols: {gossip: }\nstore: {type: pncounter}\n"

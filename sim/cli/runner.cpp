@@ -16,7 +16,11 @@
 #include "analysis/output_dir.hpp"
 #include "analysis/stats.hpp"
 #include "analysis/trace_writer.hpp"
+#include "analysis/history_recorder.hpp"
+#include "analysis/op_stats.hpp"
+#include "analysis/session_report.hpp"
 #include "protocols/clients.hpp"
+#include "protocols/quorum.hpp"
 #include "protocols/registry.hpp"
 #include "sim/did_you_mean.hpp"
 #include "sim/fault_injector.hpp"
@@ -33,10 +37,15 @@ const std::vector<std::string> kMetricOrder = {
     "convergence.time_s",        "convergence.reached",         "staleness.t_visibility_p50_s",
     "staleness.t_visibility_p99_s", "staleness.never_visible",  "lost_writes",
     "violations.ryw",            "violations.mr",               "violations.mw",
-    "violations.wfr",            "messages.sent",               "messages.bytes",
+    "violations.wfr",            "violations.ryw_sessions",     "violations.mr_sessions",
+    "violations.mw_sessions",    "violations.wfr_sessions",     "violations.ryw_client",
+    "staleness.reads",           "staleness.k1_fraction",       "staleness.k2_fraction",
+    "staleness.k3_fraction",     "messages.sent",               "messages.bytes",
     "messages.delivered",        "messages.dropped",            "messages.duplicated",
     "ops.total",                 "ops.failed",                  "ops.reads",
-    "ops.writes",                "writes.acknowledged",         "events.processed",
+    "ops.writes",                "ops.latency_p50_s",           "ops.latency_p99_s",
+    "ops.partition_ops",         "ops.partition_failed_fraction", "ops.cache_hits",
+    "ops.retries",               "writes.acknowledged",         "events.processed",
     "sim.end_s",                 "nodes",                       "wall_s",
 };
 
@@ -62,10 +71,6 @@ void check_runnable(const Scenario& s) {
   const std::string& file = s.source_file;
   if (s.store.type != StoreType::lww)
     throw ScenarioError(file, 0, 0, "store.type: only 'lww' is implemented so far (mvregister, counters, sets and carts are planned)");
-  if (!s.workload.session_guarantees.empty())
-    throw ScenarioError(file, 0, 0, "workload.session.guarantees: client-side session guarantees are not implemented yet");
-  if (!s.checks.session.empty())
-    throw ScenarioError(file, 0, 0, "checks.session: session-guarantee checkers are not implemented yet");
   for (const Expectation& e : s.checks.expect) {
     try {
       const Expression expr = Expression::parse(e.text);
@@ -106,9 +111,15 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
   ProtocolRegistry registry;
   register_protocols(registry);
   std::vector<std::unique_ptr<Protocol>> protocols = registry.instantiate(scenario, *store);
-  for (auto& p : protocols) sim.add_protocol(p.get());
+  QuorumProtocol* quorum = nullptr;
+  std::uint16_t quorum_id = 0;
+  for (auto& p : protocols) {
+    const std::uint16_t id = sim.add_protocol(p.get());
+    if (auto* q = dynamic_cast<QuorumProtocol*>(p.get())) quorum = q, quorum_id = id;
+  }
   FaultInjector faults(sim, scenario);
   ClientDriver clients(sim, scenario, *store, keys, writes);
+  if (quorum) clients.use_replication(*quorum, quorum_id);
 
   // Checkers and traces observe.
   ConvergenceTracker convergence(sim.node_count(), output.has("convergence") && settings.write_outputs);
@@ -121,6 +132,19 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
   TraceWriter traces(out_path("events"), out_path("ops"), scenario.topology.node_names,
                      [&keys](KeyId k) { return keys.name(k); });
   sim.add_observer(&traces);
+  // Session guarantees and staleness are measured from the history alone (the
+  // content of ops.csv and applied.csv), as on a history recorded elsewhere
+  // (docs/SESSIONS.md). They need totally ordered versions, i.e. LWW's.
+  const bool orderable = scenario.store.type == StoreType::lww;
+  const bool session_checks = orderable && !scenario.checks.session.empty();
+  bool apply_order = false;
+  for (const std::string& g : scenario.checks.session) apply_order = apply_order || g == "mw" || g == "wfr";
+  HistoryRecorder history(scenario.topology.node_names, [&keys](KeyId k) { return keys.name(k); },
+                          orderable && (session_checks || scenario.checks.staleness), session_checks && apply_order,
+                          out_path("applied"));
+  sim.add_observer(&history);
+  OpStats op_stats;
+  sim.add_observer(&op_stats);
 
   // Stop rules; never before scripted ops, workload and faults are done.
   RunOptions run;
@@ -172,7 +196,35 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
   m["staleness.t_visibility_p99_s"] = visibility.empty() ? kNaN : percentile(visibility, 99);
   m["staleness.never_visible"] = static_cast<double>(convergence.writes_never_visible());
   m["lost_writes"] = lost ? static_cast<double>(lost->count_lost()) : kNaN;
-  for (const char* v : {"violations.ryw", "violations.mr", "violations.mw", "violations.wfr"}) m[v] = kNaN;  // not measured yet
+  const History hist = history.finish();
+  std::optional<SessionCheckResult> sessions;
+  std::optional<StalenessResult> staleness;
+  if (session_checks && !history.unorderable()) {
+    SessionCheckOptions o;
+    o.check = {false, false, false, false};
+    for (const std::string& g : scenario.checks.session) o.check[static_cast<std::size_t>(guarantee_from_name(g))] = true;
+    o.keep_all = output.has("violations");
+    sessions = check_sessions(hist, o);
+  }
+  if (scenario.checks.staleness && orderable && !history.unorderable()) staleness = measure_staleness(hist);
+  for (std::size_t g = 0; g < kGuaranteeNames.size(); ++g) {
+    const std::string name(kGuaranteeNames[g]);
+    const GuaranteeResult* r = sessions && sessions->by_guarantee[g].checked ? &sessions->by_guarantee[g] : nullptr;
+    m["violations." + name] = r ? static_cast<double>(r->violations) : kNaN;
+    m["violations." + name + "_sessions"] = r ? static_cast<double>(r->sessions_affected) : kNaN;
+  }
+  m["violations.ryw_client"] = sessions && (*sessions)[Guarantee::ryw].checked ? static_cast<double>(sessions->ryw_client) : kNaN;
+  m["staleness.reads"] = staleness ? static_cast<double>(staleness->reads) : kNaN;
+  m["staleness.k1_fraction"] = staleness ? staleness->k_fraction(1) : kNaN;
+  m["staleness.k2_fraction"] = staleness ? staleness->k_fraction(2) : kNaN;
+  m["staleness.k3_fraction"] = staleness ? staleness->k_fraction(3) : kNaN;
+  const OpStatsResult op_cost = op_stats.finish(sim.now());
+  m["ops.latency_p50_s"] = op_cost.latency_p50_s;
+  m["ops.latency_p99_s"] = op_cost.latency_p99_s;
+  m["ops.partition_ops"] = static_cast<double>(op_cost.partition_ops);
+  m["ops.partition_failed_fraction"] = op_cost.partition_failed_fraction();
+  m["ops.cache_hits"] = static_cast<double>(clients.stats().cache_hits);
+  m["ops.retries"] = static_cast<double>(clients.stats().retries);
   m["messages.sent"] = static_cast<double>(ks.messages_sent);
   m["messages.bytes"] = static_cast<double>(ks.messages_bytes);
   m["messages.delivered"] = static_cast<double>(ks.messages_delivered);
@@ -191,6 +243,16 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
   traces.close();
   std::uint64_t hash = fnv1a64(format_hash_hex(traces.events_hash()));
   hash = fnv1a64(format_hash_hex(traces.ops_hash()), hash);
+  hash = fnv1a64(format_hash_hex(history.applied_hash()), hash);
+  for (const char* name : {"violations", "staleness"}) {
+    std::optional<CsvWriter> w;
+    if (!out_path(name).empty()) w.emplace(out_path(name));
+    else w.emplace(CsvWriter::hash_only());
+    if (name[0] == 'v') write_violations_csv(*w, hist, sessions ? &*sessions : nullptr);
+    else write_staleness_csv(*w, staleness ? &*staleness : nullptr);
+    w->close();
+    hash = fnv1a64(format_hash_hex(w->hash()), hash);
+  }
   {
     std::optional<CsvWriter> series;
     if (!out_path("convergence").empty()) series.emplace(out_path("convergence"));
@@ -233,6 +295,15 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
     fmt::print(out, "  visibility    p50 {}, p99 {} ({} acknowledged writes)\n", format_seconds(m["staleness.t_visibility_p50_s"]),
                format_seconds(m["staleness.t_visibility_p99_s"]), m["writes.acknowledged"]);
     if (lost) fmt::print(out, "  lost writes   {}\n", m["lost_writes"]);
+    fmt::print(out, "{}", format_session_summary(hist, sessions ? &*sessions : nullptr, staleness ? &*staleness : nullptr));
+    if (history.unorderable())
+      fmt::print(out, "  sessions      not checked: this store's versions are not totally ordered\n");
+    if (!std::isnan(m["ops.latency_p50_s"])) {
+      fmt::print(out, "  latency       p50 {}, p99 {}", format_seconds(m["ops.latency_p50_s"]), format_seconds(m["ops.latency_p99_s"]));
+      if (op_cost.partition_ops > 0)
+        fmt::print(out, "; during partitions {} ops, {:.1f}% failed", op_cost.partition_ops, 100 * op_cost.partition_failed_fraction());
+      fmt::print(out, "\n");
+    }
     fmt::print(out, "  messages      {} sent, {} bytes, {} dropped, {} duplicated\n", format_count(m["messages.sent"]),
                format_count(m["messages.bytes"]), format_count(m["messages.dropped"]), format_count(m["messages.duplicated"]));
     fmt::print(out, "  client ops    {} ({} failed)\n", m["ops.total"], m["ops.failed"]);

@@ -1,0 +1,453 @@
+#include "analysis/history.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <fmt/format.h>
+#include <memory>
+#include <stdexcept>
+
+namespace ecsim {
+
+// ---------------------------------------------------------------------------
+// Versions
+
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+}  // namespace
+
+VersionText parse_version(std::string_view text) {
+  VersionText v;
+  if (text.empty()) return v;
+  std::size_t i = 0;
+  if (text[0] == 'L') i = 1;  // Lamport counter
+  const std::size_t major_at = i;
+  if (i < text.size() && text[i] == '-') ++i;
+  if (i >= text.size() || !is_digit(text[i]))
+    throw VersionSyntaxError("expected a version like 1500000.2@n3 (an integer, optionally .fraction and @origin)",
+                             major_at);
+  std::int64_t major = 0;
+  auto [end, ec] = std::from_chars(text.data() + major_at, text.data() + text.size(), major);
+  if (ec != std::errc() || major == Version::kNone)
+    throw VersionSyntaxError("version number out of range", major_at);
+  i = static_cast<std::size_t>(end - text.data());
+  v.major = major;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    if (i >= text.size() || !is_digit(text[i])) throw VersionSyntaxError("expected digits after '.' in a version", i);
+    std::uint32_t minor = 0;
+    auto [end2, ec2] = std::from_chars(text.data() + i, text.data() + text.size(), minor);
+    if (ec2 != std::errc()) throw VersionSyntaxError("version fraction out of range (at most 4294967295)", i);
+    v.minor = minor;
+    i = static_cast<std::size_t>(end2 - text.data());
+  }
+  if (i < text.size()) {
+    if (text[i] != '@') throw VersionSyntaxError(fmt::format("unexpected '{}' in a version (expected '.' or '@')", text[i]), i);
+    if (i + 1 >= text.size()) throw VersionSyntaxError("expected an origin after '@' in a version", i + 1);
+    v.origin = text.substr(i + 1);
+  }
+  return v;
+}
+
+bool natural_less(std::string_view a, std::string_view b) {
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (is_digit(a[i]) && is_digit(b[j])) {
+      std::size_t ie = i, je = j;
+      while (ie < a.size() && is_digit(a[ie])) ++ie;
+      while (je < b.size() && is_digit(b[je])) ++je;
+      // Compare digit runs as numbers: strip leading zeros, then length, then text.
+      std::size_t is = i, js = j;
+      while (is + 1 < ie && a[is] == '0') ++is;
+      while (js + 1 < je && b[js] == '0') ++js;
+      if (ie - is != je - js) return ie - is < je - js;
+      const int c = a.substr(is, ie - is).compare(b.substr(js, je - js));
+      if (c != 0) return c < 0;
+      i = ie;
+      j = je;
+    } else {
+      if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
+      ++i;
+      ++j;
+    }
+  }
+  if ((a.size() - i) != (b.size() - j)) return a.size() - i < b.size() - j;
+  return a < b;
+}
+
+std::string History::session_name(std::uint32_t session) const {
+  return fmt::format("{}/{}", clients[session_client[session]], session_number[session]);
+}
+
+std::string History::format(const Version& v) const {
+  if (v.empty()) return "";
+  std::string s = fmt::format("{}", v.major);
+  if (v.minor != 0) s += fmt::format(".{}", v.minor);
+  if (v.origin < origins.size() && !origins[v.origin].empty()) s += "@" + origins[v.origin];
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// Builder
+
+std::size_t HistoryBuilder::Hash::operator()(std::string_view s) const noexcept {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return static_cast<std::size_t>(h ^ (h >> 29));
+}
+
+std::uint32_t HistoryBuilder::intern(Names& names, std::vector<std::string>& by_id, std::string_view name) {
+  auto it = names.find(name);
+  if (it != names.end()) return it->second;
+  const auto id = static_cast<std::uint32_t>(by_id.size());
+  by_id.emplace_back(name);
+  names.emplace(std::string(name), id);
+  return id;
+}
+
+Version HistoryBuilder::version_of(const VersionText& v) {
+  Version out;
+  if (v.empty()) return out;
+  out.major = v.major;
+  out.minor = v.minor;
+  // Origins get ids now and ranks in finish(); id 0 is "no origin".
+  if (origin_names_.empty()) origin_names_.emplace_back();
+  out.origin = v.origin.empty() ? 0 : intern(origin_ids_, origin_names_, v.origin);
+  return out;
+}
+
+void HistoryBuilder::reserve(std::size_t ops, std::size_t applies) {
+  h_.ops.reserve(ops);
+  h_.applies.reserve(applies);
+}
+
+void HistoryBuilder::add_op(std::string_view client, std::uint32_t session, bool is_write, bool ok, std::string_view key,
+                            SimTime invoke_ns, SimTime complete_ns, std::string_view replica, const VersionText& version) {
+  HistoryOp op;
+  const std::uint32_t client_id = intern(client_ids_, h_.clients, client);
+  const std::uint64_t session_key = (static_cast<std::uint64_t>(client_id) << 32) | session;
+  auto [it, added] = session_ids_.emplace(session_key, static_cast<std::uint32_t>(h_.session_client.size()));
+  if (added) {
+    h_.session_client.push_back(client_id);
+    h_.session_number.push_back(session);
+  }
+  op.session = it->second;
+  op.key = intern(key_ids_, h_.keys, key);
+  op.replica = replica.empty() ? kNoId : intern(replica_ids_, h_.replicas, replica);
+  op.invoke_ns = invoke_ns;
+  op.complete_ns = complete_ns;
+  op.version = version_of(version);
+  op.is_write = is_write;
+  op.ok = ok;
+  h_.ops.push_back(op);
+}
+
+std::uint32_t HistoryBuilder::incarnation_of(std::uint32_t replica, SimTime time_ns) {
+  if (replica >= current_incarnation_.size()) {
+    current_incarnation_.resize(replica + 1, kNoId);
+    last_apply_ns_.resize(replica + 1, std::numeric_limits<SimTime>::min());
+  }
+  if (time_ns < last_apply_ns_[replica])
+    throw std::invalid_argument(fmt::format("time {} is before this replica's previous row ({}): rows of one replica must be in time order",
+                                            time_ns, last_apply_ns_[replica]));
+  last_apply_ns_[replica] = time_ns;
+  if (current_incarnation_[replica] == kNoId) {
+    current_incarnation_[replica] = static_cast<std::uint32_t>(h_.incarnation_replica.size());
+    h_.incarnation_replica.push_back(replica);
+  }
+  return current_incarnation_[replica];
+}
+
+void HistoryBuilder::add_apply(SimTime time_ns, std::string_view replica, std::string_view key, const VersionText& version) {
+  h_.has_applies = true;
+  const std::uint32_t r = intern(replica_ids_, h_.replicas, replica);
+  ApplyRow row;
+  row.incarnation = incarnation_of(r, time_ns);
+  row.time_ns = time_ns;
+  row.key = intern(key_ids_, h_.keys, key);
+  row.version = version_of(version);
+  h_.applies.push_back(row);
+}
+
+void HistoryBuilder::add_state_lost(SimTime time_ns, std::string_view replica) {
+  h_.has_applies = true;
+  const std::uint32_t r = intern(replica_ids_, h_.replicas, replica);
+  incarnation_of(r, time_ns);
+  // The next row of this replica starts a new incarnation that holds nothing.
+  current_incarnation_[r] = kNoId;
+}
+
+History HistoryBuilder::finish(const std::vector<std::string>& node_order) {
+  // Rank origins: listed ones by their position, then the rest naturally.
+  const std::size_t n = origin_names_.size();
+  std::vector<std::uint32_t> ids;
+  for (std::uint32_t i = 1; i < n; ++i) ids.push_back(i);
+  std::unordered_map<std::string_view, std::size_t> listed;
+  for (std::size_t i = 0; i < node_order.size(); ++i) listed.emplace(node_order[i], i);
+  std::sort(ids.begin(), ids.end(), [&](std::uint32_t a, std::uint32_t b) {
+    const auto la = listed.find(origin_names_[a]);
+    const auto lb = listed.find(origin_names_[b]);
+    const bool ina = la != listed.end(), inb = lb != listed.end();
+    if (ina != inb) return ina;
+    if (ina) return la->second < lb->second;
+    return natural_less(origin_names_[a], origin_names_[b]);
+  });
+  std::vector<std::uint32_t> rank(n, 0);
+  h_.origins.assign(1, std::string());
+  for (std::size_t r = 0; r < ids.size(); ++r) {
+    rank[ids[r]] = static_cast<std::uint32_t>(r + 1);
+    h_.origins.push_back(origin_names_[ids[r]]);
+  }
+  for (HistoryOp& op : h_.ops)
+    if (!op.version.empty()) op.version.origin = rank[op.version.origin];
+  for (ApplyRow& a : h_.applies)
+    if (!a.version.empty()) a.version.origin = rank[a.version.origin];
+  History out = std::move(h_);
+  h_ = History{};
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// CSV input
+
+namespace {
+
+// Reads a file line by line in large blocks (histories run to gigabytes).
+class LineReader {
+ public:
+  explicit LineReader(const std::string& path) : path_(path), file_(std::fopen(path.c_str(), "rb"), &std::fclose) {
+    if (!file_) throw HistoryInputError(path, 0, 0, fmt::format("cannot open history file: {}", std::strerror(errno)));
+    buffer_.resize(kBlock);
+  }
+  // The next line without its line break; false at the end.
+  bool next(std::string_view& line) {
+    for (;;) {
+      const char* start = buffer_.data() + pos_;
+      const char* nl = static_cast<const char*>(std::memchr(start, '\n', end_ - pos_));
+      if (nl) {
+        std::size_t len = static_cast<std::size_t>(nl - start);
+        pos_ += len + 1;
+        if (len > 0 && start[len - 1] == '\r') --len;
+        line = std::string_view(start, len);
+        ++line_no_;
+        return true;
+      }
+      if (eof_) {
+        if (pos_ == end_) return false;
+        line = std::string_view(start, end_ - pos_);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        pos_ = end_;
+        ++line_no_;
+        return true;
+      }
+      // Move the partial line to the front and read more.
+      const std::size_t rest = end_ - pos_;
+      std::memmove(buffer_.data(), start, rest);
+      pos_ = 0;
+      end_ = rest;
+      if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);  // a line longer than a block
+      const std::size_t got = std::fread(buffer_.data() + end_, 1, buffer_.size() - end_, file_.get());
+      if (got == 0) {
+        if (std::ferror(file_.get())) throw HistoryInputError(path_, line_no_ + 1, 0, "read error");
+        eof_ = true;
+      }
+      end_ += got;
+    }
+  }
+  int line_number() const { return line_no_; }
+
+ private:
+  static constexpr std::size_t kBlock = std::size_t{1} << 22;
+  std::string path_;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_;
+  std::string buffer_;
+  std::size_t pos_ = 0, end_ = 0;
+  bool eof_ = false;
+  int line_no_ = 0;
+};
+
+struct Field {
+  std::string_view text;
+  int column;  // 1-based
+};
+
+// Splits one CSV line (RFC 4180 quoting; "" inside quotes is a quote).
+// Unquoted fields view the line; quoted ones are unescaped into `scratch`.
+void split_csv(std::string_view line, std::vector<Field>& out, std::vector<std::string>& scratch, const std::string& file,
+               int line_no) {
+  out.clear();
+  std::size_t used = 0;
+  std::size_t i = 0;
+  for (;;) {
+    const int column = static_cast<int>(i + 1);
+    if (i < line.size() && line[i] == '"') {
+      if (used == scratch.size()) scratch.emplace_back();
+      std::string& s = scratch[used++];
+      s.clear();
+      ++i;
+      for (;;) {
+        if (i >= line.size()) throw HistoryInputError(file, line_no, column, "unterminated quoted field");
+        if (line[i] == '"') {
+          if (i + 1 < line.size() && line[i + 1] == '"') {
+            s += '"';
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        s += line[i++];
+      }
+      out.push_back(Field{s, column});
+      if (i < line.size() && line[i] != ',')
+        throw HistoryInputError(file, line_no, static_cast<int>(i + 1), "expected ',' after a quoted field");
+    } else {
+      const std::size_t comma = line.find(',', i);
+      const std::size_t e = comma == std::string_view::npos ? line.size() : comma;
+      out.push_back(Field{line.substr(i, e - i), column});
+      i = e;
+    }
+    if (i >= line.size()) break;
+    ++i;  // the comma
+    if (i == line.size()) {
+      out.push_back(Field{std::string_view(), static_cast<int>(i + 1)});
+      break;
+    }
+  }
+}
+
+class CsvTable {
+ public:
+  CsvTable(const std::string& path, const std::vector<std::string>& required, const std::vector<std::string>& optional)
+      : path_(path), reader_(path) {
+    std::string_view header;
+    if (!reader_.next(header)) throw HistoryInputError(path, 1, 1, "empty file: expected a header line");
+    split_csv(header, fields_, scratch_, path, 1);
+    auto find = [&](const std::string& name) {
+      for (std::size_t i = 0; i < fields_.size(); ++i)
+        if (fields_[i].text == name) return static_cast<int>(i);
+      return -1;
+    };
+    for (const std::string& name : required) {
+      const int at = find(name);
+      if (at < 0) {
+        std::string have;
+        for (const Field& f : fields_) have += (have.empty() ? "" : ", ") + std::string(f.text);
+        throw HistoryInputError(path, 1, 1, fmt::format("missing column '{}' (the header has: {})", name, have));
+      }
+      columns_.push_back(at);
+    }
+    for (const std::string& name : optional) columns_.push_back(find(name));
+    header_fields_ = fields_.size();
+  }
+  // False at the end of the file; blank lines are skipped.
+  bool next() {
+    std::string_view line;
+    do {
+      if (!reader_.next(line)) return false;
+    } while (line.empty());
+    split_csv(line, fields_, scratch_, path_, reader_.line_number());
+    if (fields_.size() != header_fields_)
+      throw HistoryInputError(path_, reader_.line_number(), 1,
+                              fmt::format("expected {} fields as in the header, got {}", header_fields_, fields_.size()));
+    return true;
+  }
+  bool has(std::size_t c) const { return columns_[c] >= 0; }
+  const Field& field(std::size_t c) const { return fields_[static_cast<std::size_t>(columns_[c])]; }
+  [[noreturn]] void fail(std::size_t c, const std::string& what, std::size_t offset = 0) const {
+    throw HistoryInputError(path_, reader_.line_number(), field(c).column + static_cast<int>(offset), what);
+  }
+  int line() const { return reader_.line_number(); }
+
+  std::int64_t integer(std::size_t c, const char* name) const {
+    const std::string_view t = field(c).text;
+    std::int64_t v = 0;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (t.empty() || ec != std::errc() || end != t.data() + t.size())
+      fail(c, fmt::format("{}: expected an integer, got '{}'", name, t));
+    return v;
+  }
+  bool boolean(std::size_t c, const char* name) const {
+    const std::string_view t = field(c).text;
+    if (t == "true" || t == "1") return true;
+    if (t == "false" || t == "0") return false;
+    fail(c, fmt::format("{}: expected true or false, got '{}'", name, t));
+  }
+  VersionText version(std::size_t c) const {
+    try {
+      return parse_version(field(c).text);
+    } catch (const VersionSyntaxError& e) {
+      fail(c, fmt::format("version: {}, got '{}'", e.what(), field(c).text), e.offset);
+    }
+  }
+
+ private:
+  std::string path_;
+  LineReader reader_;
+  std::vector<Field> fields_;
+  std::vector<std::string> scratch_;
+  std::vector<int> columns_;
+  std::size_t header_fields_ = 0;
+};
+
+}  // namespace
+
+History read_history_csv(const std::string& ops_path, const std::string& applied_path,
+                         const std::vector<std::string>& node_order) {
+  HistoryBuilder b;
+  {
+    enum { client, session, op, key, invoke, complete, ok, version, replica };
+    CsvTable t(ops_path, {"client", "session", "op", "key", "invoke_ns", "complete_ns", "ok", "version"}, {"replica"});
+    while (t.next()) {
+      if (t.field(client).text.empty()) t.fail(client, "client: must not be empty");
+      const std::int64_t s = t.integer(session, "session");
+      if (s < 0 || s > 0xFFFFFFFFLL) t.fail(session, fmt::format("session: expected a number >= 0, got {}", s));
+      const std::string_view op_name = t.field(op).text;
+      if (op_name.empty()) t.fail(op, "op: must not be empty (read, write, ...)");
+      if (t.field(key).text.empty()) t.fail(key, "key: must not be empty");
+      const std::int64_t inv = t.integer(invoke, "invoke_ns");
+      const std::int64_t com = t.integer(complete, "complete_ns");
+      if (com < inv) t.fail(complete, fmt::format("complete_ns ({}) is before invoke_ns ({})", com, inv));
+      const bool is_ok = t.boolean(ok, "ok");
+      const VersionText v = t.version(version);
+      const std::string_view rep = t.has(replica) ? t.field(replica).text : std::string_view();
+      b.add_op(t.field(client).text, static_cast<std::uint32_t>(s), op_name != "read", is_ok, t.field(key).text, inv, com,
+               rep, v);
+    }
+  }
+  if (!applied_path.empty()) {
+    enum { time, replica, key, version };
+    CsvTable t(applied_path, {"time_ns", "replica", "key", "version"}, {});
+    bool any = false;
+    while (t.next()) {
+      any = true;
+      const std::int64_t at = t.integer(time, "time_ns");
+      if (t.field(replica).text.empty()) t.fail(replica, "replica: must not be empty");
+      const bool lost = t.field(key).text.empty();
+      try {
+        if (lost) {
+          if (!t.field(version).text.empty())
+            t.fail(key, "key: empty key with a version (an empty key and version mark a replica that lost its state)");
+          b.add_state_lost(at, t.field(replica).text);
+        } else {
+          const VersionText v = t.version(version);
+          if (v.empty()) t.fail(version, "version: must not be empty in an applied row");
+          b.add_apply(at, t.field(replica).text, t.field(key).text, v);
+        }
+      } catch (const std::invalid_argument& e) {
+        t.fail(time, fmt::format("time_ns: {}", e.what()));
+      }
+    }
+    if (!any) b.expect_applies();  // a valid, empty applied order
+  }
+  return b.finish(node_order);
+}
+
+}  // namespace ecsim

@@ -1,0 +1,140 @@
+#pragma once
+// The client history as the session checkers and staleness measures read it:
+// one row per client operation (ops.csv) and, for MW and WFR, the order in
+// which each replica's state took on each version (applied.csv). Built from a
+// run's observations or read from CSV files recorded anywhere, including a
+// real system's logs; docs/SESSIONS.md lists the columns a history must have.
+// Nothing here knows the simulator.
+#include <compare>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/scenario_loader.hpp"  // ScenarioError: "file:line:col: error: ..." for bad input
+#include "sim/time.hpp"
+
+namespace ecsim {
+
+// Bad history input, formatted "file:line:col: error: what" (exit status 2).
+using HistoryInputError = ScenarioError;
+
+// A version as the checkers order them, parsed from version text of the form
+//   [L]<integer>[.<integer>][@<origin>]
+// ecsim's LWW versions ("1500000.2@n3" with HLC, "1500000@n0" physical,
+// "L7@n1" Lamport) and a real system's plain write timestamps
+// ("1700000000123") all fit. Versions compare by the integer, then the
+// fraction, then the origin's rank in the node order (the tie-break LWW
+// uses). Empty text means "no version" (a read that found nothing): older
+// than every version.
+struct Version {
+  static constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::min();
+  std::int64_t major = kNone;
+  std::uint32_t minor = 0;
+  std::uint32_t origin = 0;  // rank of the origin in the node order (0 when none)
+  bool empty() const { return major == kNone; }
+  friend auto operator<=>(const Version&, const Version&) = default;
+};
+
+// Version text split into its parts; `origin` views the text passed in.
+struct VersionText {
+  std::int64_t major = Version::kNone;
+  std::uint32_t minor = 0;
+  std::string_view origin;
+  bool empty() const { return major == Version::kNone; }
+};
+
+class VersionSyntaxError : public std::runtime_error {
+ public:
+  VersionSyntaxError(const std::string& what, std::size_t at) : std::runtime_error(what), offset(at) {}
+  std::size_t offset;  // 0-based position of the problem in the text
+};
+
+// Throws VersionSyntaxError.
+VersionText parse_version(std::string_view text);
+
+inline constexpr std::uint32_t kNoId = 0xFFFFFFFFu;
+
+struct HistoryOp {
+  std::int64_t invoke_ns = 0;
+  std::int64_t complete_ns = 0;
+  Version version;                // write: the version written; read: the version returned
+  std::uint32_t session = 0;      // dense id of (client, session), by first appearance
+  std::uint32_t key = 0;          // dense id of the key name
+  std::uint32_t replica = kNoId;  // dense id of the replica name; kNoId when none (cache hit, failed)
+  bool is_write = false;          // every op but "read" updates
+  bool ok = false;
+};
+
+// A replica's state for `key` took on `version` at `time_ns`. Replicas are
+// split into incarnations: a replica that loses its state (crash with
+// lose_state) starts a new incarnation that holds nothing.
+struct ApplyRow {
+  std::int64_t time_ns = 0;
+  Version version;
+  std::uint32_t incarnation = 0;
+  std::uint32_t key = 0;
+};
+
+struct History {
+  std::vector<HistoryOp> ops;       // input order: ops[i] is data row i + 1 of ops.csv
+  std::vector<ApplyRow> applies;    // input order
+  bool has_applies = false;         // an applied order was given (MW and WFR need it)
+  std::vector<std::string> clients, keys, replicas;
+  std::vector<std::string> origins;               // version origins by rank
+  std::vector<std::uint32_t> session_client;      // client id of each session
+  std::vector<std::uint32_t> session_number;      // the session column of each session
+  std::vector<std::uint32_t> incarnation_replica;  // replica id of each incarnation
+
+  std::uint32_t session_count() const { return static_cast<std::uint32_t>(session_client.size()); }
+  std::string session_name(std::uint32_t session) const;  // "c0/1"
+  std::string format(const Version& v) const;              // "1500000.2@n3"; "" when empty
+};
+
+// Collects rows, interning names, and ranks version origins at the end.
+// Times per replica in applied rows must not go backwards.
+class HistoryBuilder {
+ public:
+  void add_op(std::string_view client, std::uint32_t session, bool is_write, bool ok, std::string_view key,
+              SimTime invoke_ns, SimTime complete_ns, std::string_view replica, const VersionText& version);
+  // Throws std::invalid_argument when time_ns is before the replica's previous row.
+  void add_apply(SimTime time_ns, std::string_view replica, std::string_view key, const VersionText& version);
+  void add_state_lost(SimTime time_ns, std::string_view replica);
+  void reserve(std::size_t ops, std::size_t applies);
+  // The history has an applied order even if no row is added (nothing applied).
+  void expect_applies() { h_.has_applies = true; }
+  // `node_order` ranks origins for the tie-break (ecsim: node ids); origins it
+  // does not list come after, in natural order ("n2" before "n10"), as do all
+  // origins when it is empty.
+  History finish(const std::vector<std::string>& node_order = {});
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept;
+  };
+  using Names = std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>>;
+  static std::uint32_t intern(Names& names, std::vector<std::string>& by_id, std::string_view name);
+  Version version_of(const VersionText& v);
+  std::uint32_t incarnation_of(std::uint32_t replica, SimTime time_ns);
+
+  History h_;
+  Names client_ids_, key_ids_, replica_ids_, origin_ids_;
+  std::vector<std::string> origin_names_;  // by id, before ranking
+  std::unordered_map<std::uint64_t, std::uint32_t> session_ids_;
+  std::vector<std::uint32_t> current_incarnation_;  // by replica id
+  std::vector<SimTime> last_apply_ns_;              // by replica id
+};
+
+// Reads ops.csv (and applied.csv when `applied_path` is not empty). Columns
+// are found by their header names, so other columns may be present in any
+// order. Throws HistoryInputError naming file, line and column.
+History read_history_csv(const std::string& ops_path, const std::string& applied_path,
+                         const std::vector<std::string>& node_order = {});
+
+// "a" < "b", "n2" < "n10": digit runs compare as numbers.
+bool natural_less(std::string_view a, std::string_view b);
+
+}  // namespace ecsim

@@ -1,0 +1,49 @@
+#pragma once
+// Records a run's client history and per-replica apply order as a History
+// (analysis/history.hpp), from the same fields ops.csv and applied.csv carry,
+// so the checkers see exactly what a re-check of the written files would.
+// Optionally writes applied.csv: `time_ns,replica,key,version`, one row each
+// time a replica's state for a key takes on a new version, and a row with
+// empty key and version when a replica loses its state.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/csv_writer.hpp"
+#include "analysis/history.hpp"
+#include "sim/observer.hpp"
+
+namespace ecsim {
+
+class HistoryRecorder final : public Observer {
+ public:
+  using KeyNamer = std::function<std::string(KeyId)>;
+  // record_ops / record_applies: keep them for the checkers; applied_path: also
+  // write applied.csv there (empty: no file).
+  HistoryRecorder(std::vector<std::string> node_names, KeyNamer key_name, bool record_ops, bool record_applies,
+                  const std::string& applied_path);
+
+  bool wants_applied_versions() const override { return record_applies_ || applied_.has_value(); }
+  void on_version_applied(SimTime, NodeId, KeyId, WriteId, std::string_view version) override;
+  void on_state_lost(SimTime, NodeId) override;
+  void on_op(const OpRecord&) override;
+
+  // Closes applied.csv and returns the history (call once, after the run).
+  History finish();
+  // Some version text was not of the orderable form (analysis/history.hpp):
+  // the store's versions are not totally ordered, and the history is useless
+  // to the checkers (recording stopped).
+  bool unorderable() const { return unorderable_; }
+  std::uint64_t applied_hash() const { return applied_ ? applied_->hash() : 0; }
+
+ private:
+  std::vector<std::string> node_names_;
+  KeyNamer key_name_;
+  bool record_ops_, record_applies_;
+  std::optional<CsvWriter> applied_;
+  HistoryBuilder builder_;
+  bool unorderable_ = false;
+};
+
+}  // namespace ecsim

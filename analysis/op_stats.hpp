@@ -1,0 +1,43 @@
+#pragma once
+// Client-visible cost of a configuration, from the history and the fault
+// log: operation latency (invocation to completion of successful ops) and
+// availability while a partition is in force (the fraction of operations
+// invoked then that failed). A partition is in force from a `partition`
+// fault until `heal` (heal: all ends every one), and during each cut-off half
+// of a flapping fault.
+#include <cstdint>
+#include <vector>
+
+#include "sim/observer.hpp"
+
+namespace ecsim {
+
+struct OpStatsResult {
+  double latency_p50_s = 0;  // NaN when no op succeeded
+  double latency_p99_s = 0;
+  double latency_max_s = 0;
+  std::uint64_t partition_ops = 0;     // ops invoked while a partition was in force
+  std::uint64_t partition_failed = 0;  // ... of which failed
+  double partition_failed_fraction() const;  // NaN when partition_ops == 0
+};
+
+class OpStats final : public Observer {
+ public:
+  void on_fault(SimTime, FaultEventKind, std::string_view) override;
+  void on_op(const OpRecord&) override;
+  // Partitions still in force at `end_ns` end there.
+  OpStatsResult finish(SimTime end_ns) const;
+
+ private:
+  struct Op {
+    SimTime invoke_ns;
+    SimTime complete_ns;
+    bool ok;
+  };
+  std::vector<Op> ops_;
+  std::vector<std::pair<SimTime, SimTime>> partitions_;  // [start, end), in time order
+  int cuts_ = 0;
+  SimTime cut_since_ = 0;
+};
+
+}  // namespace ecsim

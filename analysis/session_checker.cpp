@@ -1,0 +1,323 @@
+#include "analysis/session_checker.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <limits>
+#include <stdexcept>
+
+namespace ecsim {
+
+Guarantee guarantee_from_name(std::string_view name) {
+  for (std::size_t i = 0; i < kGuaranteeNames.size(); ++i)
+    if (kGuaranteeNames[i] == name) return static_cast<Guarantee>(i);
+  throw std::invalid_argument(fmt::format("unknown session guarantee '{}' (expected ryw, mr, mw or wfr)", name));
+}
+
+namespace {
+
+constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
+
+// A sort entry: a group (owner and key, or session), a time, an op index.
+struct Entry {
+  std::uint64_t group;
+  std::int64_t time;
+  std::uint32_t op;
+};
+
+void sort_entries(std::vector<Entry>& v) {
+  std::sort(v.begin(), v.end(), [](const Entry& a, const Entry& b) {
+    if (a.group != b.group) return a.group < b.group;
+    if (a.time != b.time) return a.time < b.time;
+    return a.op < b.op;
+  });
+}
+
+// Collects the violations of one guarantee and the sessions they touch.
+struct Sink {
+  std::vector<Violation> found;
+  std::vector<std::uint8_t> session_hit;
+  void add(const History& h, Violation v) {
+    session_hit[h.ops[v.op].session] = 1;
+    found.push_back(v);
+  }
+};
+
+// RYW and MR: per (owner, key), reads in invocation order against the
+// writes (RYW) and reads (MR) of that owner completed by then.
+void read_pass(const History& h, bool by_client, bool ryw, bool mr, Sink* ryw_sink, Sink* mr_sink, std::uint64_t& reads,
+               std::uint64_t* client_count) {
+  std::vector<Entry> invoked, completed;
+  for (std::uint32_t i = 0; i < h.ops.size(); ++i) {
+    const HistoryOp& op = h.ops[i];
+    if (!op.ok) continue;
+    const std::uint64_t owner = by_client ? h.session_client[op.session] : op.session;
+    const std::uint64_t group = (owner << 32) | op.key;
+    if (!op.is_write) invoked.push_back(Entry{group, op.invoke_ns, i});
+    if (!op.version.empty() && ((op.is_write && ryw) || (!op.is_write && mr)))
+      completed.push_back(Entry{group, op.complete_ns, i});
+  }
+  sort_entries(invoked);
+  sort_entries(completed);
+  reads = invoked.size();
+  std::size_t j = 0;
+  for (std::size_t a = 0; a < invoked.size();) {
+    const std::uint64_t group = invoked[a].group;
+    std::size_t b = a;
+    while (b < invoked.size() && invoked[b].group == group) ++b;
+    while (j < completed.size() && completed[j].group < group) ++j;
+    Version written, read;  // newest seen so far; empty = nothing
+    std::uint32_t written_by = kNoId, read_by = kNoId;
+    for (std::size_t e = a; e < b; ++e) {
+      while (j < completed.size() && completed[j].group == group && completed[j].time <= invoked[e].time) {
+        const HistoryOp& c = h.ops[completed[j].op];
+        if (c.is_write) {
+          if (written.empty() || written < c.version) written = c.version, written_by = completed[j].op;
+        } else if (read.empty() || read < c.version) {
+          read = c.version, read_by = completed[j].op;
+        }
+        ++j;
+      }
+      const std::uint32_t r = invoked[e].op;
+      const Version& got = h.ops[r].version;
+      if (ryw && !written.empty() && got < written) {
+        if (client_count) ++*client_count;
+        else ryw_sink->add(h, Violation{Guarantee::ryw, r, written, written_by, kNoId, -1});
+      }
+      if (mr && !read.empty() && got < read) mr_sink->add(h, Violation{Guarantee::mr, r, read, read_by, kNoId, -1});
+    }
+    a = b;
+  }
+}
+
+// The applied order, grouped by (key, incarnation) and sorted by time, with
+// the running maximum of versions: the newest version a replica incarnation
+// reflects at any time.
+struct AppliedIndex {
+  struct Group {
+    std::uint32_t incarnation, begin, end;
+  };
+  std::vector<std::int64_t> time;
+  std::vector<Version> version;
+  std::vector<Version> newest;
+  std::vector<Group> groups;
+  std::vector<std::uint32_t> key_first;  // groups of key k: [key_first[k], key_first[k + 1])
+
+  explicit AppliedIndex(const History& h) {
+    std::vector<Entry> order;
+    order.reserve(h.applies.size());
+    for (std::uint32_t i = 0; i < h.applies.size(); ++i) {
+      const ApplyRow& a = h.applies[i];
+      order.push_back(Entry{(static_cast<std::uint64_t>(a.key) << 32) | a.incarnation, a.time_ns, i});
+    }
+    sort_entries(order);
+    time.reserve(order.size());
+    version.reserve(order.size());
+    newest.reserve(order.size());
+    key_first.assign(h.keys.size() + 1, 0);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      const ApplyRow& a = h.applies[order[i].op];
+      const bool new_group = i == 0 || order[i].group != order[i - 1].group;
+      if (new_group) {
+        if (!groups.empty()) groups.back().end = static_cast<std::uint32_t>(i);
+        groups.push_back(Group{a.incarnation, static_cast<std::uint32_t>(i), 0});
+        ++key_first[a.key + 1];
+      }
+      time.push_back(a.time_ns);
+      version.push_back(a.version);
+      newest.push_back(new_group || newest.back() < a.version ? a.version : newest.back());
+    }
+    if (!groups.empty()) groups.back().end = static_cast<std::uint32_t>(order.size());
+    for (std::size_t k = 1; k < key_first.size(); ++k) key_first[k] += key_first[k - 1];
+  }
+
+  // First row of group g whose running maximum is at least v (g.end if none).
+  std::uint32_t first_reaching(const Group& g, const Version& v) const {
+    const auto it = std::lower_bound(newest.begin() + g.begin, newest.begin() + g.end, v);
+    return static_cast<std::uint32_t>(it - newest.begin());
+  }
+  // When group g first reflected v (kNever if never).
+  std::int64_t reflected_at(const Group& g, const Version& v) const {
+    const std::uint32_t r = first_reaching(g, v);
+    return r < g.end ? time[r] : kNever;
+  }
+  // When group g took on exactly v (kNever if it never held it).
+  std::int64_t holds_at(const Group& g, const Version& v) const {
+    const std::uint32_t r = first_reaching(g, v);
+    return r < g.end && version[r] == v ? time[r] : kNever;
+  }
+};
+
+// Per-session requirements of MW (writes) or WFR (reads): the newest version
+// per key, and per replica incarnation the latest time at which it came to
+// reflect one of them.
+struct Requirements {
+  std::vector<Version> key_newest;
+  std::vector<std::uint32_t> key_cause;
+  std::vector<std::uint32_t> keys_touched;
+  std::vector<std::int64_t> inc_latest;
+  std::vector<std::uint32_t> inc_cause;
+  std::vector<std::uint32_t> incs_touched;
+
+  Requirements(std::size_t keys, std::size_t incarnations)
+      : key_newest(keys), key_cause(keys, kNoId), inc_latest(incarnations, kNever), inc_cause(incarnations, kNoId) {}
+
+  void add(const AppliedIndex& ix, std::uint32_t key, const Version& v, std::uint32_t op) {
+    if (key_newest[key].empty()) keys_touched.push_back(key);
+    if (key_newest[key].empty() || key_newest[key] < v) {
+      key_newest[key] = v;
+      key_cause[key] = op;
+    }
+    for (std::uint32_t g = ix.key_first[key]; g < ix.key_first[key + 1]; ++g) {
+      const auto& grp = ix.groups[g];
+      const std::int64_t t = ix.reflected_at(grp, v);
+      if (t == kNever) continue;
+      if (inc_latest[grp.incarnation] == kNever) incs_touched.push_back(grp.incarnation);
+      if (t > inc_latest[grp.incarnation]) {
+        inc_latest[grp.incarnation] = t;
+        inc_cause[grp.incarnation] = op;
+      }
+    }
+  }
+  void reset() {
+    for (std::uint32_t k : keys_touched) key_newest[k] = Version{}, key_cause[k] = kNoId;
+    for (std::uint32_t i : incs_touched) inc_latest[i] = kNever, inc_cause[i] = kNoId;
+    keys_touched.clear();
+    incs_touched.clear();
+  }
+};
+
+// Checks write `w` against one set of requirements; adds at most one violation.
+void check_write(const History& h, const AppliedIndex& ix, const Requirements& req, Guarantee g, std::uint32_t w,
+                 Sink& sink) {
+  const HistoryOp& op = h.ops[w];
+  const Version& need = req.key_newest[op.key];
+  if (!need.empty() && op.version < need) {  // (a): the same key, ordered before by version
+    sink.add(h, Violation{g, w, need, req.key_cause[op.key], kNoId, -1});
+    return;
+  }
+  for (std::uint32_t gi = ix.key_first[op.key]; gi < ix.key_first[op.key + 1]; ++gi) {
+    const auto& grp = ix.groups[gi];
+    const std::int64_t latest = req.inc_latest[grp.incarnation];
+    if (latest == kNever) continue;
+    const std::int64_t held = ix.holds_at(grp, op.version);
+    if (held != kNever && held < latest) {  // (b): this replica took on w before reflecting what came first
+      const std::uint32_t cause = req.inc_cause[grp.incarnation];
+      const HistoryOp& c = h.ops[cause];
+      sink.add(h, Violation{g, w, c.version, cause, grp.incarnation, held});
+      return;
+    }
+  }
+}
+
+void write_pass(const History& h, bool mw, bool wfr, Sink& mw_sink, Sink& wfr_sink, std::uint64_t& writes) {
+  const AppliedIndex ix(h);
+  std::vector<Entry> invoked, armed;
+  for (std::uint32_t i = 0; i < h.ops.size(); ++i) {
+    const HistoryOp& op = h.ops[i];
+    if (!op.ok || op.version.empty()) continue;
+    if (op.is_write) invoked.push_back(Entry{op.session, op.invoke_ns, i});
+    if ((op.is_write && mw) || (!op.is_write && wfr)) armed.push_back(Entry{op.session, op.complete_ns, i});
+  }
+  sort_entries(invoked);
+  sort_entries(armed);
+  writes = invoked.size();
+  const std::size_t incarnations = h.incarnation_replica.size();
+  Requirements written(h.keys.size(), incarnations), read(h.keys.size(), incarnations);
+  std::size_t j = 0;
+  for (std::size_t a = 0; a < invoked.size();) {
+    const std::uint64_t session = invoked[a].group;
+    std::size_t b = a;
+    while (b < invoked.size() && invoked[b].group == session) ++b;
+    while (j < armed.size() && armed[j].group < session) ++j;
+    for (std::size_t e = a; e < b; ++e) {
+      while (j < armed.size() && armed[j].group == session && armed[j].time <= invoked[e].time) {
+        const HistoryOp& c = h.ops[armed[j].op];
+        (c.is_write ? written : read).add(ix, c.key, c.version, armed[j].op);
+        ++j;
+      }
+      if (mw) check_write(h, ix, written, Guarantee::mw, invoked[e].op, mw_sink);
+      if (wfr) check_write(h, ix, read, Guarantee::wfr, invoked[e].op, wfr_sink);
+    }
+    while (j < armed.size() && armed[j].group == session) ++j;
+    written.reset();
+    read.reset();
+    a = b;
+  }
+}
+
+void finish(const History& h, Sink& sink, GuaranteeResult& out, const SessionCheckOptions& o) {
+  out.checked = true;
+  out.violations = sink.found.size();
+  for (std::uint8_t hit : sink.session_hit) out.sessions_affected += hit;
+  auto earlier = [&](const Violation& a, const Violation& b) {
+    const HistoryOp &x = h.ops[a.op], &y = h.ops[b.op];
+    return x.invoke_ns != y.invoke_ns ? x.invoke_ns < y.invoke_ns : a.op < b.op;
+  };
+  const std::size_t n = std::min(o.examples, sink.found.size());
+  if (o.keep_all) {
+    std::sort(sink.found.begin(), sink.found.end(), earlier);
+    out.examples.assign(sink.found.begin(), sink.found.begin() + static_cast<std::ptrdiff_t>(n));
+    out.all = std::move(sink.found);
+  } else {
+    std::partial_sort(sink.found.begin(), sink.found.begin() + static_cast<std::ptrdiff_t>(n), sink.found.end(), earlier);
+    out.examples.assign(sink.found.begin(), sink.found.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+}
+
+}  // namespace
+
+SessionCheckResult check_sessions(const History& h, const SessionCheckOptions& o) {
+  const bool ryw = o.check[0], mr = o.check[1], mw = o.check[2], wfr = o.check[3];
+  if ((mw || wfr) && !h.has_applies)
+    throw std::invalid_argument("checking MW or WFR needs the order in which replicas applied writes (applied.csv)");
+  SessionCheckResult result;
+  result.sessions = h.session_count();
+  std::array<Sink, 4> sinks;
+  for (Sink& s : sinks) s.session_hit.assign(h.session_count(), 0);
+  std::uint64_t reads = 0, writes = 0;
+  if (ryw || mr) read_pass(h, false, ryw, mr, &sinks[0], &sinks[1], reads, nullptr);
+  if (ryw && o.client_ryw) {
+    std::uint64_t ignored = 0;
+    read_pass(h, true, true, false, nullptr, nullptr, ignored, &result.ryw_client);
+  }
+  if (mw || wfr) write_pass(h, mw, wfr, sinks[2], sinks[3], writes);
+  for (std::size_t g = 0; g < 4; ++g) {
+    if (!o.check[g]) continue;
+    finish(h, sinks[g], result.by_guarantee[g], o);
+    result.by_guarantee[g].ops_checked = g < 2 ? reads : writes;
+  }
+  return result;
+}
+
+std::string describe_violation(const History& h, const Violation& v) {
+  const HistoryOp& op = h.ops[v.op];
+  const std::string replica = op.replica == kNoId ? std::string("cache") : h.replicas[op.replica];
+  std::string s = fmt::format("{} {} {} {} invoked {:.6f} s at {}", kGuaranteeNames[static_cast<std::size_t>(v.guarantee)],
+                              h.session_name(op.session), op.is_write ? "write" : "read", h.keys[op.key],
+                              to_seconds(op.invoke_ns), replica);
+  const std::string got = op.version.empty() ? std::string("nothing") : h.format(op.version);
+  switch (v.guarantee) {
+    case Guarantee::ryw:
+      s += fmt::format(" returned {}, but the session had written {}", got, h.format(v.required));
+      break;
+    case Guarantee::mr:
+      s += fmt::format(" returned {}, but the session had read {}", got, h.format(v.required));
+      break;
+    case Guarantee::mw:
+    case Guarantee::wfr: {
+      const char* what = v.guarantee == Guarantee::mw ? "written" : "read";
+      if (v.incarnation == kNoId)
+        s += fmt::format(" as {}, older than {} the session had {}", got, h.format(v.required), what);
+      else
+        s += fmt::format(" as {}: {} applied it at {:.6f} s before {} the session had {}", got,
+                         h.replicas[h.incarnation_replica[v.incarnation]], to_seconds(v.applied_ns),
+                         h.format(v.required), what);
+      break;
+    }
+  }
+  s += fmt::format(" (ops row {}", v.op + 1);
+  if (v.cause != kNoId) s += fmt::format("; after row {}", v.cause + 1);
+  return s + ")";
+}
+
+}  // namespace ecsim
