@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config
           libboost-graph-dev libboost-program-options-dev libyaml-cpp-dev libfmt-dev
-          catch2 libfccp-dev gnuplot-nox parallel)
+          catch2 libfccp-dev gnuplot-nox parallel
+          slurm-wlm munge)  # slurm-wlm, munge: the Slurm sweep test (tests/scripts/test-sweep-slurm.sh)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

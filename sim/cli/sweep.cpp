@@ -1014,7 +1014,8 @@ po::options_description sweep_options() {
        "join the run records of these sweep directories into --out and write runs.csv and aggregate.csv")
       ("traces", "keep each run's traces (events, ops, convergence, summary) in DIR/traces/<run>/")
       ("rerun", "run everything again, ignoring finished runs")
-      ("dry-run,n", "print the plan (parameters, points, runs, what is already finished) and stop")
+      ("plan,n", "run nothing: print the plan (parameters, points, runs, what is already finished), create DIR "
+                 "and write DIR/plan.csv")
       ("quiet,q", "print nothing but errors")
       ("no-progress", "no live progress bar (plain progress lines are printed when stderr is not a terminal)");
   return d;
@@ -1043,6 +1044,9 @@ void parse_shard(const std::string& text, SweepOptions& opt) {
 }
 
 void print_plan(const SweepPlan& plan, const SweepOptions& opt) {
+  const fs::path dir(opt.out_dir.empty() ? default_out_dir(plan) : opt.out_dir);
+  prepare_dir(dir);
+  write_plan_csv(dir, plan);
   fmt::print("sweep {} ({}), base {}\n", plan.name, plan.file, plan.base_file);
   fmt::print("parameters: {}\n", plan.params.empty() ? "none" : join(plan.params));
   fmt::print("seeds: {}\n", plan.seeds.size() <= 10 ? fmt::format("{}", fmt::join(plan.seeds, ", "))
@@ -1051,8 +1055,7 @@ void print_plan(const SweepPlan& plan, const SweepOptions& opt) {
   fmt::print("points: {}\n", plan.points.size());
   for (std::size_t p = 0; p < plan.points.size() && p < 50; ++p) fmt::print("  {:>4}  {}\n", p, point_label(plan, p));
   if (plan.points.size() > 50) fmt::print("  ... and {} more\n", plan.points.size() - 50);
-  fmt::print("runs: {} ({} distinct)\n", plan.runs.size(), plan.keys.size());
-  const fs::path dir(opt.out_dir.empty() ? default_out_dir(plan) : opt.out_dir);
+  fmt::print("runs: {} ({} distinct), listed in {}\n", plan.runs.size(), plan.keys.size(), (dir / "plan.csv").string());
   const auto keys = shard_keys(plan, opt.shard_index, opt.shard_count);
   std::size_t finished = 0;
   for (std::uint64_t k : keys) finished += read_record(record_path(dir, k), k).has_value();
@@ -1087,7 +1090,7 @@ int sweep_command(const std::vector<std::string>& args) {
     if (vm.count("merge") && vm.count("shard")) throw po::error("--merge and --shard do not go together");
 
     const SweepPlan plan = load_sweep(p.positional.front());
-    if (vm.count("dry-run")) {
+    if (vm.count("plan")) {
       print_plan(plan, opt);
       return cli::kExitOk;
     }
