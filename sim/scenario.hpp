@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/distribution.hpp"
+#include "sim/scenario_sagas.hpp"
 #include "sim/time.hpp"
 
 namespace ecsim {
@@ -205,6 +206,10 @@ struct Scenario {
   std::vector<FaultSpec> faults;  // in file order
   CheckSpec checks;
   OutputSpec output;
+  // Application patterns (sim/scenario_sagas.hpp, docs/SAGAS.md); absent = not simulated.
+  std::optional<SagaSpec> sagas;
+  std::optional<ReconcileSpec> reconciliation;
+  std::optional<EventLogSpec> event_log;
 };
 
 }  // namespace ecsim

@@ -30,6 +30,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sim/did_you_mean.hpp"
+#include "sim/scenario_sagas_load.hpp"
 #include "sim/units.hpp"
 #include "sim/yaml_node.hpp"
 #include "sim/yaml_path.hpp"
@@ -345,7 +346,7 @@ Scenario Loader::load() {
   s_.source_file = path_;
   const MapReader top(r_, YamlValue{root, YAML::Node(), false, ""});
   top.allow({"name", "seed", "duration", "stop", "topology", "network", "clocks", "store", "protocols", "workload",
-             "ops", "faults", "checks", "output"});
+             "ops", "faults", "checks", "output", "sagas", "reconciliation", "event_log"});
   top_level(top);
   return std::move(s_);
 }
@@ -378,6 +379,7 @@ void Loader::top_level(const MapReader& top) {
   workload(top.get("workload"));
   if (auto v = top.get("ops")) ops(*v);
   if (auto v = top.get("faults")) faults(*v);
+  detail::load_pattern_sections(r_, top, s_);  // sagas, reconciliation, event_log (sim/scenario_sagas.cpp)
   checks(top.get("checks"));
   output(top.get("output"));
 }
@@ -1236,6 +1238,7 @@ void Loader::output(const std::optional<YamlValue>& v) {
   OutputSpec& o = s_.output;
   o.dir = fmt::format("out/{}/seed-{}", s_.name, s_.seed);
   o.traces = kTraceNames;
+  for (const auto& t : detail::pattern_default_traces(s_)) o.traces.push_back(t);  // sagas, repairs
   if (v) {
     const MapReader m(r_, *v);
     m.allow({"dir", "traces"});
@@ -1246,7 +1249,9 @@ void Loader::output(const std::optional<YamlValue>& v) {
     if (auto x = m.get("traces")) {
       o.traces.clear();
       for (const auto& item : r_.list(*x)) {
-        const std::string name = kTraceNames[r_.choice(item, kTraceNames)];
+        std::vector<std::string> names = kTraceNames;
+        for (const auto& t : detail::pattern_trace_names()) names.push_back(t);
+        const std::string name = names[r_.choice(item, names)];
         if (!o.has(name)) o.traces.push_back(name);
       }
     }
@@ -1524,6 +1529,7 @@ std::string ConfigWriter::write() {
   e_ << EndMap;
   e_ << Key << "output" << Value << BeginMap << Key << "dir" << Value << s_.output.dir << Key << "traces" << Value
      << YAML::Flow << s_.output.traces << EndMap;
+  detail::write_pattern_sections(e_, s_);
   e_ << EndMap;
   return std::string(e_.c_str()) + "\n";
 }

@@ -22,6 +22,7 @@
 #include "protocols/clients.hpp"
 #include "protocols/quorum.hpp"
 #include "protocols/registry.hpp"
+#include "sim/cli/patterns.hpp"
 #include "sim/did_you_mean.hpp"
 #include "sim/fault_injector.hpp"
 #include "sim/scenario_loader.hpp"
@@ -77,9 +78,16 @@ void check_runnable(const Scenario& s) {
       for (const std::string& m : expr.metrics()) {
         bool known = false;
         for (const std::string& k : kMetricOrder) known = known || k == m;
-        if (!known)
+        for (const std::string& k : pattern_metric_names()) known = known || k == m;
+        if (!known) {
+          std::vector<std::string> all = kMetricOrder;
+          all.insert(all.end(), pattern_metric_names().begin(), pattern_metric_names().end());
           throw ScenarioError(file, e.pos.line, e.pos.column,
-                              fmt::format("expect: unknown metric '{}'{}", m, did_you_mean(m, kMetricOrder)));
+                              fmt::format("expect: unknown metric '{}'{}", m, did_you_mean(m, all)));
+        }
+        if (const std::string section = pattern_metric_missing_section(s, m); !section.empty())
+          throw ScenarioError(file, e.pos.line, e.pos.column,
+                              fmt::format("expect: metric '{}' needs a '{}:' section in the scenario", m, section));
       }
     } catch (const ExpectSyntaxError& err) {
       throw ScenarioError(file, e.pos.line, e.pos.column + static_cast<int>(err.column),
@@ -119,6 +127,7 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
   }
   FaultInjector faults(sim, scenario);
   ClientDriver clients(sim, scenario, *store, keys, writes);
+  PatternRun patterns(sim, scenario);  // sagas:, reconciliation:, event_log: (sim/cli/patterns.hpp)
   if (quorum) clients.use_replication(*quorum, quorum_id);
 
   // Checkers and traces observe.
@@ -152,10 +161,11 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
   SimTime quiet_for = kSecond;
   if (scenario.protocols.gossip) quiet_for = 3 * scenario.protocols.gossip->interval_ns;
   if (scenario.stop == StopMode::converged)
-    run.stop_when = [&] { return sim.pending_external() == 0 && convergence.converged(); };
+    run.stop_when = [&] { return sim.pending_external() == 0 && convergence.converged() && patterns.idle(); };
   else if (scenario.stop == StopMode::quiescent)
     run.stop_when = [&] {
-      return sim.pending_external() == 0 && sim.messages_in_flight() == 0 && sim.now() - convergence.last_change_ns() >= quiet_for;
+      return sim.pending_external() == 0 && sim.messages_in_flight() == 0 && sim.now() - convergence.last_change_ns() >= quiet_for &&
+             patterns.idle();
     };
   if (settings.progress) {
     auto last_print = wall_start;
@@ -238,6 +248,7 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
   m["events.processed"] = static_cast<double>(ks.events_processed);
   m["sim.end_s"] = to_seconds(sim.now());
   m["nodes"] = sim.node_count();
+  patterns.add_metrics(m, sim.now());
 
   // Outputs. The trace hash covers every deterministic byte written.
   traces.close();
@@ -266,8 +277,10 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
     CsvWriter det = CsvWriter::hash_only();
     for (const std::string& name : kMetricOrder)
       if (name != "wall_s") det.row(name, m[name]);
+    for (const std::string& name : patterns.metric_names()) det.row(name, m[name]);
     hash = fnv1a64(format_hash_hex(det.hash()), hash);
   }
+  hash = patterns.write_traces(out_path("sagas"), out_path("repairs"), hash);
   outcome.trace_hash = format_hash_hex(hash);
   m["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
@@ -279,6 +292,7 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
       CsvWriter summary(dir->path("summary.csv"));
       summary.header({"metric", "value"});
       for (const std::string& name : kMetricOrder) summary.row(name, m[name]);
+      for (const std::string& name : patterns.metric_names()) summary.row(name, m[name]);
       summary.row("trace_hash", outcome.trace_hash);
       summary.row("seed", scenario.seed);
       summary.close();
@@ -309,6 +323,7 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
     fmt::print(out, "  client ops    {} ({} failed)\n", m["ops.total"], m["ops.failed"]);
     fmt::print(out, "  events        {} ({}/s)\n", format_count(m["events.processed"]),
                format_count(m["events.processed"] / std::max(1e-9, m["wall_s"])));
+    patterns.print(out, m);
     const std::string report = format_expect_report(outcome.expectations, scenario.source_file);
     if (!report.empty()) fmt::print(out, "{}", report);
     if (settings.write_outputs) fmt::print(out, "  outputs       {}/  (trace_hash {})\n", outcome.output_dir, outcome.trace_hash);
