@@ -72,6 +72,12 @@ void LostWritesChecker::final_read(NodeId, KeyId key, WriteId write) {
   it->second.push_back(write);
 }
 
+void LostWritesChecker::final_reflects(NodeId, KeyId key, std::span<const WriteId> writes) {
+  auto [it, inserted] = final_.try_emplace(key);
+  if (inserted) final_keys_.push_back(key);
+  it->second.insert(it->second.end(), writes.begin(), writes.end());
+}
+
 bool LostWritesChecker::precedes(WriteId earlier, WriteId later) const {
   if (earlier == later) return true;
   if (later == kNoWrite || later >= writes_.size() || earlier >= writes_.size()) return false;
@@ -80,18 +86,25 @@ bool LostWritesChecker::precedes(WriteId earlier, WriteId later) const {
 }
 
 std::uint64_t LostWritesChecker::count_lost() const {
+  // Per key, the distinct writes the final states reflect, sorted: a CRDT
+  // lists every write it merged (many, mostly the same on every replica).
+  std::unordered_map<KeyId, std::vector<WriteId>> reflected_by_key;
+  for (KeyId k : final_keys_) {
+    std::vector<WriteId> list = final_.at(k);
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end()), list.end());
+    reflected_by_key.emplace(k, std::move(list));
+  }
   std::uint64_t lost = 0;
   for (WriteId w = 1; w < writes_.size(); ++w) {
     const WriteCausality& c = writes_[w];
     if (!c.acked) continue;
-    auto it = final_.find(c.key);
+    auto it = reflected_by_key.find(c.key);
     bool reflected = false;
-    if (it != final_.end())
-      for (WriteId f : it->second)
-        if (precedes(w, f)) {
-          reflected = true;
-          break;
-        }
+    if (it != reflected_by_key.end()) {
+      reflected = std::binary_search(it->second.begin(), it->second.end(), w);
+      for (std::size_t i = 0; !reflected && !only_listed_ && i < it->second.size(); ++i) reflected = precedes(w, it->second[i]);
+    }
     if (!reflected) ++lost;
   }
   return lost;

@@ -10,6 +10,7 @@
 // (and, transitively, what those writes knew); a session knows what it wrote
 // and what it read. Write w happened before W iff W's clock has seen w.
 #include <cstdint>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -28,6 +29,15 @@ class LostWritesChecker final : public Observer {
 
   // Final reads: what each live replica holds at the end (kNoWrite if nothing).
   void final_read(NodeId node, KeyId key, WriteId write);
+  // The same for a state that reflects many writes (a CRDT: every update it
+  // has merged; ReplicaStore::reflected_writes). Each listed write counts as
+  // reflected, and so does every write that causally precedes one of them.
+  void final_reflects(NodeId node, KeyId key, std::span<const WriteId> writes);
+  // For data types whose writes all contribute (counters, sets, carts,
+  // MV-registers): no write supersedes another, so a write is reflected only
+  // if a final state lists it. (A register's later write supersedes an
+  // earlier one; a counter's later increment does not.)
+  void count_only_listed(bool on) { only_listed_ = on; }
 
   // Counts lost writes; call after all final reads.
   std::uint64_t count_lost() const;
@@ -53,6 +63,7 @@ class LostWritesChecker final : public Observer {
   std::unordered_map<std::uint64_t, Clock> session_known_;
   std::unordered_map<KeyId, std::vector<WriteId>> final_;  // per key: final write at each live replica
   std::vector<KeyId> final_keys_;
+  bool only_listed_ = false;
 };
 
 }  // namespace ecsim

@@ -252,7 +252,18 @@ void ClientDriver::invoke(std::size_t session, OpKind op, KeyId key, std::string
   if (op != OpKind::read) {
     p.write = writes_.add(key, value);
     if (value.empty()) {
-      value = fmt::format("w{}", p.write);
+      // Generated values: a register write is unique ("w17"); a counter step
+      // is 1; set and cart members are drawn from e0..e{store.elements-1}
+      // (so removes hit members that exist).
+      switch (op) {
+        case OpKind::incr:
+        case OpKind::decr: value = "1"; break;
+        case OpKind::add:
+        case OpKind::remove:
+          value = fmt::format("e{}", rng_.below(static_cast<std::uint64_t>(std::max(1, scenario_.store.elements))));
+          break;
+        default: value = fmt::format("w{}", p.write); break;
+      }
       writes_.set_value(p.write, value);
     }
     p.value = std::move(value);

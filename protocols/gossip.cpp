@@ -42,14 +42,14 @@ void GossipProtocol::on_timer(Context& ctx, std::uint32_t tag) {
   if (peers_.empty()) return;
   buf_.clear();
   store_.digest(ctx.node(), buf_);
-  const std::uint32_t bytes = store_.digest_bytes(buf_.size());
+  const std::uint32_t bytes = store_.digest_wire_bytes(buf_);
   for (NodeId p : peers_) ctx.send(p, digest, buf_, bytes);
 }
 
 void GossipProtocol::send_entries(Context& ctx, NodeId to, std::span<const std::uint64_t> keys) {
   buf_.clear();
   store_.entries_for(ctx.node(), keys, buf_);
-  if (!buf_.empty()) ctx.send(to, entries, buf_, store_.entry_bytes(buf_.size()));
+  if (!buf_.empty()) ctx.send(to, entries, buf_, store_.entries_wire_bytes(buf_));
 }
 
 void GossipProtocol::on_message(Context& ctx, const Message& msg) {
@@ -66,10 +66,11 @@ void GossipProtocol::on_message(Context& ctx, const Message& msg) {
         buf_.push_back(ship ? entries_.size() : 0);
         if (ship) buf_.insert(buf_.end(), entries_.begin(), entries_.end());
         if (ask) buf_.insert(buf_.end(), wanted_.begin(), wanted_.end());
-        const std::uint32_t bytes = store_.entry_bytes(ship ? entries_.size() : 0) + 8 * static_cast<std::uint32_t>(ask ? wanted_.size() : 0);
+        const std::uint32_t bytes = (ship ? store_.entries_wire_bytes(entries_) : store_.entry_bytes(0)) +
+                                    8 * static_cast<std::uint32_t>(ask ? wanted_.size() : 0);
         ctx.send(msg.from, reply, buf_, bytes);
       } else if (spec_.mode == GossipMode::pull && ship) {
-        ctx.send(msg.from, entries, entries_, store_.entry_bytes(entries_.size()));
+        ctx.send(msg.from, entries, entries_, store_.entries_wire_bytes(entries_));
       } else if (spec_.mode == GossipMode::push && ask) {
         ctx.send(msg.from, request, wanted_, 16 + 8 * static_cast<std::uint32_t>(wanted_.size()));
       }

@@ -56,6 +56,11 @@ const LwwVersion* LwwStore::find(NodeId node, KeyId key) const {
   return (it != list.end() && it->key == key) ? &it->version : nullptr;
 }
 
+std::uint64_t LwwStore::state_digest(NodeId node, KeyId key) {
+  const LwwVersion* v = find(node, key);
+  return v ? digest_of(*v) : 0;
+}
+
 LwwStore::Entry* LwwStore::find_mutable(NodeId node, KeyId key) {
   auto& list = entries_[node];
   auto it = std::lower_bound(list.begin(), list.end(), key, [](const Entry& e, KeyId k) { return e.key < k; });
@@ -88,7 +93,7 @@ bool LwwStore::offer(const ReplicaCall& at, KeyId key, const LwwVersion& v) {
     list.insert(it, Entry{key, v});
     holds_any_[at.node] = 1;
   }
-  at.observer->on_applied(at.now, at.node, key, digest_of(v), rank_of(v));
+  notify_applied(at, key, digest_of(v), rank_of(v));
   if (at.observer->wants_applied_versions()) at.observer->on_version_applied(at.now, at.node, key, v.write, version_text(v));
   return true;
 }
@@ -194,11 +199,12 @@ std::uint32_t LwwStore::entry_bytes(std::size_t words) const {
 }
 
 void LwwStore::clear(const ReplicaCall& at) {
+  if (!clear_needed(at.node)) return;
   entries_[at.node].clear();
   holds_any_[at.node] = 0;
   // Clocks are not state: HLC/Lamport counters survive (they would be
   // recovered from the physical clock or persisted in a real system).
-  at.observer->on_state_lost(at.now, at.node);
+  notify_cleared(at);
 }
 
 }  // namespace ecsim

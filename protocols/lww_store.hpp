@@ -39,6 +39,7 @@ class LwwStore final : public ReplicaStore {
   std::uint32_t digest_bytes(std::size_t words) const override;
   std::uint32_t entry_bytes(std::size_t words) const override;
   void clear(const ReplicaCall& at) override;
+  std::uint64_t state_digest(NodeId node, KeyId key) override;
   StateProbe probe(NodeId node, KeyId key) override;
 
   // For tests and checkers of this type.

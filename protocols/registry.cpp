@@ -2,8 +2,11 @@
 
 #include <stdexcept>
 
+#include "protocols/cart_store.hpp"
+#include "protocols/crdt_store.hpp"
 #include "protocols/gossip.hpp"
 #include "protocols/lww_store.hpp"
+#include "protocols/merkle.hpp"
 #include "protocols/quorum.hpp"
 
 namespace ecsim {
@@ -30,6 +33,11 @@ void register_protocols(ProtocolRegistry& registry) {
       "gossip", [](const Scenario& s) { return s.protocols.gossip.has_value(); },
       [](const Scenario& s, ReplicaStore& store) { return std::make_unique<GossipProtocol>(*s.protocols.gossip, store); });
   registry.add(
+      "merkle", [](const Scenario& s) { return s.protocols.merkle.has_value(); },
+      [](const Scenario& s, ReplicaStore& store) {
+        return std::make_unique<MerkleProtocol>(*s.protocols.merkle, store, static_cast<std::uint32_t>(s.topology.nodes));
+      });
+  registry.add(
       "replication", [](const Scenario& s) { return s.protocols.replication.has_value(); },
       [](const Scenario& s, ReplicaStore& store) {
         return std::make_unique<QuorumProtocol>(*s.protocols.replication, store, static_cast<std::uint32_t>(s.topology.nodes),
@@ -40,11 +48,13 @@ void register_protocols(ProtocolRegistry& registry) {
 std::unique_ptr<ReplicaStore> make_store(const Scenario& scenario, const WriteTable& writes) {
   switch (scenario.store.type) {
     case StoreType::lww: return std::make_unique<LwwStore>(scenario, writes);
-    case StoreType::mvregister: throw std::invalid_argument("store.type 'mvregister' is not implemented yet");
-    case StoreType::gcounter: throw std::invalid_argument("store.type 'gcounter' is not implemented yet");
-    case StoreType::pncounter: throw std::invalid_argument("store.type 'pncounter' is not implemented yet");
-    case StoreType::orset: throw std::invalid_argument("store.type 'orset' is not implemented yet");
-    case StoreType::cart: throw std::invalid_argument("store.type 'cart' is not implemented yet");
+    case StoreType::cart:
+      if (scenario.store.cart_merge == CartMerge::union_max) return std::make_unique<UnionMaxCartStore>(scenario, writes);
+      return std::make_unique<CrdtStore>(scenario, writes);
+    case StoreType::mvregister:
+    case StoreType::gcounter:
+    case StoreType::pncounter:
+    case StoreType::orset: return std::make_unique<CrdtStore>(scenario, writes);
   }
   throw std::invalid_argument("unknown store.type");
 }

@@ -5,7 +5,10 @@
 // send, timers, its node's local clock, its random stream, and observers.
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "sim/observer.hpp"
 #include "sim/rng.hpp"
@@ -62,6 +65,9 @@ class Protocol {
   virtual void on_timer(Context& ctx, std::uint32_t tag) = 0;
   // The node crashed; drop volatile state, and everything when lose_state.
   virtual void on_crash(Context& ctx, bool lose_state) {}
+  // Protocol-specific summary metrics (name, value) after a run, e.g.
+  // merkle.bytes_per_repair; names must be listed in the runner's metrics.
+  virtual void summary_metrics(std::vector<std::pair<std::string, double>>& out) const {}
 };
 
 // Something that is not a node but acts on the simulation at chosen times:

@@ -65,6 +65,9 @@ struct ClockSpec {
 };
 
 enum class StoreType { lww, mvregister, gcounter, pncounter, orset, cart };
+// How cart replicas merge: a PN-Counter per item (a CRDT), or the "union of
+// items, max quantity" merge function (loses removals and decrements).
+enum class CartMerge { crdt, union_max };
 enum class TimestampKind { physical, hlc, lamport };
 
 struct StoreSpec {
@@ -72,6 +75,8 @@ struct StoreSpec {
   TimestampKind timestamps = TimestampKind::hlc;
   int keys = 1000;
   int value_bytes = 64;  // modelled size of one value on the wire (byte metrics only)
+  CartMerge cart_merge = CartMerge::crdt;  // store.merge (cart only)
+  int elements = 8;      // generated add/remove draw members (items) e0..e{elements-1}
 };
 
 enum class GossipMode { push, pull, push_pull };
@@ -93,8 +98,18 @@ struct ReplicationSpec {
   SimTime timeout_ns = kSecond;  // coordinator gives up (op fails) after this
 };
 
+// Merkle-tree anti-entropy (protocols/merkle.hpp): every `interval` a node
+// compares hash trees over key ranges with one random neighbour and ships
+// only the keys of the ranges that differ.
+struct MerkleSpec {
+  SimTime interval_ns = 10 * kSecond;
+  int leaves = 1024;  // key ranges (leaf buckets) per tree
+  int fanout = 2;     // children per inner node
+};
+
 struct ProtocolsSpec {
   std::optional<GossipSpec> gossip;
+  std::optional<MerkleSpec> merkle;
   std::optional<ReplicationSpec> replication;
   // Later issues add merkle, replication, ... here.
 };

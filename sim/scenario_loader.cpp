@@ -194,6 +194,7 @@ class Loader {
   void store(const YamlValue& v);
   void protocols(const YamlValue& v);
   void gossip(const YamlValue& v);
+  void merkle(const YamlValue& v);
   void replication(const YamlValue& v);
   void workload(const std::optional<YamlValue>& v);
   void mix(const YamlValue& v);
@@ -830,11 +831,18 @@ void Loader::clocks(const YamlValue& v) {
 
 void Loader::store(const YamlValue& v) {
   const MapReader m(r_, v);
-  m.allow({"type", "timestamps", "keys", "value_bytes"});
+  m.allow({"type", "timestamps", "keys", "value_bytes", "merge", "elements"});
   if (auto x = m.get("type")) s_.store.type = pick(r_, *x, kStoreTypes);
   if (auto x = m.get("timestamps")) s_.store.timestamps = pick(r_, *x, kTimestampKinds);
   if (auto x = m.get("keys")) s_.store.keys = static_cast<int>(r_.integer(*x, 1, 100'000'000));
   if (auto x = m.get("value_bytes")) s_.store.value_bytes = static_cast<int>(r_.integer(*x, 0, 1 << 24));
+  if (auto x = m.get("merge")) {
+    s_.store.cart_merge = r_.choice(*x, {"crdt", "union-max"}) == 1 ? CartMerge::union_max : CartMerge::crdt;
+    if (s_.store.type != StoreType::cart)
+      r_.fail_key(*x, fmt::format("store.merge applies only to store.type cart (this store is {})",
+                                  name_of(kStoreTypes, s_.store.type)));
+  }
+  if (auto x = m.get("elements")) s_.store.elements = static_cast<int>(r_.integer(*x, 1, 1'000'000));
 }
 
 void Loader::protocols(const YamlValue& v) {
@@ -846,7 +854,7 @@ void Loader::protocols(const YamlValue& v) {
     } else if (f.name == "replication") {
       replication(f.value);
     } else if (f.name == "merkle") {
-      r_.fail_key(f.value, fmt::format("protocol '{}' is not implemented yet (available: gossip, replication)", f.name));
+      merkle(f.value);
     } else {
       const std::string hint = detail::suggest(f.name, known);
       r_.fail_key(f.value, fmt::format("unknown protocol '{}' in protocols{}", f.name,
@@ -895,6 +903,19 @@ void Loader::replication(const YamlValue& v) {
     if (q.timeout_ns <= 0) r_.fail(*x, fmt::format("{} must be positive", x->path));
   }
   s_.protocols.replication = q;
+}
+
+void Loader::merkle(const YamlValue& v) {
+  MerkleSpec mk;
+  const MapReader m(r_, v);  // "merkle:" with no value = all defaults
+  m.allow({"interval", "leaves", "fanout"});
+  if (auto x = m.get("interval")) {
+    mk.interval_ns = r_.duration(*x);
+    if (mk.interval_ns <= 0) r_.fail(*x, fmt::format("{} must be positive", x->path));
+  }
+  if (auto x = m.get("leaves")) mk.leaves = static_cast<int>(r_.integer(*x, 1, 1 << 24));
+  if (auto x = m.get("fanout")) mk.fanout = static_cast<int>(r_.integer(*x, 2, 1 << 16));
+  s_.protocols.merkle = mk;
 }
 
 // ---------------------------------------------------------------------------
@@ -1052,6 +1073,18 @@ void Loader::ops(const YamlValue& v) {
         if (op.value.empty() || !is_csv_safe(op.value))
           r_.fail(*value, fmt::format("{}: values must be non-empty and free of , ; | and quotes, got '{}'", value->path,
                                       op.value));
+        if (s_.store.type == StoreType::cart) {
+          // A cart line: "item" (quantity 1) or "item:quantity".
+          const auto colon = op.value.rfind(':');
+          if (colon != std::string::npos) {
+            const std::string qty = op.value.substr(colon + 1);
+            std::int64_t q = 0;
+            auto [ptr, ec] = std::from_chars(qty.data(), qty.data() + qty.size(), q);
+            if (colon == 0 || qty.empty() || ec != std::errc() || ptr != qty.data() + qty.size() || q < 1)
+              r_.fail(*value, fmt::format("{}: a cart line is 'item' or 'item:quantity' with a whole quantity >= 1, got '{}'",
+                                          value->path, op.value));
+          }
+        }
         break;
       }
     }
@@ -1416,7 +1449,10 @@ std::string ConfigWriter::write() {
   e_ << EndMap;
   e_ << Key << "store" << Value << BeginMap << Key << "type" << Value << name_of(kStoreTypes, s_.store.type) << Key
      << "timestamps" << Value << name_of(kTimestampKinds, s_.store.timestamps) << Key << "keys" << Value
-     << s_.store.keys << Key << "value_bytes" << Value << s_.store.value_bytes << EndMap;
+     << s_.store.keys << Key << "value_bytes" << Value << s_.store.value_bytes;
+  if (s_.store.type == StoreType::cart)
+    e_ << Key << "merge" << Value << (s_.store.cart_merge == CartMerge::union_max ? "union-max" : "crdt");
+  e_ << Key << "elements" << Value << s_.store.elements << EndMap;
 
   e_ << Key << "protocols" << Value << BeginMap;
   if (const auto& g = s_.protocols.gossip) {
@@ -1427,6 +1463,10 @@ std::string ConfigWriter::write() {
   if (const auto& q = s_.protocols.replication) {
     e_ << Key << "replication" << Value << YAML::Flow << BeginMap << Key << "n" << Value << q->n << Key << "w" << Value
        << q->w << Key << "r" << Value << q->r << Key << "timeout" << Value << dur(q->timeout_ns) << EndMap;
+  }
+  if (const auto& mk = s_.protocols.merkle) {
+    e_ << Key << "merkle" << Value << YAML::Flow << BeginMap << Key << "interval" << Value << dur(mk->interval_ns) << Key
+       << "leaves" << Value << mk->leaves << Key << "fanout" << Value << mk->fanout << EndMap;
   }
   e_ << EndMap;
 

@@ -553,11 +553,21 @@ TEST_CASE("bad input points at the offending node", "[loader][errors]") {
     CHECK_THAT(error_for(std::string(kMinimal) + "clocks: {drift_ppm: {dist: constant, value: 5ms}}\n").what(),
                Catch::Contains("clocks.drift_ppm.value: expected a number, got '5ms'"));
   }
-  SECTION("unimplemented and unknown protocols") {
-    const auto m = error_for(std::string(kMinimal) + "protocols:\n  merkle: {interval: 10s, leaves: 1024}\n");
+  SECTION("merkle parameters, store.merge, cart lines and unknown protocols") {
+    const auto m = error_for(std::string(kMinimal) + "protocols:\n  merkle: {interval: 10s, leaves: 0}\n");
     CHECK(m.line() == 5);
-    CHECK(m.column() == 3);
-    CHECK_THAT(m.what(), Catch::Contains("protocol 'merkle' is not implemented yet"));
+    CHECK(m.column() == 35);
+    CHECK_THAT(m.what(), Catch::Contains("protocols.merkle.leaves must be between 1 and"));
+    CHECK_THAT(error_for(std::string(kMinimal) + "protocols: {merkle: {fanuot: 4}}\n").what(),
+               Catch::Contains("unknown key 'fanuot' in protocols.merkle (did you mean 'fanout'?)"));
+    CHECK_THAT(error_for(std::string(kMinimal) + "protocols: {merkle: {fanout: 1}}\n").what(),
+               Catch::Contains("protocols.merkle.fanout must be between 2 and"));
+    CHECK_THAT(error_for(std::string(kMinimal) + "store: {type: orset, merge: union-max}\n").what(),
+               Catch::Contains("store.merge applies only to store.type cart (this store is orset)"));
+    CHECK_THAT(error_for(std::string(kMinimal) + "store: {type: cart, merge: union_max}\n").what(),
+               Catch::Contains("(did you mean 'union-max'?)"));
+    CHECK_THAT(error_for(std::string(kMinimal) + "store: {type: cart}\nops:\n  - {at: 0s, client: c0, op: add, key: k, value: 'apple:0'}\n").what(),
+               Catch::Contains("a cart line is 'item' or 'item:quantity' with a whole quantity >= 1, got 'apple:0'"));
     CHECK_THAT(error_for(std::string(kMinimal) + "protocols: {gosip: {}}\n").what(),
                Catch::Contains("unknown protocol 'gosip' in protocols (did you mean 'gossip'?)"));
   }

@@ -8,12 +8,14 @@
 #include <memory>
 #include <ostream>
 #include <set>
+#include <unordered_set>
 #include <unistd.h>
 
 #include "analysis/convergence.hpp"
 #include "analysis/csv_writer.hpp"
 #include "analysis/lost_writes.hpp"
 #include "analysis/output_dir.hpp"
+#include "analysis/state_check.hpp"
 #include "analysis/stats.hpp"
 #include "analysis/trace_writer.hpp"
 #include "analysis/history_recorder.hpp"
@@ -37,6 +39,10 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 const std::vector<std::string> kMetricOrder = {
     "convergence.time_s",        "convergence.reached",         "staleness.t_visibility_p50_s",
     "staleness.t_visibility_p99_s", "staleness.never_visible",  "lost_writes",
+    // Exact-state check and anti-entropy costs (NaN when the scenario has no such part).
+    "state.checked_keys", "state.mismatched_keys", "merkle.repairs", "merkle.repairs_divergent", "merkle.bytes",
+    "merkle.bytes_per_repair", "merkle.bytes_per_divergent_repair", "merkle.round_trips_per_repair",
+    "merkle.round_trips_per_divergent_repair", "merkle.keys_shipped",
     "violations.ryw",            "violations.mr",               "violations.mw",
     "violations.wfr",            "violations.ryw_sessions",     "violations.mr_sessions",
     "violations.mw_sessions",    "violations.wfr_sessions",     "violations.ryw_client",
@@ -70,8 +76,6 @@ const std::vector<std::string>& known_metrics() { return kMetricOrder; }
 
 void check_runnable(const Scenario& s) {
   const std::string& file = s.source_file;
-  if (s.store.type != StoreType::lww)
-    throw ScenarioError(file, 0, 0, "store.type: only 'lww' is implemented so far (mvregister, counters, sets and carts are planned)");
   for (const Expectation& e : s.checks.expect) {
     try {
       const Expression expr = Expression::parse(e.text);
@@ -136,8 +140,11 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
   std::unique_ptr<LostWritesChecker> lost;
   if (scenario.checks.lost_writes) {
     lost = std::make_unique<LostWritesChecker>(sim.node_count());
+    lost->count_only_listed(scenario.store.type != StoreType::lww);
     sim.add_observer(lost.get());
   }
+  StateChecker state_check(scenario.store.type);
+  if (state_check.applies()) sim.add_observer(&state_check);
   TraceWriter traces(out_path("events"), out_path("ops"), scenario.topology.node_names,
                      [&keys](KeyId k) { return keys.name(k); });
   sim.add_observer(&traces);
@@ -184,16 +191,30 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
   sim.run(run);
   if (settings.progress) fmt::print(stderr, "\r\033[K");
 
-  // Final reads (Maelstrom style): what every live replica holds for every written key.
-  if (lost) {
+  // Final reads (Maelstrom style): what every live replica holds for every
+  // written key. A state is read once per key however many replicas hold it
+  // (equal digests = equal states): the writes it reflects (every merged
+  // update, for a CRDT) and its value for the exact-state check.
+  if (lost || state_check.applies()) {
     std::set<KeyId> written;
     for (std::size_t w = 1; w <= writes.size(); ++w) written.insert(writes.get(w).key);
-    for (KeyId k : written)
+    std::vector<WriteId> reflected;
+    std::unordered_set<std::uint64_t> seen;  // lookups only
+    for (KeyId k : written) {
+      seen.clear();
       for (NodeId n = 0; n < sim.node_count(); ++n) {
         if (!sim.node_up(n)) continue;
-        const ReplicaCall at{n, sim.now(), sim.local_time(n), nullptr};
-        lost->final_read(n, k, store->read(at, k).write);
+        const std::uint64_t digest = store->state_digest(n, k);
+        if (digest == 0 || !seen.insert(digest).second) continue;
+        if (lost) {
+          reflected.clear();
+          store->reflected_writes(n, k, reflected);
+          lost->final_reflects(n, k, reflected);
+        }
+        if (state_check.applies()) state_check.final_value(n, k, store->read(ReplicaCall{n, sim.now(), sim.local_time(n), nullptr}, k).value);
       }
+    }
+    state_check.finish();
   }
 
   // Metrics.
@@ -206,6 +227,17 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
   m["staleness.t_visibility_p99_s"] = visibility.empty() ? kNaN : percentile(visibility, 99);
   m["staleness.never_visible"] = static_cast<double>(convergence.writes_never_visible());
   m["lost_writes"] = lost ? static_cast<double>(lost->count_lost()) : kNaN;
+  m["state.checked_keys"] = state_check.applies() ? static_cast<double>(state_check.checked_keys()) : kNaN;
+  m["state.mismatched_keys"] = state_check.applies() ? static_cast<double>(state_check.mismatched_keys()) : kNaN;
+  for (const char* name : {"merkle.repairs", "merkle.repairs_divergent", "merkle.bytes", "merkle.bytes_per_repair",
+                           "merkle.bytes_per_divergent_repair", "merkle.round_trips_per_repair",
+                           "merkle.round_trips_per_divergent_repair", "merkle.keys_shipped"})
+    m[name] = kNaN;
+  {
+    std::vector<std::pair<std::string, double>> extra;
+    for (const auto& p : protocols) p->summary_metrics(extra);
+    for (auto& [name, value] : extra) m[name] = value;
+  }
   const History hist = history.finish();
   std::optional<SessionCheckResult> sessions;
   std::optional<StalenessResult> staleness;
@@ -309,6 +341,17 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
     fmt::print(out, "  visibility    p50 {}, p99 {} ({} acknowledged writes)\n", format_seconds(m["staleness.t_visibility_p50_s"]),
                format_seconds(m["staleness.t_visibility_p99_s"]), m["writes.acknowledged"]);
     if (lost) fmt::print(out, "  lost writes   {}\n", m["lost_writes"]);
+    if (state_check.applies()) {
+      fmt::print(out, "  exact state   {} of {} keys differ from what the history implies\n", m["state.mismatched_keys"],
+                 m["state.checked_keys"]);
+      for (const StateMismatch& x : state_check.first_mismatches())
+        fmt::print(out, "                {} at {}: '{}', expected '{}'\n", keys.name(x.key),
+                   x.replica == kNoNode ? std::string("every replica") : scenario.topology.node_names[x.replica], x.got, x.expected);
+    }
+    if (!std::isnan(m["merkle.repairs"]))
+      fmt::print(out, "  merkle        {} repairs ({} divergent), {:.0f} bytes and {:.2f} round trips per divergent repair, {} keys shipped\n",
+                 m["merkle.repairs"], m["merkle.repairs_divergent"], m["merkle.bytes_per_divergent_repair"],
+                 m["merkle.round_trips_per_divergent_repair"], m["merkle.keys_shipped"]);
     fmt::print(out, "{}", format_session_summary(hist, sessions ? &*sessions : nullptr, staleness ? &*staleness : nullptr));
     if (history.unorderable())
       fmt::print(out, "  sessions      not checked: this store's versions are not totally ordered\n");

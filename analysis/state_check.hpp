@@ -1,0 +1,86 @@
+#pragma once
+// Exact-state checks: for data types with a sequential specification, the
+// value every live replica holds at the end must be the one the operation
+// history implies (SCENARIO_FORMAT.md value formats):
+//   gcounter, pncounter  the sum of acknowledged increments minus decrements;
+//   cart                 per item, acknowledged adds minus removes; the lines
+//                        with a quantity > 0 as "item:qty", sorted, ';'-joined;
+//   orset (add-wins)     x is a member iff some acknowledged add(x) was not
+//                        observed by any acknowledged remove(x);
+//   mvregister           the acknowledged writes that no acknowledged write
+//                        observed (the siblings), values sorted, '|'-joined.
+// "Observed": the replica that accepted the later operation had accepted or
+// received the earlier write before it (Observer::on_write_accepted /
+// on_write_received), the causality the data type itself can act on. The
+// checker reads observations and the history only, never store internals.
+// An LWW register has no such specification (any concurrent write may win):
+// it is not checked. Operations that failed are left out: a write that
+// failed at the client but reached a replica shows up as a mismatch.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/observer.hpp"
+#include "sim/scenario.hpp"
+
+namespace ecsim {
+
+struct StateMismatch {
+  KeyId key = 0;
+  NodeId replica = kNoNode;  // kNoNode: no live replica held the key
+  std::string got;
+  std::string expected;
+};
+
+class StateChecker final : public Observer {
+ public:
+  explicit StateChecker(StoreType type);
+  // False for lww: nothing to check.
+  bool applies() const { return type_ != StoreType::lww; }
+
+  void on_write_accepted(SimTime, NodeId, KeyId, WriteId, StateRank, std::uint64_t) override;
+  void on_write_received(SimTime, NodeId, KeyId, WriteId) override;
+  void on_op(const OpRecord&) override;
+
+  // After the run: the value of a live replica that holds the key.
+  void final_value(NodeId node, KeyId key, std::string_view value);
+  // Evaluates every key with an acknowledged write; call after all final values.
+  void finish();
+
+  std::string expected(KeyId key) const;
+  std::uint64_t checked_keys() const { return checked_; }
+  std::uint64_t mismatched_keys() const { return mismatched_; }
+  const std::vector<StateMismatch>& first_mismatches() const { return mismatches_; }  // at most 5
+
+ private:
+  struct Write {
+    KeyId key = 0;
+    NodeId node = kNoNode;
+    std::uint32_t known_before = 0;  // how many writes its replica knew when it accepted it
+    bool acked = false;
+    bool remove = false;  // decr / remove
+    std::string value;
+  };
+  struct Known {
+    std::unordered_map<WriteId, std::uint32_t> position;  // order in which the replica learned each write
+    std::uint32_t count = 0;
+  };
+  static std::uint64_t slot(NodeId node, KeyId key) { return (static_cast<std::uint64_t>(node) << 32) | key; }
+  void learn(NodeId node, KeyId key, WriteId write);
+  bool observed(WriteId later, WriteId earlier) const;
+
+  StoreType type_;
+  bool needs_causality_;
+  std::vector<Write> writes_;                       // by WriteId
+  std::unordered_map<std::uint64_t, Known> known_;  // per (replica, key); lookups only
+  std::map<KeyId, std::vector<WriteId>> acked_by_key_;
+  std::map<KeyId, std::vector<std::pair<NodeId, std::string>>> finals_;
+  std::uint64_t checked_ = 0;
+  std::uint64_t mismatched_ = 0;
+  std::vector<StateMismatch> mismatches_;
+};
+
+}  // namespace ecsim
