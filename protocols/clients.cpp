@@ -26,7 +26,9 @@ const char* op_name(OpKind op) {
 }
 
 ClientDriver::ClientDriver(Simulator& sim, const Scenario& scenario, ReplicaStore& store, KeySpace& keys, WriteTable& writes)
-    : sim_(sim), scenario_(scenario), store_(store), keys_(keys), writes_(writes), rng_(Rng::stream(scenario.seed, "workload")) {
+    : sim_(sim), scenario_(scenario), store_(store), keys_(keys), writes_(writes), rng_(Rng::stream(scenario.seed, "workload")),
+      route_rng_(Rng::stream(scenario.seed, "routing")),
+      latency_rng_(Rng::stream(scenario.seed, "client-latency")) {
   self_ = sim_.add_component(this);
   guarantees_ = SessionGuarantees::from_names(scenario_.workload.session_guarantees);
 
@@ -163,7 +165,7 @@ NodeId ClientDriver::route(const Session& s, KeyId key) {
     const std::size_t size = list.size();
     std::size_t start = 0;
     switch (scenario_.workload.routing) {
-      case Routing::random: start = static_cast<std::size_t>(rng_.below(size)); break;
+      case Routing::random: start = static_cast<std::size_t>(route_rng_.below(size)); break;
       case Routing::sticky: start = static_cast<std::size_t>(hash % size); break;
       case Routing::primary: start = 0; break;
       case Routing::nearest: {
@@ -182,10 +184,10 @@ NodeId ClientDriver::route(const Session& s, KeyId key) {
   switch (scenario_.workload.routing) {
     case Routing::random: {
       for (int attempt = 0; attempt < 64; ++attempt) {
-        const auto r = static_cast<NodeId>(rng_.below(n));
+        const auto r = static_cast<NodeId>(route_rng_.below(n));
         if (up(r)) return r;
       }
-      return ring_.owner(rng_.next_u64(), up);
+      return ring_.owner(route_rng_.next_u64(), up);
     }
     case Routing::sticky: return ring_.owner(hash, up);
     case Routing::primary: return ring_.owner(stable_hash(keys_.name(key)), up);
@@ -302,7 +304,7 @@ void ClientDriver::attempt(std::size_t slot) {
   p.replica = r;
   p.tried.push_back(r);
   p.outcome = Outcome::pending;
-  const SimTime there = static_cast<SimTime>(std::llround(scenario_.workload.client_latency.sample_nonnegative(rng_)));
+  const SimTime there = static_cast<SimTime>(std::llround(scenario_.workload.client_latency.sample_nonnegative(latency_rng_)));
   sim_.schedule(sim_.now() + there, self_, slot, arrive, true);
 }
 
@@ -389,7 +391,7 @@ void ClientDriver::on_quorum_done(std::uint64_t slot, bool ok, bool coordinator_
 }
 
 void ClientDriver::send_reply(std::size_t slot) {
-  const SimTime back = static_cast<SimTime>(std::llround(scenario_.workload.client_latency.sample_nonnegative(rng_)));
+  const SimTime back = static_cast<SimTime>(std::llround(scenario_.workload.client_latency.sample_nonnegative(latency_rng_)));
   sim_.schedule(sim_.now() + back, self_, slot, complete, true);
 }
 

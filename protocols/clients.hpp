@@ -107,7 +107,9 @@ class ClientDriver final : public Component {
   ReplicaStore& store_;
   KeySpace& keys_;
   WriteTable& writes_;
-  Rng rng_;
+  Rng rng_;          // the workload: arrivals, ops, keys, sessions, think times
+  Rng route_rng_;    // random routing, a stream of its own: every configuration sees the same workload
+  Rng latency_rng_;  // client-replica latency (retries draw more)
   std::uint16_t self_ = 0;
   std::vector<Session> sessions_;
   std::vector<std::size_t> client_first_session_;  // workload clients c0..: first session index

@@ -45,6 +45,7 @@ void QuorumProtocol::start(Context& ctx, std::uint64_t ticket, OpKind op, KeyId 
   o.live = true;
   o.needed = o.is_read ? spec_.r : spec_.w;
   o.got = 1;  // the coordinator itself
+  o.replies.clear();
   const std::uint64_t generation = o.generation;
   // The slot stays taken until the timer fires (or the coordinator crashes,
   // which kills the timer), so a timer always finds its own operation.
@@ -64,7 +65,7 @@ void QuorumProtocol::start(Context& ctx, std::uint64_t ticket, OpKind op, KeyId 
     key_.assign(1, key);
     store_.entries_for(ctx.node(), key_, buf_);  // the coordinator's state, which holds or supersedes the write
     type = write_req;
-    bytes = kOpIdBytes + store_.entry_bytes(buf_.size() - 2);
+    bytes = kOpIdBytes + store_.entries_wire_bytes(std::span<const std::uint64_t>(buf_).subspan(2));
   }
   for (NodeId r : replicas(key))
     if (r != ctx.node()) ctx.send(r, type, buf_, bytes);
@@ -91,11 +92,28 @@ void QuorumProtocol::release(std::uint32_t slot) {
   free_.push_back(slot);
 }
 
-QuorumProtocol::Op* QuorumProtocol::match(std::span<const std::uint64_t> words, NodeId at) {
+QuorumProtocol::Op* QuorumProtocol::match(std::span<const std::uint64_t> words, NodeId at, bool finished_too) {
   if (words.size() < 2 || words[0] >= ops_.size()) return nullptr;
   Op& o = ops_[words[0]];
-  if (!o.live || o.finished || o.generation != words[1] || o.coordinator != at) return nullptr;
+  if (!o.live || (o.finished && !finished_too) || o.generation != words[1] || o.coordinator != at) return nullptr;
   return &o;
+}
+
+void QuorumProtocol::repair_if_stale(Context& ctx, NodeId to, KeyId key, std::uint64_t their_digest) {
+  if (store_.state_digest(ctx.node(), key) == their_digest) return;
+  key_.assign(1, key);
+  buf_.clear();
+  store_.entries_for(ctx.node(), key_, buf_);
+  if (buf_.empty()) return;
+  const std::uint32_t bytes = store_.entries_wire_bytes(buf_);
+  ++read_repairs_;
+  read_repair_bytes_ += bytes;
+  ctx.send(to, read_repair, buf_, bytes);
+}
+
+void QuorumProtocol::summary_metrics(std::vector<std::pair<std::string, double>>& out) const {
+  out.emplace_back("replication.read_repairs", static_cast<double>(read_repairs_));
+  out.emplace_back("replication.read_repair_bytes", static_cast<double>(read_repair_bytes_));
 }
 
 void QuorumProtocol::on_message(Context& ctx, const Message& msg) {
@@ -108,13 +126,20 @@ void QuorumProtocol::on_message(Context& ctx, const Message& msg) {
       break;
     }
     case read_req: {
+      // Reply: [slot, generation, state digest, entries...]; the digest lets
+      // the coordinator tell a stale replica without decoding its state.
       if (msg.words.size() < 3) break;
       buf_.assign(msg.words.begin(), msg.words.begin() + 2);
+      buf_.push_back(store_.state_digest(ctx.node(), static_cast<KeyId>(msg.words[2])));
       key_.assign(1, msg.words[2]);
       store_.entries_for(ctx.node(), key_, buf_);
-      ctx.send(msg.from, read_reply, buf_, kOpIdBytes + store_.entry_bytes(buf_.size() - 2));
+      ctx.send(msg.from, read_reply, buf_,
+               2 * kOpIdBytes + store_.entries_wire_bytes(std::span<const std::uint64_t>(buf_).subspan(3)));
       break;
     }
+    case read_repair:
+      store_.merge(call(ctx), msg.words);
+      break;
     case write_ack: {
       Op* o = match(msg.words, ctx.node());
       if (!o || ++o->got < o->needed) break;
@@ -125,14 +150,23 @@ void QuorumProtocol::on_message(Context& ctx, const Message& msg) {
       break;
     }
     case read_reply: {
-      Op* o = match(msg.words, ctx.node());
-      if (!o) break;
-      if (msg.words.size() > 2) store_.merge(call(ctx), msg.words.subspan(2));  // repair the coordinator
+      Op* o = match(msg.words, ctx.node(), /*finished_too=*/true);
+      if (!o || msg.words.size() < 3) break;
+      const KeyId key = o->key;
+      if (msg.words.size() > 3) store_.merge(call(ctx), msg.words.subspan(3));  // repair the coordinator
+      if (o->finished) {  // a late reply: repair the replier right away
+        repair_if_stale(ctx, msg.from, key, msg.words[2]);
+        break;
+      }
+      o->replies.emplace_back(msg.from, msg.words[2]);
       if (++o->got < o->needed) break;
       Reply reply;
       reply.ok = true;
-      reply.read = store_.read(call(ctx), o->key);
+      reply.read = store_.read(call(ctx), key);
+      const auto replies = std::move(o->replies);
+      o->replies.clear();
       finish(static_cast<std::uint32_t>(msg.words[0]), std::move(reply));
+      for (const auto& [node, digest] : replies) repair_if_stale(ctx, node, key, digest);
       break;
     }
     default:

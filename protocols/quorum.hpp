@@ -8,12 +8,15 @@
 //          its resulting state for the key to the other n-1 replicas and
 //          acknowledges once w replicas (itself included) hold it;
 //   read:  the coordinator asks the other n-1 replicas, merges their replies
-//          into its own state (so it is repaired; the others are not) and
-//          answers from its state once r replicas (itself included) replied.
+//          into its own state and answers from its state once r replicas
+//          (itself included) replied. Read repair: every replier whose state
+//          differs from the merged one (by state digest) is sent the merged
+//          state, at the answer for the first r and on arrival for late
+//          replies (until the operation's timeout).
 // An operation that does not reach its quorum within `timeout` fails; a write
 // that failed may still have reached some replicas (no rollback, as in
-// Dynamo/Cassandra). No sloppy quorums, hinted handoff or background read
-// repair: with gossip enabled too, gossip spreads every key to every node.
+// Dynamo/Cassandra). No sloppy quorums or hinted handoff: with gossip enabled
+// too, gossip spreads every key to every node.
 //
 // The replicas' state lives in the ReplicaStore, so any data type that
 // implements it (LWW registers now, CRDTs later) replicates through this
@@ -30,7 +33,7 @@ namespace ecsim {
 
 class QuorumProtocol final : public Protocol {
  public:
-  enum MessageType : std::uint16_t { write_req = 1, write_ack = 2, read_req = 3, read_reply = 4 };
+  enum MessageType : std::uint16_t { write_req = 1, write_ack = 2, read_req = 3, read_reply = 4, read_repair = 5 };
 
   struct Reply {
     bool ok = false;
@@ -48,6 +51,7 @@ class QuorumProtocol final : public Protocol {
   void on_message(Context& ctx, const Message& msg) override;
   void on_timer(Context& ctx, std::uint32_t tag) override;
   void on_crash(Context& ctx, bool lose_state) override;
+  void summary_metrics(std::vector<std::pair<std::string, double>>& out) const override;
 
   const ReplicationSpec& spec() const { return spec_; }
   void set_done(Done done) { done_ = std::move(done); }
@@ -70,11 +74,14 @@ class QuorumProtocol final : public Protocol {
     int needed = 0;
     int got = 0;
     WriteResult write;
+    std::vector<std::pair<NodeId, std::uint64_t>> replies;  // read: who replied with which state digest
   };
   static ReplicaCall call(Context& ctx);
   void finish(std::uint32_t slot, Reply reply);
   void release(std::uint32_t slot);
-  Op* match(std::span<const std::uint64_t> words, NodeId at);
+  Op* match(std::span<const std::uint64_t> words, NodeId at, bool finished_too = false);
+  // Read repair: sends the coordinator's state of `key` to `to` if its digest differs.
+  void repair_if_stale(Context& ctx, NodeId to, KeyId key, std::uint64_t their_digest);
 
   ReplicationSpec spec_;
   ReplicaStore& store_;
@@ -85,6 +92,8 @@ class QuorumProtocol final : public Protocol {
   std::vector<std::uint32_t> free_;
   std::vector<std::uint64_t> buf_, key_;
   Done done_;
+  std::uint64_t read_repairs_ = 0;       // read-repair messages sent
+  std::uint64_t read_repair_bytes_ = 0;
 };
 
 }  // namespace ecsim
