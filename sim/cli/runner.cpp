@@ -42,7 +42,8 @@ const std::vector<std::string> kMetricOrder = {
     // Exact-state check and anti-entropy costs (NaN when the scenario has no such part).
     "state.checked_keys", "state.mismatched_keys", "merkle.repairs", "merkle.repairs_divergent", "merkle.bytes",
     "merkle.bytes_per_repair", "merkle.bytes_per_divergent_repair", "merkle.round_trips_per_repair",
-    "merkle.round_trips_per_divergent_repair", "merkle.keys_shipped",
+    "merkle.round_trips_per_divergent_repair", "merkle.keys_shipped", "replication.read_repairs",
+    "replication.read_repair_bytes",
     "violations.ryw",            "violations.mr",               "violations.mw",
     "violations.wfr",            "violations.ryw_sessions",     "violations.mr_sessions",
     "violations.mw_sessions",    "violations.wfr_sessions",     "violations.ryw_client",
@@ -231,7 +232,8 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
   m["state.mismatched_keys"] = state_check.applies() ? static_cast<double>(state_check.mismatched_keys()) : kNaN;
   for (const char* name : {"merkle.repairs", "merkle.repairs_divergent", "merkle.bytes", "merkle.bytes_per_repair",
                            "merkle.bytes_per_divergent_repair", "merkle.round_trips_per_repair",
-                           "merkle.round_trips_per_divergent_repair", "merkle.keys_shipped"})
+                           "merkle.round_trips_per_divergent_repair", "merkle.keys_shipped", "replication.read_repairs",
+                           "replication.read_repair_bytes"})
     m[name] = kNaN;
   {
     std::vector<std::pair<std::string, double>> extra;
