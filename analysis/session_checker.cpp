@@ -17,19 +17,53 @@ namespace {
 
 constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
 
-// A sort entry: a group (owner and key, or session), a time, an op index.
+// A sort entry: a group (owner and key, or session), a time, an op (or
+// row) index, and the fields the passes read, carried along so that the
+// passes scan memory in order instead of jumping around the history.
 struct Entry {
   std::uint64_t group;
   std::int64_t time;
+  Version version;
   std::uint32_t op;
+  std::uint32_t key_kind;  // key, and kWriteBit for a write
+  static constexpr std::uint32_t kWriteBit = 0x80000000u;
+  std::uint32_t key() const { return key_kind & ~kWriteBit; }
+  bool is_write() const { return (key_kind & kWriteBit) != 0; }
 };
+static_assert(sizeof(Entry) == 40);
 
-void sort_entries(std::vector<Entry>& v) {
-  std::sort(v.begin(), v.end(), [](const Entry& a, const Entry& b) {
-    if (a.group != b.group) return a.group < b.group;
-    if (a.time != b.time) return a.time < b.time;
-    return a.op < b.op;
-  });
+Entry entry(std::uint64_t group, std::int64_t time, std::uint32_t op, const HistoryOp& o) {
+  return Entry{group, time, o.version, op, o.key | (o.is_write ? Entry::kWriteBit : 0)};
+}
+
+// Stable counting sort by a dense id in [0, n).
+template <class Id>
+void counting_sort(std::vector<Entry>& v, std::vector<Entry>& scratch, std::size_t n, Id id) {
+  std::vector<std::uint32_t> start(n + 1, 0);
+  for (const Entry& e : v) ++start[id(e) + 1];
+  for (std::size_t i = 1; i <= n; ++i) start[i] += start[i - 1];
+  scratch.resize(v.size());
+  for (const Entry& e : v) scratch[start[id(e)]++] = e;
+  v.swap(scratch);
+}
+
+// Sorts entries, pushed in op (or row) order, by (group, time, op), where
+// group = major << 32 | minor with dense ids below major_n and minor_n. Two
+// stable counting sorts group them in O(n) keeping input order inside a
+// group; a group is then sorted by time only if it is not already (a
+// history in completion order mostly is): O(n log n) at worst.
+void sort_entries(std::vector<Entry>& v, std::size_t major_n, std::size_t minor_n) {
+  std::vector<Entry> scratch;
+  counting_sort(v, scratch, minor_n, [](const Entry& e) { return static_cast<std::uint32_t>(e.group); });
+  counting_sort(v, scratch, major_n, [](const Entry& e) { return static_cast<std::uint32_t>(e.group >> 32); });
+  auto by_time = [](const Entry& a, const Entry& b) { return a.time != b.time ? a.time < b.time : a.op < b.op; };
+  for (std::size_t a = 0; a < v.size();) {
+    std::size_t b = a + 1;
+    while (b < v.size() && v[b].group == v[a].group) ++b;
+    if (!std::is_sorted(v.begin() + static_cast<std::ptrdiff_t>(a), v.begin() + static_cast<std::ptrdiff_t>(b), by_time))
+      std::sort(v.begin() + static_cast<std::ptrdiff_t>(a), v.begin() + static_cast<std::ptrdiff_t>(b), by_time);
+    a = b;
+  }
 }
 
 // Collects the violations of one guarantee and the sessions they touch.
@@ -52,12 +86,13 @@ void read_pass(const History& h, bool by_client, bool ryw, bool mr, Sink* ryw_si
     if (!op.ok) continue;
     const std::uint64_t owner = by_client ? h.session_client[op.session] : op.session;
     const std::uint64_t group = (owner << 32) | op.key;
-    if (!op.is_write) invoked.push_back(Entry{group, op.invoke_ns, i});
+    if (!op.is_write) invoked.push_back(entry(group, op.invoke_ns, i, op));
     if (!op.version.empty() && ((op.is_write && ryw) || (!op.is_write && mr)))
-      completed.push_back(Entry{group, op.complete_ns, i});
+      completed.push_back(entry(group, op.complete_ns, i, op));
   }
-  sort_entries(invoked);
-  sort_entries(completed);
+  const std::size_t owners = by_client ? h.clients.size() : h.session_count();
+  sort_entries(invoked, owners, h.keys.size());
+  sort_entries(completed, owners, h.keys.size());
   reads = invoked.size();
   std::size_t j = 0;
   for (std::size_t a = 0; a < invoked.size();) {
@@ -69,16 +104,16 @@ void read_pass(const History& h, bool by_client, bool ryw, bool mr, Sink* ryw_si
     std::uint32_t written_by = kNoId, read_by = kNoId;
     for (std::size_t e = a; e < b; ++e) {
       while (j < completed.size() && completed[j].group == group && completed[j].time <= invoked[e].time) {
-        const HistoryOp& c = h.ops[completed[j].op];
-        if (c.is_write) {
-          if (written.empty() || written < c.version) written = c.version, written_by = completed[j].op;
+        const Entry& c = completed[j];
+        if (c.is_write()) {
+          if (written.empty() || written < c.version) written = c.version, written_by = c.op;
         } else if (read.empty() || read < c.version) {
-          read = c.version, read_by = completed[j].op;
+          read = c.version, read_by = c.op;
         }
         ++j;
       }
       const std::uint32_t r = invoked[e].op;
-      const Version& got = h.ops[r].version;
+      const Version& got = invoked[e].version;
       if (ryw && !written.empty() && got < written) {
         if (client_count) ++*client_count;
         else ryw_sink->add(h, Violation{Guarantee::ryw, r, written, written_by, kNoId, -1});
@@ -107,22 +142,22 @@ struct AppliedIndex {
     order.reserve(h.applies.size());
     for (std::uint32_t i = 0; i < h.applies.size(); ++i) {
       const ApplyRow& a = h.applies[i];
-      order.push_back(Entry{(static_cast<std::uint64_t>(a.key) << 32) | a.incarnation, a.time_ns, i});
+      order.push_back(Entry{(static_cast<std::uint64_t>(a.key) << 32) | a.incarnation, a.time_ns, a.version, i, a.key});
     }
-    sort_entries(order);
+    sort_entries(order, h.keys.size(), h.incarnation_replica.size());
     time.reserve(order.size());
     version.reserve(order.size());
     newest.reserve(order.size());
     key_first.assign(h.keys.size() + 1, 0);
     for (std::size_t i = 0; i < order.size(); ++i) {
-      const ApplyRow& a = h.applies[order[i].op];
-      const bool new_group = i == 0 || order[i].group != order[i - 1].group;
+      const Entry& a = order[i];
+      const bool new_group = i == 0 || a.group != order[i - 1].group;
       if (new_group) {
         if (!groups.empty()) groups.back().end = static_cast<std::uint32_t>(i);
-        groups.push_back(Group{a.incarnation, static_cast<std::uint32_t>(i), 0});
-        ++key_first[a.key + 1];
+        groups.push_back(Group{static_cast<std::uint32_t>(a.group), static_cast<std::uint32_t>(i), 0});
+        ++key_first[a.key_kind + 1];
       }
-      time.push_back(a.time_ns);
+      time.push_back(a.time);
       version.push_back(a.version);
       newest.push_back(new_group || newest.back() < a.version ? a.version : newest.back());
     }
@@ -163,10 +198,12 @@ struct Requirements {
 
   void add(const AppliedIndex& ix, std::uint32_t key, const Version& v, std::uint32_t op) {
     if (key_newest[key].empty()) keys_touched.push_back(key);
+    else if (key_newest[key] == v) return;  // the same version again (rereads): nothing new
     if (key_newest[key].empty() || key_newest[key] < v) {
       key_newest[key] = v;
       key_cause[key] = op;
     }
+    // An older version still counts: a replica may reflect it and never the newer one.
     for (std::uint32_t g = ix.key_first[key]; g < ix.key_first[key + 1]; ++g) {
       const auto& grp = ix.groups[g];
       const std::int64_t t = ix.reflected_at(grp, v);
@@ -187,23 +224,23 @@ struct Requirements {
 };
 
 // Checks write `w` against one set of requirements; adds at most one violation.
-void check_write(const History& h, const AppliedIndex& ix, const Requirements& req, Guarantee g, std::uint32_t w,
+void check_write(const History& h, const AppliedIndex& ix, const Requirements& req, Guarantee g, const Entry& w,
                  Sink& sink) {
-  const HistoryOp& op = h.ops[w];
-  const Version& need = req.key_newest[op.key];
-  if (!need.empty() && op.version < need) {  // (a): the same key, ordered before by version
-    sink.add(h, Violation{g, w, need, req.key_cause[op.key], kNoId, -1});
+  const std::uint32_t key = w.key();
+  const Version& need = req.key_newest[key];
+  if (!need.empty() && w.version < need) {  // (a): the same key, ordered before by version
+    sink.add(h, Violation{g, w.op, need, req.key_cause[key], kNoId, -1});
     return;
   }
-  for (std::uint32_t gi = ix.key_first[op.key]; gi < ix.key_first[op.key + 1]; ++gi) {
+  if (req.incs_touched.empty()) return;
+  for (std::uint32_t gi = ix.key_first[key]; gi < ix.key_first[key + 1]; ++gi) {
     const auto& grp = ix.groups[gi];
     const std::int64_t latest = req.inc_latest[grp.incarnation];
     if (latest == kNever) continue;
-    const std::int64_t held = ix.holds_at(grp, op.version);
+    const std::int64_t held = ix.holds_at(grp, w.version);
     if (held != kNever && held < latest) {  // (b): this replica took on w before reflecting what came first
       const std::uint32_t cause = req.inc_cause[grp.incarnation];
-      const HistoryOp& c = h.ops[cause];
-      sink.add(h, Violation{g, w, c.version, cause, grp.incarnation, held});
+      sink.add(h, Violation{g, w.op, h.ops[cause].version, cause, grp.incarnation, held});
       return;
     }
   }
@@ -215,11 +252,11 @@ void write_pass(const History& h, bool mw, bool wfr, Sink& mw_sink, Sink& wfr_si
   for (std::uint32_t i = 0; i < h.ops.size(); ++i) {
     const HistoryOp& op = h.ops[i];
     if (!op.ok || op.version.empty()) continue;
-    if (op.is_write) invoked.push_back(Entry{op.session, op.invoke_ns, i});
-    if ((op.is_write && mw) || (!op.is_write && wfr)) armed.push_back(Entry{op.session, op.complete_ns, i});
+    if (op.is_write) invoked.push_back(entry(op.session, op.invoke_ns, i, op));
+    if ((op.is_write && mw) || (!op.is_write && wfr)) armed.push_back(entry(op.session, op.complete_ns, i, op));
   }
-  sort_entries(invoked);
-  sort_entries(armed);
+  sort_entries(invoked, 1, h.session_count());
+  sort_entries(armed, 1, h.session_count());
   writes = invoked.size();
   const std::size_t incarnations = h.incarnation_replica.size();
   Requirements written(h.keys.size(), incarnations), read(h.keys.size(), incarnations);
@@ -231,12 +268,12 @@ void write_pass(const History& h, bool mw, bool wfr, Sink& mw_sink, Sink& wfr_si
     while (j < armed.size() && armed[j].group < session) ++j;
     for (std::size_t e = a; e < b; ++e) {
       while (j < armed.size() && armed[j].group == session && armed[j].time <= invoked[e].time) {
-        const HistoryOp& c = h.ops[armed[j].op];
-        (c.is_write ? written : read).add(ix, c.key, c.version, armed[j].op);
+        const Entry& c = armed[j];
+        (c.is_write() ? written : read).add(ix, c.key(), c.version, c.op);
         ++j;
       }
-      if (mw) check_write(h, ix, written, Guarantee::mw, invoked[e].op, mw_sink);
-      if (wfr) check_write(h, ix, read, Guarantee::wfr, invoked[e].op, wfr_sink);
+      if (mw) check_write(h, ix, written, Guarantee::mw, invoked[e], mw_sink);
+      if (wfr) check_write(h, ix, read, Guarantee::wfr, invoked[e], wfr_sink);
     }
     while (j < armed.size() && armed[j].group == session) ++j;
     written.reset();

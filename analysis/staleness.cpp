@@ -41,13 +41,28 @@ StalenessResult measure_staleness(const History& h, std::size_t max_behind) {
     if (op.is_write && !op.version.empty()) events.push_back(Event{op.key, op.complete_ns, 0, i});
     if (!op.is_write) events.push_back(Event{op.key, op.invoke_ns, 1, i});
   }
-  // At equal times a commit comes first: a write acknowledged at t counts for a read invoked at t.
-  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
-    if (a.key != b.key) return a.key < b.key;
+  // Grouped by key in O(n) (a stable counting sort), then each key's events
+  // by time; at equal times a commit comes first: a write acknowledged at t
+  // counts for a read invoked at t.
+  {
+    std::vector<std::uint32_t> start(h.keys.size() + 1, 0);
+    for (const Event& e : events) ++start[e.key + 1];
+    for (std::size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+    std::vector<Event> grouped(events.size());
+    for (const Event& e : events) grouped[start[e.key]++] = e;
+    events.swap(grouped);
+  }
+  auto by_time = [](const Event& a, const Event& b) {
     if (a.time != b.time) return a.time < b.time;
     if (a.kind != b.kind) return a.kind < b.kind;
     return a.op < b.op;
-  });
+  };
+  for (std::size_t a = 0; a < events.size();) {
+    std::size_t b = a + 1;
+    while (b < events.size() && events[b].key == events[a].key) ++b;
+    std::sort(events.begin() + static_cast<std::ptrdiff_t>(a), events.begin() + static_cast<std::ptrdiff_t>(b), by_time);
+    a = b;
+  }
 
   std::vector<Version> versions;     // distinct committed versions of the key, sorted
   std::vector<std::uint32_t> fenwick;  // counts of committed writes by version rank

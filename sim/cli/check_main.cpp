@@ -1,0 +1,160 @@
+// ecsim-check: the session-guarantee checkers and staleness measures on a
+// recorded history: ops.csv (and applied.csv for MW/WFR) from an ecsim run or
+// from a real system (docs/SESSIONS.md lists the columns).
+// Exit status: 0 checked (violations are results, not errors), 2 bad input.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "analysis/history.hpp"
+#include "analysis/session_checker.hpp"
+#include "analysis/session_report.hpp"
+#include "analysis/staleness.hpp"
+
+using namespace ecsim;
+
+namespace {
+
+const char* kHelp = R"(ecsim-check - count session-guarantee violations in a recorded history
+
+Usage:
+  ecsim-check OPS_CSV [--applied APPLIED_CSV] [--guarantees ryw,mr,mw,wfr]
+              [--nodes n0,n1,...] [--examples N] [--violations OUT_CSV] [--staleness OUT_CSV] [--stats]
+
+  OPS_CSV       client history: client,session,op,key,invoke_ns,complete_ns,ok,version (+ replica)
+  --applied     per-replica apply order: time_ns,replica,key,version (needed for mw, wfr)
+  --guarantees  which to check (default: all four with --applied, else ryw,mr)
+  --nodes       origin order for versions with equal timestamps (default: natural order of names)
+  --examples    violating operations to print per guarantee (default 3)
+  --violations  write every violation to this CSV
+  --staleness   write k-staleness and t-visibility to this CSV
+  --stats       print load/check times, throughput and peak memory
+
+Exit status: 0 checked, 2 bad input (file:line:col: error: ...).
+)";
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i <= s.size()) {
+    const std::size_t j = s.find(',', i);
+    const std::string part = s.substr(i, j == std::string::npos ? std::string::npos : j - i);
+    if (!part.empty()) out.push_back(part);
+    if (j == std::string::npos) break;
+    i = j + 1;
+  }
+  return out;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+int run(int argc, char** argv) {
+  std::string ops, applied, guarantees, nodes, violations_out, staleness_out;
+  std::size_t examples = 3;
+  bool stats = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "-h" || a == "--help") {
+      std::cout << kHelp;
+      return 0;
+    } else if (a == "--applied") {
+      applied = value();
+    } else if (a == "--guarantees") {
+      guarantees = value();
+    } else if (a == "--nodes") {
+      nodes = value();
+    } else if (a == "--examples") {
+      examples = static_cast<std::size_t>(std::stoul(value()));
+    } else if (a == "--violations") {
+      violations_out = value();
+    } else if (a == "--staleness") {
+      staleness_out = value();
+    } else if (a == "--stats") {
+      stats = true;
+    } else if (!a.empty() && a[0] == '-') {
+      throw std::invalid_argument("unknown option " + a);
+    } else if (ops.empty()) {
+      ops = a;
+    } else {
+      throw std::invalid_argument("expected one OPS_CSV, got a second: " + a);
+    }
+  }
+  if (ops.empty()) throw std::invalid_argument("expected an OPS_CSV (try --help)");
+
+  SessionCheckOptions o;
+  o.examples = examples;
+  o.keep_all = !violations_out.empty();
+  o.check = {true, true, !applied.empty(), !applied.empty()};
+  if (!guarantees.empty()) {
+    o.check = {false, false, false, false};
+    for (const std::string& g : split(guarantees)) o.check[static_cast<std::size_t>(guarantee_from_name(g))] = true;
+  }
+  if ((o.check[2] || o.check[3]) && applied.empty())
+    throw std::invalid_argument("checking mw or wfr needs --applied (the order replicas applied writes in)");
+
+  const auto t0 = std::chrono::steady_clock::now();
+  const History h = read_history_csv(ops, applied, split(nodes));
+  const double load_s = seconds_since(t0);
+  const auto t1 = std::chrono::steady_clock::now();
+  const SessionCheckResult r = check_sessions(h, o);
+  const double check_s = seconds_since(t1);
+  const auto t2 = std::chrono::steady_clock::now();
+  const StalenessResult s = measure_staleness(h);
+  const double staleness_s = seconds_since(t2);
+
+  fmt::print("{}: {} operations in {} sessions, {} keys, {} applied rows\n", ops, h.ops.size(), h.session_count(),
+             h.keys.size(), h.applies.size());
+  for (std::size_t g = 0; g < 4; ++g) {
+    const GuaranteeResult& x = r.by_guarantee[g];
+    if (!x.checked) continue;
+    fmt::print("{:<4} {} violations in {} of {} sessions ({} {} checked)\n", kGuaranteeNames[g], x.violations,
+               x.sessions_affected, r.sessions, x.ops_checked, g < 2 ? "reads" : "writes");
+    for (const Violation& v : x.examples) fmt::print("       {}\n", describe_violation(h, v));
+  }
+  if (o.check[0]) fmt::print("ryw across sessions of a client: {}\n", r.ryw_client);
+  if (s.reads > 0)
+    fmt::print("staleness: {} reads; newest committed version {:.4f}, one of the newest 2 {:.4f}, 3 {:.4f}\n", s.reads,
+               s.k_fraction(1), s.k_fraction(2), s.k_fraction(3));
+  if (!violations_out.empty()) {
+    CsvWriter w(violations_out);
+    write_violations_csv(w, h, &r);
+    w.close();
+  }
+  if (!staleness_out.empty()) {
+    CsvWriter w(staleness_out);
+    write_staleness_csv(w, &s);
+    w.close();
+  }
+  if (stats) {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const double n = static_cast<double>(h.ops.size());
+    fmt::print("stats: load {:.3f} s, check {:.3f} s ({:.2f} M ops/s), staleness {:.3f} s, peak RSS {:.0f} MB\n", load_s,
+               check_s, n / std::max(check_s, 1e-9) / 1e6, staleness_s, static_cast<double>(usage.ru_maxrss) / 1024.0);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const HistoryInputError& e) {
+    std::cerr << e.what() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "ecsim-check: " << e.what() << "\n";
+  }
+  return 2;
+}
