@@ -268,6 +268,10 @@ void MerkleProtocol::on_leaves(Context& ctx, const Message& msg) {
     while (m < mine.size()) keys_.push_back(mine[m++].key);
   }
   if (keys_.empty() && wanted_.empty()) return;
+  // Leaves are token ranges, so their keys come in hash order: in key order
+  // the store walks its (key-sorted) replica state instead of jumping around.
+  std::sort(keys_.begin(), keys_.end());
+  std::sort(wanted_.begin(), wanted_.end());
   ship(ctx, msg.from, push_msg, keys_, wanted_);
 }
 
