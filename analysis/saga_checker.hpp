@@ -72,8 +72,8 @@ class SagaChecker final : public Observer {
     std::uint32_t resends = 0, suppressed = 0, recovered = 0;
   };
   struct Effects {
-    std::uint16_t forward = 0;
-    std::uint16_t compensation = 0;
+    std::uint32_t forward = 0;
+    std::uint32_t compensation = 0;
   };
   Saga* saga(std::uint64_t id);
   bool atomic(std::uint64_t id) const;
