@@ -7,7 +7,9 @@ TraceWriter::TraceWriter(const std::string& events_path, const std::string& ops_
     : node_names_(std::move(node_names)), key_name_(std::move(key_name)) {
   if (!events_path.empty()) {
     events_.emplace(events_path);
-    events_->header({"time_ns", "node", "kind", "peer", "msg_id", "key", "bytes"});
+    // The contract's seven columns, then `version` (receive rows: the version
+    // received), which `ecsim analyze` needs to rebuild causality (docs/ANALYZE.md).
+    events_->header({"time_ns", "node", "kind", "peer", "msg_id", "key", "bytes", "version"});
   }
   if (!ops_path.empty()) {
     ops_.emplace(ops_path);
@@ -16,7 +18,7 @@ TraceWriter::TraceWriter(const std::string& events_path, const std::string& ops_
 }
 
 void TraceWriter::event_row(SimTime t, NodeId node, std::string_view kind, NodeId peer, std::uint64_t msg,
-                            std::string_view key, std::int64_t bytes) {
+                            std::string_view key, std::int64_t bytes, std::string_view version) {
   CsvWriter& w = *events_;
   w.field(t);
   if (node == kNoNode) w.empty_field(); else w.field(node_names_[node]);
@@ -25,6 +27,7 @@ void TraceWriter::event_row(SimTime t, NodeId node, std::string_view kind, NodeI
   if (msg == 0) w.empty_field(); else w.field(msg);
   w.field(key);
   if (bytes < 0) w.empty_field(); else w.field(bytes);
+  w.field(version);
   w.end_row();
 }
 
@@ -51,6 +54,18 @@ void TraceWriter::on_fault(SimTime t, FaultEventKind kind, std::string_view desc
 void TraceWriter::on_applied(SimTime t, NodeId node, KeyId key, std::uint64_t, StateRank) {
   if (!events_) return;
   event_row(t, node, "apply", kNoNode, 0, key_name_(key), -1);
+}
+
+void TraceWriter::on_version_applied(SimTime, NodeId, KeyId, WriteId write, std::string_view version) {
+  if (write >= versions_.size()) versions_.resize(static_cast<std::size_t>(write) + 1);
+  if (versions_[write].empty()) versions_[write] = version;
+}
+
+void TraceWriter::on_write_received(SimTime t, NodeId node, KeyId key, WriteId write) {
+  if (!events_) return;
+  // A replica received a copy of a write, kept or not: causality for lost writes.
+  const std::string_view version = write < versions_.size() ? std::string_view(versions_[write]) : std::string_view();
+  event_row(t, node, "receive", kNoNode, 0, key_name_(key), -1, version);
 }
 
 void TraceWriter::on_state_lost(SimTime t, NodeId node) {

@@ -19,6 +19,10 @@ class TraceWriter final : public Observer {
   TraceWriter(const std::string& events_path, const std::string& ops_path, std::vector<std::string> node_names, KeyNamer key_name);
 
   bool wants_net_events() const override { return events_.has_value(); }
+  // Versions name the writes in `receive` rows (the trailing `version` column).
+  bool wants_applied_versions() const override { return events_.has_value(); }
+  void on_version_applied(SimTime, NodeId, KeyId, WriteId, std::string_view version) override;
+  void on_write_received(SimTime, NodeId, KeyId, WriteId) override;
   void on_net(const NetEvent&) override;
   void on_node(SimTime, NodeId, NodeEventKind, bool lose_state) override;
   void on_fault(SimTime, FaultEventKind, std::string_view) override;
@@ -31,12 +35,14 @@ class TraceWriter final : public Observer {
   std::uint64_t ops_hash() const { return ops_ ? ops_->hash() : 0; }
 
  private:
-  void event_row(SimTime t, NodeId node, std::string_view kind, NodeId peer, std::uint64_t msg, std::string_view key, std::int64_t bytes);
+  void event_row(SimTime t, NodeId node, std::string_view kind, NodeId peer, std::uint64_t msg, std::string_view key,
+                 std::int64_t bytes, std::string_view version = {});
 
   std::optional<CsvWriter> events_;
   std::optional<CsvWriter> ops_;
   std::vector<std::string> node_names_;
   KeyNamer key_name_;
+  std::vector<std::string> versions_;  // by WriteId, from the first apply (at the write's origin)
 };
 
 }  // namespace ecsim

@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian machine (as root): install what is missing,
-# build (Release) and run the default demo scenario.
+# build (Release), run the default demo scenario and plot it (out/demo/plots/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh release
-build/release/sim/cli/ecsim run scenarios/demo.yaml "$@"
+# The run's outputs go to out/demo (or --out DIR); then pictures of it:
+# convergence with the partition shaded, visibility CDF, messages (gnuplot).
+out=out/demo
+for ((i = 1; i <= $#; i++)); do
+  [[ "${!i}" == --out ]] && { j=$((i + 1)); out="${!j}"; }
+  [[ "${!i}" == --out=* ]] && out="${!i#--out=}"
+done
+[[ " $* " == *" --out"* ]] && extra=() || extra=(--out "$out")
+status=0
+build/release/sim/cli/ecsim run scenarios/demo.yaml "${extra[@]}" "$@" || status=$?
+build/release/sim/cli/ecsim plot "$out"
+exit "$status"

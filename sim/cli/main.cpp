@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "sim/cli/runner.hpp"
+#include "sim/cli/plot.hpp"
+#include "sim/cli/analyze.hpp"
 #include "sim/cli/sweep.hpp"
 #include "sim/did_you_mean.hpp"
 #include "sim/scenario_loader.hpp"
@@ -26,12 +28,16 @@ Usage:
   ecsim run FILE [--seed S] [--out DIR] [--set key.path=value]... [--quiet]
   ecsim validate FILE [--set key.path=value]... [--print]
   ecsim sweep SWEEP_FILE [--jobs J] [--out DIR] [--shard I/N] [--merge DIR...]
+  ecsim analyze RUN_DIR [--check] | --ops F [--applied F] [--events F] | --compare OLD NEW
+  ecsim plot RUN_OR_SWEEP_DIR [--out DIR] [--format png,svg]
   ecsim help [COMMAND]        ecsim COMMAND --help
 
 Commands:
   run        simulate a scenario, write CSV traces and summary.csv, check expect:
   validate   check a scenario file and print its fully resolved configuration
   sweep      run a scenario over a parameter grid x seeds; runs.csv, aggregate.csv
+  analyze    recompute metrics from traces or histories; compare two sweeps
+  plot       draw a run's or a sweep's results with gnuplot (PNG and SVG)
 
 Exit status: 0 ok, 1 an expect: assertion failed, 2 bad input or usage.
 The scenario format is described in docs/SCENARIO_REFERENCE.md.
@@ -152,9 +158,11 @@ int main(int argc, char** argv) {
   try {
     if (command == "run") return cmd_run(args);
     if (command == "validate") return cmd_validate(args);
+    if (command == "plot") return plot_command(args);
+    if (command == "analyze") return analyze_command(args);
     if (command == "sweep") return sweep_command(args);
     std::cerr << fmt::format("ecsim: unknown command '{}'{}\n(try 'ecsim --help')\n", command,
-                             did_you_mean(command, {"run", "validate", "sweep", "help"}));
+                             did_you_mean(command, {"run", "validate", "sweep", "analyze", "plot", "help"}));
     return kExitBadInput;
   } catch (const ScenarioError& e) {
     std::cerr << e.what() << "\n";

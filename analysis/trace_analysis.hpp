@@ -1,0 +1,54 @@
+#pragma once
+// Recomputes a run's metrics from its CSV traces alone (`ecsim analyze`):
+// the same checkers that observe a live run (ConvergenceTracker,
+// LostWritesChecker, OpStats, the session checkers) are fed observations
+// rebuilt from the files, so the metrics mean exactly what summary.csv says,
+// and a history recorded from a real system can be checked the same way.
+//
+// Inputs (read with fast-cpp-csv-parser; columns found by header name, extra
+// columns ignored):
+//   ops.csv      client,session,op,key,invoke_ns,complete_ns,ok,version [,replica,value]
+//                one row per client operation, in completion order
+//   applied.csv  time_ns,replica,key,version: each time a replica's state for
+//                a key took on a new version (empty key and version: the
+//                replica lost its state)
+//   events.csv   time_ns,node,kind,peer,msg_id,key,bytes: messages (send,
+//                deliver, drop, duplicate), crash/restart/state_lost, and
+//                faults (partition, heal, loss_start, loss_end)
+// What each metric needs is in docs/ANALYZE.md; a metric whose inputs are
+// missing is reported as NaN with a note saying why, never guessed.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "analysis/expect.hpp"  // MetricMap
+
+namespace ecsim {
+
+struct TraceInputs {
+  std::string ops;      // required
+  std::string applied;  // optional ("" = absent)
+  std::string events;   // optional
+  // Node names in node-id order (ecsim: from scenario.resolved.yaml). Used
+  // for the LWW tie-break between equal timestamps and for the node count
+  // (a replica that never appears in a trace still counts as diverging).
+  // Empty: the names seen in the traces, in natural order ("n2" < "n10").
+  std::vector<std::string> nodes;
+};
+
+struct TraceAnalysis {
+  MetricMap metrics;               // every metric computed, by summary.csv name
+  std::vector<std::string> notes;  // metrics left out and why; approximations made
+  std::size_t ops = 0, applies = 0, events = 0;  // rows read
+  // Per acknowledged write that became visible everywhere: seconds from its
+  // acknowledgement until every live replica reflected it (for CDF plots).
+  std::vector<double> visibility_delays_s;
+};
+
+// Throws ScenarioError ("file:line:col: error: ...") on malformed input.
+TraceAnalysis analyze_traces(const TraceInputs& inputs);
+
+// The metrics analyze can recompute, in summary.csv order.
+const std::vector<std::string>& analyzable_metrics();
+
+}  // namespace ecsim

@@ -1,0 +1,96 @@
+// `ecsim plot`: real PNG and SVG files from gnuplot for a run and a sweep,
+// the data behind them, and errors for what cannot be plotted.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kSource = ECSIM_SOURCE_DIR;
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path p = fs::temp_directory_path() / ("ecsim-test-plot-" + std::to_string(::getpid())) / name;
+  fs::remove_all(p);
+  fs::create_directories(p.parent_path());
+  return p;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+int run_binary(const std::string& args, std::string* output = nullptr) {
+  const fs::path log = fs::temp_directory_path() / ("ecsim-test-plot-" + std::to_string(::getpid())) / "binary.log";
+  const std::string cmd = std::string(ECSIM_BINARY) + " " + args + " >" + log.string() + " 2>&1";
+  const int status = std::system(cmd.c_str());
+  if (output) *output = slurp(log);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool is_png(const fs::path& p) { return slurp(p).rfind("\x89PNG\r\n\x1a\n", 0) == 0 && fs::file_size(p) > 5000; }
+
+}  // namespace
+
+TEST_CASE("ecsim plot draws a run: convergence with faults, visibility CDF, space-time", "[plot]") {
+  const fs::path run = fresh_dir("run");
+  REQUIRE(run_binary("run " + kSource + "/scenarios/demo.yaml --quiet --out " + run.string()) == 0);
+  std::string log;
+  REQUIRE(run_binary("plot " + run.string(), &log) == 0);
+  for (const char* name : {"convergence", "visibility-cdf", "spacetime"}) {
+    INFO(name);
+    CHECK(is_png(run / "plots" / (std::string(name) + ".png")));
+    const std::string svg = slurp(run / "plots" / (std::string(name) + ".svg"));
+    CHECK(svg.find("<svg") != std::string::npos);
+    CHECK(fs::exists(run / "plots" / (std::string(name) + ".gp")));  // kept for restyling
+  }
+  // The demo partitions its regions from 10 s to 20 s: the shaded interval.
+  CHECK(slurp(run / "plots" / "convergence.gp").find("set object 1 rect from 10, graph 0 to 20, graph 1") != std::string::npos);
+  CHECK(slurp(run / "plots" / "convergence.svg").find("partition") != std::string::npos);
+  // The CDF's data: one row per visible write, ending at fraction 1.
+  const std::string cdf = slurp(run / "plots" / "visibility-cdf.dat");
+  CHECK(cdf.substr(cdf.rfind(',', cdf.size() - 2) + 1) == "1\n");
+  // Plotting again replaces the plots directory as a whole; nothing temporary is left.
+  REQUIRE(run_binary("plot " + run.string() + " --format svg", &log) == 0);
+  CHECK_FALSE(fs::exists(run / "plots" / "convergence.png"));
+  for (const auto& e : fs::directory_iterator(run))
+    CHECK(e.path().filename().string().find(".tmp-") == std::string::npos);
+}
+
+TEST_CASE("ecsim plot draws a sweep: each metric against a parameter with a confidence band", "[plot]") {
+  const fs::path dir = fresh_dir("sweep");
+  fs::create_directories(dir);
+  std::ofstream(dir / "sweep.yaml") << "base: " << kSource << "/tests/sweeps/gossip-base.yaml\n"
+                                    << "grid:\n  protocols.gossip.interval: [250ms, 500ms, 1s]\n  protocols.gossip.fanout: [1, 2]\n"
+                                    << "seeds: 3\nmetrics: [convergence.time_s, messages.sent]\n";
+  REQUIRE(run_binary("sweep " + (dir / "sweep.yaml").string() + " -j 2 -q --out " + (dir / "out").string()) == 0);
+  std::string log;
+  REQUIRE(run_binary("plot " + (dir / "out").string(), &log) == 0);
+  for (const char* name : {"convergence.time_s", "messages.sent"}) {
+    INFO(name);
+    CHECK(is_png(dir / "out" / "plots" / (std::string(name) + ".png")));
+    CHECK(slurp(dir / "out" / "plots" / (std::string(name) + ".svg")).find("<svg") != std::string::npos);
+  }
+  // Durations on the x axis in seconds; a series per fanout, with its band.
+  const std::string data = slurp(dir / "out" / "plots" / "convergence.time_s.dat");
+  CHECK(data.find("# protocols.gossip.fanout=1\n0.25,") != std::string::npos);
+  CHECK(data.find("# protocols.gossip.fanout=2\n0.25,") != std::string::npos);
+  CHECK(slurp(dir / "out" / "plots" / "convergence.time_s.gp").find("filledcurves") != std::string::npos);
+
+  CHECK(run_binary("plot " + (dir / "out").string() + " --x protocols.gossip.fanuot", &log) == 2);
+  CHECK(log.find("did you mean 'protocols.gossip.fanout'") != std::string::npos);
+  CHECK(run_binary("plot " + (dir / "out").string() + " --format gif", &log) == 2);
+  CHECK(run_binary("plot " + dir.string(), &log) == 2);  // neither a run nor a sweep
+  CHECK(log.find("neither") != std::string::npos);
+  CHECK(run_binary("plot --help", &log) == 0);
+}
