@@ -633,6 +633,10 @@ class Progress {
     const double eta = done > 0 ? static_cast<double>(total_ - done) / rate : std::nan("");
     const int percent = static_cast<int>(100 * done / total_);
     if (tty_) {
+      // Redraw at most ten times a second, however fast runs finish.
+      const auto now = clock::now();
+      if (!final && now - last_draw_ < std::chrono::milliseconds(100)) return;
+      last_draw_ = now;
       constexpr int kWidth = 30;
       const int filled = static_cast<int>(kWidth * done / total_);
       fmt::print(stderr, "\r[{}{}] {}/{} runs ({}%)  {:.1f} runs/s  ETA {}\033[K", std::string(filled, '#'),
@@ -655,6 +659,7 @@ class Progress {
   bool tty_;
   bool quiet_;
   clock::time_point start_;
+  clock::time_point last_draw_{};
   int last_step_ = 0;
 };
 
