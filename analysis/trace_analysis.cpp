@@ -142,11 +142,13 @@ struct OpRow {
   std::string op, key, value, replica, version;
   SimTime invoke = 0, complete = 0;
   bool ok = false;
+  unsigned line = 0;
 };
 
 struct ApplyText {
   SimTime t = 0;
   std::string replica, key, version;  // key and version empty: the replica lost its state
+  unsigned line = 0;
 };
 
 struct NodeEvent {
@@ -181,6 +183,7 @@ std::vector<OpRow> read_ops(const std::string& path) {
       r.version = version;
       r.replica = replica;
       r.value = value;
+      r.line = line;
       replica.clear();  // optional columns keep their old value when absent
       value.clear();
       rows.push_back(std::move(r));
@@ -209,6 +212,7 @@ std::vector<ApplyText> read_applied(const std::string& path) {
       a.replica = replica;
       a.key = key;
       a.version = version;
+      a.line = line;
       rows.push_back(std::move(a));
     }
   });
@@ -294,12 +298,17 @@ class Replay {
     auto [it, inserted] = sessions_.try_emplace(client + '\x1f' + std::to_string(session), sessions_.size() + 1);
     return it->second;
   }
-  VersionText version(const std::string& file, const std::string& text) {
+  VersionText version(const std::string& file, unsigned line, const std::string& text) {
     try {
       return parse_version(text);
     } catch (const VersionSyntaxError& e) {
-      throw ScenarioError(file, 0, 0, fmt::format("version: {}, got '{}' (ecsim analyze needs versions it can order, "
-                                                  "as the LWW store writes them)", e.what(), text));
+      int column = 0;
+      const std::vector<std::string> header = read_csv_header(file);
+      for (std::size_t i = 0; i < header.size(); ++i)
+        if (header[i] == "version") column = field_column(file, line, i);
+      throw ScenarioError(file, static_cast<int>(line), column > 0 ? column + static_cast<int>(e.offset) : 0,
+                          fmt::format("version: {}, got '{}' (ecsim analyze needs totally ordered versions, as the "
+                                      "LWW store writes them; CRDT and MV-register states are not)", e.what(), text));
     }
   }
   std::uint32_t origin_id(const VersionText& v) const {
@@ -372,7 +381,7 @@ TraceAnalysis Replay::run() {
     if (!o.ok) continue;  // never accepted: the replica was down or unreachable
     ++acknowledged;
     if (o.version.empty()) continue;
-    const VersionText v = version(in_.ops, o.version);
+    const VersionText v = version(in_.ops, o.line, o.version);
     const WriteId id = static_cast<WriteId>(i + 1);
     if (!write_of.emplace(std::pair{k, o.version}, id).second) {
       ++shared_versions;
@@ -406,7 +415,7 @@ TraceAnalysis Replay::run() {
       if (a.key.empty()) continue;
       const NodeId n = need_node(in_.applied, a.replica);
       const KeyId k = key(a.key);
-      const VersionText v = version(in_.applied, a.version);
+      const VersionText v = version(in_.applied, a.line, a.version);
       apply_rank[i] = rank_of(v, origin_id(v));
       apply_digest[i] = std::max<std::uint64_t>(1, fnv1a64(a.version));
       auto it = write_of.find({k, a.version});

@@ -201,6 +201,17 @@ checks: {session: []}
                    &log) == 2);
   CHECK(log.find("did you mean 'convergence.time_s'") != std::string::npos);
 
+  // A sweep's kept traces (--traces) are run directories: analyze agrees with each run's summary.
+  write(dir / "traced.yaml", "base: base1.yaml\ngrid:\n  network.loss: [0.2]\nseeds: 2\n");
+  REQUIRE(run_binary("sweep " + (dir / "traced.yaml").string() + " -j 2 -q --traces --out " + (dir / "traced").string()) == 0);
+  std::size_t traced = 0;
+  for (const auto& e : fs::directory_iterator(dir / "traced" / "traces")) {
+    CHECK(run_binary("analyze " + e.path().string() + " --check", &log) == 0);
+    CHECK(log.find("check: all ") != std::string::npos);
+    ++traced;
+  }
+  CHECK(traced == 2);
+
   // Bad input: file:line:col, exit 2.
   write(dir / "bad-ops.csv", "client,session,op,key,invoke_ns,complete_ns,ok,version\nc0,0,read,x,10,soon,true,\n");
   CHECK(run_binary("analyze --ops " + (dir / "bad-ops.csv").string(), &log) == 2);

@@ -310,7 +310,13 @@ std::vector<std::string> plot_run(const fs::path& dir, const fs::path& out, cons
     in.applied = (dir / "applied.csv").string();
     if (have_events) in.events = (dir / "events.csv").string();
     in.nodes = nodes;
-    std::vector<double> delays = analyze_traces(in).visibility_delays_s;
+    std::vector<double> delays;
+    try {
+      delays = analyze_traces(in).visibility_delays_s;
+    } catch (const ScenarioError& e) {
+      // e.g. a CRDT store, whose states have no total order to measure visibility by
+      fmt::print(stderr, "ecsim plot: no visibility CDF: {}\n", e.what());
+    }
     if (!delays.empty()) {
       std::sort(delays.begin(), delays.end());
       std::string text = "# visibility_s,fraction\n";
