@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <fmt/format.h>
 #include <memory>
 #include <stdexcept>
@@ -279,8 +280,9 @@ struct Field {
 };
 
 // Splits one CSV line (RFC 4180 quoting; "" inside quotes is a quote).
-// Unquoted fields view the line; quoted ones are unescaped into `scratch`.
-void split_csv(std::string_view line, std::vector<Field>& out, std::vector<std::string>& scratch, const std::string& file,
+// Unquoted fields view the line; quoted ones are unescaped into `scratch`
+// (a deque: growing it must not move the strings earlier fields view).
+void split_csv(std::string_view line, std::vector<Field>& out, std::deque<std::string>& scratch, const std::string& file,
                int line_no) {
   out.clear();
   std::size_t used = 0;
@@ -392,7 +394,7 @@ class CsvTable {
   std::string path_;
   LineReader reader_;
   std::vector<Field> fields_;
-  std::vector<std::string> scratch_;
+  std::deque<std::string> scratch_;
   std::vector<int> columns_;
   std::size_t header_fields_ = 0;
 };

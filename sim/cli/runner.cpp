@@ -355,8 +355,8 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
                  m["merkle.repairs"], m["merkle.repairs_divergent"], m["merkle.bytes_per_divergent_repair"],
                  m["merkle.round_trips_per_divergent_repair"], m["merkle.keys_shipped"]);
     fmt::print(out, "{}", format_session_summary(hist, sessions ? &*sessions : nullptr, staleness ? &*staleness : nullptr));
-    if (history.unorderable())
-      fmt::print(out, "  sessions      not checked: this store's versions are not totally ordered\n");
+    if (history.unorderable() || (!orderable && !scenario.checks.session.empty()))
+      fmt::print(out, "  sessions      not checked: the session checkers need totally ordered versions (store.type lww)\n");
     if (!std::isnan(m["ops.latency_p50_s"])) {
       fmt::print(out, "  latency       p50 {}, p99 {}", format_seconds(m["ops.latency_p50_s"]), format_seconds(m["ops.latency_p99_s"]));
       if (op_cost.partition_ops > 0)
