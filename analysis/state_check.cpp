@@ -9,7 +9,7 @@ namespace ecsim {
 namespace {
 
 // Value formats of SCENARIO_FORMAT.md, parsed as the stores parse them
-// (protocols/crdt_store.cpp): a counter amount, a cart line "item[:qty]".
+// (protocols/crdt/crdt_store.cpp): a counter amount, a cart line "item[:qty]".
 std::int64_t amount_of(const std::string& text) {
   std::int64_t v = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);

@@ -3,9 +3,9 @@
 // Two replicas hold the same K keys (LWW registers, 64-byte values); then d
 // random keys get a newer version on one replica, and one anti-entropy
 // exchange brings the other up to date:
-//   merkle       protocols/merkle.cpp: roots, descent into differing subtrees,
+//   merkle       protocols/merkle/merkle.cpp: roots, descent into differing subtrees,
 //                (key, digest) lists of differing leaves, divergent keys shipped;
-//   gossip       protocols/gossip.cpp push-pull: a digest of every key, then
+//   gossip       protocols/gossip/gossip.cpp push-pull: a digest of every key, then
 //                the newer entries;
 //   full state   every entry shipped and merged (what a state-based system
 //                without digests does).
@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
-#include "protocols/gossip.hpp"
-#include "protocols/lww_store.hpp"
-#include "protocols/merkle.hpp"
+#include "protocols/gossip/gossip.hpp"
+#include "protocols/lww/lww_store.hpp"
+#include "protocols/merkle/merkle.hpp"
 #include "sim/rng.hpp"
 #include "sim/simulator.hpp"
 

@@ -2,12 +2,12 @@
 # Regenerates the tables of docs/CONFLICT_RESOLUTION.md from real runs of the
 # example scenarios (and variants of them made with --set or a one-line
 # edit). Every number in those tables comes from here.
-#   scripts/conflict-table.sh [path/to/ecsim]      (default build/release/sim/cli/ecsim)
+#   scripts/conflict-table.sh [path/to/ecsim]      (default build/release/app/ecsim)
 # Rewrites the text between the <!-- table:NAME --> and <!-- /table:NAME -->
 # markers; prints the tables too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ECSIM=${1:-build/release/sim/cli/ecsim}
+ECSIM=${1:-build/release/app/ecsim}
 DOC=docs/CONFLICT_RESOLUTION.md
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT

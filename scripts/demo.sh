@@ -14,6 +14,6 @@ for ((i = 1; i <= $#; i++)); do
 done
 [[ " $* " == *" --out"* ]] && extra=() || extra=(--out "$out")
 status=0
-build/release/sim/cli/ecsim run scenarios/demo.yaml "${extra[@]}" "$@" || status=$?
-build/release/sim/cli/ecsim plot "$out"
+build/release/app/ecsim run scenarios/demo.yaml "${extra[@]}" "$@" || status=$?
+build/release/app/ecsim plot "$out"
 exit "$status"

@@ -9,7 +9,7 @@
 # Runs take a few seconds in total; outputs go to a temporary directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ECSIM=${1:-build/release/sim/cli/ecsim}
+ECSIM=${1:-build/release/app/ecsim}
 OUT=$(mktemp -d /tmp/ecsim-saga-report.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 

@@ -6,13 +6,13 @@
 #
 # Usage: scripts/spectrum.sh [--seeds N] [--ecsim PATH] [--out FILE]
 #   --seeds N    seeds 1..N per configuration (default 5)
-#   --ecsim PATH the ecsim binary (default build/release/sim/cli/ecsim)
+#   --ecsim PATH the ecsim binary (default build/release/app/ecsim)
 #   --out FILE   where to write the table (default docs/CONSISTENCY_SPECTRUM.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seeds=5
-ecsim=build/release/sim/cli/ecsim
+ecsim=build/release/app/ecsim
 out=docs/CONSISTENCY_SPECTRUM.md
 while [ $# -gt 0 ]; do
   case "$1" in

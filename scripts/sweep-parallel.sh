@@ -20,7 +20,7 @@ Options:
                       for this machine (the default); shards are spread over them
   -P, --parallel P    shards at once per host (default: CPUs of the host / C)
       --ecsim PATH    the ecsim binary, as every host sees it
-                      (default: build/release/sim/cli/ecsim of this checkout, else ecsim on PATH)
+                      (default: build/release/app/ecsim of this checkout, else ecsim on PATH)
   -h, --help          show this help
 
 With remote hosts, SWEEP_FILE, its base scenario, the ecsim binary and OUT_DIR
@@ -63,7 +63,7 @@ command -v parallel >/dev/null || { echo "sweep-parallel.sh: GNU parallel not fo
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
 if [[ -z "$ecsim" ]]; then
-  if [[ -x "$here/build/release/sim/cli/ecsim" ]]; then ecsim="$here/build/release/sim/cli/ecsim"
+  if [[ -x "$here/build/release/app/ecsim" ]]; then ecsim="$here/build/release/app/ecsim"
   else ecsim="$(command -v ecsim || true)"; fi
 fi
 [[ -n "$ecsim" && -x "$ecsim" ]] || { echo "sweep-parallel.sh: no ecsim binary (build it, or pass --ecsim PATH)" >&2; exit 2; }

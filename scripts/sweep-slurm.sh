@@ -18,7 +18,7 @@ Options:
   -n, --tasks N        number of array tasks = shards (default 4)
   -c, --cpus C         CPUs per task, used as --jobs of each shard (default 1)
       --ecsim PATH     the ecsim binary, as the compute nodes see it
-                       (default: build/release/sim/cli/ecsim of this checkout, else ecsim on PATH)
+                       (default: build/release/app/ecsim of this checkout, else ecsim on PATH)
       --wait           wait for the array (sbatch --wait), then merge here;
                        without it, a merge job is submitted with --dependency=afterok
       --sbatch-arg ARG extra sbatch argument for every job (repeatable),
@@ -65,7 +65,7 @@ command -v sbatch >/dev/null || { echo "sweep-slurm.sh: sbatch not found: is thi
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
 if [[ -z "$ecsim" ]]; then
-  if [[ -x "$here/build/release/sim/cli/ecsim" ]]; then ecsim="$here/build/release/sim/cli/ecsim"
+  if [[ -x "$here/build/release/app/ecsim" ]]; then ecsim="$here/build/release/app/ecsim"
   else ecsim="$(command -v ecsim || true)"; fi
 fi
 [[ -n "$ecsim" && -x "$ecsim" ]] || { echo "sweep-slurm.sh: no ecsim binary (build it, or pass --ecsim PATH)" >&2; exit 2; }

@@ -88,7 +88,7 @@ struct GossipSpec {
   bool aligned_phase = false;  // phase: aligned | random (default)
 };
 
-// Dynamo-style replication (protocols/quorum.hpp): each key lives on `n`
+// Dynamo-style replication (protocols/quorum/quorum.hpp): each key lives on `n`
 // replicas (its preference list on a hash ring); a write is acknowledged
 // after `w` of them applied it, a read answers after `r` replied.
 struct ReplicationSpec {
@@ -98,7 +98,7 @@ struct ReplicationSpec {
   SimTime timeout_ns = kSecond;  // coordinator gives up (op fails) after this
 };
 
-// Merkle-tree anti-entropy (protocols/merkle.hpp): every `interval` a node
+// Merkle-tree anti-entropy (protocols/merkle/merkle.hpp): every `interval` a node
 // compares hash trees over key ranges with one random neighbour and ships
 // only the keys of the ranges that differ.
 struct MerkleSpec {

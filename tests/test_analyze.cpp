@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "analysis/trace_analysis.hpp"
-#include "sim/cli/runner.hpp"
+#include "app/runner.hpp"
 #include "sim/scenario_loader.hpp"
 
 using namespace ecsim;

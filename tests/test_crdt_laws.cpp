@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "protocols/cart_store.hpp"
-#include "protocols/crdt_store.hpp"
+#include "protocols/cart/cart_store.hpp"
+#include "protocols/crdt/crdt_store.hpp"
 #include "sim/rng.hpp"
 
 using namespace ecsim;

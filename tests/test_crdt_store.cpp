@@ -11,9 +11,9 @@
 #include <string>
 #include <unistd.h>
 
-#include "protocols/cart_store.hpp"
-#include "protocols/crdt_store.hpp"
-#include "sim/cli/runner.hpp"
+#include "protocols/cart/cart_store.hpp"
+#include "protocols/crdt/crdt_store.hpp"
+#include "app/runner.hpp"
 #include "sim/scenario_loader.hpp"
 
 using namespace ecsim;

@@ -3,8 +3,8 @@
 // instead: one of two concurrent updates is silently dropped.
 #include <catch2/catch.hpp>
 
-#include "protocols/crdt_store.hpp"
-#include "protocols/version_vector.hpp"
+#include "protocols/crdt/crdt_store.hpp"
+#include "protocols/core/version_vector.hpp"
 #include "sim/rng.hpp"
 
 using namespace ecsim;

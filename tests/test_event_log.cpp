@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "analysis/event_log_checker.hpp"
-#include "protocols/event_log.hpp"
+#include "protocols/event_log/event_log.hpp"
 #include "sim/simulator.hpp"
 
 using namespace ecsim;

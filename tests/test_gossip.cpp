@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "analysis/convergence.hpp"
-#include "protocols/gossip.hpp"
-#include "protocols/keyspace.hpp"
-#include "protocols/lww_store.hpp"
+#include "protocols/gossip/gossip.hpp"
+#include "protocols/core/keyspace.hpp"
+#include "protocols/lww/lww_store.hpp"
 #include "sim/simulator.hpp"
 
 using namespace ecsim;

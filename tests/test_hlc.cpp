@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "protocols/logical_clock.hpp"
+#include "protocols/core/logical_clock.hpp"
 #include "sim/rng.hpp"
 
 using namespace ecsim;

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "protocols/keyspace.hpp"
-#include "protocols/lww_store.hpp"
+#include "protocols/core/keyspace.hpp"
+#include "protocols/lww/lww_store.hpp"
 #include "sim/rng.hpp"
 
 using namespace ecsim;

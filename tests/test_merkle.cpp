@@ -12,10 +12,10 @@
 #include <sstream>
 #include <unistd.h>
 
-#include "protocols/crdt_store.hpp"
-#include "protocols/lww_store.hpp"
-#include "protocols/merkle.hpp"
-#include "sim/cli/runner.hpp"
+#include "protocols/crdt/crdt_store.hpp"
+#include "protocols/lww/lww_store.hpp"
+#include "protocols/merkle/merkle.hpp"
+#include "app/runner.hpp"
 #include "sim/scenario_loader.hpp"
 #include "sim/simulator.hpp"
 

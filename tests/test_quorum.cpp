@@ -12,10 +12,10 @@
 #include <sstream>
 #include <unistd.h>
 
-#include "protocols/clients.hpp"
-#include "protocols/quorum.hpp"
-#include "protocols/registry.hpp"
-#include "sim/cli/runner.hpp"
+#include "protocols/clients/clients.hpp"
+#include "protocols/quorum/quorum.hpp"
+#include "protocols/core/registry.hpp"
+#include "app/runner.hpp"
 #include "sim/fault_injector.hpp"
 #include "sim/scenario_loader.hpp"
 #include "sim/simulator.hpp"

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "analysis/reconciliation_checker.hpp"
-#include "protocols/reconciliation.hpp"
+#include "protocols/reconciliation/reconciliation.hpp"
 #include "sim/fault_injector.hpp"
 #include "sim/simulator.hpp"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <sys/wait.h>
 
-#include "sim/cli/runner.hpp"
+#include "app/runner.hpp"
 #include "sim/scenario_loader.hpp"
 
 using namespace ecsim;

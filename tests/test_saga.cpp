@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 
 #include "analysis/saga_checker.hpp"
-#include "protocols/saga.hpp"
+#include "protocols/sagas/saga.hpp"
 #include "sim/fault_injector.hpp"
 #include "sim/simulator.hpp"
 

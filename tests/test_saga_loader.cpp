@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "sim/cli/runner.hpp"
+#include "app/runner.hpp"
 #include "sim/scenario_loader.hpp"
 
 using namespace ecsim;

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "sim/cli/runner.hpp"
+#include "app/runner.hpp"
 #include "sim/scenario_loader.hpp"
 
 using namespace ecsim;

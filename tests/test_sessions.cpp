@@ -12,8 +12,8 @@
 
 #include "analysis/history.hpp"
 #include "analysis/session_checker.hpp"
-#include "protocols/hash_ring.hpp"
-#include "sim/cli/runner.hpp"
+#include "protocols/core/hash_ring.hpp"
+#include "app/runner.hpp"
 #include "sim/scenario_loader.hpp"
 
 using namespace ecsim;

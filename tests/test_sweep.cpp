@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "analysis/aggregate.hpp"
-#include "sim/cli/sweep.hpp"
+#include "app/sweep.hpp"
 #include "sim/scenario_loader.hpp"
 
 using namespace ecsim;

@@ -1,0 +1,259 @@
+// `ecsim analyze`: see analyze.hpp, analysis/trace_analysis.hpp and docs/ANALYZE.md.
+#include "app/analyze.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+// fast-cpp-csv-parser's error class copies file names with strncpy, which
+// GCC 12 flags (harmlessly: the buffer is terminated by hand afterwards).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstringop-truncation"
+#include <libfccp/csv.h>
+#pragma GCC diagnostic pop
+
+#include "analysis/aggregate.hpp"
+#include "analysis/csv_writer.hpp"
+#include "analysis/trace_analysis.hpp"
+#include "app/command_line.hpp"
+#include "sim/did_you_mean.hpp"
+#include "sim/scenario_loader.hpp"
+
+namespace ecsim {
+
+namespace fs = std::filesystem;
+namespace po = boost::program_options;
+
+namespace {
+
+po::options_description analyze_options() {
+  po::options_description d(
+      "ecsim analyze RUN_DIR [options]\n"
+      "ecsim analyze --ops FILE [--applied FILE] [--events FILE] [--nodes n0,n1,...] [options]\n"
+      "ecsim analyze --compare OLD NEW [--metrics LIST] [--all]\n\n"
+      "Recomputes a run's metrics from its CSV traces: convergence and visibility (applied.csv, events.csv),\n"
+      "session-guarantee violations and staleness (ops.csv, applied.csv), lost writes, message and operation\n"
+      "counts. RUN_DIR is an `ecsim run` output directory; --ops/--applied/--events name the files directly,\n"
+      "e.g. a history recorded from a real system (columns: docs/ANALYZE.md). --check compares the result with\n"
+      "RUN_DIR/summary.csv. --compare reads two sweep directories (or aggregate.csv files) and lists the\n"
+      "metrics whose mean changed beyond the 95% confidence interval of the difference.\n\n"
+      "Exit status: 0 ok / no change, 1 --check or --compare found a difference, 2 bad input.\n\n"
+      "Options");
+  d.add_options()
+      ("help,h", "show this help")
+      ("ops", po::value<std::string>()->value_name("FILE"), "the client history (ops.csv format)")
+      ("applied", po::value<std::string>()->value_name("FILE"), "replica state changes (applied.csv format)")
+      ("events", po::value<std::string>()->value_name("FILE"), "kernel events (events.csv format)")
+      ("nodes", po::value<std::string>()->value_name("LIST"),
+       "node names in id order, comma separated (default: RUN_DIR/scenario.resolved.yaml, else the names in the traces)")
+      ("check", "compare every recomputed metric with RUN_DIR/summary.csv; exit 1 on a difference")
+      ("out,o", po::value<std::string>()->value_name("FILE"), "also write the metrics as CSV (metric,value), atomically")
+      ("compare", po::value<std::vector<std::string>>()->multitoken()->value_name("OLD NEW"),
+       "compare two sweeps' aggregates")
+      ("metrics", po::value<std::string>()->value_name("LIST"), "--compare: only these metrics (comma separated)")
+      ("all", "--compare: list unchanged metrics too");
+  return d;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : text + ",") {
+    if (c == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else if (c != ' ') {
+      cur += c;
+    }
+  }
+  return out;
+}
+
+std::string show(double v) {
+  if (std::isnan(v)) return "-";
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return fmt::format("{}", static_cast<long long>(v));
+  return fmt::format("{:.6g}", v);
+}
+
+// summary.csv: metric,value rows (text values such as trace_hash are skipped).
+std::map<std::string, double> read_summary(const fs::path& path) {
+  std::map<std::string, double> out;
+  try {
+    io::CSVReader<2, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>> in(path.string());
+    in.read_header(io::ignore_extra_column, "metric", "value");
+    std::string metric, value;
+    while (in.read_row(metric, value)) {
+      try {
+        out[metric] = parse_csv_double(value);
+      } catch (const std::invalid_argument&) {
+      }
+    }
+  } catch (const io::error::base& e) {
+    throw std::runtime_error(fmt::format("{}: {}", path.string(), e.what()));
+  }
+  return out;
+}
+
+int analyze_traces_command(const cli::ParsedArgs& p) {
+  const po::variables_map& vm = p.vm;
+  TraceInputs in;
+  fs::path dir;
+  if (!p.positional.empty()) {
+    if (p.positional.size() > 1) throw po::error("expected one RUN_DIR");
+    dir = p.positional.front();
+    if (!fs::is_directory(dir)) throw std::runtime_error(fmt::format("'{}' is not a directory", dir.string()));
+    auto file = [&](const char* name) { return fs::exists(dir / name) ? (dir / name).string() : std::string(); };
+    in.ops = file("ops.csv");
+    in.applied = file("applied.csv");
+    in.events = file("events.csv");
+    if (in.ops.empty())
+      throw std::runtime_error(fmt::format("'{}' has no ops.csv: was it written by `ecsim run` with the ops trace?", dir.string()));
+  }
+  if (vm.count("ops")) in.ops = vm["ops"].as<std::string>();
+  if (vm.count("applied")) in.applied = vm["applied"].as<std::string>();
+  if (vm.count("events")) in.events = vm["events"].as<std::string>();
+  if (in.ops.empty()) throw po::error("analyze needs a RUN_DIR or --ops FILE");
+  for (const std::string* f : {&in.ops, &in.applied, &in.events})
+    if (!f->empty() && !fs::is_regular_file(*f)) throw std::runtime_error(fmt::format("'{}': no such file", *f));
+
+  std::string node_source;
+  if (vm.count("nodes")) {
+    in.nodes = split_list(vm["nodes"].as<std::string>());
+    node_source = "--nodes";
+  } else if (!dir.empty() && fs::exists(dir / "scenario.resolved.yaml")) {
+    try {
+      in.nodes = load_scenario((dir / "scenario.resolved.yaml").string()).topology.node_names;
+      node_source = "scenario.resolved.yaml";
+    } catch (const ScenarioError&) {
+      // e.g. an empirical distribution, which the resolved form only summarises
+    }
+  }
+
+  const TraceAnalysis a = analyze_traces(in);
+  std::map<std::string, double> summary;
+  const bool check = vm.count("check") > 0;
+  if (check) {
+    if (dir.empty() || !fs::exists(dir / "summary.csv")) throw po::error("--check needs a RUN_DIR with summary.csv");
+    summary = read_summary(dir / "summary.csv");
+  }
+
+  fmt::print("ecsim analyze: {} ops, {} applied rows, {} events{}\n", a.ops, a.applies, a.events,
+             node_source.empty() ? "" : fmt::format("; nodes from {}", node_source));
+  std::size_t differences = 0, compared = 0;
+  for (const std::string& name : analyzable_metrics()) {
+    auto it = a.metrics.find(name);
+    if (it == a.metrics.end()) continue;
+    std::string verdict;
+    if (check) {
+      auto s = summary.find(name);
+      // Checks a scenario can switch off (checks.session, staleness, lost_writes) are empty in its summary.
+      const bool optional_check = name.rfind("violations.", 0) == 0 || name.rfind("staleness.k", 0) == 0 ||
+                                  name == "staleness.reads" || name == "lost_writes";
+      if (s == summary.end()) {
+        verdict = "(not in summary.csv)";
+      } else if (std::isnan(s->second) && !std::isnan(it->second) && optional_check) {
+        verdict = "(the run did not check it)";
+      } else {
+        ++compared;
+        const bool same = (std::isnan(s->second) && std::isnan(it->second)) || s->second == it->second;
+        if (!same) ++differences;
+        verdict = same ? "= summary" : fmt::format("DIFFERS: summary.csv has {}", show(s->second));
+      }
+    }
+    fmt::print("  {:<32} {:>14}  {}\n", name, show(it->second), verdict);
+  }
+  for (const std::string& note : a.notes) fmt::print("  note: {}\n", note);
+  if (vm.count("out")) {
+    write_csv_atomic(vm["out"].as<std::string>(), [&](CsvWriter& w) {
+      w.header({"metric", "value"});
+      for (const std::string& name : analyzable_metrics())
+        if (auto it = a.metrics.find(name); it != a.metrics.end()) w.row(name, it->second);
+    });
+  }
+  if (check) {
+    if (differences == 0) {
+      fmt::print("check: all {} recomputed metrics equal summary.csv\n", compared);
+      return cli::kExitOk;
+    }
+    fmt::print("check: {} of {} recomputed metrics differ from summary.csv\n", differences, compared);
+    return cli::kExitFailed;
+  }
+  return cli::kExitOk;
+}
+
+fs::path aggregate_file(const std::string& arg) {
+  const fs::path p(arg);
+  if (fs::is_directory(p)) {
+    if (!fs::exists(p / "aggregate.csv"))
+      throw std::runtime_error(fmt::format("'{}' has no aggregate.csv: is the sweep finished (or merged)?", arg));
+    return p / "aggregate.csv";
+  }
+  if (!fs::is_regular_file(p)) throw std::runtime_error(fmt::format("'{}': no such file or directory", arg));
+  return p;
+}
+
+int compare_command(const cli::ParsedArgs& p) {
+  const auto args = p.vm["compare"].as<std::vector<std::string>>();
+  if (args.size() != 2 || !p.positional.empty())
+    throw po::error("--compare takes two sweeps: OLD NEW (directories or aggregate.csv files)");
+  const fs::path old_file = aggregate_file(args[0]), new_file = aggregate_file(args[1]);
+  AggregateTable before = read_aggregate_csv(old_file), after = read_aggregate_csv(new_file);
+  if (p.vm.count("metrics")) {
+    const auto wanted = split_list(p.vm["metrics"].as<std::string>());
+    std::set<std::string> known;
+    for (const AggregateRow& r : after.rows) known.insert(r.metric);
+    for (const std::string& m : wanted)
+      if (!known.count(m))
+        throw po::error(fmt::format("--metrics: '{}' is not in {}{}", m, new_file.string(),
+                                    did_you_mean(m, std::vector<std::string>(known.begin(), known.end()))));
+    auto keep = [&](AggregateTable& t) {
+      std::erase_if(t.rows, [&](const AggregateRow& r) { return std::find(wanted.begin(), wanted.end(), r.metric) == wanted.end(); });
+    };
+    keep(before);
+    keep(after);
+  }
+  const AggregateComparison c = compare_aggregates(before, after);
+  const bool all = p.vm.count("all") > 0;
+  std::size_t changed = 0;
+  for (const MetricChange& r : c.rows) changed += r.changed;
+  fmt::print("ecsim analyze: {} -> {}: {} of {} (point, metric) pairs changed beyond the 95% confidence interval\n",
+             old_file.string(), new_file.string(), changed, c.rows.size());
+  for (const MetricChange& r : c.rows) {
+    if (!r.changed && !all) continue;
+    std::string point;
+    for (std::size_t i = 0; i < c.params.size(); ++i) point += fmt::format("{}{}={}", i ? " " : "", c.params[i], r.param_values[i]);
+    if (point.empty()) point = "(all runs)";
+    std::string interval = std::isnan(r.diff_low) ? "no interval (n < 2)"
+                                                  : fmt::format("95% CI of the change [{}, {}]", show(r.diff_low), show(r.diff_high));
+    const double rel = r.before.mean != 0 ? 100.0 * r.diff / std::fabs(r.before.mean) : std::nan("");
+    fmt::print("  {} {}  {}: {} -> {} ({}{}{}), {}\n", r.changed ? "CHANGED" : "same   ", point, r.metric, show(r.before.mean),
+               show(r.after.mean), r.diff >= 0 ? "+" : "", show(r.diff), std::isnan(rel) ? "" : fmt::format(", {:+.1f}%", rel),
+               interval);
+  }
+  if (c.only_before || c.only_after)
+    fmt::print("  ({} rows only in the old sweep, {} only in the new one: not compared)\n", c.only_before, c.only_after);
+  return changed ? cli::kExitFailed : cli::kExitOk;
+}
+
+}  // namespace
+
+int analyze_command(const std::vector<std::string>& args) {
+  return cli::run_command("analyze", [&] {
+    const auto desc = analyze_options();
+    const cli::ParsedArgs p = cli::parse_args(desc, args);
+    if (p.vm.count("help")) {
+      std::cout << desc << "\n";
+      return cli::kExitOk;
+    }
+    if (p.vm.count("compare")) return compare_command(p);
+    return analyze_traces_command(p);
+  });
+}
+
+}  // namespace ecsim

@@ -1,0 +1,49 @@
+#include "app/command_line.hpp"
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "sim/did_you_mean.hpp"
+#include "sim/scenario_loader.hpp"
+
+namespace po = boost::program_options;
+
+namespace ecsim::cli {
+
+ParsedArgs parse_args(const po::options_description& options, const std::vector<std::string>& args) {
+  po::options_description all;
+  all.add(options);
+  all.add_options()("positional__", po::value<std::vector<std::string>>(), "");
+  po::positional_options_description pos;
+  pos.add("positional__", -1);
+  ParsedArgs p;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(), p.vm);
+  } catch (const po::unknown_option& e) {
+    std::vector<std::string> names;
+    for (const auto& o : options.options()) {
+      if (!o->long_name().empty()) names.push_back("--" + o->long_name());
+    }
+    const std::string hint = did_you_mean(e.get_option_name(), names);
+    throw po::error(std::string(e.what()) + hint);
+  }
+  po::notify(p.vm);
+  if (p.vm.count("positional__")) p.positional = p.vm["positional__"].as<std::vector<std::string>>();
+  return p;
+}
+
+int run_command(const std::string& command, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const ScenarioError& e) {
+    std::cerr << e.what() << "\n";
+  } catch (const po::error& e) {
+    std::cerr << fmt::format("ecsim {}: {}\n(try 'ecsim {} --help')\n", command, e.what(), command);
+  } catch (const std::exception& e) {
+    std::cerr << fmt::format("ecsim {}: error: {}\n", command, e.what());
+  }
+  return kExitBadInput;
+}
+
+}  // namespace ecsim::cli

@@ -1,0 +1,177 @@
+// ecsim command line: `ecsim run`, `ecsim validate`, `ecsim --help`.
+// Exit status: 0 success, 1 an expect: assertion failed, 2 bad input or usage.
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <iostream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "app/runner.hpp"
+#include "app/plot.hpp"
+#include "app/analyze.hpp"
+#include "app/sweep.hpp"
+#include "sim/did_you_mean.hpp"
+#include "sim/scenario_loader.hpp"
+
+namespace po = boost::program_options;
+using namespace ecsim;
+
+namespace {
+
+constexpr int kExitFailedExpect = 1;
+constexpr int kExitBadInput = 2;
+
+const char* kTopHelp = R"(ecsim - deterministic discrete-event simulator for eventual-consistency protocols
+
+Usage:
+  ecsim run FILE [--seed S] [--out DIR] [--set key.path=value]... [--quiet]
+  ecsim validate FILE [--set key.path=value]... [--print]
+  ecsim sweep SWEEP_FILE [--jobs J] [--out DIR] [--shard I/N] [--merge DIR...]
+  ecsim analyze RUN_DIR [--check] | --ops F [--applied F] [--events F] | --compare OLD NEW
+  ecsim plot RUN_OR_SWEEP_DIR [--out DIR] [--format png,svg]
+  ecsim help [COMMAND]        ecsim COMMAND --help
+
+Commands:
+  run        simulate a scenario, write CSV traces and summary.csv, check expect:
+  validate   check a scenario file and print its fully resolved configuration
+  sweep      run a scenario over a parameter grid x seeds; runs.csv, aggregate.csv
+  analyze    recompute metrics from traces or histories; compare two sweeps
+  plot       draw a run's or a sweep's results with gnuplot (PNG and SVG)
+
+Exit status: 0 ok, 1 an expect: assertion failed, 2 bad input or usage.
+The scenario format is described in docs/SCENARIO_REFERENCE.md.
+)";
+
+po::options_description run_options() {
+  po::options_description d("ecsim run FILE [options]\n\nSimulates FILE and writes outputs to output.dir (default out/<name>/seed-<seed>)\n\nOptions");
+  d.add_options()
+      ("help,h", "show this help")
+      ("seed", po::value<std::uint64_t>(), "override the scenario's seed")
+      ("out", po::value<std::string>(), "output directory (replaced atomically)")
+      ("set", po::value<std::vector<std::string>>()->composing(), "override a scenario value, e.g. --set network.loss=0.1 (repeatable)")
+      ("quiet,q", "print nothing but errors")
+      ("no-progress", "no live progress line on stderr")
+      ("print-config", "print the fully resolved configuration before running");
+  return d;
+}
+
+po::options_description validate_options() {
+  po::options_description d("ecsim validate FILE [options]\n\nChecks FILE without running it; exit 0 if valid, 2 with a file:line:column error otherwise\n\nOptions");
+  d.add_options()
+      ("help,h", "show this help")
+      ("set", po::value<std::vector<std::string>>()->composing(), "override a scenario value before validating (repeatable)")
+      ("print", "print the fully resolved configuration");
+  return d;
+}
+
+std::string shell_quote(const std::string& s) {
+  if (s.find_first_of(" \t'\"$`\\!*?;&|<>(){}") == std::string::npos && !s.empty()) return s;
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+struct Parsed {
+  po::variables_map vm;
+  std::string file;
+};
+
+Parsed parse(const po::options_description& visible, const std::vector<std::string>& args) {
+  po::options_description all;
+  all.add(visible);
+  all.add_options()("file", po::value<std::vector<std::string>>(), "");
+  po::positional_options_description pos;
+  pos.add("file", -1);
+  Parsed p;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), p.vm);
+  po::notify(p.vm);
+  if (p.vm.count("file")) {
+    const auto files = p.vm["file"].as<std::vector<std::string>>();
+    if (files.size() > 1) throw po::error("expected one scenario FILE, got " + std::to_string(files.size()));
+    p.file = files.front();
+  }
+  return p;
+}
+
+int cmd_validate(const std::vector<std::string>& args) {
+  const auto desc = validate_options();
+  const Parsed p = parse(desc, args);
+  if (p.vm.count("help")) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  if (p.file.empty()) throw po::error("validate needs a scenario FILE");
+  LoadOptions lo;
+  if (p.vm.count("set")) lo.overrides = p.vm["set"].as<std::vector<std::string>>();
+  const Scenario s = load_scenario(p.file, lo);
+  check_runnable(s);
+  if (p.vm.count("print")) std::cout << resolved_config_yaml(s);
+  std::cout << fmt::format("{}: ok ({} nodes, {} ops, {} faults, {} expectations)\n", p.file, s.topology.nodes, s.ops.size(),
+                           s.faults.size(), s.checks.expect.size());
+  return 0;
+}
+
+int cmd_run(const std::vector<std::string>& args) {
+  const auto desc = run_options();
+  const Parsed p = parse(desc, args);
+  if (p.vm.count("help")) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  if (p.file.empty()) throw po::error("run needs a scenario FILE");
+  LoadOptions lo;
+  if (p.vm.count("seed")) lo.seed = p.vm["seed"].as<std::uint64_t>();
+  if (p.vm.count("out")) lo.output_dir = p.vm["out"].as<std::string>();
+  if (p.vm.count("set")) lo.overrides = p.vm["set"].as<std::vector<std::string>>();
+  const Scenario s = load_scenario(p.file, lo);
+
+  RunSettings settings;
+  settings.quiet = p.vm.count("quiet") > 0;
+  settings.progress = !settings.quiet && !p.vm.count("no-progress") && isatty(STDERR_FILENO);
+  settings.reproduce = fmt::format("ecsim run {} --seed {}", shell_quote(p.file), s.seed);
+  for (const std::string& o : lo.overrides) settings.reproduce += " --set " + shell_quote(o);
+  if (lo.output_dir) settings.reproduce += " --out " + shell_quote(*lo.output_dir);
+  if (p.vm.count("print-config")) std::cout << resolved_config_yaml(s) << "---\n";
+  const RunOutcome outcome = run_scenario(s, settings, std::cout);
+  return outcome.exit_code == 0 ? 0 : kExitFailedExpect;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || (args[0] == "help" && args.size() == 1)) {
+    std::cout << kTopHelp;
+    return args.empty() ? kExitBadInput : 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << "ecsim 0.1.0\n";
+    return 0;
+  }
+  std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "help") {
+    command = args[0];
+    args = {"--help"};
+  }
+  try {
+    if (command == "run") return cmd_run(args);
+    if (command == "validate") return cmd_validate(args);
+    if (command == "plot") return plot_command(args);
+    if (command == "analyze") return analyze_command(args);
+    if (command == "sweep") return sweep_command(args);
+    std::cerr << fmt::format("ecsim: unknown command '{}'{}\n(try 'ecsim --help')\n", command,
+                             did_you_mean(command, {"run", "validate", "sweep", "analyze", "plot", "help"}));
+    return kExitBadInput;
+  } catch (const ScenarioError& e) {
+    std::cerr << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const po::error& e) {
+    std::cerr << "ecsim " << command << ": " << e.what() << "\n(try 'ecsim " << command << " --help')\n";
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "ecsim: error: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+}

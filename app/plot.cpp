@@ -1,0 +1,537 @@
+// `ecsim plot`: see plot.hpp. Writes data files and gnuplot scripts into a
+// temporary directory, runs gnuplot on each script, and swaps the directory
+// into place only when every plot was drawn.
+#include "app/plot.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <spawn.h>
+#include <sstream>
+#include <sys/wait.h>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+// fast-cpp-csv-parser's error class copies file names with strncpy, which
+// GCC 12 flags (harmlessly: the buffer is terminated by hand afterwards).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstringop-truncation"
+#include <libfccp/csv.h>
+#pragma GCC diagnostic pop
+
+#include "analysis/aggregate.hpp"
+#include "analysis/output_dir.hpp"
+#include "analysis/trace_analysis.hpp"
+#include "app/command_line.hpp"
+#include "sim/did_you_mean.hpp"
+#include "sim/scenario_loader.hpp"
+#include "sim/units.hpp"
+
+extern char** environ;
+
+namespace ecsim {
+
+namespace fs = std::filesystem;
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr std::size_t kMaxSpaceTimeNodes = 32;
+constexpr std::size_t kMaxSpaceTimeMessages = 600;  // beyond that the arrows become a blur
+
+po::options_description plot_options() {
+  po::options_description d(
+      "ecsim plot DIR [options]\n\n"
+      "Draws a run directory (ecsim run) or a sweep directory (ecsim sweep) with gnuplot, as PNG and SVG:\n"
+      "  run:   convergence (replicas behind over time, faults shaded), visibility CDF, space-time diagram\n"
+      "         of messages (runs with at most 32 nodes; the first 600 messages)\n"
+      "  sweep: each metric's mean vs a swept parameter with its 95% confidence band\n"
+      "The data files and gnuplot scripts are kept next to the pictures: edit a .gp file and run\n"
+      "`gnuplot file.gp` to restyle a plot. Output goes to DIR/plots/ (replaced as a whole).\n\n"
+      "Exit status: 0 ok, 2 bad input or gnuplot failed.\n\n"
+      "Options");
+  d.add_options()
+      ("help,h", "show this help")
+      ("out,o", po::value<std::string>()->value_name("DIR"), "where to write the plots (default DIR/plots)")
+      ("format", po::value<std::string>()->value_name("LIST")->default_value("png,svg"), "png, svg or both")
+      ("x", po::value<std::string>()->value_name("PARAM"), "sweep: the parameter on the x axis (default: the first numeric one)")
+      ("metrics", po::value<std::string>()->value_name("LIST"), "sweep: only these metrics (comma separated)")
+      ("logx", "sweep: logarithmic x axis (default: when the values span 100x or more)");
+  return d;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : text + ",") {
+    if (c == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else if (c != ' ') {
+      cur += c;
+    }
+  }
+  return out;
+}
+
+// A gnuplot single-quoted string ('' is a quote inside).
+std::string gq(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+// Text for gnuplot's enhanced mode: '_' and '^' would start sub/superscripts.
+std::string label(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '_' || c == '^' || c == '@' || c == '&' || c == '{' || c == '}') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+struct Formats {
+  bool png = true;
+  bool svg = true;
+};
+
+// Sets the terminal and output for each format around the plot commands.
+std::string render(const std::string& name, const Formats& f, const std::string& plot_commands, int width = 1000,
+                   int height = 600) {
+  std::string s;
+  if (f.png) {
+    s += fmt::format("set terminal pngcairo size {},{} enhanced font 'sans,10'\nset output {}\n", width, height, gq(name + ".png"));
+    s += plot_commands + "unset output\n";
+  }
+  if (f.svg) {
+    s += fmt::format("set terminal svg size {},{} dynamic enhanced font 'sans,10' background rgb 'white'\nset output {}\n",
+                     width, height, gq(name + ".svg"));
+    s += plot_commands + "unset output\n";
+  }
+  return s;
+}
+
+void write_text(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+  if (!out.flush()) throw std::runtime_error(fmt::format("cannot write '{}'", p.string()));
+}
+
+// Runs `gnuplot script` in `dir`; throws with gnuplot's own message on failure.
+void run_gnuplot(const fs::path& dir, const std::string& script) {
+  const fs::path log = dir / (script + ".log");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  // gnuplot resolves the output names against its working directory.
+  const std::string cd_script = (dir / script).string();
+  const std::string dir_text = dir.string();
+  std::string dir_cmd = "cd " + gq(dir_text) + "; load " + gq(script);
+  char arg0[] = "gnuplot";
+  char arg1[] = "-e";
+  std::vector<char> cmd(dir_cmd.begin(), dir_cmd.end());
+  cmd.push_back('\0');
+  char* argv[] = {arg0, arg1, cmd.data(), nullptr};
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0)
+    throw std::runtime_error("gnuplot not found: install it (Debian: apt-get install gnuplot-nox, or scripts/install-deps.sh)");
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::ifstream in(log);
+  std::stringstream msg;
+  msg << in.rdbuf();
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error(fmt::format("gnuplot failed on {}:\n{}", cd_script, msg.str()));
+  std::error_code ec;
+  fs::remove(log, ec);
+}
+
+// ---------------------------------------------------------------------------
+// Run directory
+
+struct Interval {
+  double from_s, to_s;
+  std::string what;
+  int kind;  // 0 partition, 1 node down, 2 loss window
+};
+
+struct RunEvents {
+  std::vector<Interval> faults;
+  std::vector<std::string> nodes;  // in first-seen order, for the space-time axis
+  struct Message {
+    double sent_s, arrived_s;
+    std::size_t from, to;
+  };
+  std::vector<Message> messages;
+  struct Mark {
+    double t_s;
+    std::size_t node;
+  };
+  std::vector<Mark> drops;
+  std::size_t messages_seen = 0;
+  double end_s = 0;
+};
+
+RunEvents read_run_events(const fs::path& events, const std::vector<std::string>& node_order, double end_s) {
+  RunEvents r;
+  r.nodes = node_order;
+  std::map<std::string, std::size_t> node_index;
+  for (std::size_t i = 0; i < r.nodes.size(); ++i) node_index[r.nodes[i]] = i;
+  auto index_of = [&](const std::string& name) {
+    auto [it, inserted] = node_index.try_emplace(name, r.nodes.size());
+    if (inserted) r.nodes.push_back(name);
+    return it->second;
+  };
+  std::map<std::string, double> down_since;
+  double partition_since = -1, loss_since = -1;
+  std::string partition_what, loss_what;
+  std::map<std::string, std::pair<double, std::size_t>> in_flight;  // msg_id -> (sent, from)
+  try {
+    io::CSVReader<6, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>> in(events.string());
+    in.read_header(io::ignore_extra_column | io::ignore_missing_column, "time_ns", "node", "kind", "peer", "msg_id", "key");
+    std::string time, node, kind, peer, msg, key;
+    while (in.read_row(time, node, kind, peer, msg, key)) {
+      const double t = parse_csv_double(time) / 1e9;
+      r.end_s = std::max(r.end_s, t);
+      if (kind == "partition") {
+        if (partition_since < 0) partition_since = t, partition_what = key;
+      } else if (kind == "heal") {
+        if (partition_since >= 0) r.faults.push_back({partition_since, t, partition_what.rfind("flapping", 0) == 0 ? "flapping" : "partition", 0});
+        partition_since = -1;
+      } else if (kind == "crash") {
+        down_since.try_emplace(node, t);
+      } else if (kind == "restart") {
+        if (auto it = down_since.find(node); it != down_since.end()) {
+          r.faults.push_back({it->second, t, node + " down", 1});
+          down_since.erase(it);
+        }
+      } else if (kind == "loss_start") {
+        loss_since = t, loss_what = key;
+      } else if (kind == "loss_end") {
+        if (loss_since >= 0) r.faults.push_back({loss_since, t, "loss", 2});
+        loss_since = -1;
+      } else if (kind == "send" && !msg.empty()) {
+        ++r.messages_seen;
+        if (r.messages.size() + in_flight.size() < kMaxSpaceTimeMessages) in_flight[msg] = {t, index_of(node)};
+      } else if (kind == "deliver" && !msg.empty()) {
+        if (auto it = in_flight.find(msg); it != in_flight.end()) {
+          r.messages.push_back({it->second.first, t, it->second.second, index_of(node)});
+          in_flight.erase(it);
+        }
+      } else if (kind == "drop" && !msg.empty()) {
+        if (auto it = in_flight.find(msg); it != in_flight.end()) {
+          r.drops.push_back({t, index_of(node)});
+          in_flight.erase(it);
+        }
+      }
+      for (std::string* s : {&peer, &msg, &key}) s->clear();
+    }
+  } catch (const io::error::base& e) {
+    throw std::runtime_error(fmt::format("{}: {}", events.string(), e.what()));
+  }
+  const double end = std::max(end_s, r.end_s);
+  if (partition_since >= 0) r.faults.push_back({partition_since, end, "partition", 0});
+  if (loss_since >= 0) r.faults.push_back({loss_since, end, "loss", 2});
+  for (const auto& [node, since] : down_since) r.faults.push_back({since, end, node + " down", 1});
+  return r;
+}
+
+std::string fault_objects(const std::vector<Interval>& faults) {
+  // Shaded rectangles over the whole height, labelled at the top.
+  static const char* colors[] = {"#f4a582", "#bababa", "#92c5de"};
+  std::string s;
+  int n = 1;
+  for (const Interval& f : faults) {
+    s += fmt::format("set object {} rect from {}, graph 0 to {}, graph 1 behind fc rgb '{}' fs transparent solid 0.35 noborder\n",
+                     n, f.from_s, std::max(f.to_s, f.from_s + 1e-9), colors[f.kind]);
+    s += fmt::format("set label {} {} at {}, graph 0.97 offset 0.5,0 font ',8' tc rgb '#555555'\n", n, gq(label(f.what)), f.from_s);
+    ++n;
+  }
+  return s;
+}
+
+std::vector<std::string> plot_run(const fs::path& dir, const fs::path& out, const Formats& formats) {
+  std::vector<std::string> drawn;
+  std::vector<std::string> nodes;
+  if (fs::exists(dir / "scenario.resolved.yaml")) {
+    try {
+      nodes = load_scenario((dir / "scenario.resolved.yaml").string()).topology.node_names;
+    } catch (const ScenarioError&) {
+    }
+  }
+  const bool have_events = fs::exists(dir / "events.csv");
+  double end_s = 0;
+  if (fs::exists(dir / "convergence.csv")) {
+    const auto times = read_csv_column(dir / "convergence.csv", "time_ns");
+    if (!times.empty()) end_s = parse_csv_double(times.back()) / 1e9;
+  }
+  RunEvents ev = have_events ? read_run_events(dir / "events.csv", nodes, end_s) : RunEvents{};
+  end_s = std::max(end_s, ev.end_s);
+  const std::string faults = fault_objects(ev.faults);
+
+  if (fs::exists(dir / "convergence.csv")) {
+    // The series steps at each change; one more point at the end holds the last value.
+    const fs::path data = out / "convergence.dat";
+    {
+      const auto t = read_csv_column(dir / "convergence.csv", "time_ns");
+      const auto keys = read_csv_column(dir / "convergence.csv", "divergent_keys");
+      const auto behind = read_csv_column(dir / "convergence.csv", "replicas_behind");
+      std::string text = "# time_s,divergent_keys,replicas_behind\n";
+      for (std::size_t i = 0; i < t.size(); ++i) text += fmt::format("{},{},{}\n", parse_csv_double(t[i]) / 1e9, keys[i], behind[i]);
+      if (!t.empty()) text += fmt::format("{},{},{}\n", std::max(end_s, parse_csv_double(t.back()) / 1e9), keys.back(), behind.back());
+      write_text(data, text);
+    }
+    std::string cmds = fault_objects(ev.faults);
+    cmds += "plot 'convergence.dat' using 1:3 with steps lw 2 lc rgb '#2166ac' title 'replicas behind (replica, key) pairs', \\\n"
+            "     '' using 1:2 with steps lw 1.5 dt 2 lc rgb '#b2182b' axes x1y2 title 'divergent keys'\n";
+    const std::string script = "set datafile separator ','\nset title " + gq(label("Convergence: " + dir.filename().string())) +
+                               "\nset xlabel 'simulated time (s)'\nset ylabel 'replicas behind'\nset y2label 'divergent keys'\n"
+                               "set ytics nomirror\nset y2tics\nset yrange [0:*]\nset y2range [0:*]\nset xrange [0:*]\n"
+                               "set key below\nset grid\n" +
+                               render("convergence", formats, cmds);
+    write_text(out / "convergence.gp", script);
+    run_gnuplot(out, "convergence.gp");
+    drawn.push_back("convergence");
+  }
+
+  if (fs::exists(dir / "ops.csv") && fs::exists(dir / "applied.csv")) {
+    TraceInputs in;
+    in.ops = (dir / "ops.csv").string();
+    in.applied = (dir / "applied.csv").string();
+    if (have_events) in.events = (dir / "events.csv").string();
+    in.nodes = nodes;
+    std::vector<double> delays;
+    try {
+      delays = analyze_traces(in).visibility_delays_s;
+    } catch (const ScenarioError& e) {
+      // e.g. a CRDT store, whose states have no total order to measure visibility by
+      fmt::print(stderr, "ecsim plot: no visibility CDF: {}\n", e.what());
+    }
+    if (!delays.empty()) {
+      std::sort(delays.begin(), delays.end());
+      std::string text = "# visibility_s,fraction\n";
+      for (std::size_t i = 0; i < delays.size(); ++i)
+        text += fmt::format("{},{}\n", delays[i], static_cast<double>(i + 1) / static_cast<double>(delays.size()));
+      write_text(out / "visibility-cdf.dat", text);
+      const double p50 = percentile_of_sorted(delays, 50), p99 = percentile_of_sorted(delays, 99);
+      std::string cmds = fmt::format(
+          "set arrow 1 from {0}, graph 0 to {0}, graph 1 nohead dt 3 lc rgb '#555555'\n"
+          "set label 1 'p50 {0:.3g} s' at {0}, graph 0.1 offset 0.5,0 font ',8'\n"
+          "set arrow 2 from {1}, graph 0 to {1}, graph 1 nohead dt 3 lc rgb '#555555'\n"
+          "set label 2 'p99 {1:.3g} s' at {1}, graph 0.2 offset 0.5,0 font ',8'\n",
+          p50, p99);
+      cmds += "plot 'visibility-cdf.dat' using 1:2 with steps lw 2 lc rgb '#2166ac' notitle\n";
+      const std::string script = "set datafile separator ','\nset title " +
+                                 gq(label(fmt::format("Visibility of {} acknowledged writes: {}", delays.size(), dir.filename().string()))) +
+                                 "\nset xlabel 'time from acknowledgement until every live replica has the write (s)'\n"
+                                 "set ylabel 'fraction of writes'\nset yrange [0:1.02]\nset xrange [0:*]\nset grid\n" +
+                                 render("visibility-cdf", formats, cmds);
+      write_text(out / "visibility-cdf.gp", script);
+      run_gnuplot(out, "visibility-cdf.gp");
+      drawn.push_back("visibility-cdf");
+    }
+  }
+
+  if (have_events && !ev.messages.empty() && ev.nodes.size() <= kMaxSpaceTimeNodes) {
+    std::string text = "# sent_s,from,arrived_s,to\n";
+    for (const auto& m : ev.messages) text += fmt::format("{},{},{},{}\n", m.sent_s, m.from, m.arrived_s, m.to);
+    write_text(out / "spacetime.dat", text);
+    std::string drops = "# t_s,node\n";
+    for (const auto& d : ev.drops) drops += fmt::format("{},{}\n", d.t_s, d.node);
+    write_text(out / "spacetime-drops.dat", drops);
+    std::string ytics;
+    for (std::size_t i = 0; i < ev.nodes.size(); ++i) ytics += fmt::format("{}{} {}", i ? ", " : "", gq(label(ev.nodes[i])), i);
+    const bool cut = ev.messages_seen > ev.messages.size() + ev.drops.size();
+    std::string cmds = faults;
+    cmds += "plot 'spacetime.dat' using 1:2:($3-$1):($4-$2) with vectors head size screen 0.006,20 filled lw 0.6 "
+            "lc rgb '#2166ac' title 'message (send -> delivery)'";
+    if (!ev.drops.empty()) cmds += ", \\\n     'spacetime-drops.dat' using 1:2 with points pt 2 ps 0.8 lc rgb '#b2182b' title 'dropped'";
+    cmds += "\n";
+    const std::string title = cut ? fmt::format("Messages: the first {} of {} ({})", ev.messages.size() + ev.drops.size(),
+                                                ev.messages_seen, dir.filename().string())
+                                  : fmt::format("Messages ({})", dir.filename().string());
+    const std::string script = "set datafile separator ','\nset title " + gq(label(title)) +
+                               "\nset xlabel 'simulated time (s)'\nset ytics (" + ytics +
+                               ")\nset yrange [-0.5:" + std::to_string(ev.nodes.size()) + "-0.5]\nset grid xtics\nset key below\n" +
+                               render("spacetime", formats, cmds, 1200, std::max<int>(300, 40 * static_cast<int>(ev.nodes.size()) + 150));
+    write_text(out / "spacetime.gp", script);
+    run_gnuplot(out, "spacetime.gp");
+    drawn.push_back("spacetime");
+  }
+  return drawn;
+}
+
+// ---------------------------------------------------------------------------
+// Sweep directory
+
+double numeric(const std::string& text) {
+  try {
+    return parse_csv_double(text);
+  } catch (const std::invalid_argument&) {
+  }
+  try {
+    return to_seconds(parse_duration(text, true));
+  } catch (const std::invalid_argument&) {
+  }
+  return std::nan("");
+}
+
+std::string file_name_of(const std::string& metric) {
+  std::string s;
+  for (char c : metric) s += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') ? c : '_';
+  return s;
+}
+
+std::vector<std::string> plot_sweep(const fs::path& dir, const fs::path& out, const Formats& formats,
+                                    const po::variables_map& vm) {
+  const AggregateTable agg = read_aggregate_csv(dir / "aggregate.csv");
+  if (agg.rows.empty()) throw std::runtime_error(fmt::format("{}: no rows", (dir / "aggregate.csv").string()));
+  // The x parameter: asked for, or the first whose values are all numbers (durations in seconds).
+  std::size_t x = agg.params.size();
+  auto all_numeric = [&](std::size_t p) {
+    for (const AggregateRow& r : agg.rows)
+      if (std::isnan(numeric(r.param_values[p]))) return false;
+    return true;
+  };
+  if (vm.count("x")) {
+    const std::string want = vm["x"].as<std::string>();
+    for (std::size_t p = 0; p < agg.params.size(); ++p)
+      if (agg.params[p] == want) x = p;
+    if (x == agg.params.size())
+      throw po::error(fmt::format("--x: '{}' is not a parameter of this sweep{}", want, did_you_mean(want, agg.params)));
+    if (!all_numeric(x)) throw po::error(fmt::format("--x: '{}' has values that are not numbers", want));
+  } else {
+    for (std::size_t p = 0; p < agg.params.size() && x == agg.params.size(); ++p)
+      if (all_numeric(p)) x = p;
+  }
+  std::vector<std::string> metrics;
+  for (const AggregateRow& r : agg.rows)
+    if (std::find(metrics.begin(), metrics.end(), r.metric) == metrics.end()) metrics.push_back(r.metric);
+  if (vm.count("metrics")) {
+    const auto wanted = split_list(vm["metrics"].as<std::string>());
+    for (const std::string& m : wanted)
+      if (std::find(metrics.begin(), metrics.end(), m) == metrics.end())
+        throw po::error(fmt::format("--metrics: '{}' is not in the sweep{}", m, did_you_mean(m, metrics)));
+    metrics = wanted;
+  }
+  const bool have_x = x < agg.params.size();
+  std::vector<std::string> drawn;
+  for (const std::string& metric : metrics) {
+    // Series: one per combination of the other parameters, in order of appearance.
+    std::vector<std::string> series_names;
+    std::map<std::string, std::vector<std::array<double, 5>>> series;  // x, mean, low, high, n
+    std::vector<std::string> xlabels;
+    std::size_t point = 0;
+    for (const AggregateRow& r : agg.rows) {
+      if (r.metric != metric) continue;
+      std::string name;
+      for (std::size_t p = 0; p < agg.params.size(); ++p)
+        if (p != x) name += fmt::format("{}{}={}", name.empty() ? "" : ", ", agg.params[p], r.param_values[p]);
+      if (!series.count(name)) series_names.push_back(name);
+      const double xv = have_x ? numeric(r.param_values[x]) : static_cast<double>(point);
+      if (!have_x) xlabels.push_back(name);
+      series[name].push_back({xv, r.stats.mean, r.stats.ci95_low, r.stats.ci95_high, static_cast<double>(r.stats.n)});
+      ++point;
+    }
+    std::string data;
+    double min_x = INFINITY, max_x = -INFINITY;
+    std::size_t max_n = 0;
+    for (const std::string& name : series_names) {
+      auto& rows = series[name];
+      std::sort(rows.begin(), rows.end());
+      data += "# " + (name.empty() ? std::string("all") : name) + "\n";
+      for (const auto& row : rows) {
+        auto cell = [](double v) { return std::isnan(v) ? std::string("NaN") : fmt::format("{}", v); };
+        data += fmt::format("{},{},{},{},{}\n", row[0], cell(row[1]), cell(row[2]), cell(row[3]), row[4]);
+        min_x = std::min(min_x, row[0]);
+        max_x = std::max(max_x, row[0]);
+        max_n = std::max(max_n, static_cast<std::size_t>(row[4]));
+      }
+      data += "\n\n";
+    }
+    const std::string base = file_name_of(metric);
+    write_text(out / (base + ".dat"), data);
+    const bool logx = have_x && (vm.count("logx") || (min_x > 0 && max_x / min_x >= 100));
+    static const char* colors[] = {"#2166ac", "#b2182b", "#1b7837", "#762a83", "#e08214", "#35978f", "#8c510a", "#4d4d4d"};
+    std::string cmds = "plot ";
+    for (std::size_t s = 0; s < series_names.size(); ++s) {
+      const char* color = colors[s % 8];
+      const std::string title = series_names[s].empty() ? "mean" : label(series_names[s]);
+      cmds += fmt::format("{}{} index {} using 1:3:4 with filledcurves fc rgb '{}' fs transparent solid 0.18 noborder notitle, \\\n"
+                          "     '' index {} using 1:2 with linespoints lw 2 pt 7 ps 0.7 lc rgb '{}' title {}",
+                          s ? ", \\\n     " : "", gq(base + ".dat"), s, color, s, color, gq(title));
+    }
+    cmds += "\n";
+    std::string axis;
+    if (have_x) {
+      axis = "set xlabel " + gq(label(agg.params[x])) + "\n";
+      if (logx) axis += "set logscale x\n";
+      const double pad = (max_x - min_x) * 0.03;
+      if (!logx && pad > 0) axis += fmt::format("set xrange [{}:{}]\n", min_x - pad, max_x + pad);
+    } else {
+      axis = "set xlabel 'grid point'\nset xtics rotate by -30 font ',8' (";
+      for (std::size_t i = 0; i < xlabels.size(); ++i) axis += fmt::format("{}{} {}", i ? ", " : "", gq(label(xlabels[i])), i);
+      axis += ")\nset xrange [-0.5:" + std::to_string(xlabels.size()) + "-0.5]\n";
+    }
+    const std::string script = "set datafile separator ','\nset datafile missing 'NaN'\nset title " +
+                               gq(label(fmt::format("{}: mean and 95% confidence interval over {} seeds", metric, max_n))) +
+                               "\n" + axis + "set ylabel " + gq(label(metric)) + "\nset grid\nset key outside right top\n" +
+                               render(base, formats, cmds);
+    write_text(out / (base + ".gp"), script);
+    run_gnuplot(out, base + ".gp");
+    drawn.push_back(base);
+  }
+  return drawn;
+}
+
+}  // namespace
+
+int plot_command(const std::vector<std::string>& args) {
+  return cli::run_command("plot", [&] {
+    const auto desc = plot_options();
+    const cli::ParsedArgs p = cli::parse_args(desc, args);
+    if (p.vm.count("help")) {
+      std::cout << desc << "\n";
+      return cli::kExitOk;
+    }
+    if (p.positional.size() != 1) throw po::error("plot needs one DIR: a run or a sweep output directory");
+    const fs::path dir = p.positional.front();
+    if (!fs::is_directory(dir)) throw std::runtime_error(fmt::format("'{}' is not a directory", dir.string()));
+    Formats formats{false, false};
+    for (const std::string& f : split_list(p.vm["format"].as<std::string>())) {
+      if (f == "png") formats.png = true;
+      else if (f == "svg") formats.svg = true;
+      else throw po::error(fmt::format("--format: expected png or svg, got '{}'{}", f, did_you_mean(f, {"png", "svg"})));
+    }
+    if (!formats.png && !formats.svg) throw po::error("--format: name png, svg or both");
+    const bool sweep = fs::exists(dir / "aggregate.csv");
+    if (!sweep && !fs::exists(dir / "convergence.csv") && !fs::exists(dir / "events.csv"))
+      throw std::runtime_error(fmt::format(
+          "'{}' holds neither a run's traces (convergence.csv, events.csv) nor a sweep's aggregate.csv", dir.string()));
+    const fs::path out_dir = p.vm.count("out") ? fs::path(p.vm["out"].as<std::string>()) : dir / "plots";
+    AtomicOutputDir out(out_dir);
+    const fs::path work = fs::absolute(out.temp_path());
+    const std::vector<std::string> drawn = sweep ? plot_sweep(dir, work, formats, p.vm) : plot_run(dir, work, formats);
+    if (drawn.empty()) throw std::runtime_error(fmt::format("nothing to plot in '{}'", dir.string()));
+    out.commit();
+    std::string list;
+    for (const std::string& d : drawn) {
+      if (formats.png) list += fmt::format("\n  {}", (out_dir / (d + ".png")).string());
+      if (formats.svg) list += fmt::format("\n  {}", (out_dir / (d + ".svg")).string());
+    }
+    fmt::print("ecsim plot: {} plot{} in {}{}\n", drawn.size(), drawn.size() == 1 ? "" : "s", out_dir.string(), list);
+    return cli::kExitOk;
+  });
+}
+
+}  // namespace ecsim

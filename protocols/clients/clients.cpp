@@ -1,0 +1,492 @@
+#include "protocols/clients/clients.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+
+#include "protocols/quorum/quorum.hpp"
+#include "sim/simulator.hpp"
+
+namespace ecsim {
+namespace {
+// How often a replica holding a request (on_behind: wait) looks again.
+constexpr SimTime kWaitPollNs = kMillisecond;
+}  // namespace
+
+const char* op_name(OpKind op) {
+  switch (op) {
+    case OpKind::read: return "read";
+    case OpKind::write: return "write";
+    case OpKind::incr: return "incr";
+    case OpKind::decr: return "decr";
+    case OpKind::add: return "add";
+    case OpKind::remove: return "remove";
+  }
+  return "?";
+}
+
+ClientDriver::ClientDriver(Simulator& sim, const Scenario& scenario, ReplicaStore& store, KeySpace& keys, WriteTable& writes)
+    : sim_(sim), scenario_(scenario), store_(store), keys_(keys), writes_(writes), rng_(Rng::stream(scenario.seed, "workload")),
+      route_rng_(Rng::stream(scenario.seed, "routing")),
+      latency_rng_(Rng::stream(scenario.seed, "client-latency")) {
+  self_ = sim_.add_component(this);
+  guarantees_ = SessionGuarantees::from_names(scenario_.workload.session_guarantees);
+
+  const WorkloadSpec& w = scenario_.workload;
+  if (w.clients > 0) {
+    if (w.zipf_keys) zipf_ = ZipfSampler(static_cast<std::uint64_t>(scenario_.store.keys), w.zipf_s);
+    double acc = 0;
+    for (auto [op, p] : w.mix) {
+      acc += p;
+      mix_cdf_.emplace_back(op, acc);
+    }
+    for (int c = 0; c < w.clients; ++c) {
+      client_first_session_.push_back(sessions_.size());
+      for (int s = 0; s < w.sessions_per_client; ++s) session_for(fmt::format("c{}", c), static_cast<std::uint32_t>(s));
+    }
+    const SimTime stop = w.stop_ns;
+    for (int c = 0; c < w.clients; ++c) {
+      if (w.closed) {
+        for (int s = 0; s < w.sessions_per_client; ++s)
+          sim_.schedule(w.start_ns, self_, client_first_session_[c] + static_cast<std::size_t>(s), closed_next, true);
+      } else if (w.rate_per_s > 0) {
+        const auto first = w.start_ns + static_cast<SimTime>(std::llround(rng_.exponential(1e9 / w.rate_per_s)));
+        if (first < stop) sim_.schedule(first, self_, static_cast<std::uint64_t>(c), open_arrival, true);
+      }
+    }
+  }
+  for (std::size_t i = 0; i < scenario_.ops.size(); ++i) sim_.schedule(scenario_.ops[i].at_ns, self_, i, script_invoke, true);
+}
+
+std::size_t ClientDriver::session_for(const std::string& client, std::uint32_t index) {
+  for (std::size_t i = 0; i < sessions_.size(); ++i)
+    if (sessions_[i].client == client && sessions_[i].index == index) return i;
+  Session s;
+  s.client = client;
+  s.index = index;
+  s.uid = sessions_.size() + 1;
+  s.client_index = static_cast<std::uint32_t>(sessions_.size());
+  if (client.size() > 1 && client[0] == 'c') {
+    std::uint32_t n = 0;
+    bool digits = true;
+    for (std::size_t i = 1; i < client.size(); ++i) {
+      if (client[i] < '0' || client[i] > '9') digits = false;
+      else n = n * 10 + static_cast<std::uint32_t>(client[i] - '0');
+    }
+    if (digits) s.client_index = n;
+  }
+  s.ring_hash = stable_hash(fmt::format("{}/{}", client, index));
+  // Placement: clients spread over the regions in turn (the region `nearest`
+  // routes to), and over the nodes within one.
+  const auto nodes = static_cast<std::uint32_t>(scenario_.topology.nodes);
+  const auto& regions = scenario_.topology.regions;
+  switch (scenario_.workload.placement) {
+    case Placement::anywhere: break;
+    case Placement::nodes: s.home = s.client_index % nodes; break;
+    case Placement::regions:
+      if (regions.empty()) {
+        s.home = s.client_index % nodes;
+      } else {
+        const RegionSpec& r = regions[s.client_index % regions.size()];
+        s.home = r.first_node + static_cast<NodeId>((s.client_index / regions.size()) % static_cast<std::uint32_t>(r.nodes));
+      }
+      break;
+  }
+  sessions_.push_back(std::move(s));
+  return sessions_.size() - 1;
+}
+
+void ClientDriver::use_replication(QuorumProtocol& quorum, std::uint16_t protocol_id) {
+  quorum_ = &quorum;
+  quorum_id_ = protocol_id;
+  quorum.set_done([this](std::uint64_t slot, const QuorumProtocol::Reply& r) {
+    on_quorum_done(slot, r.ok, r.coordinator_lost, &r.read, &r.write);
+  });
+}
+
+std::uint64_t ClientDriver::ring_hash(const Session& s) const {
+  const SimTime every = scenario_.workload.switch_every_ns;
+  if (every <= 0) return s.ring_hash;
+  // A device that moves: a new place on the ring every `switch_every`.
+  return stable_hash(fmt::format("{}/{}@{}", s.client, s.index, sim_.now() / every));
+}
+
+bool ClientDriver::reachable(const Session& s, NodeId replica) {
+  if (replica == kNoNode || !sim_.node_up(replica)) return false;
+  if (s.home == kNoNode || s.home == replica) return true;
+  const Network& net = sim_.network();
+  return !net.link_blocked(s.home, replica) && !net.link_blocked(replica, s.home);
+}
+
+bool ClientDriver::tried(const PendingOp& p, NodeId replica) const {
+  return std::find(p.tried.begin(), p.tried.end(), replica) != p.tried.end();
+}
+
+OpKind ClientDriver::draw_op() {
+  const double u = rng_.uniform01();
+  for (auto [op, acc] : mix_cdf_)
+    if (u < acc) return op;
+  return mix_cdf_.back().first;
+}
+
+KeyId ClientDriver::draw_key() {
+  const auto keys = static_cast<std::uint64_t>(scenario_.store.keys);
+  return static_cast<KeyId>(scenario_.workload.zipf_keys ? zipf_.sample(rng_) : rng_.below(keys));
+}
+
+void ClientDriver::build_rings() {
+  // Built on first use: a run whose operations are all pinned (or random)
+  // never pays for a ring over a million replicas.
+  rings_built_ = true;
+  // Enough virtual nodes for balance, but at most ~4M ring points in total.
+  const auto vnodes = static_cast<std::uint32_t>(std::clamp<std::uint64_t>((4u << 20) / std::max<std::uint32_t>(1, sim_.node_count()), 1, 64));
+  std::vector<NodeId> all(sim_.node_count());
+  for (NodeId n = 0; n < all.size(); ++n) all[n] = n;
+  ring_ = HashRing(all, vnodes);
+  for (const RegionSpec& r : scenario_.topology.regions) {
+    std::vector<NodeId> members;
+    for (int i = 0; i < r.nodes; ++i) members.push_back(r.first_node + static_cast<NodeId>(i));
+    region_rings_.emplace_back(members, vnodes);
+  }
+}
+
+NodeId ClientDriver::route(const Session& s, KeyId key) {
+  if (!rings_built_) build_rings();
+  // Clients know which replicas they can reach (a perfect failure detector):
+  // up, and not cut off from where the client sits. A sticky session whose
+  // replica is unreachable fails over to the next one clockwise, and comes
+  // back when it is reachable again.
+  auto up = [this, &s](NodeId n) { return reachable(s, n); };
+  const std::uint32_t n = sim_.node_count();
+  const std::uint64_t hash = ring_hash(s);
+  if (quorum_) {
+    // With replication the coordinator is one of the key's replicas.
+    const std::vector<NodeId>& list = quorum_->replicas(key);
+    const std::size_t size = list.size();
+    std::size_t start = 0;
+    switch (scenario_.workload.routing) {
+      case Routing::random: start = static_cast<std::size_t>(route_rng_.below(size)); break;
+      case Routing::sticky: start = static_cast<std::size_t>(hash % size); break;
+      case Routing::primary: start = 0; break;
+      case Routing::nearest: {
+        const auto& regions = scenario_.topology.regions;
+        const int mine = s.home != kNoNode ? scenario_.topology.node_region[s.home]
+                                           : (regions.empty() ? 0 : static_cast<int>(s.client_index % regions.size()));
+        for (NodeId r : list)
+          if (scenario_.topology.node_region[r] == mine && up(r)) return r;
+        break;
+      }
+    }
+    for (std::size_t i = 0; i < size; ++i)
+      if (up(list[(start + i) % size])) return list[(start + i) % size];
+    return kNoNode;
+  }
+  switch (scenario_.workload.routing) {
+    case Routing::random: {
+      for (int attempt = 0; attempt < 64; ++attempt) {
+        const auto r = static_cast<NodeId>(route_rng_.below(n));
+        if (up(r)) return r;
+      }
+      return ring_.owner(route_rng_.next_u64(), up);
+    }
+    case Routing::sticky: return ring_.owner(hash, up);
+    case Routing::primary: return ring_.owner(stable_hash(keys_.name(key)), up);
+    case Routing::nearest: {
+      if (!region_rings_.empty()) {
+        const NodeId r = region_rings_[s.client_index % region_rings_.size()].owner(hash, up);
+        if (r != kNoNode) return r;
+      }
+      return ring_.owner(hash, up);
+    }
+  }
+  return kNoNode;
+}
+
+NodeId ClientDriver::first_choice(const PendingOp& p) {
+  const Session& s = sessions_[p.session];
+  if (p.pinned == kNoNode) return route(s, p.key);
+  if (quorum_) {
+    // A pinned coordinator must replicate the key; otherwise the key's first reachable replica coordinates.
+    const std::vector<NodeId>& list = quorum_->replicas(p.key);
+    if (std::find(list.begin(), list.end(), p.pinned) == list.end()) {
+      for (NodeId r : list)
+        if (reachable(s, r)) return r;
+      return kNoNode;
+    }
+  }
+  return p.pinned;
+}
+
+NodeId ClientDriver::fallback_choice(const PendingOp& p) {
+  const Session& s = sessions_[p.session];
+  auto fresh = [this, &s, &p](NodeId n) { return reachable(s, n) && !tried(p, n); };
+  if (quorum_) {
+    for (NodeId r : quorum_->replicas(p.key))
+      if (fresh(r)) return r;
+    return kNoNode;
+  }
+  if (!rings_built_) build_rings();
+  switch (scenario_.workload.fallback) {
+    case Fallback::none: return kNoNode;
+    case Fallback::primary: return ring_.owner(stable_hash(keys_.name(p.key)), fresh);  // the key's primary, else the next
+    case Fallback::next: return ring_.owner(ring_hash(s), fresh);                     // the next replica clockwise
+  }
+  return kNoNode;
+}
+
+void ClientDriver::invoke(std::size_t session, OpKind op, KeyId key, std::string value, NodeId pinned, bool closed_loop) {
+  std::size_t slot;
+  if (!free_pending_.empty()) {
+    slot = free_pending_.back();
+    free_pending_.pop_back();
+  } else {
+    slot = pending_.size();
+    pending_.emplace_back();
+  }
+  PendingOp& p = pending_[slot];
+  p = PendingOp{};
+  p.session = session;
+  p.op = op;
+  p.key = key;
+  p.invoke_ns = sim_.now();
+  p.closed_loop = closed_loop;
+  p.pinned = pinned;
+  if (op != OpKind::read) {
+    p.write = writes_.add(key, value);
+    if (value.empty()) {
+      // Generated values: a register write is unique ("w17"); a counter step
+      // is 1; set and cart members are drawn from e0..e{store.elements-1}
+      // (so removes hit members that exist).
+      switch (op) {
+        case OpKind::incr:
+        case OpKind::decr: value = "1"; break;
+        case OpKind::add:
+        case OpKind::remove:
+          value = fmt::format("e{}", rng_.below(static_cast<std::uint64_t>(std::max(1, scenario_.store.elements))));
+          break;
+        default: value = fmt::format("w{}", p.write); break;
+      }
+      writes_.set_value(p.write, value);
+    }
+    p.value = std::move(value);
+  } else if (scenario_.workload.cache_ttl_ns > 0) {
+    // Read-your-writes cache: the session's own recent write, no replica asked
+    // (only if it also meets what the session enforces, e.g. MR).
+    Session& s = sessions_[session];
+    const SessionState::CacheEntry* hit = s.state.cached(key, sim_.now());
+    if (hit && !(hit->v < s.state.read_floor(key, guarantees_))) {
+      ++stats_.cache_hits;
+      p.ok = true;
+      p.outcome = Outcome::done;
+      p.value = hit->value;
+      p.version = hit->version;
+      p.rank = hit->v.rank;
+      p.write = hit->v.write;
+      sim_.schedule(sim_.now(), self_, slot, complete, true);
+      return;
+    }
+  }
+  attempt(slot);
+}
+
+void ClientDriver::attempt(std::size_t slot) {
+  PendingOp& p = pending_[slot];
+  const NodeId r = p.attempts == 0 ? first_choice(p) : fallback_choice(p);
+  if (p.attempts > 0) ++stats_.retries;
+  ++p.attempts;
+  p.waiting = false;
+  if (r == kNoNode) {
+    // Nothing reachable to try: the op fails now, without a round trip.
+    p.outcome = Outcome::failed;
+    sim_.schedule(sim_.now(), self_, slot, complete, true);
+    return;
+  }
+  p.replica = r;
+  p.tried.push_back(r);
+  p.outcome = Outcome::pending;
+  const SimTime there = static_cast<SimTime>(std::llround(scenario_.workload.client_latency.sample_nonnegative(latency_rng_)));
+  sim_.schedule(sim_.now() + there, self_, slot, arrive, true);
+}
+
+void ClientDriver::on_arrive(std::size_t slot) {
+  pending_[slot].arrived_ns = sim_.now();
+  serve(slot);
+}
+
+void ClientDriver::serve(std::size_t slot) {
+  PendingOp& p = pending_[slot];
+  Session& s = sessions_[p.session];
+  const WorkloadSpec& w = scenario_.workload;
+  if (!reachable(s, p.replica)) {
+    // Crashed or cut off while the request travelled (or while it waited).
+    ++stats_.unavailable;
+    p.outcome = Outcome::unavailable;
+    send_reply(slot);
+    return;
+  }
+  if (guarantees_.any()) {
+    const bool ready = p.op == OpKind::read ? s.state.can_read(store_, p.replica, p.key, guarantees_)
+                                            : s.state.can_write(store_, p.replica, guarantees_);
+    if (!ready) {
+      const SimTime next = std::min(sim_.now() + kWaitPollNs, p.arrived_ns + w.max_wait_ns);
+      if (w.on_behind == BehindPolicy::wait && next > sim_.now()) {
+        if (!p.waiting) ++stats_.waited;
+        p.waiting = true;
+        sim_.schedule(next, self_, slot, recheck, true);
+        return;
+      }
+      ++stats_.behind;
+      p.outcome = Outcome::behind;
+      send_reply(slot);
+      return;
+    }
+  }
+  if (quorum_) {
+    Context ctx(sim_, p.replica, quorum_id_);
+    p.outcome = Outcome::pending;
+    quorum_->start(ctx, slot, p.op, p.key, p.write, s.uid);  // completes in on_quorum_done
+    return;
+  }
+  const ReplicaCall at{p.replica, sim_.now(), sim_.local_time(p.replica), &sim_.observers()};
+  p.ok = true;
+  p.outcome = Outcome::done;
+  if (p.op == OpKind::read) {
+    ReadResult r = store_.read(at, p.key);
+    p.value = std::move(r.value);
+    p.version = std::move(r.version);
+    p.rank = r.rank;
+    p.write = r.write;
+  } else {
+    WriteResult wr = store_.write(at, p.key, p.op, p.write, s.uid);
+    p.version = std::move(wr.version);
+    p.rank = wr.rank;
+  }
+  send_reply(slot);
+}
+
+void ClientDriver::on_quorum_done(std::uint64_t slot, bool ok, bool coordinator_lost, const ReadResult* read,
+                                  const WriteResult* write) {
+  PendingOp& p = pending_[static_cast<std::size_t>(slot)];
+  if (ok) {
+    p.ok = true;
+    p.outcome = Outcome::done;
+    if (p.op == OpKind::read) {
+      p.value = read->value;
+      p.version = read->version;
+      p.rank = read->rank;
+      p.write = read->write;
+    } else {
+      p.version = write->version;
+      p.rank = write->rank;
+    }
+  } else if (coordinator_lost && p.op == OpKind::read) {
+    ++stats_.unavailable;
+    p.outcome = Outcome::unavailable;  // the connection dropped: a read can go elsewhere
+  } else {
+    // No quorum in time, or the coordinator died with a write whose fate the
+    // client cannot know (retrying would apply it twice): the op fails.
+    p.outcome = Outcome::failed;  // no quorum in time: the coordinator reports the failure
+  }
+  send_reply(static_cast<std::size_t>(slot));
+}
+
+void ClientDriver::send_reply(std::size_t slot) {
+  const SimTime back = static_cast<SimTime>(std::llround(scenario_.workload.client_latency.sample_nonnegative(latency_rng_)));
+  sim_.schedule(sim_.now() + back, self_, slot, complete, true);
+}
+
+void ClientDriver::on_complete(std::size_t slot) {
+  PendingOp& p = pending_[slot];
+  const WorkloadSpec& w = scenario_.workload;
+  const bool retryable = p.outcome == Outcome::unavailable || p.outcome == Outcome::behind;
+  if (retryable && p.pinned == kNoNode && w.fallback != Fallback::none &&
+      p.attempts <= static_cast<std::uint32_t>(w.retries) && sim_.now() - p.invoke_ns < w.op_timeout_ns) {
+    attempt(slot);
+    return;
+  }
+  finish(slot);
+}
+
+void ClientDriver::finish(std::size_t slot) {
+  PendingOp& p = pending_[slot];
+  Session& s = sessions_[p.session];
+  p.ok = p.ok && p.outcome == Outcome::done;
+  ++stats_.ops;
+  if (!p.ok) ++stats_.failed;
+  if (p.op == OpKind::read) ++stats_.reads; else ++stats_.writes;
+  if (p.ok) {
+    const SessionVersion v{p.rank, p.write};
+    if (p.op == OpKind::read) {
+      s.state.note_read(p.key, v);
+    } else {
+      s.state.note_write(p.key, v);
+      if (scenario_.workload.cache_ttl_ns > 0)
+        s.state.cache_write(p.key, SessionState::CacheEntry{p.value, p.version, v, sim_.now() + scenario_.workload.cache_ttl_ns});
+    }
+  } else if (p.op == OpKind::read) {
+    p.value.clear();
+    p.version.clear();
+  }
+  OpRecord r;
+  r.client = s.client;
+  r.session = s.index;
+  r.op = op_name(p.op);
+  const std::string key_name = keys_.name(p.key);
+  r.key = key_name;
+  r.value = p.value;
+  r.invoke_ns = p.invoke_ns;
+  r.complete_ns = sim_.now();
+  // A cache hit asked no replica; a failure names the last replica tried.
+  r.replica = p.tried.empty() ? kNoNode : p.replica;
+  r.ok = p.ok;
+  r.version = p.ok ? std::string_view(p.version) : std::string_view();
+  r.key_id = p.key;
+  r.write = p.ok || p.op != OpKind::read ? p.write : kNoWrite;
+  r.rank = p.rank;
+  r.session_uid = s.uid;
+  r.is_write = p.op != OpKind::read;
+  sim_.observers().on_op(r);
+
+  const std::size_t session = p.session;
+  const bool closed = p.closed_loop;
+  free_pending_.push_back(slot);
+  if (closed) {
+    const SimTime think = static_cast<SimTime>(std::llround(scenario_.workload.think_time.sample_nonnegative(rng_)));
+    const SimTime next = sim_.now() + think;
+    if (next < scenario_.workload.stop_ns) sim_.schedule(next, self_, session, closed_next, true);
+  }
+}
+
+void ClientDriver::on_event(std::uint64_t x, std::uint32_t a) {
+  switch (static_cast<Phase>(a)) {
+    case script_invoke: {
+      const OpSpec& op = scenario_.ops[x];
+      invoke(session_for(op.client, 0), op.op, keys_.intern(op.key), op.value, op.node, false);
+      break;
+    }
+    case open_arrival: {
+      const WorkloadSpec& w = scenario_.workload;
+      const std::size_t c = static_cast<std::size_t>(x);
+      const std::size_t session = client_first_session_[c] + rng_.below(static_cast<std::uint64_t>(w.sessions_per_client));
+      const OpKind op = draw_op();
+      invoke(session, op, draw_key(), {}, kNoNode, false);
+      const SimTime next = sim_.now() + static_cast<SimTime>(std::llround(rng_.exponential(1e9 / w.rate_per_s)));
+      if (next < w.stop_ns) sim_.schedule(next, self_, x, open_arrival, true);
+      break;
+    }
+    case closed_next:
+      invoke(static_cast<std::size_t>(x), draw_op(), draw_key(), {}, kNoNode, true);
+      break;
+    case arrive:
+      on_arrive(static_cast<std::size_t>(x));
+      break;
+    case complete:
+      on_complete(static_cast<std::size_t>(x));
+      break;
+    case recheck:
+      serve(static_cast<std::size_t>(x));
+      break;
+  }
+}
+
+}  // namespace ecsim
