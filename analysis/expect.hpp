@@ -33,12 +33,11 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/metrics.hpp"
 #include "sim/scenario.hpp"
 
 namespace ecsim {
 
-// Scalar metrics of one run by name, e.g. "convergence.time_s" -> 3.2.
-using MetricMap = std::map<std::string, double>;
 
 class ExpectSyntaxError : public std::runtime_error {
  public:

@@ -1,4 +1,5 @@
 // `ecsim analyze`: see analyze.hpp, analysis/trace_analysis.hpp and docs/ANALYZE.md.
+#include "app/modules.hpp"
 #include "app/analyze.hpp"
 
 #include <algorithm>
@@ -128,7 +129,7 @@ int analyze_traces_command(const cli::ParsedArgs& p) {
     node_source = "--nodes";
   } else if (!dir.empty() && fs::exists(dir / "scenario.resolved.yaml")) {
     try {
-      in.nodes = load_scenario((dir / "scenario.resolved.yaml").string()).topology.node_names;
+      in.nodes = load_scenario_with_modules((dir / "scenario.resolved.yaml").string()).topology.node_names;
       node_source = "scenario.resolved.yaml";
     } catch (const ScenarioError&) {
       // e.g. an empirical distribution, which the resolved form only summarises

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "app/plot.hpp"
 #include "app/analyze.hpp"
@@ -104,7 +105,7 @@ int cmd_validate(const std::vector<std::string>& args) {
   if (p.file.empty()) throw po::error("validate needs a scenario FILE");
   LoadOptions lo;
   if (p.vm.count("set")) lo.overrides = p.vm["set"].as<std::vector<std::string>>();
-  const Scenario s = load_scenario(p.file, lo);
+  const Scenario s = load_scenario_with_modules(p.file, lo);
   check_runnable(s);
   if (p.vm.count("print")) std::cout << resolved_config_yaml(s);
   std::cout << fmt::format("{}: ok ({} nodes, {} ops, {} faults, {} expectations)\n", p.file, s.topology.nodes, s.ops.size(),
@@ -124,7 +125,7 @@ int cmd_run(const std::vector<std::string>& args) {
   if (p.vm.count("seed")) lo.seed = p.vm["seed"].as<std::uint64_t>();
   if (p.vm.count("out")) lo.output_dir = p.vm["out"].as<std::string>();
   if (p.vm.count("set")) lo.overrides = p.vm["set"].as<std::vector<std::string>>();
-  const Scenario s = load_scenario(p.file, lo);
+  const Scenario s = load_scenario_with_modules(p.file, lo);
 
   RunSettings settings;
   settings.quiet = p.vm.count("quiet") > 0;

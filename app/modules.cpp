@@ -2,31 +2,51 @@
 // store is registered here, one line each.
 #include <stdexcept>
 
+#include "app/modules.hpp"
+
 #include "protocols/cart/cart_store.hpp"
+#include "protocols/clients/module.hpp"
+#include "protocols/event_log/module.hpp"
+#include "protocols/gossip/module.hpp"
+#include "protocols/merkle/module.hpp"
+#include "protocols/quorum/module.hpp"
+#include "protocols/reconciliation/module.hpp"
+#include "protocols/sagas/module.hpp"
 #include "protocols/crdt/crdt_store.hpp"
-#include "protocols/gossip/gossip.hpp"
 #include "protocols/lww/lww_store.hpp"
-#include "protocols/merkle/merkle.hpp"
-#include "protocols/quorum/quorum.hpp"
-#include "protocols/core/registry.hpp"
 
 namespace ecsim {
 
-void register_protocols(ProtocolRegistry& registry) {
-  registry.add(
-      "gossip", [](const Scenario& s) { return s.protocols.gossip.has_value(); },
-      [](const Scenario& s, ReplicaStore& store) { return std::make_unique<GossipProtocol>(*s.protocols.gossip, store); });
-  registry.add(
-      "merkle", [](const Scenario& s) { return s.protocols.merkle.has_value(); },
-      [](const Scenario& s, ReplicaStore& store) {
-        return std::make_unique<MerkleProtocol>(*s.protocols.merkle, store, static_cast<std::uint32_t>(s.topology.nodes));
-      });
-  registry.add(
-      "replication", [](const Scenario& s) { return s.protocols.replication.has_value(); },
-      [](const Scenario& s, ReplicaStore& store) {
-        return std::make_unique<QuorumProtocol>(*s.protocols.replication, store, static_cast<std::uint32_t>(s.topology.nodes),
-                                                /*clear_on_crash=*/!s.protocols.gossip.has_value());
-      });
+namespace {
+
+ModuleRegistry make_builtin_modules() {
+  ModuleRegistry r;
+  // Replication protocols over the replica store (they start before the fault injector).
+  r.add(gossip_module());
+  r.add(merkle_module());
+  r.add(quorum_module());
+  // Applications (they start after it).
+  r.add(clients_module());
+  r.add(sagas_module());
+  r.add(reconciliation_module());
+  r.add(event_log_module());
+  return r;
+}
+
+}  // namespace
+
+const ModuleRegistry& builtin_modules() {
+  static const ModuleRegistry registry = make_builtin_modules();
+  return registry;
+}
+
+Scenario load_scenario_with_modules(const std::string& path, LoadOptions options) {
+  options.sections = &builtin_modules().sections();
+  return load_scenario(path, options);
+}
+
+std::string resolved_config_yaml(const Scenario& scenario) {
+  return resolved_config_yaml(scenario, builtin_modules().sections());
 }
 
 std::unique_ptr<ReplicaStore> make_store(const Scenario& scenario, const WriteTable& writes) {

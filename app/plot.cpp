@@ -1,6 +1,7 @@
 // `ecsim plot`: see plot.hpp. Writes data files and gnuplot scripts into a
 // temporary directory, runs gnuplot on each script, and swaps the directory
 // into place only when every plot was drawn.
+#include "app/modules.hpp"
 #include "app/plot.hpp"
 
 #include <algorithm>
@@ -265,7 +266,7 @@ std::vector<std::string> plot_run(const fs::path& dir, const fs::path& out, cons
   std::vector<std::string> nodes;
   if (fs::exists(dir / "scenario.resolved.yaml")) {
     try {
-      nodes = load_scenario((dir / "scenario.resolved.yaml").string()).topology.node_names;
+      nodes = load_scenario_with_modules((dir / "scenario.resolved.yaml").string()).topology.node_names;
     } catch (const ScenarioError&) {
     }
   }

@@ -1,6 +1,7 @@
 // `ecsim sweep`: plan (sweep file -> points x seeds), run in a thread pool
 // with per-run atomic records, assemble runs.csv / aggregate.csv, check the
 // sweep's expect: assertions. See sweep.hpp and docs/SWEEPS.md.
+#include "app/modules.hpp"
 #include "app/sweep.hpp"
 
 #include <algorithm>
@@ -354,7 +355,7 @@ Scenario SweepReader::load_point(const std::vector<const AxisValue*>& values) co
   for (std::size_t i = 0; i < params_.size(); ++i)
     where += fmt::format("{}{}={}", i ? ", " : "", params_[i].path, values[i]->text);
   try {
-    Scenario s = load_scenario(plan_.base_file, lo);
+    Scenario s = load_scenario_with_modules(plan_.base_file, lo);
     check_runnable(s);
     return s;
   } catch (const ScenarioError& e) {
@@ -456,7 +457,7 @@ SweepPlan SweepReader::read() {
   for (const ParamInfo& p : params_) plan_.params.push_back(p.path);
 
   // The base alone first: its own errors are reported as they are, and it gives the base seed.
-  const Scenario base_scenario = load_scenario(plan_.base_file);
+  const Scenario base_scenario = load_scenario_with_modules(plan_.base_file);
   seeds(top.get("seeds"), base_scenario.seed);
   load_points();
 

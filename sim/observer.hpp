@@ -6,7 +6,6 @@
 #include <string>
 #include <string_view>
 
-#include "sim/app_events.hpp"
 #include "sim/time.hpp"
 
 namespace ecsim {
@@ -91,10 +90,6 @@ class Observer {
   virtual void on_state_lost(SimTime, NodeId) {}
   // Client level.
   virtual void on_op(const OpRecord&) {}
-  // Application patterns (sim/app_events.hpp): sagas, reconciliation, event logs.
-  virtual void on_saga(const SagaEvent&) {}
-  virtual void on_reconcile(const ReconcileEvent&) {}
-  virtual void on_event_log(const LogEvent&) {}
 };
 
 }  // namespace ecsim

@@ -5,12 +5,13 @@
 // checkers read their part of it; none of them touch YAML.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "sim/distribution.hpp"
-#include "sim/scenario_sagas.hpp"
+#include "sim/section.hpp"
 #include "sim/time.hpp"
 
 namespace ecsim {
@@ -77,41 +78,6 @@ struct StoreSpec {
   int value_bytes = 64;  // modelled size of one value on the wire (byte metrics only)
   CartMerge cart_merge = CartMerge::crdt;  // store.merge (cart only)
   int elements = 8;      // generated add/remove draw members (items) e0..e{elements-1}
-};
-
-enum class GossipMode { push, pull, push_pull };
-
-struct GossipSpec {
-  SimTime interval_ns = kSecond;
-  int fanout = 1;
-  GossipMode mode = GossipMode::push_pull;
-  bool aligned_phase = false;  // phase: aligned | random (default)
-};
-
-// Dynamo-style replication (protocols/quorum/quorum.hpp): each key lives on `n`
-// replicas (its preference list on a hash ring); a write is acknowledged
-// after `w` of them applied it, a read answers after `r` replied.
-struct ReplicationSpec {
-  int n = 3;
-  int w = 2;
-  int r = 2;
-  SimTime timeout_ns = kSecond;  // coordinator gives up (op fails) after this
-};
-
-// Merkle-tree anti-entropy (protocols/merkle/merkle.hpp): every `interval` a node
-// compares hash trees over key ranges with one random neighbour and ships
-// only the keys of the ranges that differ.
-struct MerkleSpec {
-  SimTime interval_ns = 10 * kSecond;
-  int leaves = 1024;  // key ranges (leaf buckets) per tree
-  int fanout = 2;     // children per inner node
-};
-
-struct ProtocolsSpec {
-  std::optional<GossipSpec> gossip;
-  std::optional<MerkleSpec> merkle;
-  std::optional<ReplicationSpec> replication;
-  // Later issues add merkle, replication, ... here.
 };
 
 enum class OpKind { read, write, incr, decr, add, remove };
@@ -215,16 +181,50 @@ struct Scenario {
   NetworkSpec network;
   ClockSpec clocks;
   StoreSpec store;
-  ProtocolsSpec protocols;
   WorkloadSpec workload;
   std::vector<OpSpec> ops;        // sorted by at_ns (stable)
   std::vector<FaultSpec> faults;  // in file order
   CheckSpec checks;
   OutputSpec output;
-  // Application patterns (sim/scenario_sagas.hpp, docs/SAGAS.md); absent = not simulated.
-  std::optional<SagaSpec> sagas;
-  std::optional<ReconcileSpec> reconciliation;
-  std::optional<EventLogSpec> event_log;
+  // Module sections (sim/section.hpp), in load order: protocols.gossip,
+  // sagas, ... Absent = the module is not part of this run.
+  std::vector<std::pair<std::string, std::shared_ptr<const SectionValue>>> sections;
+
+  // The section of type T (T::kPath names it), or nullptr when absent.
+  template <class T>
+  const T* section() const {
+    const SectionValue* v = find_section(T::kPath);
+    return v ? dynamic_cast<const T*>(v) : nullptr;
+  }
+  const SectionValue* find_section(std::string_view path) const {
+    for (const auto& [p, v] : sections)
+      if (p == path) return v.get();
+    return nullptr;
+  }
+  bool has_section(std::string_view path) const { return find_section(path) != nullptr; }
+  // Adds or replaces a section (tests and tools that build scenarios in code).
+  template <class T>
+  void set_section(T value) {
+    auto v = std::make_shared<const T>(std::move(value));
+    for (auto& [p, old] : sections)
+      if (p == T::kPath) { old = std::move(v); return; }
+    sections.emplace_back(std::string(T::kPath), std::move(v));
+  }
+  // A private, writable copy of the section of type T (nullptr when absent):
+  // for tests and tools that adjust a loaded scenario.
+  template <class T>
+  T* mutable_section() {
+    for (auto& [p, v] : sections)
+      if (p == T::kPath) {
+        auto copy = std::make_shared<T>(dynamic_cast<const T&>(*v));
+        v = copy;
+        return copy.get();
+      }
+    return nullptr;
+  }
+  void remove_section(std::string_view path) {
+    std::erase_if(sections, [&](const auto& e) { return e.first == path; });
+  }
 };
 
 }  // namespace ecsim

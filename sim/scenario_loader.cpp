@@ -3,6 +3,7 @@
 // SCENARIO_FORMAT.md; the choices made where it is silent are listed in
 // docs/SCENARIO_REFERENCE.md.
 #include "sim/scenario_loader.hpp"
+#include "sim/config_nodes.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -30,7 +31,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sim/did_you_mean.hpp"
-#include "sim/scenario_sagas_load.hpp"
 #include "sim/units.hpp"
 #include "sim/yaml_node.hpp"
 #include "sim/yaml_path.hpp"
@@ -56,18 +56,18 @@ ScenarioError::ScenarioError(std::string file, int line, int column, const std::
 namespace {
 
 using detail::MapField;
+using detail::kMaxNodes;
+using detail::name_of;
+using detail::names_of;
+using detail::Named;
+using detail::pick;
+using detail::is_plain_name;
 using detail::MapReader;
 using detail::YamlReader;
 using detail::YamlValue;
 
 // ---------------------------------------------------------------------------
 // Names of enum values, shared by the parser and the resolved-config writer.
-
-template <class E>
-struct Named {
-  const char* name;
-  E value;
-};
 
 constexpr Named<StopMode> kStopModes[] = {
     {"duration", StopMode::duration}, {"quiescent", StopMode::quiescent}, {"converged", StopMode::converged}};
@@ -80,9 +80,6 @@ constexpr Named<StoreType> kStoreTypes[] = {
     {"pncounter", StoreType::pncounter}, {"orset", StoreType::orset},         {"cart", StoreType::cart}};
 constexpr Named<TimestampKind> kTimestampKinds[] = {
     {"physical", TimestampKind::physical}, {"hlc", TimestampKind::hlc}, {"lamport", TimestampKind::lamport}};
-constexpr Named<GossipMode> kGossipModes[] = {
-    {"push", GossipMode::push}, {"pull", GossipMode::pull}, {"push-pull", GossipMode::push_pull}};
-constexpr Named<bool> kGossipPhases[] = {{"random", false}, {"aligned", true}};
 constexpr Named<OpKind> kOpKinds[] = {{"read", OpKind::read}, {"write", OpKind::write}, {"incr", OpKind::incr},
                                       {"decr", OpKind::decr}, {"add", OpKind::add},     {"remove", OpKind::remove}};
 constexpr Named<Routing> kRoutings[] = {
@@ -99,25 +96,6 @@ constexpr Named<Distribution::Kind> kDistKinds[] = {
 
 const std::vector<std::string> kSessionGuarantees = {"ryw", "mr", "mw", "wfr"};
 const std::vector<std::string> kTraceNames = {"events", "ops", "applied", "convergence", "staleness", "violations", "summary"};
-
-template <class E, std::size_t N>
-std::vector<std::string> names_of(const Named<E> (&table)[N]) {
-  std::vector<std::string> names;
-  for (const auto& n : table) names.emplace_back(n.name);
-  return names;
-}
-
-template <class E, std::size_t N>
-std::string name_of(const Named<E> (&table)[N], E value) {
-  for (const auto& n : table)
-    if (n.value == value) return n.name;
-  return "?";
-}
-
-template <class E, std::size_t N>
-E pick(const YamlReader& r, const YamlValue& v, const Named<E> (&table)[N]) {
-  return table[r.choice(v, names_of(table))].value;
-}
 
 std::string join(const std::vector<std::string>& items, std::string_view sep = ", ") {
   std::string out;
@@ -144,15 +122,6 @@ std::vector<std::string> op_names_for(StoreType t) {
   return names;
 }
 
-bool is_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-         c == '-';
-}
-
-bool is_plain_name(const std::string& s) {
-  return !s.empty() && s != "." && s != ".." && std::all_of(s.begin(), s.end(), is_name_char);
-}
-
 // Keys and values end up in ops.csv, where ',' separates fields, ';' set
 // members and '|' MV-register siblings: those characters would corrupt it.
 bool is_csv_safe(const std::string& s) { return s.find_first_of(",;|\"\n\r") == std::string::npos; }
@@ -172,7 +141,8 @@ enum class Quantity { latency, signed_duration, number };
 class Loader {
  public:
   Loader(std::string path, const LoadOptions& options)
-      : path_(std::move(path)), options_(options), r_(path_), base_dir_(std::filesystem::path(path_).parent_path()) {}
+      : path_(std::move(path)), options_(options), sections_(options.sections ? *options.sections : no_sections()),
+        r_(path_), base_dir_(std::filesystem::path(path_).parent_path()) {}
 
   Scenario load();
 
@@ -193,9 +163,8 @@ class Loader {
   void clocks(const YamlValue& v);
   void store(const YamlValue& v);
   void protocols(const YamlValue& v);
-  void gossip(const YamlValue& v);
-  void merkle(const YamlValue& v);
-  void replication(const YamlValue& v);
+  void module_section(const SectionDef& def, const YamlValue& v);
+  void top_level_sections(const MapReader& top);
   void workload(const std::optional<YamlValue>& v);
   void mix(const YamlValue& v);
   void ops(const YamlValue& v);
@@ -221,8 +190,14 @@ class Loader {
   OpKind op_for_store(const YamlValue& v);
   SimTime at_within_duration(const YamlValue& v, const std::string& what);
 
+  static const SectionTable& no_sections() {
+    static const SectionTable none;
+    return none;
+  }
+
   std::string path_;
   LoadOptions options_;
+  const SectionTable& sections_;
   YamlReader r_;
   std::filesystem::path base_dir_;
   Scenario s_;
@@ -230,7 +205,6 @@ class Loader {
   std::map<std::string, int> region_ids_;
 };
 
-constexpr int kMaxNodes = 1'000'000;
 
 // ---------------------------------------------------------------------------
 // File and --set overrides
@@ -346,8 +320,11 @@ Scenario Loader::load() {
   apply_overrides(root);
   s_.source_file = path_;
   const MapReader top(r_, YamlValue{root, YAML::Node(), false, ""});
-  top.allow({"name", "seed", "duration", "stop", "topology", "network", "clocks", "store", "protocols", "workload",
-             "ops", "faults", "checks", "output", "sagas", "reconciliation", "event_log"});
+  std::vector<std::string> keys = {"name", "seed", "duration", "stop", "topology", "network", "clocks", "store",
+                                   "protocols", "workload", "ops", "faults", "checks", "output"};
+  for (const SectionDef& d : sections_)
+    if (!d.is_protocol()) keys.push_back(d.path);
+  top.allow(keys);
   top_level(top);
   return std::move(s_);
 }
@@ -380,7 +357,7 @@ void Loader::top_level(const MapReader& top) {
   workload(top.get("workload"));
   if (auto v = top.get("ops")) ops(*v);
   if (auto v = top.get("faults")) faults(*v);
-  detail::load_pattern_sections(r_, top, s_);  // sagas, reconciliation, event_log (sim/scenario_sagas.cpp)
+  top_level_sections(top);
   checks(top.get("checks"));
   output(top.get("output"));
 }
@@ -847,75 +824,33 @@ void Loader::store(const YamlValue& v) {
 
 void Loader::protocols(const YamlValue& v) {
   const MapReader m(r_, v);
-  const std::vector<std::string> known = {"gossip", "merkle", "replication"};
+  std::vector<std::string> known;
+  for (const SectionDef& d : sections_)
+    if (d.is_protocol()) known.emplace_back(d.key());
   for (const auto& f : m.fields()) {
-    if (f.name == "gossip") {
-      gossip(f.value);
-    } else if (f.name == "replication") {
-      replication(f.value);
-    } else if (f.name == "merkle") {
-      merkle(f.value);
-    } else {
+    const SectionDef* def = nullptr;
+    for (const SectionDef& d : sections_)
+      if (d.is_protocol() && d.key() == f.name) def = &d;
+    if (!def) {
       const std::string hint = detail::suggest(f.name, known);
       r_.fail_key(f.value, fmt::format("unknown protocol '{}' in protocols{}", f.name,
-                                       hint.empty() ? " (known protocols: gossip, merkle, replication)" : hint));
+                                       hint.empty() ? fmt::format(" (known protocols: {})", join(known)) : hint));
     }
+    module_section(*def, f.value);
   }
 }
 
-void Loader::gossip(const YamlValue& v) {
-  GossipSpec g;
-  const MapReader m(r_, v);  // "gossip:" with no value = all defaults
-  m.allow({"interval", "fanout", "mode", "phase"});
-  if (auto x = m.get("interval")) {
-    g.interval_ns = r_.duration(*x);
-    if (g.interval_ns <= 0) r_.fail(*x, fmt::format("{} must be positive", x->path));
-  }
-  if (auto x = m.get("fanout")) g.fanout = static_cast<int>(r_.integer(*x, 1, kMaxNodes));
-  if (auto x = m.get("mode")) g.mode = pick(r_, *x, kGossipModes);
-  if (auto x = m.get("phase")) g.aligned_phase = pick(r_, *x, kGossipPhases);
-  s_.protocols.gossip = g;
+void Loader::module_section(const SectionDef& def, const YamlValue& v) {
+  if (s_.has_section(def.path)) r_.fail_key(v, fmt::format("section '{}' given twice", def.path));
+  s_.sections.emplace_back(def.path, def.load(r_, v, s_));
 }
 
-void Loader::replication(const YamlValue& v) {
-  ReplicationSpec q;
-  const MapReader m(r_, v);  // "replication:" with no value = all defaults
-  m.allow({"n", "w", "r", "timeout"});
-  const int nodes = s_.topology.nodes;
-  if (auto x = m.get("n")) {
-    q.n = static_cast<int>(r_.integer(*x, 1, kMaxNodes));
-    if (q.n > nodes) r_.fail(*x, fmt::format("protocols.replication.n ({}) exceeds the number of nodes ({})", q.n, nodes));
-  } else if (q.n > nodes) {
-    q.n = nodes;  // the default of 3 shrinks to fit a smaller cluster
-  }
-  // Unset w and r default to a majority of n (strict quorums, R + W > N).
-  q.w = q.r = q.n / 2 + 1;
-  for (const char* name : {"w", "r"}) {
-    auto x = m.get(name);
-    if (!x) continue;
-    const auto value = r_.integer(*x, 1, kMaxNodes);
-    if (value > q.n)
-      r_.fail(*x, fmt::format("protocols.replication.{} ({}) must be between 1 and n ({})", name, value, q.n));
-    (name[0] == 'w' ? q.w : q.r) = static_cast<int>(value);
-  }
-  if (auto x = m.get("timeout")) {
-    q.timeout_ns = r_.duration(*x);
-    if (q.timeout_ns <= 0) r_.fail(*x, fmt::format("{} must be positive", x->path));
-  }
-  s_.protocols.replication = q;
-}
-
-void Loader::merkle(const YamlValue& v) {
-  MerkleSpec mk;
-  const MapReader m(r_, v);  // "merkle:" with no value = all defaults
-  m.allow({"interval", "leaves", "fanout"});
-  if (auto x = m.get("interval")) {
-    mk.interval_ns = r_.duration(*x);
-    if (mk.interval_ns <= 0) r_.fail(*x, fmt::format("{} must be positive", x->path));
-  }
-  if (auto x = m.get("leaves")) mk.leaves = static_cast<int>(r_.integer(*x, 1, 1 << 24));
-  if (auto x = m.get("fanout")) mk.fanout = static_cast<int>(r_.integer(*x, 2, 1 << 16));
-  s_.protocols.merkle = mk;
+// Module sections at the top level (sagas:, ...), after the kernel's own:
+// they may refer to nodes, the duration and faults.
+void Loader::top_level_sections(const MapReader& top) {
+  for (const SectionDef& d : sections_)
+    if (!d.is_protocol())
+      if (auto v = top.get(d.path)) module_section(d, *v);
 }
 
 // ---------------------------------------------------------------------------
@@ -1271,7 +1206,8 @@ void Loader::output(const std::optional<YamlValue>& v) {
   OutputSpec& o = s_.output;
   o.dir = fmt::format("out/{}/seed-{}", s_.name, s_.seed);
   o.traces = kTraceNames;
-  for (const auto& t : detail::pattern_default_traces(s_)) o.traces.push_back(t);  // sagas, repairs
+  for (const SectionDef& d : sections_)  // module traces (sagas.csv, ...) when the module is present
+    if (s_.has_section(d.path)) o.traces.insert(o.traces.end(), d.traces.begin(), d.traces.end());
   if (v) {
     const MapReader m(r_, *v);
     m.allow({"dir", "traces"});
@@ -1283,7 +1219,7 @@ void Loader::output(const std::optional<YamlValue>& v) {
       o.traces.clear();
       for (const auto& item : r_.list(*x)) {
         std::vector<std::string> names = kTraceNames;
-        for (const auto& t : detail::pattern_trace_names()) names.push_back(t);
+        for (const SectionDef& d : sections_) names.insert(names.end(), d.traces.begin(), d.traces.end());
         const std::string name = names[r_.choice(item, names)];
         if (!o.has(name)) o.traces.push_back(name);
       }
@@ -1297,7 +1233,7 @@ void Loader::output(const std::optional<YamlValue>& v) {
 
 class ConfigWriter {
  public:
-  explicit ConfigWriter(const Scenario& s) : s_(s) {}
+  ConfigWriter(const Scenario& s, const SectionTable& sections) : s_(s), sections_(sections) {}
   std::string write();
 
  private:
@@ -1311,6 +1247,7 @@ class ConfigWriter {
   const std::string& node(NodeId id) const { return s_.topology.node_names[id]; }
 
   const Scenario& s_;
+  const SectionTable& sections_;
   YAML::Emitter e_;
 };
 
@@ -1455,19 +1392,12 @@ std::string ConfigWriter::write() {
   e_ << Key << "elements" << Value << s_.store.elements << EndMap;
 
   e_ << Key << "protocols" << Value << BeginMap;
-  if (const auto& g = s_.protocols.gossip) {
-    e_ << Key << "gossip" << Value << YAML::Flow << BeginMap << Key << "interval" << Value << dur(g->interval_ns) << Key
-       << "fanout" << Value << g->fanout << Key << "mode" << Value << name_of(kGossipModes, g->mode) << Key << "phase"
-       << Value << (g->aligned_phase ? "aligned" : "random") << EndMap;
-  }
-  if (const auto& q = s_.protocols.replication) {
-    e_ << Key << "replication" << Value << YAML::Flow << BeginMap << Key << "n" << Value << q->n << Key << "w" << Value
-       << q->w << Key << "r" << Value << q->r << Key << "timeout" << Value << dur(q->timeout_ns) << EndMap;
-  }
-  if (const auto& mk = s_.protocols.merkle) {
-    e_ << Key << "merkle" << Value << YAML::Flow << BeginMap << Key << "interval" << Value << dur(mk->interval_ns) << Key
-       << "leaves" << Value << mk->leaves << Key << "fanout" << Value << mk->fanout << EndMap;
-  }
+  for (const SectionDef& d : sections_)
+    if (d.is_protocol())
+      if (const SectionValue* v = s_.find_section(d.path)) {
+        e_ << Key << std::string(d.key()) << Value;
+        d.write(e_, *v, s_);
+      }
   e_ << EndMap;
 
   const WorkloadSpec& w = s_.workload;
@@ -1569,7 +1499,12 @@ std::string ConfigWriter::write() {
   e_ << EndMap;
   e_ << Key << "output" << Value << BeginMap << Key << "dir" << Value << s_.output.dir << Key << "traces" << Value
      << YAML::Flow << s_.output.traces << EndMap;
-  detail::write_pattern_sections(e_, s_);
+  for (const SectionDef& d : sections_)
+    if (!d.is_protocol())
+      if (const SectionValue* v = s_.find_section(d.path)) {
+        e_ << Key << d.path << Value;
+        d.write(e_, *v, s_);
+      }
   e_ << EndMap;
   return std::string(e_.c_str()) + "\n";
 }
@@ -1578,6 +1513,8 @@ std::string ConfigWriter::write() {
 
 Scenario load_scenario(const std::string& path, const LoadOptions& options) { return Loader(path, options).load(); }
 
-std::string resolved_config_yaml(const Scenario& scenario) { return ConfigWriter(scenario).write(); }
+std::string resolved_config_yaml(const Scenario& scenario, const SectionTable& sections) {
+  return ConfigWriter(scenario, sections).write();
+}
 
 }  // namespace ecsim

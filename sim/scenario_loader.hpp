@@ -29,12 +29,15 @@ struct LoadOptions {
   std::optional<std::uint64_t> seed;      // --seed overrides the file's seed
   std::optional<std::string> output_dir;  // --out overrides output.dir
   std::vector<std::string> overrides;     // --set a.b.c=value (value parsed as YAML)
+  // The modules' sections (protocols.gossip, sagas, ...); not owned. Without
+  // it only the kernel's sections are known.
+  const SectionTable* sections = nullptr;
 };
 
 Scenario load_scenario(const std::string& path, const LoadOptions& options = {});
 
 // The resolved configuration as YAML text (every default filled in), printed
 // before a run so that what ran is never ambiguous.
-std::string resolved_config_yaml(const Scenario& scenario);
+std::string resolved_config_yaml(const Scenario& scenario, const SectionTable& sections);
 
 }  // namespace ecsim

@@ -42,9 +42,6 @@ class ObserverHub final : public Observer {
   void on_applied(SimTime t, NodeId n, KeyId k, std::uint64_t d, StateRank r) override { for (auto* o : observers_) o->on_applied(t, n, k, d, r); }
   void on_state_lost(SimTime t, NodeId n) override { for (auto* o : observers_) o->on_state_lost(t, n); }
   void on_op(const OpRecord& r) override { for (auto* o : observers_) o->on_op(r); }
-  void on_saga(const SagaEvent& e) override { for (auto* o : observers_) o->on_saga(e); }
-  void on_reconcile(const ReconcileEvent& e) override { for (auto* o : observers_) o->on_reconcile(e); }
-  void on_event_log(const LogEvent& e) override { for (auto* o : observers_) o->on_event_log(e); }
 
  private:
   std::vector<Observer*> observers_;

@@ -79,6 +79,35 @@ std::string closest_name(std::string_view word, const std::vector<std::string>& 
 // " (did you mean 'x'?)" or "".
 std::string suggest(std::string_view word, const std::vector<std::string>& candidates);
 
+// The topology's node cap; also the bound of per-node counts (fanout, n).
+inline constexpr int kMaxNodes = 1'000'000;
+
+// Names of enum values, shared by a section's parser and its resolved-config writer.
+template <class E>
+struct Named {
+  const char* name;
+  E value;
+};
+
+template <class E, std::size_t N>
+std::vector<std::string> names_of(const Named<E> (&table)[N]) {
+  std::vector<std::string> names;
+  for (const auto& n : table) names.emplace_back(n.name);
+  return names;
+}
+
+template <class E, std::size_t N>
+std::string name_of(const Named<E> (&table)[N], E value) {
+  for (const auto& n : table)
+    if (n.value == value) return n.name;
+  return "?";
+}
+
+template <class E, std::size_t N>
+E pick(const YamlReader& r, const YamlValue& v, const Named<E> (&table)[N]) {
+  return table[r.choice(v, names_of(table))].value;
+}
+
 struct MapField {
   std::string name;
   YamlValue value;

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app/modules.hpp"
 #include "analysis/trace_analysis.hpp"
 #include "app/runner.hpp"
 #include "sim/scenario_loader.hpp"
@@ -63,7 +64,7 @@ TEST_CASE("analyze on a run's traces equals the metrics computed during the run"
     lo.output_dir = fresh_dir("runs").string() + "/" + file.stem().string();
     Scenario s;
     try {
-      s = load_scenario(file.string(), lo);
+      s = load_scenario_with_modules(file.string(), lo);
       check_runnable(s);
     } catch (const ScenarioError& e) {
       FAIL_CHECK("example scenario does not load: " << e.what());

@@ -11,6 +11,7 @@
 #include <string>
 #include <unistd.h>
 
+#include "app/modules.hpp"
 #include "protocols/cart/cart_store.hpp"
 #include "protocols/crdt/crdt_store.hpp"
 #include "app/runner.hpp"
@@ -30,7 +31,7 @@ MetricMap run_yaml(const std::string& yaml, std::uint64_t seed) {
   std::ofstream(file) << yaml;
   LoadOptions lo;
   lo.seed = seed;
-  const Scenario s = load_scenario(file.string(), lo);
+  const Scenario s = load_scenario_with_modules(file.string(), lo);
   RunSettings settings;
   settings.quiet = true;
   settings.write_outputs = false;

@@ -9,7 +9,8 @@
 #include <tuple>
 #include <vector>
 
-#include "analysis/event_log_checker.hpp"
+#include "protocols/event_log/config.hpp"
+#include "protocols/event_log/checker.hpp"
 #include "protocols/event_log/event_log.hpp"
 #include "sim/simulator.hpp"
 
@@ -38,15 +39,15 @@ Scenario log_scenario(int replicas) {
   e.events_per_s = 100;
   e.stop_ns = 3 * kSecond;
   e.entities = 2;  // few accounts: many withdrawals depend on order
-  s.event_log = e;
+  s.set_section(e);
   return s;
 }
 
 // Appended events and each replica's last reported state.
-struct Tap final : Observer {
+struct Tap final {
   std::vector<std::tuple<std::uint64_t, std::uint32_t, std::uint64_t, std::uint32_t, std::int64_t>> appended;
   std::map<NodeId, std::vector<std::int64_t>> state;
-  void on_event_log(const LogEvent& e) override {
+  void on_event_log(const LogEvent& e) {
     if (e.kind == LogEventKind::append) appended.emplace_back(e.lamport, e.origin, e.seq, e.entity, e.amount);
     else state[e.node].assign(e.state.begin(), e.state.end());
   }
@@ -77,9 +78,9 @@ void run(const Scenario& s, Outcome& out, Component* (*extra)(Simulator&, EventL
   Simulator sim(s);
   EventLogProtocol proto(s);
   const std::uint16_t pid = sim.add_protocol(&proto);
-  EventLogChecker checker(*s.event_log);
-  sim.add_observer(&checker);
-  sim.add_observer(&out.tap);
+  EventLogChecker checker(*s.section<EventLogSpec>());
+  proto.events().subscribe([&](const LogEvent& e) { checker.on_event_log(e); });
+  proto.events().subscribe([&](const LogEvent& e) { out.tap.on_event_log(e); });
   EventLogWorkload workload(sim, s, proto, pid);
   std::unique_ptr<Component> e(extra ? extra(sim, proto, pid) : nullptr);
   RunOptions o;
@@ -113,7 +114,7 @@ TEST_CASE("every replica's rebuilt state equals a sequential replay of the union
 
 TEST_CASE("applying events in arrival order diverges from the replay", "[event_log]") {
   Scenario s = log_scenario(4);
-  s.event_log->order = EventOrder::arrival;
+  s.mutable_section<EventLogSpec>()->order = EventOrder::arrival;
   Outcome out;
   run(s, out);
   const auto expected = sequential_replay(out.tap.appended, 2);
@@ -133,8 +134,8 @@ TEST_CASE("two concurrent events, hand-computed: order decides a withdrawal", "[
   for (EventOrder order : {EventOrder::timestamp, EventOrder::arrival}) {
     Scenario s = log_scenario(2);
     s.topology.latency = Distribution::constant(1.0 * ms);
-    s.event_log->events_per_s = 0;
-    s.event_log->order = order;
+    s.mutable_section<EventLogSpec>()->events_per_s = 0;
+    s.mutable_section<EventLogSpec>()->order = order;
     Outcome out;
     run(s, out, [](Simulator& sim, EventLogProtocol& p, std::uint16_t pid) -> Component* {
       struct Two final : Component {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "protocols/gossip/config.hpp"
 #include "analysis/convergence.hpp"
 #include "protocols/gossip/gossip.hpp"
 #include "protocols/core/keyspace.hpp"
@@ -37,7 +38,7 @@ Scenario gossip_scenario(int nodes, GossipMode mode, std::uint64_t seed = 1) {
   g.interval_ns = kSecond;
   g.fanout = 1;
   g.mode = mode;
-  s.protocols.gossip = g;
+  s.set_section(g);
   return s;
 }
 
@@ -108,7 +109,7 @@ struct Harness {
   explicit Harness(Scenario s)
       : scenario(std::move(s)),
         store(scenario, writes),
-        gossip(*scenario.protocols.gossip, store),
+        gossip(*scenario.section<GossipSpec>(), store),
         sim(scenario),
         tracker(static_cast<std::uint32_t>(scenario.topology.nodes), false) {
     sim.add_observer(&tracker);
@@ -308,7 +309,7 @@ TEST_CASE("a replica that loses its state in a crash recovers it by gossip", "[g
 
 TEST_CASE("aligned phase: every node gossips at multiples of the interval", "[gossip]") {
   Scenario s = gossip_scenario(10, GossipMode::push_pull, 17);
-  s.protocols.gossip->aligned_phase = true;
+  s.mutable_section<GossipSpec>()->aligned_phase = true;
   Harness h(std::move(s));
   TimerLog timers;
   h.sim.add_observer(&timers);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <vector>
 
+#include "protocols/gossip/config.hpp"
 #include "analysis/convergence.hpp"
 #include "protocols/gossip/gossip.hpp"
 #include "protocols/core/keyspace.hpp"
@@ -53,7 +54,7 @@ Scenario push_scenario(int nodes, std::uint64_t seed) {
   g.fanout = 1;
   g.mode = GossipMode::push;
   g.aligned_phase = true;
-  s.protocols.gossip = g;
+  s.set_section(g);
   return s;
 }
 
@@ -63,7 +64,7 @@ int simulated_rounds(int nodes, std::uint64_t seed) {
   WriteTable writes;
   LwwStore store(s, writes);
   Simulator sim(s);
-  GossipProtocol gossip(*s.protocols.gossip, store);
+  GossipProtocol gossip(*s.section<GossipSpec>(), store);
   sim.add_protocol(&gossip);
   WriteAtStart writer(sim, store, writes);
   ConvergenceTracker tracker(sim.node_count(), false);

@@ -11,6 +11,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "protocols/gossip/config.hpp"
+#include "app/modules.hpp"
 #include "sim/scenario_loader.hpp"
 #include "sim/units.hpp"
 #include "sim/yaml_path.hpp"
@@ -45,7 +47,7 @@ struct TempDir {
 // The error a load must raise; fails the test if it loads.
 ScenarioError load_error(const std::string& file, const LoadOptions& options = {}) {
   try {
-    load_scenario(file, options);
+    load_scenario_with_modules(file, options);
   } catch (const ScenarioError& e) {
     return e;
   }
@@ -188,7 +190,7 @@ output:
   dir: out/custom
   traces: [ops, summary]
 )");
-  const Scenario s = load_scenario(path);
+  const Scenario s = load_scenario_with_modules(path);
   CHECK(s.name == "gossip-partition-heal");
   CHECK(s.seed == 42);
   CHECK(s.source_file == path);
@@ -234,11 +236,11 @@ output:
   CHECK(s.store.timestamps == TimestampKind::hlc);
   CHECK(s.store.keys == 1000);
 
-  REQUIRE(s.protocols.gossip);
-  CHECK(s.protocols.gossip->interval_ns == 1'500'000'000);
-  CHECK(s.protocols.gossip->fanout == 2);
-  CHECK(s.protocols.gossip->mode == GossipMode::push_pull);
-  CHECK(s.protocols.gossip->aligned_phase);
+  REQUIRE(s.section<GossipSpec>());
+  CHECK(s.section<GossipSpec>()->interval_ns == 1'500'000'000);
+  CHECK(s.section<GossipSpec>()->fanout == 2);
+  CHECK(s.section<GossipSpec>()->mode == GossipMode::push_pull);
+  CHECK(s.section<GossipSpec>()->aligned_phase);
 
   const WorkloadSpec& w = s.workload;
   CHECK(w.clients == 10);
@@ -321,14 +323,14 @@ output:
     copy.topology.links[1].latency = Distribution::constant(3.0 * kMillisecond);
     const std::string first = resolved_config_yaml(copy);
     TempDir again;
-    const Scenario reloaded = load_scenario(again.write("resolved.yaml", first));
+    const Scenario reloaded = load_scenario_with_modules(again.write("resolved.yaml", first));
     CHECK(resolved_config_yaml(reloaded) == first);
   }
 }
 
 TEST_CASE("defaults fill every optional value", "[loader]") {
   TempDir dir;
-  const Scenario s = load_scenario(dir.write("min.yaml", kMinimal));
+  const Scenario s = load_scenario_with_modules(dir.write("min.yaml", kMinimal));
   CHECK(s.duration_ns == 60 * kSecond);
   CHECK(s.stop == StopMode::duration);
   CHECK(s.topology.nodes == 5);
@@ -344,7 +346,7 @@ TEST_CASE("defaults fill every optional value", "[loader]") {
   CHECK(s.store.type == StoreType::lww);
   CHECK(s.store.timestamps == TimestampKind::hlc);
   CHECK(s.store.keys == 1000);
-  CHECK_FALSE(s.protocols.gossip);
+  CHECK_FALSE(s.section<GossipSpec>());
   CHECK(s.workload.clients == 0);
   CHECK(s.workload.stop_ns == 60 * kSecond);
   CHECK(s.workload.mix.at(OpKind::read) == 0.5);
@@ -360,14 +362,14 @@ TEST_CASE("defaults fill every optional value", "[loader]") {
   CHECK(s.output.traces ==
         std::vector<std::string>{"events", "ops", "applied", "convergence", "staleness", "violations", "summary"});
 
-  const Scenario g = load_scenario(dir.write("g.yaml", std::string(kMinimal) +
+  const Scenario g = load_scenario_with_modules(dir.write("g.yaml", std::string(kMinimal) +
                                                             "protocols: {gossip: }\nstore: {type: pncounter}\n"
                                                             "workload: {clients: 2, closed: true}\n"));
-  REQUIRE(g.protocols.gossip);
-  CHECK(g.protocols.gossip->interval_ns == kSecond);
-  CHECK(g.protocols.gossip->fanout == 1);
-  CHECK(g.protocols.gossip->mode == GossipMode::push_pull);
-  CHECK_FALSE(g.protocols.gossip->aligned_phase);
+  REQUIRE(g.section<GossipSpec>());
+  CHECK(g.section<GossipSpec>()->interval_ns == kSecond);
+  CHECK(g.section<GossipSpec>()->fanout == 1);
+  CHECK(g.section<GossipSpec>()->mode == GossipMode::push_pull);
+  CHECK_FALSE(g.section<GossipSpec>()->aligned_phase);
   CHECK(g.workload.closed);
   CHECK(g.workload.mix.at(OpKind::incr) == 0.25);
   CHECK(g.workload.mix.at(OpKind::decr) == 0.25);
@@ -378,7 +380,7 @@ TEST_CASE("graph forms and edge files", "[loader]") {
   TempDir dir;
   dir.write("edges.csv", "from,to\nn0,n1\n1,2\n# a comment\nn3,n2\nn1,n0\n");
   auto graph_of = [&](const std::string& graph) {
-    return load_scenario(dir.write("g.yaml", "name: g\nseed: 1\ntopology: {nodes: 4, graph: " + graph + "}\n")).topology;
+    return load_scenario_with_modules(dir.write("g.yaml", "name: g\nseed: 1\ntopology: {nodes: 4, graph: " + graph + "}\n")).topology;
   };
   CHECK(graph_of("ring").graph == GraphKind::ring);
   CHECK(graph_of("star").graph == GraphKind::star);
@@ -677,9 +679,9 @@ TEST_CASE("overrides given with --set apply before validation", "[loader][set]")
   o.overrides = {"network.loss=0.2", "protocols.gossip.mode=push", "workload.clients=3", "workload.rate=50/s",
                  "topology.latency={dist: constant, value: 7ms}", "checks.session=[ryw]"};
   o.seed = 99;
-  const Scenario s = load_scenario(path, o);
+  const Scenario s = load_scenario_with_modules(path, o);
   CHECK(s.network.loss == 0.2);
-  CHECK(s.protocols.gossip->mode == GossipMode::push);
+  CHECK(s.section<GossipSpec>()->mode == GossipMode::push);
   CHECK(s.workload.clients == 3);
   CHECK(s.workload.rate_per_s == 50.0);
   CHECK(s.topology.latency.a == 7e6);
@@ -689,7 +691,7 @@ TEST_CASE("overrides given with --set apply before validation", "[loader][set]")
 
   LoadOptions out;
   out.output_dir = "/tmp/elsewhere";
-  CHECK(load_scenario(path, out).output.dir == "/tmp/elsewhere");
+  CHECK(load_scenario_with_modules(path, out).output.dir == "/tmp/elsewhere");
 
   SECTION("a bad value points at the --set argument") {
     LoadOptions bad;
@@ -712,7 +714,7 @@ TEST_CASE("overrides given with --set apply before validation", "[loader][set]")
   SECTION("an empty file can be filled entirely by --set") {
     LoadOptions all;
     all.overrides = {"name=x", "seed=3", "topology.nodes=2"};
-    const Scenario e = load_scenario(dir.write("empty.yaml", "# nothing yet\n"), all);
+    const Scenario e = load_scenario_with_modules(dir.write("empty.yaml", "# nothing yet\n"), all);
     CHECK(e.name == "x");
     CHECK(e.topology.nodes == 2);
     LoadOptions missing;

@@ -12,6 +12,8 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "protocols/merkle/config.hpp"
+#include "app/modules.hpp"
 #include "protocols/crdt/crdt_store.hpp"
 #include "protocols/lww/lww_store.hpp"
 #include "protocols/merkle/merkle.hpp"
@@ -86,7 +88,7 @@ MetricMap run_yaml(const std::string& yaml) {
   fs::create_directories(dir);
   const fs::path file = dir / "scenario.yaml";
   std::ofstream(file) << yaml;
-  const Scenario s = load_scenario(file.string(), {});
+  const Scenario s = load_scenario_with_modules(file.string(), {});
   RunSettings settings;
   settings.quiet = true;
   settings.write_outputs = false;
@@ -266,24 +268,24 @@ TEST_CASE("the loader reads protocols.merkle and store.merge, and writes them ba
   const fs::path file = dir / "s.yaml";
   std::ofstream(file) << "name: t\nseed: 1\ntopology: {nodes: 3}\nstore: {type: cart, merge: union-max, elements: 5}\n"
                          "protocols: {merkle: {interval: 2s, leaves: 256, fanout: 16}}\n";
-  const Scenario s = load_scenario(file.string(), {});
-  REQUIRE(s.protocols.merkle.has_value());
-  CHECK(s.protocols.merkle->interval_ns == 2 * kSecond);
-  CHECK(s.protocols.merkle->leaves == 256);
-  CHECK(s.protocols.merkle->fanout == 16);
+  const Scenario s = load_scenario_with_modules(file.string(), {});
+  REQUIRE(s.section<MerkleSpec>() != nullptr);
+  CHECK(s.section<MerkleSpec>()->interval_ns == 2 * kSecond);
+  CHECK(s.section<MerkleSpec>()->leaves == 256);
+  CHECK(s.section<MerkleSpec>()->fanout == 16);
   CHECK(s.store.cart_merge == CartMerge::union_max);
   CHECK(s.store.elements == 5);
   const fs::path again = dir / "resolved.yaml";
   std::ofstream(again) << resolved_config_yaml(s);
-  const Scenario r = load_scenario(again.string(), {});
-  CHECK(r.protocols.merkle->leaves == 256);
-  CHECK(r.protocols.merkle->fanout == 16);
+  const Scenario r = load_scenario_with_modules(again.string(), {});
+  CHECK(r.section<MerkleSpec>()->leaves == 256);
+  CHECK(r.section<MerkleSpec>()->fanout == 16);
   CHECK(r.store.cart_merge == CartMerge::union_max);
   CHECK(resolved_config_yaml(r) == resolved_config_yaml(s));
 
   std::ofstream(file) << "name: t\nseed: 1\ntopology: {nodes: 3}\nprotocols: {merkle: }\n";
-  const Scenario d = load_scenario(file.string(), {});
-  CHECK(d.protocols.merkle->leaves == 1024);
-  CHECK(d.protocols.merkle->fanout == 2);
-  CHECK(d.protocols.merkle->interval_ns == 10 * kSecond);
+  const Scenario d = load_scenario_with_modules(file.string(), {});
+  CHECK(d.section<MerkleSpec>()->leaves == 1024);
+  CHECK(d.section<MerkleSpec>()->fanout == 2);
+  CHECK(d.section<MerkleSpec>()->interval_ns == 10 * kSecond);
 }

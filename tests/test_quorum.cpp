@@ -12,9 +12,9 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "app/modules.hpp"
 #include "protocols/clients/clients.hpp"
 #include "protocols/quorum/quorum.hpp"
-#include "protocols/core/registry.hpp"
 #include "app/runner.hpp"
 #include "sim/fault_injector.hpp"
 #include "sim/scenario_loader.hpp"
@@ -50,24 +50,17 @@ fs::path write_file(const std::string& yaml) {
 std::vector<Rec> history(const std::string& yaml, std::uint64_t seed) {
   LoadOptions lo;
   lo.seed = seed;
-  const Scenario s = load_scenario(write_file(yaml).string(), lo);
+  const Scenario s = load_scenario_with_modules(write_file(yaml).string(), lo);
   KeySpace keys(static_cast<std::uint32_t>(s.store.keys));
   WriteTable writes;
   auto store = make_store(s, writes);
   Simulator sim(s);
-  ProtocolRegistry registry;
-  register_protocols(registry);
-  auto protocols = registry.instantiate(s, *store);
-  QuorumProtocol* quorum = nullptr;
-  std::uint16_t quorum_id = 0;
-  for (auto& p : protocols) {
-    const std::uint16_t id = sim.add_protocol(p.get());
-    if (auto* q = dynamic_cast<QuorumProtocol*>(p.get())) quorum = q, quorum_id = id;
-  }
+  REQUIRE(s.section<ReplicationSpec>() != nullptr);
+  QuorumProtocol quorum(*s.section<ReplicationSpec>(), *store, static_cast<std::uint32_t>(s.topology.nodes));
+  quorum.set_protocol_id(sim.add_protocol(&quorum));
   FaultInjector faults(sim, s);
   ClientDriver clients(sim, s, *store, keys, writes);
-  REQUIRE(quorum != nullptr);
-  clients.use_replication(*quorum, quorum_id);
+  clients.use_replication(quorum);
   Recorder rec;
   sim.add_observer(&rec);
   RunOptions run;
@@ -110,7 +103,7 @@ checks: {session: []}
 }
 
 MetricMap run_metrics(const std::string& yaml) {
-  const Scenario s = load_scenario(write_file(yaml).string(), {});
+  const Scenario s = load_scenario_with_modules(write_file(yaml).string(), {});
   RunSettings settings;
   settings.quiet = true;
   settings.write_outputs = false;

@@ -8,7 +8,8 @@
 #include <map>
 #include <vector>
 
-#include "analysis/reconciliation_checker.hpp"
+#include "protocols/reconciliation/config.hpp"
+#include "protocols/reconciliation/checker.hpp"
 #include "protocols/reconciliation/reconciliation.hpp"
 #include "sim/fault_injector.hpp"
 #include "sim/simulator.hpp"
@@ -36,16 +37,16 @@ Scenario recon_scenario() {
   r.updates_per_s = 50;
   r.updates_stop_ns = 3 * kSecond;
   r.period_ns = 500 * ms;
-  s.reconciliation = r;
+  s.set_section(r);
   return s;
 }
 
 // The truth and every copy, straight from the observations.
-struct Mirror final : Observer {
+struct Mirror final {
   std::map<std::uint32_t, std::int64_t> truth;
   std::map<std::pair<NodeId, std::uint32_t>, std::int64_t> copy;
   std::vector<SimTime> runs;
-  void on_reconcile(const ReconcileEvent& e) override {
+  void on_reconcile(const ReconcileEvent& e) {
     if (e.kind == ReconcileEventKind::truth) truth[e.value] = e.data;
     if (e.kind == ReconcileEventKind::copy) copy[{e.node, e.value}] = e.data;
     if (e.kind == ReconcileEventKind::run) runs.push_back(e.time);
@@ -73,9 +74,9 @@ Result run(const Scenario& s) {
   Simulator sim(s);
   ReconciliationProtocol proto(s);
   const std::uint16_t pid = sim.add_protocol(&proto);
-  ReconcileChecker checker(*s.reconciliation);
-  sim.add_observer(&checker);
-  sim.add_observer(&out.mirror);
+  ReconcileChecker checker(*s.section<ReconcileSpec>());
+  proto.events().subscribe([&](const ReconcileEvent& e) { checker.on_reconcile(e); });
+  proto.events().subscribe([&](const ReconcileEvent& e) { out.mirror.on_reconcile(e); });
   FaultInjector faults(sim, s);
   ReconcileDriver driver(sim, s, proto, pid);
   RunOptions o;
@@ -132,8 +133,8 @@ TEST_CASE("reconciliation repairs the copies a down replica missed, at the next 
 TEST_CASE("without the job, the copies a down replica missed stay wrong", "[reconciliation]") {
   Scenario s = recon_scenario();
   s.faults.push_back(crash(2, kSecond, 800 * ms));
-  s.reconciliation->enabled = false;
-  s.reconciliation->updates_stop_ns = 1500 * ms;  // no later update overwrites what n2 missed
+  s.mutable_section<ReconcileSpec>()->enabled = false;
+  s.mutable_section<ReconcileSpec>()->updates_stop_ns = 1500 * ms;  // no later update overwrites what n2 missed
   const Result r = run(s);
   CHECK(r.mirror.runs.empty());
   CHECK(r.totals.repairs == 0);
@@ -145,12 +146,12 @@ TEST_CASE("without the job, the copies a down replica missed stay wrong", "[reco
 
 TEST_CASE("corrupted copies are repaired within one period; a disk loss is rebuilt", "[reconciliation]") {
   Scenario s = recon_scenario();
-  s.reconciliation->updates_per_s = 0;
-  s.reconciliation->corruption_per_s = 5;
+  s.mutable_section<ReconcileSpec>()->updates_per_s = 0;
+  s.mutable_section<ReconcileSpec>()->corruption_per_s = 5;
   s.duration_ns = 6 * kSecond;
   // n3 loses its disk at 4.2 s: every copy back to 0 (wrong where the truth moved).
-  s.reconciliation->updates_per_s = 20;
-  s.reconciliation->updates_stop_ns = 4 * kSecond;
+  s.mutable_section<ReconcileSpec>()->updates_per_s = 20;
+  s.mutable_section<ReconcileSpec>()->updates_stop_ns = 4 * kSecond;
   s.faults.push_back(crash(3, 4200 * ms, 100 * ms, true));
   const Result r = run(s);
   CHECK(r.totals.repairs > 0);
@@ -166,9 +167,9 @@ TEST_CASE("corrupted copies are repaired within one period; a disk loss is rebui
 
 TEST_CASE("a batched job compares a window per run and covers every value in turn", "[reconciliation]") {
   Scenario s = recon_scenario();
-  s.reconciliation->batch = 5;
-  s.reconciliation->updates_per_s = 0;
-  s.reconciliation->corruption_per_s = 0;
+  s.mutable_section<ReconcileSpec>()->batch = 5;
+  s.mutable_section<ReconcileSpec>()->updates_per_s = 0;
+  s.mutable_section<ReconcileSpec>()->corruption_per_s = 0;
   s.duration_ns = 2 * kSecond;
   // One corrupted copy, v17 at n1 at 100 ms: the windows are v0-4 (0.5 s),
   // v5-9 (1 s), v10-14 (1.5 s), v15-19 (2 s): found at 2 s.
@@ -187,8 +188,8 @@ TEST_CASE("a batched job compares a window per run and covers every value in tur
   Simulator sim(s);
   ReconciliationProtocol proto(s);
   const std::uint16_t pid = sim.add_protocol(&proto);
-  ReconcileChecker checker(*s.reconciliation);
-  sim.add_observer(&checker);
+  ReconcileChecker checker(*s.section<ReconcileSpec>());
+  proto.events().subscribe([&](const ReconcileEvent& e) { checker.on_reconcile(e); });
   Corrupt corrupt(sim, proto, pid);
   RunOptions o;
   o.end_ns = s.duration_ns + 10 * ms;

@@ -8,6 +8,7 @@
 #include <string>
 #include <sys/wait.h>
 
+#include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "sim/scenario_loader.hpp"
 
@@ -45,7 +46,7 @@ RunOutcome run_file(const std::string& file, const fs::path& out, std::optional<
   LoadOptions lo;
   lo.output_dir = out.string();
   lo.seed = seed;
-  const Scenario s = load_scenario(file, lo);
+  const Scenario s = load_scenario_with_modules(file, lo);
   RunSettings settings;
   settings.quiet = true;
   std::ostringstream sink;
@@ -150,7 +151,7 @@ TEST_CASE("error messages name file, line and column with a did-you-mean", "[cli
   fs::create_directories(dir);
   std::ofstream(dir / "typo.yaml") << "name: t\nseed: 1\nduration: 2s\ntopology: {nodes: 2}\nprotocols:\n  gossip: {fanuot: 2}\n";
   try {
-    load_scenario((dir / "typo.yaml").string());
+    load_scenario_with_modules((dir / "typo.yaml").string());
     FAIL("expected a ScenarioError");
   } catch (const ScenarioError& e) {
     const std::string what = e.what();

@@ -10,7 +10,8 @@
 
 #include <fmt/format.h>
 
-#include "analysis/saga_checker.hpp"
+#include "protocols/sagas/config.hpp"
+#include "protocols/sagas/checker.hpp"
 #include "protocols/sagas/saga.hpp"
 #include "sim/fault_injector.hpp"
 #include "sim/simulator.hpp"
@@ -42,17 +43,17 @@ Scenario saga_scenario(std::int64_t count) {
   sp.retries = 3;
   sp.products = 1;
   sp.stock = 10;
-  s.sagas = sp;
+  s.set_section(sp);
   return s;
 }
 
 // Every saga observation as text, in order: "t_ms kind action@node".
-struct Recorder final : Observer {
+struct Recorder final {
   const SagaSpec* spec = nullptr;
   std::vector<std::string> applied;  // "reserve@1", "refund@2", ...
   std::vector<SimTime> applied_at;
   std::vector<std::string> all;
-  void on_saga(const SagaEvent& e) override {
+  void on_saga(const SagaEvent& e) {
     if (e.kind == SagaEventKind::applied) {
       applied.push_back(fmt::format("{}@{}", e.detail, e.node));
       applied_at.push_back(e.time);
@@ -91,10 +92,10 @@ void run(Run& r, const std::vector<SimTime>& submit_at) {
   Simulator sim(r.scenario);
   SagaProtocol saga(r.scenario);
   const std::uint16_t pid = sim.add_protocol(&saga);
-  SagaChecker checker(*r.scenario.sagas);
-  sim.add_observer(&checker);
-  r.rec.spec = &*r.scenario.sagas;
-  sim.add_observer(&r.rec);
+  SagaChecker checker(*r.scenario.section<SagaSpec>());
+  saga.events().subscribe([&](const SagaEvent& e) { checker.on_saga(e); });
+  r.rec.spec = &*r.scenario.section<SagaSpec>();
+  saga.events().subscribe([&](const SagaEvent& e) { r.rec.on_saga(e); });
   FaultInjector faults(sim, r.scenario);
   Submitter submitter(sim, saga, pid, submit_at);
   RunOptions options;
@@ -149,13 +150,13 @@ TEST_CASE("a failure at each step compensates exactly the steps before it, in re
   for (const Case& c : cases) {
     INFO("failing step " << c.failing);
     Run r(saga_scenario(1));
-    r.scenario.sagas->steps[c.failing].fail = 1.0;
+    r.scenario.mutable_section<SagaSpec>()->steps[c.failing].fail = 1.0;
     run(r, {10 * ms});
     CHECK(r.rec.applied == c.applied);
     CHECK(r.rec.applied_at == c.at);
     REQUIRE(r.rows.size() == 1);
     CHECK(r.rows[0].outcome == "compensated");
-    CHECK(r.rows[0].failed_step == r.scenario.sagas->steps[c.failing].service);
+    CHECK(r.rows[0].failed_step == r.scenario.mutable_section<SagaSpec>()->steps[c.failing].service);
     CHECK(r.rows[0].failure == "declined");
     CHECK(r.rows[0].steps_done == c.failing);
     CHECK(r.rows[0].compensations == c.failing);
@@ -191,10 +192,10 @@ TEST_CASE("a step that times out is in doubt: it is compensated too, and a late 
 TEST_CASE("idempotency under duplicated delivery: every request twice, every action once", "[saga]") {
   Run on(saga_scenario(20));
   on.scenario.network.duplicate = 1.0;
-  on.scenario.sagas->steps[2].fail = 0.5;  // some sagas compensate
+  on.scenario.mutable_section<SagaSpec>()->steps[2].fail = 0.5;  // some sagas compensate
   std::vector<SimTime> times;
   for (int i = 0; i < 20; ++i) times.push_back((10 + 50 * i) * ms);
-  on.scenario.sagas->stock = 100;
+  on.scenario.mutable_section<SagaSpec>()->stock = 100;
   run(on, times);
   REQUIRE(on.totals.submitted == 20);
   CHECK(on.totals.committed + on.totals.compensated == 20);
@@ -217,7 +218,7 @@ TEST_CASE("idempotency under duplicated delivery: every request twice, every act
 
   // The same run without idempotency: each copy takes effect.
   Run off(on.scenario);
-  off.scenario.sagas->idempotency = false;
+  off.scenario.mutable_section<SagaSpec>()->idempotency = false;
   run(off, times);
   CHECK(off.totals.double_charges == 20);
   CHECK(off.totals.double_refunds == off.totals.compensated);
@@ -235,7 +236,7 @@ TEST_CASE("orchestrator crash mid-saga: a durable log resumes it, without one it
   for (bool durable : {true, false}) {
     INFO("durable_log " << durable);
     Run r(saga_scenario(1));
-    r.scenario.sagas->durable_log = durable;
+    r.scenario.mutable_section<SagaSpec>()->durable_log = durable;
     FaultSpec f = crash(0, 11 * ms + ms / 2, 50 * ms);
     r.scenario.faults.push_back(f);
     run(r, {10 * ms});
@@ -268,8 +269,8 @@ TEST_CASE("a release is a credit: correct whatever was reserved in the meantime"
   // commits. Restoring a snapshot taken before saga 1 ("undo") would put the
   // stock back to 2 and lose saga 2's unit; the credit leaves 1.
   Run r(saga_scenario(2));
-  r.scenario.sagas->stock = 2;
-  r.scenario.sagas->steps[2].fail = 0.5;
+  r.scenario.mutable_section<SagaSpec>()->stock = 2;
+  r.scenario.mutable_section<SagaSpec>()->steps[2].fail = 0.5;
   // Find a seed where saga 1 fails and saga 2 does not: the failure draw is
   // part of the run, so check the outcome rather than assume it.
   bool found = false;

@@ -9,6 +9,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "protocols/event_log/config.hpp"
+#include "protocols/reconciliation/config.hpp"
+#include "protocols/sagas/config.hpp"
+#include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "sim/scenario_loader.hpp"
 
@@ -41,14 +45,14 @@ const std::string kBase = "name: t\nseed: 1\ntopology: {nodes: 4}\n";
 
 Scenario load_text(const std::string& text, const LoadOptions& options = {}) {
   TempDir dir;
-  return load_scenario(dir.write("s.yaml", text), options);
+  return load_scenario_with_modules(dir.write("s.yaml", text), options);
 }
 
 ScenarioError error_for(const std::string& text, const LoadOptions& options = {}) {
   TempDir dir;
   const std::string file = dir.write("s.yaml", text);
   try {
-    load_scenario(file, options);
+    load_scenario_with_modules(file, options);
   } catch (const ScenarioError& e) {
     return e;
   }
@@ -60,8 +64,8 @@ ScenarioError error_for(const std::string& text, const LoadOptions& options = {}
 
 TEST_CASE("sagas: defaults", "[saga][loader]") {
   const Scenario s = load_text(kBase + "sagas:\n");
-  REQUIRE(s.sagas);
-  const SagaSpec& g = *s.sagas;
+  REQUIRE(s.section<SagaSpec>());
+  const SagaSpec& g = *s.section<SagaSpec>();
   CHECK(g.orchestrators == std::vector<NodeId>{0});
   REQUIRE(g.steps.size() == 3);
   CHECK(g.steps[0].service == "inventory");
@@ -83,8 +87,8 @@ TEST_CASE("sagas: defaults", "[saga][loader]") {
   CHECK(g.stock_consistency == StockConsistency::eventual);
   CHECK(s.output.has("sagas"));
   CHECK_FALSE(s.output.has("repairs"));
-  CHECK_FALSE(s.reconciliation);
-  CHECK_FALSE(s.event_log);
+  CHECK_FALSE(s.section<ReconcileSpec>());
+  CHECK_FALSE(s.section<EventLogSpec>());
 }
 
 TEST_CASE("sagas: a full section", "[saga][loader]") {
@@ -100,7 +104,7 @@ TEST_CASE("sagas: a full section", "[saga][loader]") {
       "  count: 20\n  rate: 5/ms\n  start: 1s\n  timeout: 30ms\n  retries: 0\n"
       "  idempotency: false\n  durable_log: false\n"
       "  workload: {kind: flash_sale, stock: 7}\n  stock: quorum\n  stock_sync: 5ms\n");
-  const SagaSpec& g = *s.sagas;
+  const SagaSpec& g = *s.section<SagaSpec>();
   CHECK(g.orchestrators == std::vector<NodeId>{0, 3});
   CHECK(g.steps[0].nodes == std::vector<NodeId>{1, 4});
   CHECK(g.steps[1].fail == 0.25);
@@ -154,24 +158,24 @@ TEST_CASE("reconciliation and event_log: values, defaults and errors", "[reconci
   const Scenario s = load_text(kBase +
                                "reconciliation: {source: n1, values: 50, updates: 0/s, corruption: 2/s, period: 250ms, batch: 10}\n"
                                "event_log: {replicas: [n0, n2, n3], interval: 100ms, events: 5/s, stop: 10s, entities: 3, order: arrival}\n");
-  REQUIRE(s.reconciliation);
-  CHECK(s.reconciliation->source == 1);
-  CHECK(s.reconciliation->replicas == std::vector<NodeId>{0, 2, 3});  // every other node
-  CHECK(s.reconciliation->values == 50);
-  CHECK(s.reconciliation->updates_per_s == 0.0);
-  CHECK(s.reconciliation->corruption_per_s == 2.0);
-  CHECK(s.reconciliation->period_ns == 250 * kMillisecond);
-  CHECK(s.reconciliation->batch == 10);
-  CHECK(s.reconciliation->enabled);
-  REQUIRE(s.event_log);
-  CHECK(s.event_log->replicas == std::vector<NodeId>{0, 2, 3});
-  CHECK(s.event_log->order == EventOrder::arrival);
-  CHECK(s.event_log->stop_ns == 10 * kSecond);
+  REQUIRE(s.section<ReconcileSpec>());
+  CHECK(s.section<ReconcileSpec>()->source == 1);
+  CHECK(s.section<ReconcileSpec>()->replicas == std::vector<NodeId>{0, 2, 3});  // every other node
+  CHECK(s.section<ReconcileSpec>()->values == 50);
+  CHECK(s.section<ReconcileSpec>()->updates_per_s == 0.0);
+  CHECK(s.section<ReconcileSpec>()->corruption_per_s == 2.0);
+  CHECK(s.section<ReconcileSpec>()->period_ns == 250 * kMillisecond);
+  CHECK(s.section<ReconcileSpec>()->batch == 10);
+  CHECK(s.section<ReconcileSpec>()->enabled);
+  REQUIRE(s.section<EventLogSpec>());
+  CHECK(s.section<EventLogSpec>()->replicas == std::vector<NodeId>{0, 2, 3});
+  CHECK(s.section<EventLogSpec>()->order == EventOrder::arrival);
+  CHECK(s.section<EventLogSpec>()->stop_ns == 10 * kSecond);
   CHECK(s.output.has("repairs"));
 
   const Scenario d = load_text(kBase + "event_log:\n");
-  CHECK(d.event_log->replicas == std::vector<NodeId>{0, 1, 2, 3});
-  CHECK(d.event_log->order == EventOrder::timestamp);
+  CHECK(d.section<EventLogSpec>()->replicas == std::vector<NodeId>{0, 1, 2, 3});
+  CHECK(d.section<EventLogSpec>()->order == EventOrder::timestamp);
 
   auto msg = [](const std::string& text) { return std::string(error_for(kBase + text).what()); };
   CHECK_THAT(msg("reconciliation: {source: n0, replicas: [n0, n1]}\n"),
@@ -198,9 +202,9 @@ TEST_CASE("pattern sections: --set, traces and the resolved configuration round 
   LoadOptions o;
   o.overrides = {"sagas.idempotency=false", "sagas.stock=quorum", "reconciliation.period=3s"};
   const Scenario s = load_text(kBase + "sagas: {count: 5}\nreconciliation:\n", o);
-  CHECK_FALSE(s.sagas->idempotency);
-  CHECK(s.sagas->stock_consistency == StockConsistency::quorum);
-  CHECK(s.reconciliation->period_ns == 3 * kSecond);
+  CHECK_FALSE(s.section<SagaSpec>()->idempotency);
+  CHECK(s.section<SagaSpec>()->stock_consistency == StockConsistency::quorum);
+  CHECK(s.section<ReconcileSpec>()->period_ns == 3 * kSecond);
   LoadOptions bad;
   bad.overrides = {"sagas.retries=-1"};
   CHECK_THAT(error_for(kBase + "sagas:\n", bad).what(), Catch::Contains("--set:1:15: error: sagas.retries must be between 0 and 1000"));
@@ -220,9 +224,9 @@ TEST_CASE("pattern sections: --set, traces and the resolved configuration round 
   CHECK_THAT(resolved, Catch::Contains("{service: pay, action: charge, node: [n2], fail: 0.125}"));
   const Scenario b = load_text(resolved);
   CHECK(resolved_config_yaml(b) == resolved);
-  CHECK(b.sagas->steps[0].nodes == std::vector<NodeId>{1, 2});
-  CHECK(b.reconciliation->updates_stop_ns == 20 * kSecond);
-  CHECK(b.event_log->fanout == 2);
+  CHECK(b.section<SagaSpec>()->steps[0].nodes == std::vector<NodeId>{1, 2});
+  CHECK(b.section<ReconcileSpec>()->updates_stop_ns == 20 * kSecond);
+  CHECK(b.section<EventLogSpec>()->fanout == 2);
 }
 
 TEST_CASE("expect: pattern metrics need their section", "[saga][loader]") {

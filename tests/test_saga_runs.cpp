@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "sim/scenario_loader.hpp"
 
@@ -52,7 +53,7 @@ RunOutcome run_file(const std::string& file, const fs::path& out, std::vector<st
   LoadOptions lo;
   lo.output_dir = out.string();
   lo.overrides = std::move(overrides);
-  const Scenario s = load_scenario(file, lo);
+  const Scenario s = load_scenario_with_modules(file, lo);
   RunSettings settings;
   settings.quiet = true;
   std::ostringstream sink;

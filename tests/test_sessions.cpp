@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "protocols/quorum/config.hpp"
+#include "app/modules.hpp"
 #include "analysis/history.hpp"
 #include "analysis/session_checker.hpp"
 #include "protocols/core/hash_ring.hpp"
@@ -27,7 +29,7 @@ Scenario load(const std::string& name, std::vector<std::string> overrides = {}, 
   LoadOptions lo;
   lo.overrides = std::move(overrides);
   if (!out.empty()) lo.output_dir = out;
-  return load_scenario(kScenarios + name, lo);
+  return load_scenario_with_modules(kScenarios + name, lo);
 }
 
 MetricMap run(const Scenario& s, bool write_outputs = false) {
@@ -153,8 +155,8 @@ TEST_CASE("monotonic-read tracking: fall back to another replica or the primary,
 
 TEST_CASE("partial quorums match PBS's closed form for k-staleness; strict quorums are never stale", "[sessions][quorum]") {
   const Scenario s = load("quorum-pbs.yaml");
-  REQUIRE(s.protocols.replication);
-  const int n = s.protocols.replication->n, w = s.protocols.replication->w, r = s.protocols.replication->r;
+  REQUIRE(s.section<ReplicationSpec>());
+  const int n = s.section<ReplicationSpec>()->n, w = s.section<ReplicationSpec>()->w, r = s.section<ReplicationSpec>()->r;
   REQUIRE(n == 3);
   REQUIRE(w == 1);
   REQUIRE(r == 1);
@@ -215,12 +217,12 @@ TEST_CASE("session and replication keys load, default and fail with positions", 
   CHECK_THAT(text, Catch::Contains("on_behind: wait"));
 
   const Scenario q = load("quorum-pbs.yaml");
-  CHECK(q.protocols.replication->timeout_ns == kSecond);
+  CHECK(q.section<ReplicationSpec>()->timeout_ns == kSecond);
   CHECK_THAT(resolved_config_yaml(q), Catch::Contains("replication: {n: 3, w: 1, r: 1, timeout: 1s}"));
   // Unset w and r default to majorities; n defaults to 3 or the node count.
-  CHECK(load("quorum-pbs.yaml", {"protocols.replication={n: 3}"}).protocols.replication->w == 2);
-  CHECK(load("quorum-pbs.yaml", {"protocols.replication={}"}).protocols.replication->n == 3);
-  CHECK(load("quorum-pbs.yaml", {"topology.nodes=2", "protocols.replication={}"}).protocols.replication->n == 2);
+  CHECK(load("quorum-pbs.yaml", {"protocols.replication={n: 3}"}).section<ReplicationSpec>()->w == 2);
+  CHECK(load("quorum-pbs.yaml", {"protocols.replication={}"}).section<ReplicationSpec>()->n == 3);
+  CHECK(load("quorum-pbs.yaml", {"topology.nodes=2", "protocols.replication={}"}).section<ReplicationSpec>()->n == 2);
 
   auto error = [&](const std::string& set) -> std::string {
     try {

@@ -19,6 +19,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "protocols/gossip/config.hpp"
 #include "analysis/aggregate.hpp"
 #include "app/sweep.hpp"
 #include "sim/scenario_loader.hpp"
@@ -211,7 +212,7 @@ TEST_CASE("sweep plan: grid order, zip, samples and seeds", "[sweep]") {
   // First path outermost.
   CHECK(grid.points[1].values == std::vector<std::string>{"1", "0.2"});
   CHECK(grid.points[2].values == std::vector<std::string>{"3", "0"});
-  CHECK(grid.points[2].scenario.protocols.gossip->fanout == 3);
+  CHECK(grid.points[2].scenario.section<GossipSpec>()->fanout == 3);
   CHECK(grid.points[1].scenario.network.loss == 0.2);
   // seeds: 4 -> base seed (11) + 0..3.
   CHECK(grid.seeds == std::vector<std::uint64_t>{11, 12, 13, 14});
@@ -253,9 +254,9 @@ sample:
     CHECK(s1.points[i].values == s2.points[i].values);  // same sample seed, same points
     CHECK(s.network.loss >= 0.05);
     CHECK(s.network.loss <= 0.3);
-    CHECK(s.protocols.gossip->interval_ns >= 100'000'000);
-    CHECK(s.protocols.gossip->interval_ns <= 2'000'000'000);
-    fanouts.insert(s.protocols.gossip->fanout);
+    CHECK(s.section<GossipSpec>()->interval_ns >= 100'000'000);
+    CHECK(s.section<GossipSpec>()->interval_ns <= 2'000'000'000);
+    fanouts.insert(s.section<GossipSpec>()->fanout);
     modes.insert(s1.points[i].values[3]);
   }
   CHECK(fanouts == std::set<int>{1, 2, 3});

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <fmt/format.h>
 
-#include "protocols/quorum/quorum.hpp"
 #include "sim/simulator.hpp"
 
 namespace ecsim {
@@ -96,10 +95,10 @@ std::size_t ClientDriver::session_for(const std::string& client, std::uint32_t i
   return sessions_.size() - 1;
 }
 
-void ClientDriver::use_replication(QuorumProtocol& quorum, std::uint16_t protocol_id) {
-  quorum_ = &quorum;
-  quorum_id_ = protocol_id;
-  quorum.set_done([this](std::uint64_t slot, const QuorumProtocol::Reply& r) {
+void ClientDriver::use_replication(ReplicaCoordinator& coordinator) {
+  quorum_ = &coordinator;
+  quorum_id_ = coordinator.protocol_id();
+  coordinator.set_done([this](std::uint64_t slot, const ReplicaCoordinator::Reply& r) {
     on_quorum_done(slot, r.ok, r.coordinator_lost, &r.read, &r.write);
   });
 }

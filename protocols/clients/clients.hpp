@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "protocols/core/coordinator.hpp"
 #include "protocols/core/hash_ring.hpp"
 #include "protocols/core/keyspace.hpp"
 #include "protocols/core/replica_store.hpp"
@@ -26,7 +27,6 @@
 namespace ecsim {
 
 class Simulator;
-class QuorumProtocol;
 
 struct ClientStats {
   std::uint64_t ops = 0;
@@ -45,7 +45,7 @@ class ClientDriver final : public Component {
   ClientDriver(Simulator& sim, const Scenario& scenario, ReplicaStore& store, KeySpace& keys, WriteTable& writes);
   // Run operations through Dynamo-style replication: a client talks to one of
   // the key's replicas, which coordinates the quorum.
-  void use_replication(QuorumProtocol& quorum, std::uint16_t protocol_id);
+  void use_replication(ReplicaCoordinator& coordinator);
   void on_event(std::uint64_t x, std::uint32_t a) override;
   const ClientStats& stats() const { return stats_; }
 
@@ -121,7 +121,7 @@ class ClientDriver final : public Component {
   ZipfSampler zipf_;
   std::vector<std::pair<OpKind, double>> mix_cdf_;
   SessionGuarantees guarantees_;
-  QuorumProtocol* quorum_ = nullptr;
+  ReplicaCoordinator* quorum_ = nullptr;
   std::uint16_t quorum_id_ = 0;
   ClientStats stats_;
 };

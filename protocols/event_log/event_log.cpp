@@ -10,7 +10,7 @@ namespace {
 constexpr std::uint32_t kExchangeTimer = 1;
 }
 
-EventLogProtocol::EventLogProtocol(const Scenario& scenario) : spec_(*scenario.event_log) {
+EventLogProtocol::EventLogProtocol(const Scenario& scenario) : spec_(*scenario.section<EventLogSpec>()) {
   replicas_.resize(spec_.replicas.size());
   for (std::size_t i = 0; i < spec_.replicas.size(); ++i) {
     index_[spec_.replicas[i]] = static_cast<int>(i);
@@ -38,7 +38,7 @@ void EventLogProtocol::publish(Context& ctx, const Replica& r, std::uint64_t rep
   e.held = r.log.size();
   e.replayed = replayed;
   e.rebuilt = rebuilt;
-  ctx.observe().on_event_log(e);
+  events_.publish(e);
 }
 
 void EventLogProtocol::on_start(Context& ctx) {
@@ -63,7 +63,7 @@ void EventLogProtocol::append(Context& ctx, std::uint32_t entity, std::int64_t a
   a.lamport = e.lamport;
   a.entity = e.entity;
   a.amount = e.amount;
-  ctx.observe().on_event_log(a);
+  events_.publish(a);
   publish(ctx, r, 1, false);
 }
 
@@ -181,7 +181,7 @@ void EventLogProtocol::on_message(Context& ctx, const Message& msg) {
 
 EventLogWorkload::EventLogWorkload(Simulator& sim, const Scenario& scenario, EventLogProtocol& protocol,
                                    std::uint16_t protocol_id)
-    : sim_(sim), spec_(*scenario.event_log), protocol_(protocol), protocol_id_(protocol_id),
+    : sim_(sim), spec_(*scenario.section<EventLogSpec>()), protocol_(protocol), protocol_id_(protocol_id),
       rng_(Rng::stream(scenario.seed, "event_log.workload")) {
   self_ = sim_.add_component(this);
   stop_ns_ = spec_.stop_ns < 0 ? scenario.duration_ns : spec_.stop_ns;

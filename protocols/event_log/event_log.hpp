@@ -20,6 +20,9 @@
 #include <map>
 #include <vector>
 
+#include "protocols/event_log/config.hpp"
+#include "protocols/event_log/events.hpp"
+#include "sim/channel.hpp"
 #include "sim/protocol.hpp"
 #include "sim/scenario.hpp"
 
@@ -33,6 +36,8 @@ class EventLogProtocol final : public Protocol {
   static constexpr std::size_t kEventWords = 5;  // origin, seq, lamport, entity, amount
 
   explicit EventLogProtocol(const Scenario& scenario);
+  // Where this module\'s observations go (its checker and traces subscribe).
+  Channel<LogEvent>& events() { return events_; }
   std::string_view name() const override { return "event_log"; }
   void on_start(Context& ctx) override;
   void on_message(Context& ctx, const Message& msg) override;
@@ -71,6 +76,7 @@ class EventLogProtocol final : public Protocol {
   std::map<NodeId, int> index_;
   std::vector<std::uint64_t> buf_;
   std::vector<Event> incoming_;
+  Channel<LogEvent> events_;
 };
 
 // Appends at Poisson times between start and stop, each at a random live

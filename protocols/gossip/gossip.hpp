@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "protocols/core/replica_store.hpp"
+#include "protocols/gossip/config.hpp"
 #include "sim/protocol.hpp"
 
 namespace ecsim {

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "protocols/core/replica_store.hpp"
+#include "protocols/merkle/config.hpp"
 #include "sim/protocol.hpp"
 
 namespace ecsim {

@@ -9,8 +9,8 @@ constexpr std::uint32_t kHeaderBytes = 16;
 constexpr std::uint32_t kOpIdBytes = 8;
 }  // namespace
 
-QuorumProtocol::QuorumProtocol(const ReplicationSpec& spec, ReplicaStore& store, std::uint32_t nodes, bool clear_on_crash)
-    : spec_(spec), store_(store), clear_on_crash_(clear_on_crash) {
+QuorumProtocol::QuorumProtocol(const ReplicationSpec& spec, ReplicaStore& store, std::uint32_t nodes)
+    : spec_(spec), store_(store) {
   std::vector<NodeId> all(nodes);
   for (NodeId n = 0; n < nodes; ++n) all[n] = n;
   // As for client routing: enough virtual nodes for balance, at most ~4M points.
@@ -191,7 +191,7 @@ void QuorumProtocol::on_crash(Context& ctx, bool lose_state) {
     }
     release(slot);  // its timer died with the node
   }
-  if (lose_state && clear_on_crash_) store_.clear(call(ctx));
+  if (lose_state) store_.clear(call(ctx));
 }
 
 }  // namespace ecsim

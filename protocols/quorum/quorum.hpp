@@ -25,27 +25,24 @@
 #include <functional>
 #include <vector>
 
+#include "protocols/core/coordinator.hpp"
 #include "protocols/core/hash_ring.hpp"
+#include "protocols/quorum/config.hpp"
 #include "protocols/core/replica_store.hpp"
 #include "sim/protocol.hpp"
 
 namespace ecsim {
 
-class QuorumProtocol final : public Protocol {
+class QuorumProtocol final : public Protocol, public ReplicaCoordinator {
  public:
   enum MessageType : std::uint16_t { write_req = 1, write_ack = 2, read_req = 3, read_reply = 4, read_repair = 5 };
 
-  struct Reply {
-    bool ok = false;
-    bool coordinator_lost = false;  // the coordinator crashed before answering
-    ReadResult read;                // for reads
-    WriteResult write;              // for writes
-  };
-  using Done = std::function<void(std::uint64_t ticket, const Reply& reply)>;
+  using Reply = ReplicaCoordinator::Reply;
+  using Done = ReplicaCoordinator::Done;
 
-  // clear_on_crash: this protocol wipes a replica that crashes with
-  // lose_state (leave it to gossip when gossip runs too, so it happens once).
-  QuorumProtocol(const ReplicationSpec& spec, ReplicaStore& store, std::uint32_t nodes, bool clear_on_crash);
+  // A replica that crashes with lose_state is wiped (ReplicaStore clears
+  // once per crash, whichever protocol asks first).
+  QuorumProtocol(const ReplicationSpec& spec, ReplicaStore& store, std::uint32_t nodes);
   std::string_view name() const override { return "replication"; }
   void on_start(Context&) override {}
   void on_message(Context& ctx, const Message& msg) override;
@@ -54,13 +51,14 @@ class QuorumProtocol final : public Protocol {
   void summary_metrics(std::vector<std::pair<std::string, double>>& out) const override;
 
   const ReplicationSpec& spec() const { return spec_; }
-  void set_done(Done done) { done_ = std::move(done); }
+  void set_protocol_id(std::uint16_t id) { protocol_id_ = id; }
+
+  // ReplicaCoordinator (protocols/core/coordinator.hpp)
+  std::uint16_t protocol_id() const override { return protocol_id_; }
+  void set_done(Done done) override { done_ = std::move(done); }
   // The key's preference list (n replicas, the first is the key's primary).
-  const std::vector<NodeId>& replicas(KeyId key);
-  // Coordinates one client operation at ctx.node(), which should be one of
-  // the key's replicas. Calls done(ticket, ...) exactly once, perhaps before
-  // returning (when the coordinator alone is a quorum).
-  void start(Context& ctx, std::uint64_t ticket, OpKind op, KeyId key, WriteId write, std::uint64_t session_uid);
+  const std::vector<NodeId>& replicas(KeyId key) override;
+  void start(Context& ctx, std::uint64_t ticket, OpKind op, KeyId key, WriteId write, std::uint64_t session_uid) override;
 
  private:
   struct Op {
@@ -85,7 +83,7 @@ class QuorumProtocol final : public Protocol {
 
   ReplicationSpec spec_;
   ReplicaStore& store_;
-  bool clear_on_crash_;
+  std::uint16_t protocol_id_ = 0;
   HashRing ring_;
   std::vector<std::vector<NodeId>> preference_;  // by key, computed on first use
   std::vector<Op> ops_;

@@ -10,7 +10,7 @@ namespace {
 constexpr std::uint32_t kJobTimer = 1;
 }
 
-ReconciliationProtocol::ReconciliationProtocol(const Scenario& scenario) : spec_(*scenario.reconciliation) {
+ReconciliationProtocol::ReconciliationProtocol(const Scenario& scenario) : spec_(*scenario.section<ReconcileSpec>()) {
   const auto values = static_cast<std::size_t>(spec_.values);
   truth_.assign(values, Cell{});
   copies_.assign(spec_.replicas.size(), std::vector<Cell>(values));
@@ -46,7 +46,7 @@ void ReconciliationProtocol::set_copy(Context& ctx, int replica, std::uint32_t v
   e.value = value;
   e.data = c.data;
   e.version = c.version;
-  ctx.observe().on_reconcile(e);
+  events_.publish(e);
 }
 
 void ReconciliationProtocol::update(Context& ctx, std::uint32_t value) {
@@ -60,7 +60,7 @@ void ReconciliationProtocol::update(Context& ctx, std::uint32_t value) {
   e.value = value;
   e.data = t.data;
   e.version = t.version;
-  ctx.observe().on_reconcile(e);
+  events_.publish(e);
   buf_.assign({value, t.version, static_cast<std::uint64_t>(t.data)});
   for (NodeId r : spec_.replicas) ctx.send(r, update_msg, buf_, kUpdateBytes);
 }
@@ -83,7 +83,7 @@ void ReconciliationProtocol::on_timer(Context& ctx, std::uint32_t tag) {
   e.node = ctx.node();
   e.run = run_;
   e.bytes = static_cast<std::uint32_t>(spec_.replicas.size()) * kScanRequestBytes;
-  ctx.observe().on_reconcile(e);
+  events_.publish(e);
   const auto values = static_cast<std::uint32_t>(spec_.values);
   const std::uint32_t count = spec_.batch == 0 ? values : std::min(values, static_cast<std::uint32_t>(spec_.batch));
   for (std::size_t r = 0; r < spec_.replicas.size(); ++r) {
@@ -137,7 +137,7 @@ void ReconciliationProtocol::on_message(Context& ctx, const Message& msg) {
       scan.run = run;
       scan.compared = static_cast<std::uint32_t>(count);
       scan.bytes = scan_reply_bytes(static_cast<std::uint32_t>(count));
-      ctx.observe().on_reconcile(scan);
+      events_.publish(scan);
       // Compare with the truth as it is now, and repair what differs.
       const std::vector<std::uint64_t> reply(msg.words.begin(), msg.words.end());  // buf_ is reused below
       for (std::uint64_t i = 0; i < count; ++i) {
@@ -158,7 +158,7 @@ void ReconciliationProtocol::on_message(Context& ctx, const Message& msg) {
         e.found = data;
         e.run = run;
         e.bytes = kRepairBytes;
-        ctx.observe().on_reconcile(e);
+        events_.publish(e);
       }
       break;
     }
@@ -170,7 +170,7 @@ void ReconciliationProtocol::on_message(Context& ctx, const Message& msg) {
 
 ReconcileDriver::ReconcileDriver(Simulator& sim, const Scenario& scenario, ReconciliationProtocol& protocol,
                                  std::uint16_t protocol_id)
-    : sim_(sim), spec_(*scenario.reconciliation), protocol_(protocol), protocol_id_(protocol_id),
+    : sim_(sim), spec_(*scenario.section<ReconcileSpec>()), protocol_(protocol), protocol_id_(protocol_id),
       rng_(Rng::stream(scenario.seed, "reconciliation.driver")) {
   self_ = sim_.add_component(this);
   end_ns_ = scenario.duration_ns;

@@ -16,6 +16,9 @@
 #include <map>
 #include <vector>
 
+#include "protocols/reconciliation/config.hpp"
+#include "protocols/reconciliation/events.hpp"
+#include "sim/channel.hpp"
 #include "sim/protocol.hpp"
 #include "sim/scenario.hpp"
 
@@ -32,6 +35,8 @@ class ReconciliationProtocol final : public Protocol {
   static std::uint32_t scan_reply_bytes(std::uint32_t count) { return 32 + 16 * count; }
 
   explicit ReconciliationProtocol(const Scenario& scenario);
+  // Where this module\'s observations go (its checker and traces subscribe).
+  Channel<ReconcileEvent>& events() { return events_; }
   std::string_view name() const override { return "reconciliation"; }
   void on_start(Context& ctx) override;
   void on_message(Context& ctx, const Message& msg) override;
@@ -58,6 +63,7 @@ class ReconciliationProtocol final : public Protocol {
   std::map<NodeId, int> index_;
   std::uint64_t run_ = 0;
   std::vector<std::uint64_t> buf_;
+  Channel<ReconcileEvent> events_;
 };
 
 // Changes to the source of truth (Poisson, `updates`) and corruptions of

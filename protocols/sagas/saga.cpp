@@ -39,7 +39,7 @@ const char* saga_action_name(SagaAction action, bool compensation) {
   return "?";
 }
 
-SagaProtocol::SagaProtocol(const Scenario& scenario) : spec_(*scenario.sagas) {
+SagaProtocol::SagaProtocol(const Scenario& scenario) : spec_(*scenario.section<SagaSpec>()) {
   if (spec_.count >= (std::int64_t{1} << 20)) throw std::invalid_argument("sagas.count must be below 2^20");
   if (spec_.steps.size() > 255) throw std::invalid_argument("at most 255 saga steps");
   sagas_.resize(static_cast<std::size_t>(spec_.count));
@@ -111,7 +111,7 @@ void SagaProtocol::emit(Context& ctx, SagaEventKind kind, std::uint64_t id, std:
   e.product = product;
   e.quantity = quantity;
   e.detail = detail;
-  ctx.observe().on_saga(e);
+  events_.publish(e);
 }
 
 // ---------------------------------------------------------------------------
@@ -485,7 +485,7 @@ void SagaProtocol::on_message(Context& ctx, const Message& msg) {
 // Client arrivals
 
 SagaWorkload::SagaWorkload(Simulator& sim, const Scenario& scenario, SagaProtocol& saga, std::uint16_t protocol_id)
-    : sim_(sim), spec_(*scenario.sagas), saga_(saga), protocol_id_(protocol_id), rng_(Rng::stream(scenario.seed, "sagas.workload")) {
+    : sim_(sim), spec_(*scenario.section<SagaSpec>()), saga_(saga), protocol_id_(protocol_id), rng_(Rng::stream(scenario.seed, "sagas.workload")) {
   self_ = sim_.add_component(this);
   if (spec_.count > 0) schedule_next(1, spec_.start_ns);
 }
@@ -508,7 +508,7 @@ void SagaWorkload::on_event(std::uint64_t id, std::uint32_t) {
     e.node = orchestrator;
     e.saga = id;
     e.product = product;
-    sim_.observers().on_saga(e);
+    saga_.events().publish(e);
   }
   if (id < static_cast<std::uint64_t>(spec_.count)) schedule_next(id + 1, sim_.now());
 }

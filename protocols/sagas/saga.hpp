@@ -31,6 +31,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "protocols/sagas/config.hpp"
+#include "protocols/sagas/events.hpp"
+#include "sim/channel.hpp"
 #include "sim/protocol.hpp"
 #include "sim/scenario.hpp"
 
@@ -44,6 +47,8 @@ class SagaProtocol final : public Protocol {
   enum Result : std::uint64_t { ok = 0, declined = 1, out_of_stock = 2, refused = 3 };
 
   explicit SagaProtocol(const Scenario& scenario);
+  // Where this module\'s observations go (its checker and traces subscribe).
+  Channel<SagaEvent>& events() { return events_; }
   std::string_view name() const override { return "saga"; }
   void on_start(Context& ctx) override;
   void on_message(Context& ctx, const Message& msg) override;
@@ -117,6 +122,7 @@ class SagaProtocol final : public Protocol {
   std::uint64_t first_uncommitted_ = 0;
   std::vector<std::vector<std::uint8_t>> follower_has_;  // [replica][op index]
   std::vector<std::uint64_t> buf_;
+  Channel<SagaEvent> events_;
 };
 
 // Client arrivals: saga k (1..count) arrives at its orchestrator at Poisson

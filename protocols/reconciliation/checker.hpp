@@ -10,7 +10,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "sim/observer.hpp"
+#include "protocols/reconciliation/config.hpp"
+#include "protocols/reconciliation/events.hpp"
 #include "sim/scenario.hpp"
 
 namespace ecsim {
@@ -35,10 +36,10 @@ struct ReconcileTotals {
   std::vector<double> episodes_s;
 };
 
-class ReconcileChecker final : public Observer {
+class ReconcileChecker final {
  public:
   explicit ReconcileChecker(const ReconcileSpec& spec);
-  void on_reconcile(const ReconcileEvent& e) override;
+  void on_reconcile(const ReconcileEvent& e);
 
   // Closes the books at the end of the run.
   ReconcileTotals totals(SimTime end_ns) const;

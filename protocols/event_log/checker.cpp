@@ -1,4 +1,4 @@
-#include "analysis/event_log_checker.hpp"
+#include "protocols/event_log/checker.hpp"
 
 #include <algorithm>
 #include <limits>

@@ -16,7 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/observer.hpp"
+#include "protocols/sagas/config.hpp"
+#include "protocols/sagas/events.hpp"
 #include "sim/scenario.hpp"
 
 namespace ecsim {
@@ -50,10 +51,10 @@ struct SagaTotals {
   std::vector<double> durations_s;  // of ended sagas, in id order
 };
 
-class SagaChecker final : public Observer {
+class SagaChecker final {
  public:
   explicit SagaChecker(const SagaSpec& spec);
-  void on_saga(const SagaEvent& e) override;
+  void on_saga(const SagaEvent& e);
 
   SagaTotals totals() const;
   // One row per saga that arrived (submitted or rejected), by id.

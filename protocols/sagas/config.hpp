@@ -1,14 +1,12 @@
 #pragma once
-// Plain data for the application-pattern sections of a scenario (issue 5,
-// docs/SAGAS.md): `sagas:` (orchestrated sagas with compensations),
-// `reconciliation:` (a periodic job that repairs copies against a source of
-// truth) and `event_log:` (replicated event logs rebuilt by deterministic
-// replay). Loaded and validated by sim/scenario_sagas.cpp; included by
-// sim/scenario.hpp. Times are integer nanoseconds, nodes are ids.
+// sagas: the section this module owns (loaded by config.cpp). Times are
+// integer nanoseconds, nodes are ids (docs/SAGAS.md).
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "sim/section.hpp"
 #include "sim/time.hpp"
 
 namespace ecsim {
@@ -29,7 +27,8 @@ enum class SagaWorkloadKind : std::uint8_t { orders, flash_sale };
 // How replicated stock (a reserve step with several nodes) decides.
 enum class StockConsistency : std::uint8_t { eventual, quorum };
 
-struct SagaSpec {
+struct SagaSpec : SectionValue {
+  static constexpr std::string_view kPath = "sagas";
   std::vector<NodeId> orchestrators;  // saga k (1-based) is run by orchestrators[(k-1) % size]
   std::vector<SagaStepSpec> steps;    // forward order; compensations run in reverse
   std::int64_t count = 100;           // sagas submitted in total
@@ -52,31 +51,6 @@ struct SagaSpec {
   }
 };
 
-struct ReconcileSpec {
-  NodeId source = 0;              // holds the source of truth and runs the job
-  std::vector<NodeId> replicas;   // hold copies (default: every other node)
-  int values = 100;               // v0 .. v{values-1}
-  double updates_per_s = 10.0;    // changes to the source of truth (Poisson), each streamed to every replica once
-  SimTime updates_start_ns = 0;
-  SimTime updates_stop_ns = -1;   // -1 = until the end of the run
-  double corruption_per_s = 0.0;  // spontaneous wrong copies (a replica, a value), Poisson
-  bool enabled = true;            // false: no reconciliation job (the shortcut: trust the stream)
-  SimTime period_ns = kSecond;    // job period on the source's clock
-  int batch = 0;                  // values compared per replica per run; 0 = all
-};
-
-// How an event-log replica turns its log into state.
-enum class EventOrder : std::uint8_t { timestamp, arrival };
-
-struct EventLogSpec {
-  std::vector<NodeId> replicas;   // default: every node
-  SimTime interval_ns = 500 * kMillisecond;  // log-summary exchange period, per replica
-  int fanout = 1;
-  double events_per_s = 20.0;     // appends in total (Poisson), each at a random live replica
-  SimTime start_ns = 0;
-  SimTime stop_ns = -1;           // -1 = until the end of the run
-  int entities = 8;               // accounts e0 .. e{entities-1}
-  EventOrder order = EventOrder::timestamp;
-};
+SectionDef sagas_section();
 
 }  // namespace ecsim

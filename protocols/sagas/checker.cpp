@@ -1,4 +1,4 @@
-#include "analysis/saga_checker.hpp"
+#include "protocols/sagas/checker.hpp"
 
 #include <algorithm>
 

@@ -6,7 +6,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "sim/observer.hpp"
+#include "protocols/event_log/config.hpp"
+#include "protocols/event_log/events.hpp"
 #include "sim/scenario.hpp"
 
 namespace ecsim {
@@ -23,10 +24,10 @@ struct EventLogTotals {
   std::vector<std::int64_t> union_state;
 };
 
-class EventLogChecker final : public Observer {
+class EventLogChecker final {
  public:
   explicit EventLogChecker(const EventLogSpec& spec);
-  void on_event_log(const LogEvent& e) override;
+  void on_event_log(const LogEvent& e);
   EventLogTotals totals() const;
   // Every replica's log holds every appended event.
   bool logs_complete() const {

@@ -1,4 +1,4 @@
-#include "analysis/reconciliation_checker.hpp"
+#include "protocols/reconciliation/checker.hpp"
 
 #include <algorithm>
 

@@ -1,0 +1,29 @@
+// Registration of the quorum replication module (one line in app/modules.cpp).
+// It offers its coordinator to other modules as a ReplicaCoordinator.
+#include "protocols/quorum/module.hpp"
+
+#include "protocols/core/module.hpp"
+#include "protocols/quorum/quorum.hpp"
+#include "sim/scenario.hpp"
+
+namespace ecsim {
+
+ModuleDef quorum_module() {
+  ModuleDef def;
+  def.name = "quorum";
+  def.sections = {replication_section()};
+  def.stage = ModuleStage::replication;
+  def.metrics = {"replication.read_repairs", "replication.read_repair_bytes"};
+  def.start = [](ModuleWorld& w) {
+    const ReplicationSpec& spec = *w.scenario.section<ReplicationSpec>();
+    auto q = std::make_unique<QuorumProtocol>(spec, w.store, static_cast<std::uint32_t>(w.scenario.topology.nodes));
+    QuorumProtocol* coordinator = q.get();
+    auto run = std::make_unique<ProtocolRun>(w.sim, std::move(q));
+    coordinator->set_protocol_id(run->protocol_id());
+    w.services.provide<ReplicaCoordinator>(coordinator);
+    return run;
+  };
+  return def;
+}
+
+}  // namespace ecsim
