@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 preset="${1:-release}"
 scripts/install-deps.sh
 scripts/check-determinism-rules.sh
+scripts/check-layering.sh
 scripts/build.sh "$preset"
 ctest --preset "$preset" -j "$(nproc)"

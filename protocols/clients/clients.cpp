@@ -473,9 +473,15 @@ void ClientDriver::on_event(std::uint64_t x, std::uint32_t a) {
       if (next < w.stop_ns) sim_.schedule(next, self_, x, open_arrival, true);
       break;
     }
-    case closed_next:
-      invoke(static_cast<std::size_t>(x), draw_op(), draw_key(), {}, kNoNode, true);
+    case closed_next: {
+      // Named locals fix the draw order (argument evaluation order is
+      // unspecified: GCC and Clang differ). Key first: what GCC 12 did, so
+      // GCC-built traces keep their hashes.
+      const KeyId key = draw_key();
+      const OpKind op = draw_op();
+      invoke(static_cast<std::size_t>(x), op, key, {}, kNoNode, true);
       break;
+    }
     case arrive:
       on_arrive(static_cast<std::size_t>(x));
       break;

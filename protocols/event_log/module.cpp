@@ -6,22 +6,14 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
-#include <limits>
-#include <optional>
 #include <ostream>
 
-#include "analysis/csv_writer.hpp"
-#include "analysis/stats.hpp"
 #include "protocols/event_log/checker.hpp"
 #include "protocols/event_log/event_log.hpp"
 #include "sim/simulator.hpp"
 
 namespace ecsim {
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-double pct(std::vector<double> v, double p) { return v.empty() ? kNaN : percentile(v, p); }
 
 class Run final : public ModuleRun {
  public:
@@ -35,7 +27,7 @@ class Run final : public ModuleRun {
 
   bool idle() const override { return checker_->logs_complete(); }
 
-  void add_metrics(MetricMap& m, SimTime end_ns) const override {
+  void add_metrics(MetricMap& m, SimTime) const override {
     auto d = [](auto v) { return static_cast<double>(v); };
     const EventLogTotals t = checker_->totals();
     m["event_log.events"] = d(t.events);
@@ -46,11 +38,6 @@ class Run final : public ModuleRun {
     m["event_log.converged_after_s"] = t.converged_after_s;
     m["event_log.rebuilds"] = d(t.rebuilds);
     m["event_log.replayed"] = d(t.replayed);
-  }
-
-  std::uint64_t write_traces(const TracePath& path, std::uint64_t hash) const override {
-
-    return hash;
   }
 
   void print(std::ostream& out, const MetricMap& m) const override {
