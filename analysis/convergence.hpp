@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "sim/inline_vector.hpp"
+#include "analysis/observations.hpp"
 #include "sim/observer.hpp"
 
 namespace ecsim {
@@ -26,7 +27,7 @@ struct ConvergencePoint {
   std::uint64_t replicas_behind;
 };
 
-class ConvergenceTracker final : public Observer {
+class ConvergenceTracker final : public Observer, public ReplicaObserver {
  public:
   ConvergenceTracker(std::uint32_t nodes, bool record_series);
 

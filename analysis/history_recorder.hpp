@@ -12,11 +12,11 @@
 
 #include "analysis/csv_writer.hpp"
 #include "analysis/history.hpp"
-#include "sim/observer.hpp"
+#include "analysis/observations.hpp"
 
 namespace ecsim {
 
-class HistoryRecorder final : public Observer {
+class HistoryRecorder final : public ReplicaObserver {
  public:
   using KeyNamer = std::function<std::string(KeyId)>;
   // record_ops / record_applies: keep them for the checkers; applied_path: also

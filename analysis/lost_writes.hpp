@@ -14,11 +14,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "sim/observer.hpp"
+#include "analysis/observations.hpp"
 
 namespace ecsim {
 
-class LostWritesChecker final : public Observer {
+class LostWritesChecker final : public ReplicaObserver {
  public:
   LostWritesChecker() = default;
   // Sizing hint: one (replica, key) clock per node is typical.

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "analysis/observations.hpp"
 #include "sim/observer.hpp"
 
 namespace ecsim {
@@ -21,7 +22,7 @@ struct OpStatsResult {
   double partition_failed_fraction() const;  // NaN when partition_ops == 0
 };
 
-class OpStats final : public Observer {
+class OpStats final : public Observer, public ReplicaObserver {
  public:
   void on_fault(SimTime, FaultEventKind, std::string_view) override;
   void on_op(const OpRecord&) override;

@@ -23,7 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "sim/observer.hpp"
+#include "analysis/observations.hpp"
 #include "sim/scenario.hpp"
 
 namespace ecsim {
@@ -35,7 +35,7 @@ struct StateMismatch {
   std::string expected;
 };
 
-class StateChecker final : public Observer {
+class StateChecker final : public ReplicaObserver {
  public:
   explicit StateChecker(StoreType type);
   // False for lww: nothing to check.

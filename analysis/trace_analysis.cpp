@@ -479,7 +479,8 @@ TraceAnalysis Replay::run() {
   ConvergenceTracker convergence(node_count, false);
   LostWritesChecker lost;
   OpStats op_stats;
-  std::vector<Observer*> observers = {&convergence, &lost, &op_stats};
+  const std::vector<Observer*> kernel = {&convergence, &op_stats};  // node events, faults
+  const std::vector<ReplicaObserver*> observers = {&convergence, &lost, &op_stats};
   std::vector<std::uint8_t> live(node_count, 1);
   // Final state per (node, key): the write whose version the replica holds.
   std::map<std::pair<NodeId, KeyId>, WriteId> holds;
@@ -492,18 +493,18 @@ TraceAnalysis Replay::run() {
         if (e.kind == "crash" || e.kind == "restart") {
           const NodeId n = need_node(in_.events, e.node);
           live[n] = e.kind == "restart";
-          for (Observer* o : observers)
+          for (Observer* o : kernel)
             o->on_node(e.t, n, e.kind == "crash" ? NodeEventKind::crash : NodeEventKind::restart, e.key == "lose_state");
         } else if (e.kind == "receive") {
           const NodeId n = need_node(in_.events, e.node);
           const KeyId k = key(e.key);
           auto w = write_of.find({k, e.version});
           if (w != write_of.end())
-            for (Observer* o : observers) o->on_write_received(e.t, n, k, w->second);
+            for (ReplicaObserver* o : observers) o->on_write_received(e.t, n, k, w->second);
         } else if (e.kind == "state_lost") {
           const NodeId n = need_node(in_.events, e.node);
           for (auto h = holds.begin(); h != holds.end();) h = h->first.first == n ? holds.erase(h) : std::next(h);
-          for (Observer* o : observers) o->on_state_lost(e.t, n);
+          for (ReplicaObserver* o : observers) o->on_state_lost(e.t, n);
         } else {
           // Flapping writes its cuts as partition/heal rows described "flapping ...".
           const bool flap = e.key.rfind("flapping", 0) == 0;
@@ -511,14 +512,14 @@ TraceAnalysis Replay::run() {
           if (e.kind == "partition") kind = flap ? FaultEventKind::flap_cut : FaultEventKind::partition;
           else if (e.kind == "heal") kind = flap ? FaultEventKind::flap_heal : FaultEventKind::heal;
           else if (e.kind == "loss_start") kind = FaultEventKind::loss_start;
-          for (Observer* o : observers) o->on_fault(e.t, kind, e.key);
+          for (Observer* o : kernel) o->on_fault(e.t, kind, e.key);
         }
         break;
       }
       case 1: {
         const WriteInfo& w = writes[it.index];
         written.insert(w.key);
-        for (Observer* o : observers) o->on_write_accepted(w.accept_ns, w.origin, w.key, w.id, w.rank, w.session);
+        for (ReplicaObserver* o : observers) o->on_write_accepted(w.accept_ns, w.origin, w.key, w.id, w.rank, w.session);
         break;
       }
       case 2: {
@@ -526,14 +527,14 @@ TraceAnalysis Replay::run() {
         const NodeId n = need_node(in_.applied, a.replica);
         if (a.key.empty()) {
           for (auto h = holds.begin(); h != holds.end();) h = h->first.first == n ? holds.erase(h) : std::next(h);
-          for (Observer* o : observers) o->on_state_lost(a.t, n);
+          for (ReplicaObserver* o : observers) o->on_state_lost(a.t, n);
           break;
         }
         const KeyId k = key(a.key);
         holds[{n, k}] = apply_write[it.index];
         // Every applied copy was received; copies received and not kept are not in the traces.
-        for (Observer* o : observers) o->on_write_received(a.t, n, k, apply_write[it.index]);
-        for (Observer* o : observers) o->on_applied(a.t, n, k, apply_digest[it.index], apply_rank[it.index]);
+        for (ReplicaObserver* o : observers) o->on_write_received(a.t, n, k, apply_write[it.index]);
+        for (ReplicaObserver* o : observers) o->on_applied(a.t, n, k, apply_digest[it.index], apply_rank[it.index]);
         break;
       }
       case 3: {
@@ -559,7 +560,7 @@ TraceAnalysis Replay::run() {
           auto w = write_of.find({r.key_id, o.version});
           r.write = w == write_of.end() ? kNoWrite : w->second;
         }
-        for (Observer* obs : observers) obs->on_op(r);
+        for (ReplicaObserver* obs : observers) obs->on_op(r);
         break;
       }
     }

@@ -8,11 +8,12 @@
 #include <vector>
 
 #include "analysis/csv_writer.hpp"
+#include "analysis/observations.hpp"
 #include "sim/observer.hpp"
 
 namespace ecsim {
 
-class TraceWriter final : public Observer {
+class TraceWriter final : public Observer, public ReplicaObserver {
  public:
   using KeyNamer = std::function<std::string(KeyId)>;
   // A path left empty disables that trace.

@@ -143,20 +143,26 @@ struct World {
     for (auto& m : modules) m->connect(services);
   }
 
+  // Checkers observe the kernel (messages, nodes, faults) and the replica
+  // store (writes, state changes, client operations) through two hubs.
   void attach_checkers() {
+    store->set_observer(&replica_events);
     sim.add_observer(&convergence);
+    replica_events.add(&convergence);
     if (scenario.checks.lost_writes) {
       lost = std::make_unique<LostWritesChecker>(sim.node_count());
       lost->count_only_listed(scenario.store.type != StoreType::lww);
-      sim.add_observer(lost.get());
+      replica_events.add(lost.get());
     }
-    if (state_check.applies()) sim.add_observer(&state_check);
+    if (state_check.applies()) replica_events.add(&state_check);
     sim.add_observer(&traces);
+    replica_events.add(&traces);
     // Session guarantees and staleness are measured from the history alone
     // (the content of ops.csv and applied.csv), as on a history recorded
     // elsewhere (docs/SESSIONS.md). They need totally ordered versions, i.e. LWW's.
-    sim.add_observer(&history);
+    replica_events.add(&history);
     sim.add_observer(&op_stats);
+    replica_events.add(&op_stats);
   }
 
   bool modules_idle() const {
@@ -172,6 +178,7 @@ struct World {
   KeySpace keys;
   WriteTable writes;
   std::unique_ptr<ReplicaStore> store;
+  ReplicaObserverHub replica_events;
   Simulator sim;
   Services services;
   std::unique_ptr<FaultInjector> faults;

@@ -56,7 +56,7 @@ struct Pair {
   std::unique_ptr<Protocol> protocol;
   MerkleProtocol* merkle = nullptr;
   std::uint16_t pid = 0;
-  Observer quiet;
+  ReplicaObserver quiet;
 
   Pair(int keys, bool use_merkle, int leaves, int fanout) : s(two_nodes(keys)), sim(s), store(s, writes) {
     if (use_merkle) {

@@ -2,7 +2,9 @@
 // The narrow interface between the kernel and everything that runs on it
 // (DESIGN.md #1). A Protocol serves every node of the simulation (state in
 // flat arrays indexed by node id) and sees the world only through Context:
-// send, timers, its node's local clock, its random stream, and observers.
+// send, timers, its node's local clock and its random stream. What it
+// reports goes to its module's observers (a store's ReplicaObserver, a
+// module's Channel), never through the kernel.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -47,7 +49,6 @@ class Context {
   // Fires on_timer(tag) after local_delay_ns of this node's (drifting) clock.
   // Timers die with a crash.
   void set_timer(SimTime local_delay_ns, std::uint32_t tag);
-  Observer& observe();
 
  private:
   Simulator& sim_;

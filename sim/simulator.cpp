@@ -21,7 +21,6 @@ void Context::send(NodeId to, std::uint16_t type, std::span<const std::uint64_t>
   sim_.send(node_, to, protocol_, type, words, bytes);
 }
 void Context::set_timer(SimTime local_delay_ns, std::uint32_t tag) { sim_.set_timer(node_, protocol_, local_delay_ns, tag); }
-Observer& Context::observe() { return sim_.observers(); }
 
 // --- Simulator ---
 Simulator::Simulator(const Scenario& scenario)

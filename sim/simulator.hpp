@@ -25,28 +25,17 @@ class ObserverHub final : public Observer {
   void add(Observer* o) {
     observers_.push_back(o);
     if (o->wants_net_events()) net_observers_.push_back(o);
-    if (o->wants_applied_versions()) version_observers_.push_back(o);
   }
   bool wants_net() const { return !net_observers_.empty(); }
-  bool wants_applied_versions() const override { return !version_observers_.empty(); }
-  void on_version_applied(SimTime t, NodeId n, KeyId k, WriteId w, std::string_view v) override {
-    for (auto* o : version_observers_) o->on_version_applied(t, n, k, w, v);
-  }
   void on_net(const NetEvent& e) override { for (auto* o : net_observers_) o->on_net(e); }
   void on_node(SimTime t, NodeId n, NodeEventKind k, bool lose) override {
     for (auto* o : (k == NodeEventKind::timer ? net_observers_ : observers_)) o->on_node(t, n, k, lose);
   }
   void on_fault(SimTime t, FaultEventKind k, std::string_view d) override { for (auto* o : observers_) o->on_fault(t, k, d); }
-  void on_write_accepted(SimTime t, NodeId n, KeyId k, WriteId w, StateRank r, std::uint64_t s) override { for (auto* o : observers_) o->on_write_accepted(t, n, k, w, r, s); }
-  void on_write_received(SimTime t, NodeId n, KeyId k, WriteId w) override { for (auto* o : observers_) o->on_write_received(t, n, k, w); }
-  void on_applied(SimTime t, NodeId n, KeyId k, std::uint64_t d, StateRank r) override { for (auto* o : observers_) o->on_applied(t, n, k, d, r); }
-  void on_state_lost(SimTime t, NodeId n) override { for (auto* o : observers_) o->on_state_lost(t, n); }
-  void on_op(const OpRecord& r) override { for (auto* o : observers_) o->on_op(r); }
 
  private:
   std::vector<Observer*> observers_;
   std::vector<Observer*> net_observers_;
-  std::vector<Observer*> version_observers_;
 };
 
 struct KernelStats {

@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Quiet : Observer {};
+struct Quiet : ReplicaObserver {};
 
 MetricMap run_yaml(const std::string& yaml, std::uint64_t seed) {
   const fs::path dir = fs::temp_directory_path() / ("ecsim-test-crdt-" + std::to_string(::getpid()));

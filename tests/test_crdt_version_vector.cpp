@@ -84,7 +84,7 @@ TEST_CASE("a naive `clock > mine` comparison silently drops a concurrent side", 
 TEST_CASE("gossip digests: a concurrent key is both shipped and requested", "[crdt][vv][gossip]") {
   WriteTable writes;
   CrdtStore store(CrdtKind::gcounter, {"n0", "n1"}, 64, writes);
-  struct Quiet : Observer {} quiet;
+  struct Quiet : ReplicaObserver {} quiet;
   const WriteId w0 = writes.add(0, "1"), w1 = writes.add(0, "2"), w2 = writes.add(0, "3");
   store.write(ReplicaCall{0, 0, 0, &quiet}, 0, OpKind::incr, w0, 1);
   std::vector<std::uint64_t> buf;

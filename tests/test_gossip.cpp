@@ -43,7 +43,7 @@ Scenario gossip_scenario(int nodes, GossipMode mode, std::uint64_t seed = 1) {
 }
 
 // Every state change, timestamped, independently of the tracker.
-struct AppliedLog final : Observer {
+struct AppliedLog final : ReplicaObserver {
   struct Entry {
     SimTime t;
     NodeId node;
@@ -89,7 +89,7 @@ struct Harness {
     Harness* h = nullptr;
     void on_event(std::uint64_t x, std::uint32_t) override {
       Write& w = h->planned[x];
-      const ReplicaCall at{w.node, h->sim.now(), h->sim.local_time(w.node), &h->sim.observers()};
+      const ReplicaCall at{w.node, h->sim.now(), h->sim.local_time(w.node), h->store.observer()};
       w.id = h->writes.add(w.key, "v" + std::to_string(x));
       w.result = h->store.write(at, w.key, OpKind::write, w.id, 0);
       OpRecord rec;
@@ -102,7 +102,7 @@ struct Harness {
       rec.write = w.id;
       rec.rank = w.result.rank;
       rec.is_write = true;
-      h->sim.observers().on_op(rec);
+      h->store.observer()->on_op(rec);
     }
   };
 
@@ -113,7 +113,9 @@ struct Harness {
         sim(scenario),
         tracker(static_cast<std::uint32_t>(scenario.topology.nodes), false) {
     sim.add_observer(&tracker);
-    sim.add_observer(&applied);
+    replica_events.add(&tracker);
+    replica_events.add(&applied);
+    store.set_observer(&replica_events);
     sim.add_protocol(&gossip);
     writer.h = this;
     writer_id = sim.add_component(&writer);
@@ -142,6 +144,7 @@ struct Harness {
   Simulator sim;
   ConvergenceTracker tracker;
   AppliedLog applied;
+  ReplicaObserverHub replica_events;
   Writer writer;
   std::uint16_t writer_id = 0;
   std::vector<Write> planned;

@@ -28,7 +28,7 @@ class WriteAtStart final : public Component {
   }
   void on_event(std::uint64_t, std::uint32_t) override {
     const WriteId w = writes_.add(0, "v");
-    store_.write(ReplicaCall{0, sim_.now(), sim_.local_time(0), &sim_.observers()}, 0, OpKind::write, w, 1);
+    store_.write(ReplicaCall{0, sim_.now(), sim_.local_time(0), store_.observer()}, 0, OpKind::write, w, 1);
     done = true;
   }
   bool done = false;
@@ -69,6 +69,7 @@ int simulated_rounds(int nodes, std::uint64_t seed) {
   WriteAtStart writer(sim, store, writes);
   ConvergenceTracker tracker(sim.node_count(), false);
   sim.add_observer(&tracker);
+  store.set_observer(&tracker);
   RunOptions run;
   run.end_ns = s.duration_ns;
   run.stop_when = [&] { return writer.done && tracker.converged(); };

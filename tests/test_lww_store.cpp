@@ -19,7 +19,7 @@ using namespace ecsim;
 
 namespace {
 
-struct Recorder final : Observer {
+struct Recorder final : ReplicaObserver {
   struct Applied {
     SimTime t;
     NodeId node;

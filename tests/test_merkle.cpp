@@ -51,7 +51,7 @@ struct Rig {
     merkle = std::make_unique<MerkleProtocol>(spec, *store, 2);
     pid = sim->add_protocol(merkle.get());
   }
-  ReplicaCall at(NodeId n) { return ReplicaCall{n, sim->now(), sim->local_time(n), &sim->observers()}; }
+  ReplicaCall at(NodeId n) { return ReplicaCall{n, sim->now(), sim->local_time(n), store->observer()}; }
   void write(NodeId n, KeyId key) {
     const WriteId w = writes.add(key, "v");
     store->write(at(n), key, OpKind::write, w, 0);

@@ -33,7 +33,7 @@ struct Rec {
   StateRank rank;
 };
 
-struct Recorder : Observer {
+struct Recorder : ReplicaObserver {
   std::vector<Rec> ops;
   void on_op(const OpRecord& r) override { ops.push_back(Rec{r.is_write, r.ok, r.key_id, r.invoke_ns, r.complete_ns, r.rank}); }
 };
@@ -62,7 +62,7 @@ std::vector<Rec> history(const std::string& yaml, std::uint64_t seed) {
   ClientDriver clients(sim, s, *store, keys, writes);
   clients.use_replication(quorum);
   Recorder rec;
-  sim.add_observer(&rec);
+  store->set_observer(&rec);
   RunOptions run;
   run.end_ns = s.duration_ns;
   sim.run(run);

@@ -346,7 +346,7 @@ void ClientDriver::serve(std::size_t slot) {
     quorum_->start(ctx, slot, p.op, p.key, p.write, s.uid);  // completes in on_quorum_done
     return;
   }
-  const ReplicaCall at{p.replica, sim_.now(), sim_.local_time(p.replica), &sim_.observers()};
+  const ReplicaCall at = store_.call_at(p.replica, sim_.now(), sim_.local_time(p.replica));
   p.ok = true;
   p.outcome = Outcome::done;
   if (p.op == OpKind::read) {
@@ -444,7 +444,7 @@ void ClientDriver::finish(std::size_t slot) {
   r.rank = p.rank;
   r.session_uid = s.uid;
   r.is_write = p.op != OpKind::read;
-  sim_.observers().on_op(r);
+  if (ReplicaObserver* o = store_.observer()) o->on_op(r);
 
   const std::size_t session = p.session;
   const bool closed = p.closed_loop;

@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "sim/observer.hpp"
+#include "analysis/observations.hpp"
 
 namespace ecsim {
 

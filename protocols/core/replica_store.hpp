@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/observer.hpp"
+#include "analysis/observations.hpp"
 #include "sim/scenario.hpp"
 
 namespace ecsim {
@@ -21,7 +21,7 @@ struct ReplicaCall {
   NodeId node;
   SimTime now;         // true time, for observations only
   SimTime local_time;  // the node's clock, for timestamps
-  Observer* observer;
+  ReplicaObserver* observer;  // where this call reports (nullptr: nowhere)
 };
 
 struct ReadResult {
@@ -111,6 +111,14 @@ class ReplicaStore {
 
   // Listeners are told about every state change (not owned).
   void add_listener(StoreListener* listener) { listeners_.push_back(listener); }
+  // Where protocols and clients working on this store report (not owned;
+  // the run's hub of checkers and traces). Protocols pass it in ReplicaCall.
+  void set_observer(ReplicaObserver* observer) { observer_ = observer ? observer : &no_observer(); }
+  ReplicaObserver* observer() const { return observer_; }
+  // A call at `ctx`'s node, reporting to this store's observer.
+  ReplicaCall call_at(NodeId node, SimTime now, SimTime local_time) const {
+    return ReplicaCall{node, now, local_time, observer_};
+  }
  protected:
   // Stores report every change of a replica's state through these: the
   // observer (checkers) and the listeners (protocols' indexes).
@@ -135,6 +143,12 @@ class ReplicaStore {
 
  private:
   std::vector<StoreListener*> listeners_;
+  // Stores report unconditionally: without a run's hub they report to nobody.
+  static ReplicaObserver& no_observer() {
+    static ReplicaObserver none;  // stateless: every callback does nothing
+    return none;
+  }
+  ReplicaObserver* observer_ = &no_observer();
   mutable std::vector<std::uint8_t> cleared_;  // per node: cleared, nothing applied since
 
  public:

@@ -9,8 +9,8 @@ constexpr std::uint32_t kGossipTimer = 1;
 
 GossipProtocol::GossipProtocol(const GossipSpec& spec, ReplicaStore& store) : spec_(spec), store_(store) {}
 
-ReplicaCall GossipProtocol::call(Context& ctx) {
-  return ReplicaCall{ctx.node(), ctx.now(), ctx.local_time(), &ctx.observe()};
+ReplicaCall GossipProtocol::call(Context& ctx) const {
+  return store_.call_at(ctx.node(), ctx.now(), ctx.local_time());
 }
 
 void GossipProtocol::on_start(Context& ctx) {

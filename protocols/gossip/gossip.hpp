@@ -25,7 +25,7 @@ class GossipProtocol final : public Protocol {
   void on_crash(Context& ctx, bool lose_state) override;
 
  private:
-  static ReplicaCall call(Context& ctx);
+  ReplicaCall call(Context& ctx) const;
   void send_entries(Context& ctx, NodeId to, std::span<const std::uint64_t> keys);
 
   GossipSpec spec_;

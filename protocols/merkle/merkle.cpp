@@ -124,7 +124,7 @@ void MerkleProtocol::on_start(Context& ctx) {
 }
 
 void MerkleProtocol::on_crash(Context& ctx, bool lose_state) {
-  if (lose_state) store_.clear(ReplicaCall{ctx.node(), ctx.now(), ctx.local_time(), &ctx.observe()});
+  if (lose_state) store_.clear(store_.call_at(ctx.node(), ctx.now(), ctx.local_time()));
 }
 
 void MerkleProtocol::on_timer(Context& ctx, std::uint32_t tag) {
@@ -160,7 +160,7 @@ void MerkleProtocol::on_message(Context& ctx, const Message& msg) {
       if (msg.words.empty()) break;
       const std::size_t n = static_cast<std::size_t>(msg.words[0]);
       if (n + 1 > msg.words.size()) break;
-      if (n > 0) store_.merge(ReplicaCall{ctx.node(), ctx.now(), ctx.local_time(), &ctx.observe()}, msg.words.subspan(1, n));
+      if (n > 0) store_.merge(store_.call_at(ctx.node(), ctx.now(), ctx.local_time()), msg.words.subspan(1, n));
       const auto wanted = msg.words.subspan(1 + n);
       if (!wanted.empty()) {
         wanted_.assign(wanted.begin(), wanted.end());
@@ -169,7 +169,7 @@ void MerkleProtocol::on_message(Context& ctx, const Message& msg) {
       break;
     }
     case entries_msg:
-      store_.merge(ReplicaCall{ctx.node(), ctx.now(), ctx.local_time(), &ctx.observe()}, msg.words);
+      store_.merge(store_.call_at(ctx.node(), ctx.now(), ctx.local_time()), msg.words);
       break;
     default: break;
   }

@@ -18,7 +18,7 @@ QuorumProtocol::QuorumProtocol(const ReplicationSpec& spec, ReplicaStore& store,
   ring_ = HashRing(all, vnodes);
 }
 
-ReplicaCall QuorumProtocol::call(Context& ctx) { return ReplicaCall{ctx.node(), ctx.now(), ctx.local_time(), &ctx.observe()}; }
+ReplicaCall QuorumProtocol::call(Context& ctx) const { return store_.call_at(ctx.node(), ctx.now(), ctx.local_time()); }
 
 const std::vector<NodeId>& QuorumProtocol::replicas(KeyId key) {
   if (key >= preference_.size()) preference_.resize(static_cast<std::size_t>(key) + 1);

@@ -74,7 +74,7 @@ class QuorumProtocol final : public Protocol, public ReplicaCoordinator {
     WriteResult write;
     std::vector<std::pair<NodeId, std::uint64_t>> replies;  // read: who replied with which state digest
   };
-  static ReplicaCall call(Context& ctx);
+  ReplicaCall call(Context& ctx) const;
   void finish(std::uint32_t slot, Reply reply);
   void release(std::uint32_t slot);
   Op* match(std::span<const std::uint64_t> words, NodeId at, bool finished_too = false);
