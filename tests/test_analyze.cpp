@@ -7,8 +7,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -224,4 +226,180 @@ checks: {session: []}
   CHECK(log.find("did you mean '--ops'") != std::string::npos);
   CHECK(run_binary("analyze " + (dir / "nowhere").string(), &log) == 2);
   CHECK(run_binary("analyze --help", &log) == 0);
+}
+
+// tests/data/analyze-hand: a hand-written trace directory (the files in the
+// formats `ecsim run` writes) whose metrics are worked out here by hand,
+// independently of the checker classes analyze shares with the run.
+//
+// Nodes n0, n1, n2 (n2 cut off by a partition from 4 s to the heal at 8 s;
+// n2 crashes for good at 9 s). Times in ms; versions are accept times.
+//   x: W1 c0/0 at n0 (1000, ack 1010); W2 c1/0 at n1 (1100, ack 1110),
+//      concurrent with W1. n1 receives W1 at 1200 and discards it (a
+//      `receive` row only); n0 takes W2 at 1200, n2 at 1300. W3 c1/0 at n1
+//      (1500, ack 1510), to n0 at 1600, n2 at 1700.
+//   v: W7 c1/0 at n1 (1520, ack 1530), to n2 at 1650 (before n2 has W3),
+//      n0 at 1660.
+//   y: W4 c2/0 at n2 (5000, ack 5010) during the partition; W5 c0/0 at n0
+//      (6000, ack 6010), n1 at 6100, n2 at 8500 after the heal; n0 and n1
+//      receive W4 at 8500/8600 and discard it.
+//   z: W6 c2/0 at n2 (5500, ack 5540): never leaves n2.
+//   u: W8 c0/1 at n0 (7200, ack 7210), n1 at 7300, n2 at 8400.
+//   c2/1 write at 4500 fails; reads: c1/0 x at n2 at 1600 -> W2;
+//   c0/1 y at n0 at 7000 -> W5, then y at n2 at 7100 -> W4.
+TEST_CASE("analyze of the hand-written trace directory gives the values computed by hand", "[analyze]") {
+  const fs::path data = kSource + "/tests/data/analyze-hand";
+  const std::vector<std::string> nodes = {"n0", "n1", "n2"};
+  const TraceInputs in{(data / "ops.csv").string(), (data / "applied.csv").string(), (data / "events.csv").string(), nodes};
+  const TraceAnalysis a = analyze_traces(in);
+  const MetricMap& m = a.metrics;
+  CHECK(a.ops == 12);
+  CHECK(a.applies == 18);
+  CHECK(a.events == 45);
+
+  // Convergence. Divergent keys: y from 5000 (n2 alone has W4) until 8500,
+  // z from 5500 (only n2) until n2's crash at 9000, when the live n0 and n1
+  // agree on every key. Reference: the later of the last acknowledged write
+  // (W5, 6010) and the last heal (8000) -> 9000 - 8000 = 1.0 s.
+  CHECK(m.at("convergence.reached") == 1);
+  CHECK(m.at("convergence.time_s") == Approx(1.0));
+
+  // Visibility: acknowledgement until every live replica holds it or newer.
+  //   W1 ack 1010, all >= W1 when n2 takes W2 at 1300: 290
+  //   W2 ack 1110, same instant 1300: 190;   W3 ack 1510, n2 at 1700: 190
+  //   W7 ack 1530, n0 at 1660: 130;          W4 ack 5010, n1 takes W5 at 6100: 1090
+  //   W5 ack 6010, n2 at 8500: 2490;         W8 ack 7210, n2 at 8400: 1190
+  //   W6 never (n0 and n1 never hold z; n2 crashes).
+  // Sorted 130 190 190 290 1090 1190 2490: p50 = rank 3 = 290 ms; p99 at
+  // rank 5.94 = 1190 + 0.94 * (2490 - 1190) = 2412 ms.
+  CHECK(m.at("staleness.t_visibility_p50_s") == Approx(0.290));
+  CHECK(m.at("staleness.t_visibility_p99_s") == Approx(2.412));
+  CHECK(m.at("staleness.never_visible") == 1);
+  REQUIRE(a.visibility_delays_s.size() == 7);
+
+  // Lost writes (final state: live n0 and n1 hold x W3, v W7, y W5, u W8, no z):
+  //   W1: W3 was accepted at n1 after n1 received W1 (the discarded copy) -> superseded
+  //   W2: W3 follows it at n1 -> superseded
+  //   W4: W5 was accepted at n0 before n0 heard of W4, and c0/0 never saw it -> lost
+  //   W6: no live replica holds z -> lost
+  CHECK(m.at("lost_writes") == 2);
+
+  // Sessions.
+  //   RYW: c1/0 read x at 1600 got W2, older than its own W3 (ack 1510) -> 1
+  //   MR:  c0/1 read W5 at 7000, then W4 at 7100 -> 1
+  //   MW:  c1/0 wrote W3 (x) then W7 (v); n2 took W7 at 1650 and reflected
+  //        W3 only at 1700 -> 1 (rule b); no other write of a session inverts
+  //   WFR: c0/1 read W5 (y) then wrote W8 (u); n2 took W8 at 8400 and
+  //        reflected W5 only at 8500 -> 1
+  //   RYW across a client's sessions: also c0/1's read of W4 at 7100 after
+  //        c0/0's W5 (ack 6010) -> 2
+  CHECK(m.at("violations.ryw") == 1);
+  CHECK(m.at("violations.mr") == 1);
+  CHECK(m.at("violations.mw") == 1);
+  CHECK(m.at("violations.wfr") == 1);
+  CHECK(m.at("violations.ryw_sessions") == 1);
+  CHECK(m.at("violations.mr_sessions") == 1);
+  CHECK(m.at("violations.mw_sessions") == 1);
+  CHECK(m.at("violations.wfr_sessions") == 1);
+  CHECK(m.at("violations.ryw_client") == 2);
+  // Staleness: the read at 1600 is 1 version behind (W3), 7000 is current,
+  // 7100 is 1 behind (W5): k=1 1/3, k=2 3/3.
+  CHECK(m.at("staleness.reads") == 3);
+  CHECK(m.at("staleness.k1_fraction") == Approx(1.0 / 3.0));
+  CHECK(m.at("staleness.k2_fraction") == 1);
+  CHECK(m.at("staleness.k3_fraction") == 1);
+
+  // Messages: 4 sends (120 + 120 + 64 + 200 bytes), 4 deliveries (one a
+  // duplicate's), 1 drop, 1 duplicate.
+  CHECK(m.at("messages.sent") == 4);
+  CHECK(m.at("messages.bytes") == 504);
+  CHECK(m.at("messages.delivered") == 4);
+  CHECK(m.at("messages.dropped") == 1);
+  CHECK(m.at("messages.duplicated") == 1);
+
+  // Operations: 12, 1 failed, 3 reads, 9 updates, 8 acknowledged. Latency of
+  // the 11 successful ops: 5 5 5 10 10 10 10 10 10 10 40 ms: p50 = rank 5 =
+  // 10 ms; p99 at rank 9.9 = 10 + 0.9 * 30 = 37 ms.
+  CHECK(m.at("ops.total") == 12);
+  CHECK(m.at("ops.failed") == 1);
+  CHECK(m.at("ops.reads") == 3);
+  CHECK(m.at("ops.writes") == 9);
+  CHECK(m.at("writes.acknowledged") == 8);
+  CHECK(m.at("ops.latency_p50_s") == Approx(0.010));
+  CHECK(m.at("ops.latency_p99_s") == Approx(0.037));
+  // Invoked during the partition [4000, 8000): the failed write (4500), W4,
+  // W6, W5, both c0/1 reads, W8: 7, of which 1 failed.
+  CHECK(m.at("ops.partition_ops") == 7);
+  CHECK(m.at("ops.partition_failed_fraction") == Approx(1.0 / 7.0));
+}
+
+TEST_CASE("analyze of the hand-written trace directory without some inputs", "[analyze]") {
+  const fs::path data = kSource + "/tests/data/analyze-hand";
+  const std::vector<std::string> nodes = {"n0", "n1", "n2"};
+
+  SECTION("events.csv without receive rows: the discarded copy of W1 is unknown") {
+    // Without n1's receipt of W1 at 1200, W3 no longer follows W1: W1 is lost
+    // too (3). Nothing else depends on receive rows: applied copies count as received.
+    const fs::path dir = fresh_dir("hand-no-receive");
+    std::ifstream src(data / "events.csv");
+    std::ofstream dst(dir / "events.csv");
+    for (std::string line; std::getline(src, line);)
+      if (line.find(",receive,") == std::string::npos) dst << line << '\n';
+    dst.close();
+    const TraceAnalysis a =
+        analyze_traces(TraceInputs{(data / "ops.csv").string(), (data / "applied.csv").string(), (dir / "events.csv").string(), nodes});
+    CHECK(a.events == 32);  // 45 rows, 13 of them receive rows
+    CHECK(a.metrics.at("lost_writes") == 3);
+    CHECK(a.metrics.at("convergence.time_s") == Approx(1.0));
+    CHECK(a.metrics.at("violations.mw") == 1);
+  }
+  SECTION("no events.csv: no crash, no heal, no receive rows") {
+    // n2 stays live and alone holds z: z is divergent at the end (not
+    // converged: NaN). W6 is in n2's final state, so not lost; W1 (no
+    // receive row) and W4 are: 2. W6 still never reaches n0 and n1.
+    const TraceAnalysis a = analyze_traces(TraceInputs{(data / "ops.csv").string(), (data / "applied.csv").string(), "", nodes});
+    CHECK(a.metrics.at("convergence.reached") == 0);
+    CHECK(std::isnan(a.metrics.at("convergence.time_s")));
+    CHECK(a.metrics.at("lost_writes") == 2);
+    CHECK(a.metrics.at("staleness.never_visible") == 1);
+    CHECK(a.metrics.at("staleness.t_visibility_p50_s") == Approx(0.290));
+    CHECK(a.metrics.count("messages.sent") == 0);
+    CHECK(a.metrics.count("ops.partition_ops") == 0);
+    CHECK(a.metrics.at("violations.wfr") == 1);
+  }
+  SECTION("ops.csv alone: RYW, MR and staleness only") {
+    const TraceAnalysis a = analyze_traces(TraceInputs{(data / "ops.csv").string(), "", "", nodes});
+    CHECK(a.metrics.at("violations.ryw") == 1);
+    CHECK(a.metrics.at("violations.mr") == 1);
+    CHECK(a.metrics.at("violations.ryw_client") == 2);
+    CHECK(std::isnan(a.metrics.at("violations.mw")));
+    CHECK(std::isnan(a.metrics.at("violations.wfr")));
+    CHECK(a.metrics.count("lost_writes") == 0);
+    CHECK(a.metrics.at("staleness.k1_fraction") == Approx(1.0 / 3.0));
+    CHECK(a.metrics.at("ops.latency_p99_s") == Approx(0.037));
+  }
+}
+
+TEST_CASE("ecsim analyze on the hand-written trace directory writes the hand values", "[analyze][cli]") {
+  const fs::path dir = fresh_dir("hand-cli");
+  const std::string data = kSource + "/tests/data/analyze-hand";
+  std::string log;
+  // A directory without scenario.resolved.yaml: the node names come from the traces (n0, n1, n2).
+  REQUIRE(run_binary("analyze " + data + " --out " + (dir / "analysis.csv").string(), &log) == 0);
+  CHECK(log.find("12 ops, 18 applied rows, 45 events") != std::string::npos);
+  std::ifstream in(dir / "analysis.csv");
+  std::map<std::string, std::string> v;
+  for (std::string line; std::getline(in, line);) {
+    const auto comma = line.find(',');
+    if (comma != std::string::npos) v[line.substr(0, comma)] = line.substr(comma + 1);
+  }
+  CHECK(v["convergence.time_s"] == "1");
+  CHECK(v["lost_writes"] == "2");
+  CHECK(v["staleness.t_visibility_p50_s"] == "0.29");
+  CHECK(std::stod(v["staleness.t_visibility_p99_s"]) == Approx(2.412));
+  CHECK(v["violations.ryw"] == "1");
+  CHECK(v["violations.mr"] == "1");
+  CHECK(v["violations.mw"] == "1");
+  CHECK(v["violations.wfr"] == "1");
+  CHECK(v["ops.partition_ops"] == "7");
 }
