@@ -384,10 +384,6 @@ void print_summary(World& w, const SessionVerdicts& v, const MetricMap& mm, cons
                  x.replica == kNoNode ? std::string("every replica") : scenario.topology.node_names[x.replica], x.got,
                  x.expected);
   }
-  if (mm.count("merkle.repairs"))
-    fmt::print(out, "  merkle        {} repairs ({} divergent), {:.0f} bytes and {:.2f} round trips per divergent repair, {} keys shipped\n",
-               m("merkle.repairs"), m("merkle.repairs_divergent"), m("merkle.bytes_per_divergent_repair"),
-               m("merkle.round_trips_per_divergent_repair"), m("merkle.keys_shipped"));
   fmt::print(out, "{}", format_session_summary(v.history, v.sessions ? &*v.sessions : nullptr, v.staleness ? &*v.staleness : nullptr));
   if (w.history.unorderable() || (!w.orderable && !scenario.checks.session.empty()))
     fmt::print(out, "  sessions      not checked: the session checkers need totally ordered versions (store.type lww)\n");
@@ -432,6 +428,7 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
   MetricMap& m = outcome.metrics;
   const SessionVerdicts verdicts = check_history(w);
   core_metrics(w, verdicts, m);
+  for (const std::string& name : module_metric_names(scenario)) m[name] = kNaN;  // unset = does not apply
   for (const auto& mod : w.modules) mod->add_metrics(m, w.sim.now());
   outcome.trace_hash = write_traces(w, verdicts, m, out_path);
   m["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

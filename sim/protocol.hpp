@@ -67,7 +67,7 @@ class Protocol {
   // The node crashed; drop volatile state, and everything when lose_state.
   virtual void on_crash(Context& ctx, bool lose_state) {}
   // Protocol-specific summary metrics (name, value) after a run, e.g.
-  // merkle.bytes_per_repair; names must be listed in the runner's metrics.
+  // merkle.bytes_per_repair; names must be listed in the module's ModuleDef::metrics.
   virtual void summary_metrics(std::vector<std::pair<std::string, double>>& out) const {}
 };
 

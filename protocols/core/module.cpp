@@ -39,8 +39,11 @@ bool ModuleRegistry::active(const ModuleDef& def, const Scenario& scenario) {
                      [&](const SectionDef& s) { return scenario.has_section(s.path); });
 }
 
-ProtocolRun::ProtocolRun(Simulator& sim, std::unique_ptr<Protocol> protocol, SimTime quiet_window_ns)
-    : protocol_(std::move(protocol)), id_(sim.add_protocol(protocol_.get())), quiet_window_ns_(quiet_window_ns) {}
+ProtocolRun::ProtocolRun(Simulator& sim, std::unique_ptr<Protocol> protocol, SimTime quiet_window_ns, Printer print)
+    : protocol_(std::move(protocol)),
+      id_(sim.add_protocol(protocol_.get())),
+      quiet_window_ns_(quiet_window_ns),
+      print_(std::move(print)) {}
 
 ProtocolRun::~ProtocolRun() = default;
 

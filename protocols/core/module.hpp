@@ -2,8 +2,7 @@
 // A module is one folder under protocols/ (docs/WRITING_A_PROTOCOL.md). It
 // owns its configuration sections (sim/section.hpp), its part of a run
 // (protocols, workload components, checkers), its metrics and one
-// registration line in the app's module list (app/modules.cpp), or a
-// shared library a scenario loads (`modules:`, protocols/core/plugin.hpp).
+// registration line in the app's module list (app/modules.cpp).
 //
 // One wiring mechanism for every module: when a scenario has one of a
 // module's sections, the runner calls its `start`, which adds protocols and
@@ -75,7 +74,8 @@ class ModuleRun {
   // stop: quiescent ends a run after this long without state changes (the
   // largest over the modules; 1 s when none asks).
   virtual SimTime quiet_window_ns() const { return 0; }
-  // The module's metrics (ModuleDef::metrics), NaN where one does not apply.
+  // The module's metrics (ModuleDef::metrics), NaN where one does not apply
+  // (the runner sets every declared metric to NaN first: one left unset is empty).
   virtual void add_metrics(MetricMap& m, SimTime end_ns) const {}
   // Writes the module's traces and returns `hash` chained with what it wrote.
   virtual std::uint64_t write_traces(const TracePath& path, std::uint64_t hash) const { return hash; }
@@ -104,17 +104,23 @@ struct ModuleDef {
 // Protocol::summary_metrics.
 class ProtocolRun : public ModuleRun {
  public:
-  ProtocolRun(Simulator& sim, std::unique_ptr<class Protocol> protocol, SimTime quiet_window_ns = 0);
+  using Printer = std::function<void(std::ostream&, const MetricMap&)>;
+  ProtocolRun(Simulator& sim, std::unique_ptr<class Protocol> protocol, SimTime quiet_window_ns = 0,
+              Printer print = nullptr);
   ~ProtocolRun() override;
   class Protocol& protocol() const { return *protocol_; }
   std::uint16_t protocol_id() const { return id_; }
   SimTime quiet_window_ns() const override { return quiet_window_ns_; }
   void add_metrics(MetricMap& m, SimTime end_ns) const override;
+  void print(std::ostream& out, const MetricMap& m) const override {
+    if (print_) print_(out, m);
+  }
 
  private:
   std::unique_ptr<class Protocol> protocol_;
   std::uint16_t id_;
   SimTime quiet_window_ns_;
+  Printer print_;
 };
 
 class ModuleRegistry {

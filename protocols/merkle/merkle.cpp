@@ -1,5 +1,7 @@
 #include "protocols/merkle/merkle.hpp"
 
+#include <limits>
+
 #include <algorithm>
 
 namespace ecsim {
@@ -299,7 +301,10 @@ void MerkleProtocol::ship(Context& ctx, NodeId to, MessageType type, std::span<c
 
 void MerkleProtocol::summary_metrics(std::vector<std::pair<std::string, double>>& out) const {
   const MerkleStats& s = stats_;
-  auto per = [](std::uint64_t a, std::uint64_t b) { return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b); };
+  // A ratio over no repairs does not apply: NaN (an empty value), not 0.
+  auto per = [](std::uint64_t a, std::uint64_t b) {
+    return b == 0 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(a) / static_cast<double>(b);
+  };
   out.emplace_back("merkle.repairs", static_cast<double>(s.repairs));
   out.emplace_back("merkle.repairs_divergent", static_cast<double>(s.repairs_divergent));
   out.emplace_back("merkle.bytes", static_cast<double>(s.bytes));
