@@ -181,6 +181,10 @@ void Simulator::dispatch(const Event& e) {
 }
 
 StopReason Simulator::run(const RunOptions& options) {
+  // Setting now_ = end_ns at the end would move time backwards (and break the
+  // queue's precondition for later pushes).
+  if (options.end_ns < now_)
+    throw std::logic_error("run(until) with until before now: time never goes backwards");
   if (!started_) {
     started_ = true;
     for (NodeId n = 0; n < node_count(); ++n)
@@ -189,12 +193,11 @@ StopReason Simulator::run(const RunOptions& options) {
         protocols_[p]->on_start(ctx);
       }
   }
-  while (!queue_.empty()) {
-    if (queue_.next_time() > options.end_ns) {
-      now_ = options.end_ns;
-      return StopReason::duration;
-    }
-    const Event e = queue_.pop();
+  // pop_not_after peeks without committing the queue: stopping here with an
+  // event pending past end_ns must still accept events in (end_ns, that
+  // event) scheduled before the next run() call.
+  Event e{};
+  while (queue_.pop_not_after(options.end_ns, e)) {
     if (e.time < now_) throw std::logic_error("event queue went back in time");  // cheap, stays on
     now_ = e.time;
     ++stats_.events_processed;
@@ -203,7 +206,9 @@ StopReason Simulator::run(const RunOptions& options) {
     if (options.progress && (stats_.events_processed % kProgressEvery) == 0)
       options.progress(now_, stats_.events_processed);
   }
-  return StopReason::queue_empty;
+  if (queue_.empty()) return StopReason::queue_empty;
+  now_ = options.end_ns;
+  return StopReason::duration;
 }
 
 void Simulator::crash(NodeId node, bool lose_state) {
