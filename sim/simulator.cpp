@@ -1,5 +1,7 @@
 #include "sim/simulator.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -111,8 +113,24 @@ void Simulator::send(NodeId from, NodeId to, std::uint16_t protocol, std::uint16
   }
 }
 
+// Kernel invariant, on in release: nothing is scheduled before now. Time
+// never goes backwards, and the event queue (a radix heap) relies on it. A
+// caller asking for the past has a bug; clamping to now used to hide it.
+// Cold and out of line so the schedule paths stay a compare and a branch.
+void Simulator::scheduled_in_past(const char* what, SimTime at) const {
+  throw std::logic_error(fmt::format("{} scheduled at {} ns, before now ({} ns): the kernel never schedules into the past",
+                                     what, at, now_));
+}
+
+// now_ + delay for delay >= 0, saturating at kMaxTime (a delay that long
+// never arrives within a run) instead of wrapping negative.
+SimTime Simulator::after(SimTime delay, const char* what) const {
+  if (delay < 0) scheduled_in_past(what, now_ + delay);  // delay >= -2^63 and now_ >= 0: no overflow
+  return delay > kMaxTime - now_ ? kMaxTime : now_ + delay;
+}
+
 void Simulator::schedule_delivery(std::uint32_t slot, NodeId from, NodeId to, SimTime latency) {
-  SimTime at = now_ + latency;
+  SimTime at = after(latency, "message delivery");
   if (network_spec_.fifo) {
     // Per-link FIFO: never deliver before an earlier message on the same link.
     SimTime& last = fifo_last_[(static_cast<std::uint64_t>(from) << 32) | to];
@@ -125,14 +143,14 @@ void Simulator::schedule_delivery(std::uint32_t slot, NodeId from, NodeId to, Si
 }
 
 void Simulator::set_timer(NodeId node, std::uint16_t protocol, SimTime local_delay_ns, std::uint32_t tag) {
-  if (local_delay_ns < 0) local_delay_ns = 0;
-  const SimTime at = now_ + clocks_.true_duration(node, local_delay_ns);
+  if (local_delay_ns < 0) scheduled_in_past("timer", now_ + local_delay_ns);  // was silently clamped to 0
+  const SimTime at = after(clocks_.true_duration(node, local_delay_ns), "timer");
   const std::uint64_t x = any_crash_ ? (static_cast<std::uint64_t>(epoch_[node]) << 32) | tag : tag;
   queue_.push(Event{at, x, node, EventKind::timer, protocol});
 }
 
 void Simulator::schedule(SimTime at, std::uint16_t component, std::uint64_t x, std::uint32_t a, bool external) {
-  if (at < now_) at = now_;
+  if (at < now_) scheduled_in_past("component event", at);  // was silently clamped to now
   if (external) ++pending_external_;
   queue_.push(Event{at, x, a, EventKind::component, static_cast<std::uint16_t>(component | (external ? kExternalBit : 0))});
 }

@@ -1,15 +1,17 @@
 // Kernel time invariants: run(until) may be called repeatedly with events
 // scheduled in between (peeking at the next event must not commit the queue
-// to it), scheduling before now is refused, and drawn durations saturate
-// instead of wrapping SimTime.
+// to it), and scheduling before now is refused rather than clamped.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <compare>
 #include <cstdint>
-#include <ostream>
 #include <limits>
+#include <ostream>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/simulator.hpp"
@@ -25,7 +27,8 @@ Scenario make_scenario(int nodes, Distribution latency, std::uint64_t seed = 1) 
   s.topology.nodes = nodes;
   s.topology.graph = GraphKind::complete;
   s.topology.latency = latency;
-  for (int i = 0; i < nodes; ++i) s.topology.node_names.push_back("n" + std::to_string(i));
+  // fmt, not "n" + std::to_string(i): that trips g++ 12's false -Wrestrict.
+  for (int i = 0; i < nodes; ++i) s.topology.node_names.push_back(fmt::format("n{}", i));
   s.topology.node_region.assign(static_cast<std::size_t>(nodes), 0);
   return s;
 }
@@ -138,4 +141,69 @@ TEST_CASE("run(until) earlier than now is refused", "[kernel_time]") {
   CHECK(f.run(50) == StopReason::duration);  // until == now is fine
   CHECK(f.run(200) == StopReason::queue_empty);
   CHECK(f.rec.seen == Seen{{100, 1}});
+}
+
+namespace {
+
+// Records when its timers fire; nothing else.
+struct TimerLog final : Protocol {
+  std::vector<Fired> fired;
+  Simulator* sim = nullptr;
+  std::string_view name() const override { return "timerlog"; }
+  void on_start(Context&) override {}
+  void on_timer(Context&, std::uint32_t tag) override { fired.push_back({sim->now(), tag}); }
+  void on_message(Context&, const Message&) override {}
+};
+
+}  // namespace
+
+TEST_CASE("scheduling a component event before now throws instead of clamping to now", "[kernel_time]") {
+  Fixture f;
+  f.at(100, 1);
+  f.run(50);
+  try {
+    f.at(49, 2);
+    FAIL("no exception");
+  } catch (const std::logic_error& e) {
+    CHECK(std::string(e.what()) ==
+          "component event scheduled at 49 ns, before now (50 ns): the kernel never schedules into the past");
+  }
+  CHECK(f.sim.pending_external() == 0);  // refused before any bookkeeping
+  f.at(50, 3);  // at now: allowed, fires next
+  CHECK(f.run(200) == StopReason::queue_empty);
+  CHECK(f.rec.seen == Seen{{50, 3}, {100, 1}});
+}
+
+TEST_CASE("a handler scheduling into the past aborts the run with logic_error", "[kernel_time]") {
+  Scenario s = make_scenario(1, Distribution::constant(0.0));
+  Simulator sim(s);
+  struct Back final : Component {
+    Simulator* sim = nullptr;
+    std::uint16_t self = 0;
+    void on_event(std::uint64_t, std::uint32_t) override { sim->schedule(sim->now() - 1, self, 0, 0, false); }
+  } back;
+  back.sim = &sim;
+  back.self = sim.add_component(&back);
+  sim.schedule(10, back.self, 0, 0, false);
+  CHECK_THROWS_AS(sim.run(RunOptions{100, {}, {}}), std::logic_error);
+}
+
+TEST_CASE("a negative timer delay throws; zero and huge delays are fine", "[kernel_time]") {
+  Scenario s = make_scenario(1, Distribution::constant(0.0));
+  Simulator sim(s);
+  TimerLog p;
+  p.sim = &sim;
+  const std::uint16_t pid = sim.add_protocol(&p);
+  Context ctx(sim, 0, pid);
+  ctx.set_timer(1000, 1);
+  sim.run(RunOptions{1000, {}, {}});
+  REQUIRE(sim.now() == 1000);
+  CHECK_THROWS_AS(ctx.set_timer(-1, 9), std::logic_error);
+  ctx.set_timer(0, 2);
+  // now + kMaxTime would wrap negative; it saturates at kMaxTime instead.
+  ctx.set_timer(kMaxTime, 3);
+  CHECK(sim.run(RunOptions{kMaxTime - 1, {}, {}}) == StopReason::duration);
+  CHECK(p.fired == Seen{{1000, 1}, {1000, 2}});
+  CHECK(sim.run(RunOptions{kMaxTime, {}, {}}) == StopReason::queue_empty);
+  CHECK(p.fired == Seen{{1000, 1}, {1000, 2}, {kMaxTime, 3}});
 }
