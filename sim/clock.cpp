@@ -8,7 +8,7 @@ NodeClocks::NodeClocks(std::size_t nodes, const ClockSpec& spec, Rng rng) : segm
   // Skew and drift draw from one stream in node order so that node i's
   // clock depends only on the seed and i, not on other components.
   for (auto& s : segments_) {
-    s.local_base = static_cast<SimTime>(std::llround(spec.skew.sample(rng)));
+    s.local_base = drawn_ns_to_time(spec.skew.sample(rng));  // signed: saturates at +-kMaxDrawnDuration
     s.drift_ppm = spec.drift_ppm.sample(rng);
     if (s.local_base != 0 || s.drift_ppm != 0.0) ideal_ = false;
   }
@@ -19,7 +19,9 @@ SimTime NodeClocks::true_duration(NodeId node, SimTime local_ns) const {
   if (segments_[node].drift_ppm == 0.0) return local_ns;  // the common case, exact
   const double rate = 1.0 + segments_[node].drift_ppm * 1e-6;
   if (rate <= 0.0) return local_ns;  // absurd drift: never stall the node
-  return static_cast<SimTime>(std::ceil(static_cast<double>(local_ns) / rate));
+  // A drift near -1e6 ppm makes the rate tiny and the quotient huge (even
+  // inf): saturate rather than wrap.
+  return drawn_ns_to_time(std::ceil(static_cast<double>(local_ns) / rate));
 }
 
 void NodeClocks::step(NodeId node, SimTime true_now, SimTime offset_ns) {

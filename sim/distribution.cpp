@@ -54,8 +54,12 @@ double Distribution::sample(Rng& rng) const {
 }
 
 double Distribution::sample_nonnegative(Rng& rng) const {
-  // A negative delay would move time backwards; the format clamps at 0.
-  return std::max(0.0, sample(rng));
+  // A negative delay would move time backwards; the format clamps at 0. The
+  // upper clamp (the same as drawn_ns_to_time's) keeps a later conversion to
+  // SimTime from wrapping, also for callers that llround this value directly.
+  const double x = sample(rng);
+  if (std::isnan(x)) throw std::domain_error(fmt::format("{} drew NaN", describe(true)));
+  return std::max(0.0, saturate_drawn_ns(x));
 }
 
 double Distribution::mean() const {

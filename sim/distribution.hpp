@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/rng.hpp"
+#include "sim/time.hpp"
 
 namespace ecsim {
 
@@ -23,8 +24,13 @@ struct Distribution {
   static Distribution constant(double v) { Distribution d; d.a = v; return d; }
 
   double sample(Rng& rng) const;
-  // Durations, think times: normal is clamped at 0 as the format says.
+  // Durations, think times: normal is clamped at 0 as the format says, and
+  // the top saturates at kMaxDrawnDuration (sim/time.hpp): heavy tails
+  // (lognormal with a large sigma, pareto with a small shape) draw values far
+  // beyond int64 ns, even +inf. NaN throws std::domain_error.
   double sample_nonnegative(Rng& rng) const;
+  // sample_nonnegative as SimTime ns, via drawn_ns_to_time: in [0, kMaxDrawnDuration].
+  SimTime sample_duration(Rng& rng) const { return drawn_ns_to_time(sample_nonnegative(rng)); }
   // Analytic mean (empirical: sample mean; pareto with shape <= 1: infinity).
   double mean() const;
   // Human-readable, e.g. "lognormal(median=2ms, sigma=0.3)"; is_duration picks units.

@@ -37,23 +37,46 @@ class EventQueue {
   std::size_t size() const { return size_; }
   std::uint64_t pushed_total() const { return pushed_; }
 
-  // Precondition: e.time >= the time of the last popped event.
+  // Precondition: e.time >= the time of the last popped event (the kernel
+  // guarantees more: e.time >= now, and now >= the last popped time).
   void push(const Event& e) {
     place(e);
     ++size_;
     ++pushed_;
   }
 
-  // Earliest event's time; queue must not be empty.
-  SimTime next_time() {
-    refill();
-    return bucket_[0][head0_].time;
+  // Earliest event's time; queue must not be empty. A pure peek: it does not
+  // move the reference (last_), because a caller that peeks and then stops
+  // (run(until)) may still push events earlier than the peeked one, and the
+  // radix heap requires every key >= the reference.
+  SimTime next_time() const {
+    if (head0_ < bucket_[0].size()) return bucket_[0][head0_].time;
+    return static_cast<SimTime>(lowest_key(bucket_[lowest_bucket()]));
   }
 
   Event pop() {
     refill();
     --size_;
     return bucket_[0][head0_++];
+  }
+
+  // The kernel's hot path: pops the earliest event into `out` if its time is
+  // <= limit, else returns false and leaves the queue exactly as it was. The
+  // reference only advances when an event is actually popped, so the check
+  // costs one comparison on top of pop() (no second scan of the bucket).
+  bool pop_not_after(SimTime limit, Event& out) {
+    if (head0_ == bucket_[0].size()) {
+      if (mask_ == 0) return false;  // empty
+      const int i = lowest_bucket();
+      const std::uint64_t lowest = lowest_key(bucket_[i]);
+      if (static_cast<SimTime>(lowest) > limit) return false;
+      redistribute(i, lowest);
+    } else if (bucket_[0][head0_].time > limit) {
+      return false;
+    }
+    --size_;
+    out = bucket_[0][head0_++];
+    return true;
   }
 
  private:
@@ -64,16 +87,30 @@ class EventQueue {
     if (b) mask_ |= std::uint64_t{1} << (b - 1);
   }
 
+  // Lowest non-empty bucket above 0; some bucket must be non-empty.
+  int lowest_bucket() const { return __builtin_ctzll(mask_) + 1; }
+
+  static std::uint64_t lowest_key(const std::vector<Event>& src) {
+    std::uint64_t lowest = static_cast<std::uint64_t>(src[0].time);
+    for (const Event& e : src) lowest = static_cast<std::uint64_t>(e.time) < lowest ? static_cast<std::uint64_t>(e.time) : lowest;
+    return lowest;
+  }
+
   // Makes bucket 0 non-empty by redistributing the lowest non-empty bucket.
   void refill() {
     if (head0_ < bucket_[0].size()) return;
+    const int i = lowest_bucket();
+    redistribute(i, lowest_key(bucket_[i]));
+  }
+
+  // Moves the reference to `lowest` (the minimum key of bucket i, the lowest
+  // non-empty bucket, with bucket 0 drained) and re-places bucket i's events.
+  // Only called when that minimum is about to be popped.
+  void redistribute(int i, std::uint64_t lowest) {
     bucket_[0].clear();
     head0_ = 0;
-    const int i = __builtin_ctzll(mask_) + 1;
     mask_ &= mask_ - 1;
     std::vector<Event>& src = bucket_[i];
-    std::uint64_t lowest = static_cast<std::uint64_t>(src[0].time);
-    for (const Event& e : src) lowest = static_cast<std::uint64_t>(e.time) < lowest ? static_cast<std::uint64_t>(e.time) : lowest;
     last_ = lowest;
     for (const Event& e : src) place(e);  // in order: keeps FIFO among equal times
     // Large buckets give memory back, else each keeps its peak capacity forever.

@@ -229,7 +229,7 @@ Route Network::route(NodeId from, NodeId to, Rng& rng) {
     }
     r.ok = true;
     r.hops = 1;
-    r.latency_ns = static_cast<SimTime>(std::llround(link_latency(from, to).sample_nonnegative(rng)));
+    r.latency_ns = link_latency(from, to).sample_duration(rng);
     return r;
   }
   auto it = m.route_cache.find(from);
@@ -252,7 +252,10 @@ Route Network::route(NodeId from, NodeId to, Rng& rng) {
   // Walk back from the destination; each hop draws its own latency.
   SimTime total = 0;
   for (NodeId v = to; v != from; v = pred[v]) {
-    total += static_cast<SimTime>(std::llround(link_latency(pred[v], v).sample_nonnegative(rng)));
+    // Each hop is <= kMaxDrawnDuration; the sum saturates there too (two
+    // maximal hops would otherwise reach 2^63 and overflow).
+    const SimTime hop = link_latency(pred[v], v).sample_duration(rng);
+    total = hop > kMaxDrawnDuration - total ? kMaxDrawnDuration : total + hop;
     ++r.hops;
   }
   r.ok = true;

@@ -1,5 +1,7 @@
 #include "sim/simulator.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -110,8 +112,24 @@ void Simulator::send(NodeId from, NodeId to, std::uint16_t protocol, std::uint16
   }
 }
 
+// Kernel invariant, on in release: nothing is scheduled before now. Time
+// never goes backwards, and the event queue (a radix heap) relies on it. A
+// caller asking for the past has a bug; clamping to now used to hide it.
+// Cold and out of line so the schedule paths stay a compare and a branch.
+void Simulator::scheduled_in_past(const char* what, SimTime at) const {
+  throw std::logic_error(fmt::format("{} scheduled at {} ns, before now ({} ns): the kernel never schedules into the past",
+                                     what, at, now_));
+}
+
+// now_ + delay for delay >= 0, saturating at kMaxTime (a delay that long
+// never arrives within a run) instead of wrapping negative.
+SimTime Simulator::after(SimTime delay, const char* what) const {
+  if (delay < 0) scheduled_in_past(what, now_ + delay);  // delay >= -2^63 and now_ >= 0: no overflow
+  return delay > kMaxTime - now_ ? kMaxTime : now_ + delay;
+}
+
 void Simulator::schedule_delivery(std::uint32_t slot, NodeId from, NodeId to, SimTime latency) {
-  SimTime at = now_ + latency;
+  SimTime at = after(latency, "message delivery");
   if (network_spec_.fifo) {
     // Per-link FIFO: never deliver before an earlier message on the same link.
     SimTime& last = fifo_last_[(static_cast<std::uint64_t>(from) << 32) | to];
@@ -124,14 +142,14 @@ void Simulator::schedule_delivery(std::uint32_t slot, NodeId from, NodeId to, Si
 }
 
 void Simulator::set_timer(NodeId node, std::uint16_t protocol, SimTime local_delay_ns, std::uint32_t tag) {
-  if (local_delay_ns < 0) local_delay_ns = 0;
-  const SimTime at = now_ + clocks_.true_duration(node, local_delay_ns);
+  if (local_delay_ns < 0) scheduled_in_past("timer", now_ + local_delay_ns);  // was silently clamped to 0
+  const SimTime at = after(clocks_.true_duration(node, local_delay_ns), "timer");
   const std::uint64_t x = any_crash_ ? (static_cast<std::uint64_t>(epoch_[node]) << 32) | tag : tag;
   queue_.push(Event{at, x, node, EventKind::timer, protocol});
 }
 
 void Simulator::schedule(SimTime at, std::uint16_t component, std::uint64_t x, std::uint32_t a, bool external) {
-  if (at < now_) at = now_;
+  if (at < now_) scheduled_in_past("component event", at);  // was silently clamped to now
   if (external) ++pending_external_;
   queue_.push(Event{at, x, a, EventKind::component, static_cast<std::uint16_t>(component | (external ? kExternalBit : 0))});
 }
@@ -180,6 +198,10 @@ void Simulator::dispatch(const Event& e) {
 }
 
 StopReason Simulator::run(const RunOptions& options) {
+  // Setting now_ = end_ns at the end would move time backwards (and break the
+  // queue's precondition for later pushes).
+  if (options.end_ns < now_)
+    throw std::logic_error("run(until) with until before now: time never goes backwards");
   if (!started_) {
     started_ = true;
     for (NodeId n = 0; n < node_count(); ++n)
@@ -188,12 +210,11 @@ StopReason Simulator::run(const RunOptions& options) {
         protocols_[p]->on_start(ctx);
       }
   }
-  while (!queue_.empty()) {
-    if (queue_.next_time() > options.end_ns) {
-      now_ = options.end_ns;
-      return StopReason::duration;
-    }
-    const Event e = queue_.pop();
+  // pop_not_after peeks without committing the queue: stopping here with an
+  // event pending past end_ns must still accept events in (end_ns, that
+  // event) scheduled before the next run() call.
+  Event e{};
+  while (queue_.pop_not_after(options.end_ns, e)) {
     if (e.time < now_) throw std::logic_error("event queue went back in time");  // cheap, stays on
     now_ = e.time;
     ++stats_.events_processed;
@@ -202,7 +223,9 @@ StopReason Simulator::run(const RunOptions& options) {
     if (options.progress && (stats_.events_processed % kProgressEvery) == 0)
       options.progress(now_, stats_.events_processed);
   }
-  return StopReason::queue_empty;
+  if (queue_.empty()) return StopReason::queue_empty;
+  now_ = options.end_ns;
+  return StopReason::duration;
 }
 
 void Simulator::crash(NodeId node, bool lose_state) {

@@ -83,6 +83,7 @@ class Simulator {
   void send(NodeId from, NodeId to, std::uint16_t protocol, std::uint16_t type,
             std::span<const std::uint64_t> words, std::uint32_t bytes);
   void set_timer(NodeId node, std::uint16_t protocol, SimTime local_delay_ns, std::uint32_t tag);
+  // Scheduling before now() (at < now, a negative delay) throws std::logic_error.
   // `external` marks work that must finish before stop: converged/quiescent may end a run
   // (scripted ops, workload arrivals, faults).
   void schedule(SimTime at, std::uint16_t component, std::uint64_t x, std::uint32_t a, bool external);
@@ -115,6 +116,8 @@ class Simulator {
     else up_bits_[n >> 6] &= ~(std::uint64_t{1} << (n & 63));
   }
 
+  [[noreturn, gnu::cold, gnu::noinline]] void scheduled_in_past(const char* what, SimTime at) const;
+  SimTime after(SimTime delay, const char* what) const;
   void dispatch(const Event& e);
   void deliver(std::uint32_t slot);
   void schedule_delivery(std::uint32_t slot, NodeId from, NodeId to, SimTime latency);

@@ -212,3 +212,69 @@ TEST_CASE("distribution samples are pinned (cross-platform replay regression)",
   CHECK(std::llround(make(Kind::pareto, 5 * kMs, 2.5).sample(rng)) == 5108383);
   CHECK(std::llround(make(Kind::uniform, -50 * kMs, 50 * kMs).sample(rng)) == 5081884);
 }
+
+TEST_CASE("drawn_ns_to_time: rounds like llround, saturates at 2^62 ns, refuses NaN", "[distribution]") {
+  using ecsim::drawn_ns_to_time;
+  using ecsim::kMaxDrawnDuration;
+  static_assert(kMaxDrawnDuration == 4'611'686'018'427'387'904);  // 2^62 ns, about 146 years
+  CHECK(drawn_ns_to_time(0.0) == 0);
+  CHECK(drawn_ns_to_time(2.5) == 3);  // halves away from zero, as std::llround
+  CHECK(drawn_ns_to_time(-2.5) == -3);
+  CHECK(drawn_ns_to_time(10 * kMs) == 10'000'000);
+  CHECK(drawn_ns_to_time(4'611'686'018'427'387'904.0) == kMaxDrawnDuration);
+  // The largest double below 2^62 (spacing there is 2^9) passes unchanged.
+  CHECK(drawn_ns_to_time(4'611'686'018'427'387'392.0) == 4'611'686'018'427'387'392);
+  // Beyond int64 (where llround alone gave INT64_MIN), up to infinity: the clamp.
+  for (const double big : {1e19, 1e300, std::numeric_limits<double>::infinity()}) {
+    CHECK(drawn_ns_to_time(big) == kMaxDrawnDuration);
+    CHECK(drawn_ns_to_time(-big) == -kMaxDrawnDuration);
+  }
+  CHECK_THROWS_AS(drawn_ns_to_time(std::numeric_limits<double>::quiet_NaN()), std::domain_error);
+}
+
+TEST_CASE("sample_duration saturates heavy tails and refuses NaN", "[distribution]") {
+  Rng rng(11);
+  CHECK(Distribution::constant(1e30).sample_duration(rng) == ecsim::kMaxDrawnDuration);
+  CHECK(Distribution::constant(-5 * kMs).sample_duration(rng) == 0);
+  CHECK(Distribution::constant(1.5 * kMs).sample_duration(rng) == 1'500'000);
+  const Distribution nan = Distribution::constant(std::numeric_limits<double>::quiet_NaN());
+  CHECK_THROWS_WITH(nan.sample_nonnegative(rng), "constant(nan) drew NaN");
+  CHECK_THROWS_AS(nan.sample_duration(rng), std::domain_error);
+  // sample_nonnegative applies the same clamp, as a double.
+  CHECK(make(Kind::pareto, 5 * kMs, 0.01).sample_nonnegative(rng) <= 4.611686018427387904e18);
+}
+
+TEST_CASE("lognormal(median=10ms, sigma=1000) never yields a negative or wrapped time", "[distribution]") {
+  // X = 1e7 ns * exp(1000 Z), Z standard normal. By hand:
+  //   X >= 2^62 ns  <=>  Z >= (62 ln 2 - ln 1e7) / 1000 = 0.0268568...,
+  // so a draw saturates to exactly 2^62 with probability 1 - Phi(0.0268568)
+  // = 0.48929; X rounds to 0 ns when Z < (ln 0.5 - ln 1e7) / 1000, with
+  // probability Phi(-0.0168112) = 0.49329; the rest (~1.7%) lie in between.
+  // Before the clamp, every draw with exp(1000 Z) = inf (Z > 0.7098, ~24%)
+  // or beyond 2^63 became INT64_MIN ns: a message delivered in the past.
+  const Distribution d = make(Kind::lognormal, 10 * kMs, 1000);
+  const double z_max = (62 * std::log(2.0) - std::log(1e7)) / 1000;
+  const double z_zero = (std::log(0.5) - std::log(1e7)) / 1000;
+  const double p_max = 0.5 * std::erfc(z_max / std::sqrt(2.0));
+  const double p_zero = 0.5 * std::erfc(-z_zero / std::sqrt(2.0));
+  REQUIRE(p_max == Approx(0.48929).epsilon(1e-4));
+  REQUIRE(p_zero == Approx(0.49329).epsilon(1e-4));
+  Rng rng(12), raw_rng(12);
+  int at_max = 0, zeros = 0, between = 0, raw_inf = 0;
+  for (int i = 0; i < kDraws; ++i) {
+    const ecsim::SimTime t = d.sample_duration(rng);
+    REQUIRE(t >= 0);
+    REQUIRE(t <= ecsim::kMaxDrawnDuration);
+    at_max += t == ecsim::kMaxDrawnDuration;
+    zeros += t == 0;
+    between += t > 0 && t < ecsim::kMaxDrawnDuration;
+    raw_inf += std::isinf(d.sample(raw_rng));  // same stream: what the clamp absorbed
+  }
+  const auto within = [](int count, double p) {
+    return std::fabs(static_cast<double>(count) / kDraws - p) <= 5 * std::sqrt(p * (1 - p) / kDraws);
+  };
+  CHECK(within(at_max, p_max));
+  CHECK(within(zeros, p_zero));
+  CHECK(between > 0);
+  CHECK(within(raw_inf, 0.5 * std::erfc(std::log(std::numeric_limits<double>::max() / 1e7) / 1000 / std::sqrt(2.0))));
+}

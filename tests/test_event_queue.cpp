@@ -143,3 +143,89 @@ TEST_CASE("event queue matches a multimap model: heavily tied keys", "[event_que
     return rng.below(3) == 0 ? 0 : 1;
   });
 }
+
+TEST_CASE("event queue: peeking does not commit, so earlier pushes still pop first", "[event_queue]") {
+  // The run(until) pattern: peek (or a refused pop_not_after), then push an
+  // event earlier than the peeked one but not before the last popped time.
+  EventQueue q;
+  q.push(ev(100, 1));
+  CHECK(q.next_time() == 100);
+  Event e{};
+  CHECK_FALSE(q.pop_not_after(75, e));
+  CHECK(q.size() == 1);
+  q.push(ev(80, 2));
+  CHECK(q.next_time() == 80);
+  q.push(ev(100, 3));  // ties with 1, pushed later
+  REQUIRE(q.pop_not_after(200, e));
+  CHECK(e.time == 80);
+  CHECK(e.x == 2);
+  const std::vector<std::pair<SimTime, std::uint64_t>> expected{{100, 1}, {100, 3}};
+  CHECK(drain(q) == expected);
+  CHECK_FALSE(q.pop_not_after(1000, e));  // empty
+}
+
+TEST_CASE("event queue: pop_not_after pops exactly the due events", "[event_queue]") {
+  EventQueue q;
+  for (std::uint64_t i = 0; i < 6; ++i) q.push(ev(static_cast<SimTime>(10 * (i % 3)), i));  // 0,10,20,0,10,20
+  Event e{};
+  std::vector<std::uint64_t> ids;
+  while (q.pop_not_after(10, e)) ids.push_back(e.x);
+  CHECK(ids == std::vector<std::uint64_t>{0, 3, 1, 4});
+  CHECK(q.next_time() == 20);
+  CHECK(q.size() == 2);
+  q.push(ev(10, 6));  // at the last popped time: due, before 20
+  REQUIRE(q.pop_not_after(10, e));
+  CHECK(e.x == 6);
+  CHECK_FALSE(q.pop_not_after(19, e));
+  REQUIRE(q.pop_not_after(20, e));
+  CHECK(e.x == 2);
+}
+
+TEST_CASE("event queue matches a multimap model with peeks and refused pops between pushes", "[event_queue]") {
+  // Like run_against_model, but pops go through pop_not_after with a random
+  // limit, and peeks are interleaved; pushes land anywhere at or after the
+  // last popped time, so often before a time that was peeked or refused.
+  for (std::uint64_t seed : {11, 12, 13}) {
+    ecsim::Rng rng(seed);
+    EventQueue q;
+    std::multimap<SimTime, std::uint64_t> model;
+    SimTime last_popped = 0;
+    std::uint64_t next_id = 1, mismatches = 0, refused = 0;
+    for (int op = 0; op < 100'000; ++op) {
+      const auto r = rng.below(100);
+      if (model.empty() || r < 40) {  // fewer pushes than pops: the queue stays short, often empty
+        const unsigned bits = static_cast<unsigned>(rng.below(seed == 13 ? 4 : 24));
+        const SimTime t = last_popped + static_cast<SimTime>(rng.next_u64() & ((std::uint64_t{1} << bits) - 1));
+        q.push(ev(t, next_id));
+        model.emplace(t, next_id++);
+      } else if (r < 55) {
+        if (q.next_time() != model.begin()->first) ++mismatches;
+      } else {
+        const std::uint64_t span = seed == 13 ? 16 : std::uint64_t{1} << 24;  // about the push spread
+        const SimTime limit = last_popped + static_cast<SimTime>(rng.below(span)) - static_cast<SimTime>(span / 16);
+        Event e{};
+        const bool due = model.begin()->first <= limit;
+        if (q.pop_not_after(limit, e) != due) ++mismatches;
+        if (due) {
+          const auto expected = *model.begin();
+          model.erase(model.begin());
+          if (e.time != expected.first || e.x != expected.second) ++mismatches;
+          last_popped = e.time;
+        } else {
+          ++refused;
+        }
+      }
+      if (q.size() != model.size()) ++mismatches;
+    }
+    while (!model.empty()) {
+      const auto expected = *model.begin();
+      model.erase(model.begin());
+      const Event e = q.pop();
+      if (e.time != expected.first || e.x != expected.second) ++mismatches;
+    }
+    CHECK(q.empty());
+    INFO("refused " << refused);
+    CHECK(refused > 1000);  // the refused-pop path was exercised
+    CHECK(mismatches == 0);
+  }
+}
