@@ -105,9 +105,11 @@ int cmd_validate(const std::vector<std::string>& args) {
   if (p.file.empty()) throw po::error("validate needs a scenario FILE");
   LoadOptions lo;
   if (p.vm.count("set")) lo.overrides = p.vm["set"].as<std::vector<std::string>>();
-  const Scenario s = load_scenario_with_modules(p.file, lo);
-  check_runnable(s);
-  if (p.vm.count("print")) std::cout << resolved_config_yaml(s);
+  const ModuleRegistry& modules = scenario_modules(p.file, lo);
+  lo.sections = &modules.sections();
+  const Scenario s = load_scenario(p.file, lo);
+  check_runnable(s, modules);
+  if (p.vm.count("print")) std::cout << resolved_config_yaml(s, modules.sections());
   std::cout << fmt::format("{}: ok ({} nodes, {} ops, {} faults, {} expectations)\n", p.file, s.topology.nodes, s.ops.size(),
                            s.faults.size(), s.checks.expect.size());
   return 0;
@@ -125,15 +127,20 @@ int cmd_run(const std::vector<std::string>& args) {
   if (p.vm.count("seed")) lo.seed = p.vm["seed"].as<std::uint64_t>();
   if (p.vm.count("out")) lo.output_dir = p.vm["out"].as<std::string>();
   if (p.vm.count("set")) lo.overrides = p.vm["set"].as<std::vector<std::string>>();
-  const Scenario s = load_scenario_with_modules(p.file, lo);
+  // The scenario's modules (in-tree and `modules:` libraries) before the rest
+  // of the file; the run uses the same registry.
+  const ModuleRegistry& modules = scenario_modules(p.file, lo);
+  lo.sections = &modules.sections();
+  const Scenario s = load_scenario(p.file, lo);
 
   RunSettings settings;
+  settings.modules = &modules;
   settings.quiet = p.vm.count("quiet") > 0;
   settings.progress = !settings.quiet && !p.vm.count("no-progress") && isatty(STDERR_FILENO);
   settings.reproduce = fmt::format("ecsim run {} --seed {}", shell_quote(p.file), s.seed);
   for (const std::string& o : lo.overrides) settings.reproduce += " --set " + shell_quote(o);
   if (lo.output_dir) settings.reproduce += " --out " + shell_quote(*lo.output_dir);
-  if (p.vm.count("print-config")) std::cout << resolved_config_yaml(s) << "---\n";
+  if (p.vm.count("print-config")) std::cout << resolved_config_yaml(s, modules.sections()) << "---\n";
   const RunOutcome outcome = run_scenario(s, settings, std::cout);
   return outcome.exit_code == 0 ? 0 : kExitFailedExpect;
 }

@@ -68,23 +68,26 @@ std::string format_count(double v) {
 }  // namespace
 
 const std::vector<std::string>& known_metrics() {
-  static const std::vector<std::string> all = [] {
-    std::vector<std::string> v = kMetricOrder;
-    const std::vector<std::string> modules = builtin_modules().metrics();
-    v.insert(v.end(), modules.begin(), modules.end());
-    return v;
-  }();
+  static const std::vector<std::string> all = known_metrics(builtin_modules());
   return all;
 }
 
-void check_runnable(const Scenario& s) {
+std::vector<std::string> known_metrics(const ModuleRegistry& modules) {
+  std::vector<std::string> v = kMetricOrder;
+  const std::vector<std::string> names = modules.metrics();
+  v.insert(v.end(), names.begin(), names.end());
+  return v;
+}
+
+void check_runnable(const Scenario& s) { check_runnable(s, modules_of(s)); }
+
+void check_runnable(const Scenario& s, const ModuleRegistry& modules) {
   const std::string& file = s.source_file;
-  const ModuleRegistry& modules = builtin_modules();
+  const std::vector<std::string> all = known_metrics(modules);
   for (const Expectation& e : s.checks.expect) {
     try {
       const Expression expr = Expression::parse(e.text);
       for (const std::string& m : expr.metrics()) {
-        const auto& all = known_metrics();
         if (std::find(all.begin(), all.end(), m) == all.end())
           throw ScenarioError(file, e.pos.line, e.pos.column,
                               fmt::format("expect: unknown metric '{}'{}", m, did_you_mean(m, all)));
@@ -107,8 +110,10 @@ namespace {
 // shared key-value world, the modules (replication protocols, then the
 // fault injector, then applications), and the checkers that observe.
 struct World {
-  World(const Scenario& s, bool write_outputs, const std::function<std::string(const char*)>& out_path)
+  World(const Scenario& s, const ModuleRegistry& m, bool write_outputs,
+        const std::function<std::string(const char*)>& out_path)
       : scenario(s),
+        registry(m),
         keys(static_cast<std::uint32_t>(s.store.keys)),
         store(make_store(s, writes)),
         sim(s),
@@ -132,7 +137,6 @@ struct World {
 
   void start_modules() {
     ModuleWorld w{sim, scenario, *store, keys, writes, services};
-    const ModuleRegistry& registry = builtin_modules();
     // Start order fixes protocol ids and the order of events scheduled at
     // the same instant: replication protocols, faults, applications.
     for (const ModuleStage stage : {ModuleStage::replication, ModuleStage::application}) {
@@ -175,6 +179,7 @@ struct World {
   }
 
   const Scenario& scenario;
+  const ModuleRegistry& registry;
   KeySpace keys;
   WriteTable writes;
   std::unique_ptr<ReplicaStore> store;
@@ -312,9 +317,9 @@ void core_metrics(World& w, const SessionVerdicts& v, MetricMap& m) {
 }
 
 // The metrics of the modules that ran, in summary.csv order.
-std::vector<std::string> module_metric_names(const Scenario& s) {
+std::vector<std::string> module_metric_names(const Scenario& s, const ModuleRegistry& modules) {
   std::vector<std::string> out;
-  for (const ModuleDef& def : builtin_modules().modules())
+  for (const ModuleDef& def : modules.modules())
     if (ModuleRegistry::active(def, s)) out.insert(out.end(), def.metrics.begin(), def.metrics.end());
   return out;
 }
@@ -356,7 +361,7 @@ std::string write_traces(World& w, const SessionVerdicts& v, MetricMap& m,
     CsvWriter det = CsvWriter::hash_only();
     for (const std::string& name : kMetricOrder)
       if (name != "wall_s") det.row(name, m[name]);
-    for (const std::string& name : module_metric_names(w.scenario)) det.row(name, m[name]);
+    for (const std::string& name : module_metric_names(w.scenario, w.registry)) det.row(name, m[name]);
     hash = fnv1a64(format_hash_hex(det.hash()), hash);
   }
   const TracePath module_path = [&](std::string_view name) { return out_path(std::string(name).c_str()); };
@@ -407,7 +412,8 @@ void print_summary(World& w, const SessionVerdicts& v, const MetricMap& mm, cons
 }  // namespace
 
 RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, std::ostream& out) {
-  check_runnable(scenario);
+  const ModuleRegistry& modules = settings.modules ? *settings.modules : modules_of(scenario);
+  check_runnable(scenario, modules);
   const auto wall_start = std::chrono::steady_clock::now();
   RunOutcome outcome;
   const OutputSpec& output = scenario.output;
@@ -420,7 +426,7 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
     return (settings.write_outputs && output.has(name)) ? dir->path(std::string(name) + ".csv").string() : std::string();
   };
 
-  World w(scenario, settings.write_outputs, out_path);
+  World w(scenario, modules, settings.write_outputs, out_path);
   w.sim.run(stop_rules(w, settings));
   if (settings.progress) fmt::print(stderr, "\r\033[K");
   final_reads(w);
@@ -441,12 +447,12 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
       CsvWriter summary(dir->path("summary.csv"));
       summary.header({"metric", "value"});
       for (const std::string& name : kMetricOrder) summary.row(name, m[name]);
-      for (const std::string& name : module_metric_names(scenario)) summary.row(name, m[name]);
+      for (const std::string& name : module_metric_names(scenario, modules)) summary.row(name, m[name]);
       summary.row("trace_hash", outcome.trace_hash);
       summary.row("seed", scenario.seed);
       summary.close();
     }
-    write_file_atomic(dir->path("scenario.resolved.yaml"), resolved_config_yaml(scenario, builtin_modules().sections()));
+    write_file_atomic(dir->path("scenario.resolved.yaml"), resolved_config_yaml(scenario, modules.sections()));
     dir->commit();
   }
   if (!settings.quiet) print_summary(w, verdicts, m, outcome, settings, out);

@@ -11,11 +11,16 @@
 
 namespace ecsim {
 
+class ModuleRegistry;
+
 struct RunSettings {
   bool quiet = false;         // no human summary
   bool progress = false;      // live progress line on stderr
   bool write_outputs = true;  // false: compute metrics only (tests, benchmarks)
   std::string reproduce;      // the command line that reproduces this run, printed in the summary
+  // The modules the scenario was loaded with (app/modules.hpp: scenario_modules);
+  // nullptr: modules_of(scenario), the same registry.
+  const ModuleRegistry* modules = nullptr;
 };
 
 struct RunOutcome {
@@ -26,12 +31,16 @@ struct RunOutcome {
   int exit_code = 0;  // 0 pass, 1 an expectation failed
 };
 
-// Names of every metric a run reports (for validating expect: up front).
+// Names of every metric a run reports (for validating expect: up front),
+// with the in-tree modules or with `modules`.
 const std::vector<std::string>& known_metrics();
+std::vector<std::string> known_metrics(const ModuleRegistry& modules);
 
 // Rejects what the file may say but this build cannot do yet, and expect:
 // lines that do not parse or name unknown metrics. Throws ScenarioError.
+// Without `modules`, with modules_of(scenario).
 void check_runnable(const Scenario& scenario);
+void check_runnable(const Scenario& scenario, const ModuleRegistry& modules);
 
 RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, std::ostream& out);
 

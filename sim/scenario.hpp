@@ -174,6 +174,10 @@ struct OutputSpec {
 struct Scenario {
   std::string name;
   std::string source_file;  // path as given on the command line
+  // `modules:` — shared libraries with out-of-tree modules, as absolute
+  // paths. The app loads them before the rest of the file (their sections
+  // come in LoadOptions::sections); the kernel only carries the list.
+  std::vector<std::string> modules;
   std::uint64_t seed = 0;
   SimTime duration_ns = 60 * kSecond;
   StopMode stop = StopMode::duration;

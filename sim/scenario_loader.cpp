@@ -320,8 +320,8 @@ Scenario Loader::load() {
   apply_overrides(root);
   s_.source_file = path_;
   const MapReader top(r_, YamlValue{root, YAML::Node(), false, ""});
-  std::vector<std::string> keys = {"name", "seed", "duration", "stop", "topology", "network", "clocks", "store",
-                                   "protocols", "workload", "ops", "faults", "checks", "output"};
+  std::vector<std::string> keys = {"modules", "name", "seed", "duration", "stop", "topology", "network", "clocks",
+                                   "store", "protocols", "workload", "ops", "faults", "checks", "output"};
   for (const SectionDef& d : sections_)
     if (!d.is_protocol()) keys.push_back(d.path);
   top.allow(keys);
@@ -330,6 +330,14 @@ Scenario Loader::load() {
 }
 
 void Loader::top_level(const MapReader& top) {
+  // Loaded by the app before this file (app/modules.cpp); here only checked
+  // and kept, resolved against the scenario's folder.
+  if (auto v = top.get("modules"))
+    for (const YamlValue& item : r_.list(*v)) {
+      const std::string file = r_.scalar(item, "the path of a module's shared library");
+      if (file.empty()) r_.fail(item, fmt::format("{}: expected the path of a module's shared library, got ''", item.path));
+      s_.modules.push_back(std::filesystem::absolute(resolve(file)).lexically_normal().string());
+    }
   const YamlValue name = top.require("name");
   s_.name = r_.scalar(name, "a name");
   if (!is_plain_name(s_.name))
@@ -1325,6 +1333,7 @@ std::string ConfigWriter::write() {
   const TopologySpec& topo = s_.topology;
   e_ << YAML::Comment("ecsim resolved configuration: every default filled in");
   e_ << BeginMap;
+  if (!s_.modules.empty()) e_ << Key << "modules" << Value << s_.modules;
   e_ << Key << "name" << Value << s_.name;
   e_ << Key << "seed" << Value << s_.seed;
   e_ << Key << "duration" << Value << dur(s_.duration_ns);
