@@ -24,7 +24,9 @@ ModuleDef quorum_module() {
   def.name = "quorum";
   def.sections = {replication_section()};
   def.stage = ModuleStage::replication;
-  def.metrics = {"replication.read_repairs", "replication.read_repair_bytes"};
+  // hinted_writes, hints_delivered, hints_pending_at_end: NaN with strict quorums (sloppy: false).
+  def.metrics = {"replication.read_repairs", "replication.read_repair_bytes", "replication.hinted_writes",
+                 "replication.hints_delivered", "replication.hints_pending_at_end"};
   def.start = [](ModuleWorld& w) {
     const ReplicationSpec& spec = *w.scenario.section<ReplicationSpec>();
     auto q = std::make_unique<QuorumProtocol>(spec, w.store, static_cast<std::uint32_t>(w.scenario.topology.nodes));
