@@ -7,18 +7,31 @@
 #include "sim/scenario.hpp"
 
 namespace ecsim {
+namespace {
+
+// With sloppy quorums a run is not settled while hints wait for handoff
+// (stop: converged / quiescent wait for them).
+class QuorumRun final : public ProtocolRun {
+ public:
+  QuorumRun(Simulator& sim, std::unique_ptr<QuorumProtocol> q) : ProtocolRun(sim, std::move(q)) {}
+  bool idle() const override { return static_cast<const QuorumProtocol&>(protocol()).hints_pending() == 0; }
+};
+
+}  // namespace
 
 ModuleDef quorum_module() {
   ModuleDef def;
   def.name = "quorum";
   def.sections = {replication_section()};
   def.stage = ModuleStage::replication;
-  def.metrics = {"replication.read_repairs", "replication.read_repair_bytes"};
+  // hinted_writes, hints_delivered, hints_pending_at_end: NaN with strict quorums (sloppy: false).
+  def.metrics = {"replication.read_repairs", "replication.read_repair_bytes", "replication.hinted_writes",
+                 "replication.hints_delivered", "replication.hints_pending_at_end"};
   def.start = [](ModuleWorld& w) {
     const ReplicationSpec& spec = *w.scenario.section<ReplicationSpec>();
     auto q = std::make_unique<QuorumProtocol>(spec, w.store, static_cast<std::uint32_t>(w.scenario.topology.nodes));
     QuorumProtocol* coordinator = q.get();
-    auto run = std::make_unique<ProtocolRun>(w.sim, std::move(q));
+    auto run = std::make_unique<QuorumRun>(w.sim, std::move(q));
     coordinator->set_protocol_id(run->protocol_id());
     w.services.provide<ReplicaCoordinator>(coordinator);
     return run;

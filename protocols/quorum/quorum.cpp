@@ -1,16 +1,23 @@
 #include "protocols/quorum/quorum.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <string>
 
 namespace ecsim {
 namespace {
 constexpr std::uint32_t kHeaderBytes = 16;
 constexpr std::uint32_t kOpIdBytes = 8;
+constexpr std::uint32_t kNodeIdBytes = 4;
 }  // namespace
 
 QuorumProtocol::QuorumProtocol(const ReplicationSpec& spec, ReplicaStore& store, std::uint32_t nodes)
-    : spec_(spec), store_(store) {
+    : spec_(spec), store_(store), nodes_(nodes) {
+  if (spec_.sloppy) {
+    hints_.resize(nodes);
+    handoff_armed_.assign(nodes, 0);
+  }
   std::vector<NodeId> all(nodes);
   for (NodeId n = 0; n < nodes; ++n) all[n] = n;
   // As for client routing: enough virtual nodes for balance, at most ~4M points.
@@ -25,6 +32,22 @@ const std::vector<NodeId>& QuorumProtocol::replicas(KeyId key) {
   std::vector<NodeId>& list = preference_[key];
   if (list.empty()) list = ring_.successors(stable_hash("key-" + std::to_string(key)), static_cast<std::size_t>(spec_.n));
   return list;
+}
+
+NodeId QuorumProtocol::fallback(KeyId key, std::size_t i) {
+  const std::size_t n = replicas(key).size();
+  const std::size_t want = n + i + 1;
+  if (want > nodes_) return kNoNode;  // the ring has no more nodes
+  if (key >= ring_order_.size()) ring_order_.resize(static_cast<std::size_t>(key) + 1);
+  std::vector<NodeId>& order = ring_order_[key];
+  if (order.size() < want)  // grow by doubling: a big cluster never walks its whole ring for one key
+    order = ring_.successors(stable_hash("key-" + std::to_string(key)), std::min<std::size_t>(nodes_, std::max(want, 2 * order.size())));
+  return order[n + i];
+}
+
+const std::vector<QuorumProtocol::Hint>& QuorumProtocol::hints_at(NodeId node) const {
+  static const std::vector<Hint> none;
+  return node < hints_.size() ? hints_[node] : none;
 }
 
 void QuorumProtocol::start(Context& ctx, std::uint64_t ticket, OpKind op, KeyId key, WriteId write, std::uint64_t session_uid) {
@@ -46,6 +69,9 @@ void QuorumProtocol::start(Context& ctx, std::uint64_t ticket, OpKind op, KeyId 
   o.needed = o.is_read ? spec_.r : spec_.w;
   o.got = 1;  // the coordinator itself
   o.replies.clear();
+  o.targets.clear();
+  o.next_fallback = 0;
+  o.rounds = 0;
   const std::uint64_t generation = o.generation;
   // The slot stays taken until the timer fires (or the coordinator crashes,
   // which kills the timer), so a timer always finds its own operation.
@@ -69,6 +95,16 @@ void QuorumProtocol::start(Context& ctx, std::uint64_t ticket, OpKind op, KeyId 
   }
   for (NodeId r : replicas(key))
     if (r != ctx.node()) ctx.send(r, type, buf_, bytes);
+  if (spec_.sloppy && !o.is_read) {
+    for (NodeId r : replicas(key))
+      if (r != ctx.node()) o.targets.push_back(Target{r, r, false});
+    // The first stand-in round; the rounds stop before the operation's
+    // timeout (hint_after < timeout), which releases the slot.
+    if (!o.targets.empty()) {
+      ctx.set_timer(spec_.hint_after_ns, kHintRoundBit | slot);
+      o.round_pending = true;
+    }
+  }
   if (o.got >= o.needed) {
     Reply reply;
     reply.ok = true;
@@ -89,7 +125,7 @@ void QuorumProtocol::release(std::uint32_t slot) {
   Op& o = ops_[slot];
   o.live = false;
   ++o.generation;
-  free_.push_back(slot);
+  if (!o.round_pending) free_.push_back(slot);  // else once the round timer has fired
 }
 
 QuorumProtocol::Op* QuorumProtocol::match(std::span<const std::uint64_t> words, NodeId at, bool finished_too) {
@@ -114,6 +150,90 @@ void QuorumProtocol::repair_if_stale(Context& ctx, NodeId to, KeyId key, std::ui
 void QuorumProtocol::summary_metrics(std::vector<std::pair<std::string, double>>& out) const {
   out.emplace_back("replication.read_repairs", static_cast<double>(read_repairs_));
   out.emplace_back("replication.read_repair_bytes", static_cast<double>(read_repair_bytes_));
+  // Strict quorums have no hints at all: NaN (does not apply), not a measured 0.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  out.emplace_back("replication.hinted_writes", spec_.sloppy ? static_cast<double>(hinted_writes_) : nan);
+  out.emplace_back("replication.hints_delivered", spec_.sloppy ? static_cast<double>(hints_delivered_) : nan);
+  out.emplace_back("replication.hints_pending_at_end", spec_.sloppy ? static_cast<double>(hints_pending_) : nan);
+}
+
+void QuorumProtocol::on_start(Context& ctx) {
+  // A restarted node that kept its hints resumes handing them off.
+  if (spec_.sloppy && !hints_[ctx.node()].empty()) arm_handoff(ctx);
+}
+
+void QuorumProtocol::hint_round(Context& ctx, std::uint32_t slot) {
+  Op& o = ops_[slot];
+  ++o.rounds;
+  auto covered = [&o](NodeId intended) {
+    return std::any_of(o.targets.begin(), o.targets.end(),
+                       [intended](const Target& t) { return t.intended == intended && t.acked; });
+  };
+  // [slot, generation, intended, key, the coordinator's state for the key]
+  buf_.assign({slot, o.generation, 0, o.key});
+  key_.assign(1, o.key);
+  store_.entries_for(ctx.node(), key_, buf_);
+  const std::uint32_t bytes =
+      kOpIdBytes + kNodeIdBytes + store_.entries_wire_bytes(std::span<const std::uint64_t>(buf_).subspan(4));
+  // Every preference-list replica (the first targets) that nobody has
+  // acknowledged for gets the next stand-in; one that did not answer last
+  // round is passed over.
+  const std::size_t replicas = o.targets.size() - std::count_if(o.targets.begin(), o.targets.end(),
+                                                                [](const Target& t) { return t.node != t.intended; });
+  bool waiting = false;
+  for (std::size_t i = 0; i < replicas; ++i) {
+    const NodeId intended = o.targets[i].intended;
+    if (covered(intended)) continue;
+    waiting = true;
+    const NodeId stand_in = fallback(o.key, o.next_fallback);
+    if (stand_in == kNoNode) break;  // no node left on the ring
+    ++o.next_fallback;
+    buf_[2] = intended;
+    ctx.send(stand_in, hinted_write, buf_, bytes);
+    o.targets.push_back(Target{stand_in, intended, false});
+  }
+  const SimTime next = static_cast<SimTime>(o.rounds + 1) * spec_.hint_after_ns;
+  if (waiting && next < spec_.timeout_ns && fallback(o.key, o.next_fallback) != kNoNode) {
+    ctx.set_timer(spec_.hint_after_ns, kHintRoundBit | slot);
+    o.round_pending = true;
+  }
+}
+
+void QuorumProtocol::store_hint(Context& ctx, const Message& msg) {
+  const auto& w = msg.words;
+  std::vector<Hint>& held = hints_[ctx.node()];
+  const auto entries = w.subspan(4);
+  const auto intended = static_cast<NodeId>(w[2]);
+  const auto key = static_cast<KeyId>(w[3]);
+  // The same state for the same replica (a duplicated message) is kept once.
+  const bool known = std::any_of(held.begin(), held.end(), [&](const Hint& h) {
+    return h.intended == intended && h.key == key && std::equal(h.entries.begin(), h.entries.end(), entries.begin(), entries.end());
+  });
+  if (!known) {
+    held.push_back(Hint{next_hint_id_++, intended, key, std::vector<std::uint64_t>(entries.begin(), entries.end())});
+    ++hinted_writes_;
+    ++hints_pending_;
+    arm_handoff(ctx);
+  }
+  const std::uint64_t ack[2] = {w[0], w[1]};
+  ctx.send(msg.from, write_ack, ack, kHeaderBytes + kOpIdBytes);
+}
+
+void QuorumProtocol::arm_handoff(Context& ctx) {
+  if (handoff_armed_[ctx.node()]) return;
+  handoff_armed_[ctx.node()] = 1;
+  ctx.set_timer(spec_.handoff_interval_ns, kHandoffTag);
+}
+
+void QuorumProtocol::hand_off(Context& ctx) {
+  // Every held hint goes to its intended replica, which may still be
+  // unreachable: a message that is lost is sent again next interval.
+  for (const Hint& h : hints_[ctx.node()]) {
+    buf_.assign(1, h.id);
+    buf_.insert(buf_.end(), h.entries.begin(), h.entries.end());
+    ctx.send(h.intended, handoff, buf_, kOpIdBytes + store_.entries_wire_bytes(h.entries));
+  }
+  if (!hints_[ctx.node()].empty()) arm_handoff(ctx);
 }
 
 void QuorumProtocol::on_message(Context& ctx, const Message& msg) {
@@ -140,7 +260,42 @@ void QuorumProtocol::on_message(Context& ctx, const Message& msg) {
     case read_repair:
       store_.merge(call(ctx), msg.words);
       break;
+    case hinted_write:
+      if (spec_.sloppy && msg.words.size() >= 4) store_hint(ctx, msg);
+      break;
+    case handoff: {
+      if (msg.words.empty()) break;
+      store_.merge(call(ctx), msg.words.subspan(1));  // now a regular replica's state
+      const std::uint64_t ack[1] = {msg.words[0]};
+      ctx.send(msg.from, handoff_ack, ack, kHeaderBytes + kOpIdBytes);
+      break;
+    }
+    case handoff_ack: {
+      if (!spec_.sloppy || msg.words.empty()) break;
+      std::vector<Hint>& held = hints_[ctx.node()];
+      auto it = std::find_if(held.begin(), held.end(), [&](const Hint& h) { return h.id == msg.words[0]; });
+      if (it == held.end()) break;  // a duplicate acknowledgement
+      held.erase(it);
+      --hints_pending_;
+      ++hints_delivered_;
+      break;
+    }
     case write_ack: {
+      if (spec_.sloppy) {
+        // Late acknowledgements still count for coverage (no stand-in for a
+        // replica that answered); each recipient counts once toward w.
+        Op* o = match(msg.words, ctx.node(), /*finished_too=*/true);
+        if (!o) break;
+        auto t = std::find_if(o->targets.begin(), o->targets.end(), [&](const Target& x) { return x.node == msg.from && !x.acked; });
+        if (t == o->targets.end()) break;
+        t->acked = true;
+        if (o->finished || ++o->got < o->needed) break;
+        Reply reply;
+        reply.ok = true;
+        reply.write = o->write;
+        finish(static_cast<std::uint32_t>(msg.words[0]), std::move(reply));
+        break;
+      }
       Op* o = match(msg.words, ctx.node());
       if (!o || ++o->got < o->needed) break;
       Reply reply;
@@ -174,7 +329,21 @@ void QuorumProtocol::on_message(Context& ctx, const Message& msg) {
   }
 }
 
-void QuorumProtocol::on_timer(Context&, std::uint32_t tag) {
+void QuorumProtocol::on_timer(Context& ctx, std::uint32_t tag) {
+  if (spec_.sloppy && tag == kHandoffTag) {
+    handoff_armed_[ctx.node()] = 0;
+    hand_off(ctx);
+    return;
+  }
+  if (spec_.sloppy && (tag & kHintRoundBit)) {
+    const std::uint32_t slot = tag & ~kHintRoundBit;
+    if (slot >= ops_.size()) return;
+    Op& o = ops_[slot];
+    o.round_pending = false;
+    if (!o.live) free_.push_back(slot);  // released while this timer was set
+    else hint_round(ctx, slot);
+    return;
+  }
   if (tag >= ops_.size() || !ops_[tag].live) return;
   if (!ops_[tag].finished) finish(tag, Reply{});  // no quorum in time: the operation fails
   release(tag);
@@ -183,13 +352,26 @@ void QuorumProtocol::on_timer(Context&, std::uint32_t tag) {
 void QuorumProtocol::on_crash(Context& ctx, bool lose_state) {
   for (std::uint32_t slot = 0; slot < ops_.size(); ++slot) {
     Op& o = ops_[slot];
-    if (!o.live || o.coordinator != ctx.node()) continue;
+    if (o.coordinator != ctx.node()) continue;
+    if (o.round_pending) {  // the timer died with the node
+      o.round_pending = false;
+      if (!o.live) free_.push_back(slot);
+    }
+    if (!o.live) continue;
     if (!o.finished) {
       Reply lost;
       lost.coordinator_lost = true;
       finish(slot, std::move(lost));
     }
     release(slot);  // its timer died with the node
+  }
+  if (spec_.sloppy) {
+    handoff_armed_[ctx.node()] = 0;  // the handoff timer died too; hints are durable unless state is lost
+    if (lose_state) {
+      hints_lost_ += hints_[ctx.node()].size();
+      hints_pending_ -= hints_[ctx.node()].size();
+      hints_[ctx.node()].clear();
+    }
   }
   if (lose_state) store_.clear(call(ctx));
 }

@@ -15,8 +15,27 @@
 //          replies (until the operation's timeout).
 // An operation that does not reach its quorum within `timeout` fails; a write
 // that failed may still have reached some replicas (no rollback, as in
-// Dynamo/Cassandra). No sloppy quorums or hinted handoff: with gossip enabled
-// too, gossip spreads every key to every node.
+// Dynamo/Cassandra). With gossip enabled too, gossip spreads every key to
+// every node.
+//
+// Sloppy quorum with hinted handoff (`sloppy: true`; DeCandia et al., 2007,
+// section 4.6). The coordinator of a write detects unreachable replicas the
+// way Dynamo does, by timeouts: a preference-list replica that has not
+// acknowledged within `hint_after` (on the coordinator's clock) gets a
+// stand-in, the next node clockwise beyond the first n that this write has
+// not used yet. The stand-in receives the coordinator's state for the key
+// with a hint naming the intended replica, keeps it apart from its own
+// replica state (it never serves reads from it and anti-entropy never sees
+// it) and acknowledges; the acknowledgement counts toward w. A stand-in that
+// stays silent for another `hint_after` is itself replaced by the next node,
+// and so on while the operation is live (until `timeout`), even after w acks:
+// the write aims for n copies, as in Dynamo. Every `handoff_interval` a node
+// holding hints sends each to its intended replica, which merges it into its
+// state and acknowledges; the hint is then deleted. Hints survive a crash
+// unless the crash loses state. Reads stay strict: the coordinator asks the
+// preference list only and needs r replies from it; hints are never read (as
+// in Cassandra), so R + W > N no longer guarantees that a read sees every
+// acknowledged write.
 //
 // The replicas' state lives in the ReplicaStore, so any data type that
 // implements it (LWW registers now, CRDTs later) replicates through this
@@ -35,7 +54,24 @@ namespace ecsim {
 
 class QuorumProtocol final : public Protocol, public ReplicaCoordinator {
  public:
-  enum MessageType : std::uint16_t { write_req = 1, write_ack = 2, read_req = 3, read_reply = 4, read_repair = 5 };
+  enum MessageType : std::uint16_t {
+    write_req = 1,
+    write_ack = 2,
+    read_req = 3,
+    read_reply = 4,
+    read_repair = 5,
+    hinted_write = 6,  // [slot, generation, intended replica, key, entries...] to a stand-in; answered by write_ack
+    handoff = 7,       // [hint id, entries...] from a hint's holder to its intended replica
+    handoff_ack = 8,   // [hint id]
+  };
+
+  // A write held by a stand-in for another replica.
+  struct Hint {
+    std::uint64_t id = 0;
+    NodeId intended = kNoNode;
+    KeyId key = 0;
+    std::vector<std::uint64_t> entries;  // the coordinator's state for the key, in the store's wire format
+  };
 
   using Reply = ReplicaCoordinator::Reply;
   using Done = ReplicaCoordinator::Done;
@@ -44,7 +80,7 @@ class QuorumProtocol final : public Protocol, public ReplicaCoordinator {
   // once per crash, whichever protocol asks first).
   QuorumProtocol(const ReplicationSpec& spec, ReplicaStore& store, std::uint32_t nodes);
   std::string_view name() const override { return "replication"; }
-  void on_start(Context&) override {}
+  void on_start(Context& ctx) override;
   void on_message(Context& ctx, const Message& msg) override;
   void on_timer(Context& ctx, std::uint32_t tag) override;
   void on_crash(Context& ctx, bool lose_state) override;
@@ -60,7 +96,27 @@ class QuorumProtocol final : public Protocol, public ReplicaCoordinator {
   const std::vector<NodeId>& replicas(KeyId key) override;
   void start(Context& ctx, std::uint64_t ticket, OpKind op, KeyId key, WriteId write, std::uint64_t session_uid) override;
 
+  // Sloppy quorums. The key's stand-ins in the order a coordinator uses them:
+  // the nodes clockwise on the ring beyond its first n (index i: the i-th).
+  NodeId fallback(KeyId key, std::size_t i);
+  // Hints held at `node` (still undelivered), and in total.
+  const std::vector<Hint>& hints_at(NodeId node) const;
+  std::uint64_t hints_pending() const { return hints_pending_; }
+  std::uint64_t hinted_writes() const { return hinted_writes_; }
+  std::uint64_t hints_delivered() const { return hints_delivered_; }
+  std::uint64_t hints_lost() const { return hints_lost_; }  // dropped by crashes that lost state
+
  private:
+  // Timer tags: an operation's timeout is its slot; these bits mark the others.
+  static constexpr std::uint32_t kHintRoundBit = 0x80000000u;  // | slot: a sloppy write's next stand-in round
+  static constexpr std::uint32_t kHandoffTag = 0xffffffffu;     // a node's hint handoff
+  // A sloppy write's recipients: a preference-list replica stands for itself,
+  // a stand-in for `intended`.
+  struct Target {
+    NodeId node = kNoNode;
+    NodeId intended = kNoNode;
+    bool acked = false;
+  };
   struct Op {
     std::uint64_t ticket = 0;
     NodeId coordinator = kNoNode;
@@ -73,6 +129,10 @@ class QuorumProtocol final : public Protocol, public ReplicaCoordinator {
     int got = 0;
     WriteResult write;
     std::vector<std::pair<NodeId, std::uint64_t>> replies;  // read: who replied with which state digest
+    std::vector<Target> targets;   // sloppy writes only
+    std::uint32_t next_fallback = 0;  // the next stand-in: fallback(key, next_fallback)
+    std::uint32_t rounds = 0;         // stand-in rounds so far
+    bool round_pending = false;       // a stand-in round timer is set: the slot is not reused before it fires
   };
   ReplicaCall call(Context& ctx) const;
   void finish(std::uint32_t slot, Reply reply);
@@ -80,6 +140,11 @@ class QuorumProtocol final : public Protocol, public ReplicaCoordinator {
   Op* match(std::span<const std::uint64_t> words, NodeId at, bool finished_too = false);
   // Read repair: sends the coordinator's state of `key` to `to` if its digest differs.
   void repair_if_stale(Context& ctx, NodeId to, KeyId key, std::uint64_t their_digest);
+  // Sloppy quorums: stands in for every replica of the write that nobody has acknowledged for.
+  void hint_round(Context& ctx, std::uint32_t slot);
+  void store_hint(Context& ctx, const Message& msg);
+  void hand_off(Context& ctx);
+  void arm_handoff(Context& ctx);
 
   ReplicationSpec spec_;
   ReplicaStore& store_;
@@ -92,6 +157,16 @@ class QuorumProtocol final : public Protocol, public ReplicaCoordinator {
   Done done_;
   std::uint64_t read_repairs_ = 0;       // read-repair messages sent
   std::uint64_t read_repair_bytes_ = 0;
+  // Sloppy quorums
+  std::uint32_t nodes_ = 0;
+  std::vector<std::vector<NodeId>> ring_order_;  // by key: the first nodes clockwise, computed as far as needed
+  std::vector<std::vector<Hint>> hints_;          // by holder
+  std::vector<std::uint8_t> handoff_armed_;       // by node: its handoff timer is set
+  std::uint64_t next_hint_id_ = 1;
+  std::uint64_t hints_pending_ = 0;
+  std::uint64_t hinted_writes_ = 0;    // hints stored
+  std::uint64_t hints_delivered_ = 0;  // hints acknowledged by their intended replica (and deleted)
+  std::uint64_t hints_lost_ = 0;       // hints dropped by a crash that lost state
 };
 
 }  // namespace ecsim
