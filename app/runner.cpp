@@ -434,7 +434,7 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
   MetricMap& m = outcome.metrics;
   const SessionVerdicts verdicts = check_history(w);
   core_metrics(w, verdicts, m);
-  for (const std::string& name : module_metric_names(scenario)) m[name] = kNaN;  // unset = does not apply
+  for (const std::string& name : module_metric_names(scenario, w.registry)) m[name] = kNaN;  // unset = does not apply
   for (const auto& mod : w.modules) mod->add_metrics(m, w.sim.now());
   outcome.trace_hash = write_traces(w, verdicts, m, out_path);
   m["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

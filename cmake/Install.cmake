@@ -1,6 +1,6 @@
 # `cmake --install`: the `ecsim` and `ecsim-check` executables, the headers an
-# out-of-tree module compiles against (the kernel's sim/*.hpp and
-# protocols/core/*.hpp, under include/ecsim/) and the CMake package
+# out-of-tree module compiles against (the kernel's sim/*.hpp,
+# protocols/core/*.hpp and analysis/observations.hpp, under include/ecsim/) and the CMake package
 # (find_package(ecsim): targets ecsim::ecsim, the executable, and
 # ecsim::plugin, for building a module library). docs/OUT_OF_TREE_MODULES.md.
 #
@@ -17,6 +17,8 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/sim/ DESTINATION ${CMAKE_INSTALL_INCLUDE
         FILES_MATCHING PATTERN "*.hpp")
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/protocols/core/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ecsim/protocols/core
         FILES_MATCHING PATTERN "*.hpp")
+# The replica observation vocabulary the store interface reports with (header-only).
+install(FILES ${PROJECT_SOURCE_DIR}/analysis/observations.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ecsim/analysis)
 
 set(ECSIM_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/ecsim)
 install(EXPORT ecsimTargets NAMESPACE ecsim:: DESTINATION ${ECSIM_CMAKE_DIR})

@@ -78,7 +78,7 @@ struct Op {
   NodeId replica = kNoNode;
 };
 
-struct Recorder : Observer {
+struct Recorder : ReplicaObserver {
   std::vector<Op> ops;
   void on_op(const OpRecord& r) override { ops.push_back(Op{r.ok, r.is_write, std::string(r.value), r.replica}); }
 };
@@ -105,7 +105,7 @@ struct Run {
         clients(sim, s, *store, keys, writes) {
     quorum.set_protocol_id(sim.add_protocol(&quorum));
     clients.use_replication(quorum);
-    sim.add_observer(&rec);
+    store->set_observer(&rec);
   }
   void until(SimTime t) {
     RunOptions o;

@@ -107,7 +107,7 @@ class FloodProtocol final : public Protocol, public StoreListener {
   void on_state_cleared(NodeId node) override { pending_[node].clear(); }
 
  private:
-  static ReplicaCall call(Context& ctx) { return ReplicaCall{ctx.node(), ctx.now(), ctx.local_time(), &ctx.observe()}; }
+  ReplicaCall call(Context& ctx) const { return store_.call_at(ctx.node(), ctx.now(), ctx.local_time()); }
   void arm(NodeId node) {
     if (armed_[node] || pending_[node].empty() || !sim_.node_up(node)) return;
     armed_[node] = 1;
