@@ -10,6 +10,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "sim/hash.hpp"
+
 namespace ecsim {
 
 // ---------------------------------------------------------------------------
@@ -96,11 +98,7 @@ std::string History::format(const Version& v) const {
 // Builder
 
 std::size_t HistoryBuilder::Hash::operator()(std::string_view s) const noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
+  const std::uint64_t h = fnv1a64(s);
   return static_cast<std::size_t>(h ^ (h >> 29));
 }
 

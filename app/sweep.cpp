@@ -37,6 +37,7 @@
 #include "app/command_line.hpp"
 #include "app/runner.hpp"
 #include "sim/did_you_mean.hpp"
+#include "sim/hash.hpp"
 #include "sim/rng.hpp"
 #include "sim/scenario_loader.hpp"
 #include "sim/units.hpp"
@@ -387,15 +388,7 @@ std::uint64_t config_hash(const Scenario& point) {
 }
 
 // FNV-1a barely mixes its last bytes (seeds 11 and 12 would give keys that
-// differ in a few bits); a splitmix64 finalizer spreads them.
-std::uint64_t mix64(std::uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
+// differ in a few bits); mix64, the splitmix64 finalizer, spreads them.
 std::uint64_t run_key(std::uint64_t config, std::uint64_t seed) {
   return mix64(fnv1a64(fmt::format("seed={}", seed), config));
 }
