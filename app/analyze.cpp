@@ -24,6 +24,7 @@
 #include "app/command_line.hpp"
 #include "sim/did_you_mean.hpp"
 #include "sim/scenario_loader.hpp"
+#include "sim/strings.hpp"
 
 namespace ecsim {
 
@@ -59,20 +60,6 @@ po::options_description analyze_options() {
       ("metrics", po::value<std::string>()->value_name("LIST"), "--compare: only these metrics (comma separated)")
       ("all", "--compare: list unchanged metrics too");
   return d;
-}
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : text + ",") {
-    if (c == ',') {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else if (c != ' ') {
-      cur += c;
-    }
-  }
-  return out;
 }
 
 std::string show(double v) {

@@ -15,6 +15,7 @@
 #include "analysis/session_checker.hpp"
 #include "analysis/session_report.hpp"
 #include "analysis/staleness.hpp"
+#include "sim/strings.hpp"
 
 using namespace ecsim;
 
@@ -37,19 +38,6 @@ Usage:
 
 Exit status: 0 checked, 2 bad input (file:line:col: error: ...).
 )";
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i <= s.size()) {
-    const std::size_t j = s.find(',', i);
-    const std::string part = s.substr(i, j == std::string::npos ? std::string::npos : j - i);
-    if (!part.empty()) out.push_back(part);
-    if (j == std::string::npos) break;
-    i = j + 1;
-  }
-  return out;
-}
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -98,13 +86,13 @@ int run(int argc, char** argv) {
   o.check = {true, true, !applied.empty(), !applied.empty()};
   if (!guarantees.empty()) {
     o.check = {false, false, false, false};
-    for (const std::string& g : split(guarantees)) o.check[static_cast<std::size_t>(guarantee_from_name(g))] = true;
+    for (const std::string& g : split_list(guarantees)) o.check[static_cast<std::size_t>(guarantee_from_name(g))] = true;
   }
   if ((o.check[2] || o.check[3]) && applied.empty())
     throw std::invalid_argument("checking mw or wfr needs --applied (the order replicas applied writes in)");
 
   const auto t0 = std::chrono::steady_clock::now();
-  const History h = read_history_csv(ops, applied, split(nodes));
+  const History h = read_history_csv(ops, applied, split_list(nodes));
   const double load_s = seconds_since(t0);
   const auto t1 = std::chrono::steady_clock::now();
   const SessionCheckResult r = check_sessions(h, o);

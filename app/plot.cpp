@@ -31,6 +31,7 @@
 #include "app/command_line.hpp"
 #include "sim/did_you_mean.hpp"
 #include "sim/scenario_loader.hpp"
+#include "sim/strings.hpp"
 #include "sim/units.hpp"
 
 extern char** environ;
@@ -64,20 +65,6 @@ po::options_description plot_options() {
       ("metrics", po::value<std::string>()->value_name("LIST"), "sweep: only these metrics (comma separated)")
       ("logx", "sweep: logarithmic x axis (default: when the values span 100x or more)");
   return d;
-}
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : text + ",") {
-    if (c == ',') {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else if (c != ' ') {
-      cur += c;
-    }
-  }
-  return out;
 }
 
 // A gnuplot single-quoted string ('' is a quote inside).

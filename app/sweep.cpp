@@ -40,6 +40,7 @@
 #include "sim/hash.hpp"
 #include "sim/rng.hpp"
 #include "sim/scenario_loader.hpp"
+#include "sim/strings.hpp"
 #include "sim/units.hpp"
 #include "sim/yaml_node.hpp"
 #include "sim/yaml_path.hpp"
@@ -61,12 +62,6 @@ constexpr std::size_t kMaxRuns = 10'000'000;
 // Statistics a sweep expect: may name, as <metric>.<stat>.
 const std::vector<std::string> kExpectStats = {"n",   "n_missing", "mean", "stddev",   "min",
                                                "p50", "p95",       "max",  "ci95_low", "ci95_high"};
-
-std::string join(const std::vector<std::string>& items, std::string_view sep = ", ") {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? std::string(sep) : "") + items[i];
-  return out;
-}
 
 // ---------------------------------------------------------------------------
 // Sweep file

@@ -31,6 +31,7 @@
 
 #include "sim/did_you_mean.hpp"
 #include "sim/scenario_sagas_load.hpp"
+#include "sim/strings.hpp"
 #include "sim/units.hpp"
 #include "sim/yaml_node.hpp"
 #include "sim/yaml_path.hpp"
@@ -117,12 +118,6 @@ std::string name_of(const Named<E> (&table)[N], E value) {
 template <class E, std::size_t N>
 E pick(const YamlReader& r, const YamlValue& v, const Named<E> (&table)[N]) {
   return table[r.choice(v, names_of(table))].value;
-}
-
-std::string join(const std::vector<std::string>& items, std::string_view sep = ", ") {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? std::string(sep) : "") + items[i];
-  return out;
 }
 
 // The operations each store type supports (scripted ops and workload.mix).

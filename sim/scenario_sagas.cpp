@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "sim/scenario_loader.hpp"
+#include "sim/strings.hpp"
 #include "sim/scenario_sagas_load.hpp"
 #include "sim/units.hpp"
 
@@ -18,12 +19,6 @@ const std::vector<std::string> kSagaActions = {"reserve", "charge", "ship", "gen
 const std::vector<std::string> kWorkloadKinds = {"orders", "flash_sale"};
 const std::vector<std::string> kStockModes = {"eventual", "quorum"};
 const std::vector<std::string> kEventOrders = {"timestamp", "arrival"};
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
-  return out;
-}
 
 bool is_plain_name(const std::string& s) {
   if (s.empty() || s == "." || s == "..") return false;
