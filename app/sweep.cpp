@@ -22,15 +22,10 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 #include <fmt/ranges.h>
-// fast-cpp-csv-parser's error class copies file names with strncpy, which
-// GCC 12 flags (harmlessly: the buffer is terminated by hand afterwards).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstringop-truncation"
-#include <libfccp/csv.h>
-#pragma GCC diagnostic pop
 #include <yaml-cpp/yaml.h>
 
 #include "analysis/aggregate.hpp"
+#include "analysis/csv_reader.hpp"
 #include "analysis/csv_writer.hpp"
 #include "analysis/expect.hpp"
 #include "analysis/output_dir.hpp"
@@ -513,12 +508,14 @@ std::optional<Record> read_record(const fs::path& path, std::uint64_t key) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return std::nullopt;
   try {
-    io::CSVReader<2, io::trim_chars<>, io::double_quote_escape<',', '"'>> in(path.string());
-    in.read_header(io::ignore_no_column, "field", "value");
+    CsvReader in(path.string());
+    if (in.header() != std::vector<std::string>{"field", "value"}) return std::nullopt;
     Record r;
     std::string field, value, format;
     bool has_key = false, has_seed = false;
-    while (in.read_row(field, value)) {
+    while (in.next()) {
+      field = in[0];
+      value = in[1];
       if (field == "format") format = value;
       else if (field == "run") has_key = value == key_hex(key);
       else if (field == "seed") has_seed = (r.seed = std::stoull(value), true);
