@@ -9,13 +9,8 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
-// fast-cpp-csv-parser's error class copies file names with strncpy, which
-// GCC 12 flags (harmlessly: the buffer is terminated by hand afterwards).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstringop-truncation"
-#include <libfccp/csv.h>
-#pragma GCC diagnostic pop
 
+#include "analysis/csv_reader.hpp"
 #include "analysis/csv_writer.hpp"
 
 namespace ecsim {
@@ -29,15 +24,13 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 const std::vector<std::string> kStatColumns = {"metric", "n",   "mean",     "stddev",   "min",
                                                "p50",    "p95", "max",      "ci95_low", "ci95_high"};
 
-using ColumnReader = io::CSVReader<1, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>>;
-
-// Runs `body`, turning fast-cpp-csv-parser errors into TableError.
+// Runs `body`, turning the CSV reader's errors ("file:line:col: error: ...") into TableError.
 template <class F>
-auto with_table_errors(const fs::path& path, F&& body) {
+auto with_table_errors(F&& body) {
   try {
     return body();
-  } catch (const io::error::base& e) {
-    throw TableError(fmt::format("{}: {}", path.string(), e.what()));
+  } catch (const InputError& e) {
+    throw TableError(e.what());
   }
 }
 
@@ -145,35 +138,15 @@ void write_aggregate_csv(const fs::path& path, const AggregateTable& table) {
 }
 
 std::vector<std::string> read_csv_header(const fs::path& path) {
-  return with_table_errors(path, [&] {
-    io::LineReader in(path.string());
-    const char* line = in.next_line();
-    if (line == nullptr) throw TableError(fmt::format("{}: empty file (expected a header line)", path.string()));
-    std::vector<std::string> fields;
-    std::string cur;
-    for (const char* p = line;; ++p) {
-      if (*p == '"') throw TableError(fmt::format("{}:1: quoted column names are not supported", path.string()));
-      if (*p == ',' || *p == '\0') {
-        while (!cur.empty() && (cur.back() == ' ' || cur.back() == '\t' || cur.back() == '\r')) cur.pop_back();
-        std::size_t start = cur.find_first_not_of(" \t");
-        fields.push_back(start == std::string::npos ? std::string() : cur.substr(start));
-        cur.clear();
-        if (*p == '\0') break;
-      } else {
-        cur += *p;
-      }
-    }
-    return fields;
-  });
+  return with_table_errors([&] { return CsvReader(path.string()).header(); });
 }
 
 std::vector<std::string> read_csv_column(const fs::path& path, const std::string& column) {
-  return with_table_errors(path, [&] {
-    ColumnReader in(path.string());
-    in.read_header(io::ignore_extra_column, column);
+  return with_table_errors([&] {
+    CsvReader in(path.string());
+    const std::size_t at = in.require(column);
     std::vector<std::string> out;
-    std::string v;
-    while (in.read_row(v)) out.push_back(v);
+    while (in.next()) out.emplace_back(in[at]);
     return out;
   });
 }

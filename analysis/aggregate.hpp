@@ -1,7 +1,7 @@
 #pragma once
 // Sweep tables: runs.csv (one row per run) and aggregate.csv (one row per
 // grid point and metric), their atomic writers, readers for both (via
-// fast-cpp-csv-parser), and the comparison of two aggregates that
+// analysis/csv_reader.hpp), and the comparison of two aggregates that
 // `ecsim analyze --compare` reports. Plain data: no YAML, no simulator.
 //
 // runs.csv:      <param columns...>,seed,<metric columns...>
@@ -62,12 +62,13 @@ void write_csv_atomic(const std::filesystem::path& path, const std::function<voi
 void write_runs_csv(const std::filesystem::path& path, const SweepTable& table);
 void write_aggregate_csv(const std::filesystem::path& path, const AggregateTable& table);
 
-// Readers (throw TableError). Parameter columns are the ones before `seed`
+// Readers (throw TableError; files are read with CsvReader,
+// analysis/csv_reader.hpp). Parameter columns are the ones before `seed`
 // (runs.csv) or `metric` (aggregate.csv). Empty numeric fields read as NaN.
 SweepTable read_runs_csv(const std::filesystem::path& path);
 AggregateTable read_aggregate_csv(const std::filesystem::path& path);
 
-// The header fields of a CSV file (names must not be quoted).
+// The header fields of a CSV file.
 std::vector<std::string> read_csv_header(const std::filesystem::path& path);
 // Every value of the named column, as text, in row order.
 std::vector<std::string> read_csv_column(const std::filesystem::path& path, const std::string& column);

@@ -11,14 +11,6 @@
 
 namespace ecsim {
 
-std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t hash) {
-  for (const char c : bytes) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= kFnv1a64Prime;
-  }
-  return hash;
-}
-
 std::string format_hash_hex(std::uint64_t hash) { return fmt::format("{:016x}", hash); }
 
 CsvWriter::CsvWriter(const std::filesystem::path& path) : path_(path) {

@@ -21,14 +21,9 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/hash.hpp"  // fnv1a64
+
 namespace ecsim {
-
-inline constexpr std::uint64_t kFnv1a64OffsetBasis = 0xcbf29ce484222325ULL;
-inline constexpr std::uint64_t kFnv1a64Prime = 0x100000001b3ULL;
-
-// 64-bit FNV-1a of `bytes`, continuing from `hash` (so hashes can be chained
-// over several pieces: fnv1a64(b, fnv1a64(a)) == fnv1a64(a + b)).
-std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t hash = kFnv1a64OffsetBasis);
 
 // 16 lowercase hex digits, zero-padded: "00c0ffee00c0ffee".
 std::string format_hash_hex(std::uint64_t hash);

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "sim/did_you_mean.hpp"
+#include "sim/strings.hpp"
 
 namespace ecsim {
 
@@ -604,15 +605,6 @@ class ExpectEvaluator {
       case Op::equal: return "==";
       default: return "!=";
     }
-  }
-
-  static std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-    std::string out;
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-      if (i > 0) out += separator;
-      out += parts[i];
-    }
-    return out;
   }
 
   const Expression& e_;

@@ -1,14 +1,13 @@
 #include "analysis/history.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
-#include <cstdio>
-#include <cstring>
-#include <deque>
 #include <fmt/format.h>
-#include <memory>
+#include <optional>
 #include <stdexcept>
+
+#include "analysis/csv_reader.hpp"
+#include "sim/hash.hpp"
 
 namespace ecsim {
 
@@ -96,11 +95,7 @@ std::string History::format(const Version& v) const {
 // Builder
 
 std::size_t HistoryBuilder::Hash::operator()(std::string_view s) const noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
+  const std::uint64_t h = fnv1a64(s);
   return static_cast<std::size_t>(h ^ (h >> 29));
 }
 
@@ -220,184 +215,13 @@ History HistoryBuilder::finish(const std::vector<std::string>& node_order) {
 
 namespace {
 
-// Reads a file line by line in large blocks (histories run to gigabytes).
-class LineReader {
- public:
-  explicit LineReader(const std::string& path) : path_(path), file_(std::fopen(path.c_str(), "rb"), &std::fclose) {
-    if (!file_) throw HistoryInputError(path, 0, 0, fmt::format("cannot open history file: {}", std::strerror(errno)));
-    buffer_.resize(kBlock);
-  }
-  // The next line without its line break; false at the end.
-  bool next(std::string_view& line) {
-    for (;;) {
-      const char* start = buffer_.data() + pos_;
-      const char* nl = static_cast<const char*>(std::memchr(start, '\n', end_ - pos_));
-      if (nl) {
-        std::size_t len = static_cast<std::size_t>(nl - start);
-        pos_ += len + 1;
-        if (len > 0 && start[len - 1] == '\r') --len;
-        line = std::string_view(start, len);
-        ++line_no_;
-        return true;
-      }
-      if (eof_) {
-        if (pos_ == end_) return false;
-        line = std::string_view(start, end_ - pos_);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        pos_ = end_;
-        ++line_no_;
-        return true;
-      }
-      // Move the partial line to the front and read more.
-      const std::size_t rest = end_ - pos_;
-      std::memmove(buffer_.data(), start, rest);
-      pos_ = 0;
-      end_ = rest;
-      if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);  // a line longer than a block
-      const std::size_t got = std::fread(buffer_.data() + end_, 1, buffer_.size() - end_, file_.get());
-      if (got == 0) {
-        if (std::ferror(file_.get())) throw HistoryInputError(path_, line_no_ + 1, 0, "read error");
-        eof_ = true;
-      }
-      end_ += got;
-    }
-  }
-  int line_number() const { return line_no_; }
-
- private:
-  static constexpr std::size_t kBlock = std::size_t{1} << 22;
-  std::string path_;
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_;
-  std::string buffer_;
-  std::size_t pos_ = 0, end_ = 0;
-  bool eof_ = false;
-  int line_no_ = 0;
-};
-
-struct Field {
-  std::string_view text;
-  int column;  // 1-based
-};
-
-// Splits one CSV line (RFC 4180 quoting; "" inside quotes is a quote).
-// Unquoted fields view the line; quoted ones are unescaped into `scratch`
-// (a deque: growing it must not move the strings earlier fields view).
-void split_csv(std::string_view line, std::vector<Field>& out, std::deque<std::string>& scratch, const std::string& file,
-               int line_no) {
-  out.clear();
-  std::size_t used = 0;
-  std::size_t i = 0;
-  for (;;) {
-    const int column = static_cast<int>(i + 1);
-    if (i < line.size() && line[i] == '"') {
-      if (used == scratch.size()) scratch.emplace_back();
-      std::string& s = scratch[used++];
-      s.clear();
-      ++i;
-      for (;;) {
-        if (i >= line.size()) throw HistoryInputError(file, line_no, column, "unterminated quoted field");
-        if (line[i] == '"') {
-          if (i + 1 < line.size() && line[i + 1] == '"') {
-            s += '"';
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        s += line[i++];
-      }
-      out.push_back(Field{s, column});
-      if (i < line.size() && line[i] != ',')
-        throw HistoryInputError(file, line_no, static_cast<int>(i + 1), "expected ',' after a quoted field");
-    } else {
-      const std::size_t comma = line.find(',', i);
-      const std::size_t e = comma == std::string_view::npos ? line.size() : comma;
-      out.push_back(Field{line.substr(i, e - i), column});
-      i = e;
-    }
-    if (i >= line.size()) break;
-    ++i;  // the comma
-    if (i == line.size()) {
-      out.push_back(Field{std::string_view(), static_cast<int>(i + 1)});
-      break;
-    }
+VersionText version_field(const CsvReader& t, std::size_t c) {
+  try {
+    return parse_version(t[c]);
+  } catch (const VersionSyntaxError& e) {
+    t.fail_at(c, e.offset, fmt::format("version: {}, got '{}'", e.what(), t[c]));
   }
 }
-
-class CsvTable {
- public:
-  CsvTable(const std::string& path, const std::vector<std::string>& required, const std::vector<std::string>& optional)
-      : path_(path), reader_(path) {
-    std::string_view header;
-    if (!reader_.next(header)) throw HistoryInputError(path, 1, 1, "empty file: expected a header line");
-    split_csv(header, fields_, scratch_, path, 1);
-    auto find = [&](const std::string& name) {
-      for (std::size_t i = 0; i < fields_.size(); ++i)
-        if (fields_[i].text == name) return static_cast<int>(i);
-      return -1;
-    };
-    for (const std::string& name : required) {
-      const int at = find(name);
-      if (at < 0) {
-        std::string have;
-        for (const Field& f : fields_) have += (have.empty() ? "" : ", ") + std::string(f.text);
-        throw HistoryInputError(path, 1, 1, fmt::format("missing column '{}' (the header has: {})", name, have));
-      }
-      columns_.push_back(at);
-    }
-    for (const std::string& name : optional) columns_.push_back(find(name));
-    header_fields_ = fields_.size();
-  }
-  // False at the end of the file; blank lines are skipped.
-  bool next() {
-    std::string_view line;
-    do {
-      if (!reader_.next(line)) return false;
-    } while (line.empty());
-    split_csv(line, fields_, scratch_, path_, reader_.line_number());
-    if (fields_.size() != header_fields_)
-      throw HistoryInputError(path_, reader_.line_number(), 1,
-                              fmt::format("expected {} fields as in the header, got {}", header_fields_, fields_.size()));
-    return true;
-  }
-  bool has(std::size_t c) const { return columns_[c] >= 0; }
-  const Field& field(std::size_t c) const { return fields_[static_cast<std::size_t>(columns_[c])]; }
-  [[noreturn]] void fail(std::size_t c, const std::string& what, std::size_t offset = 0) const {
-    throw HistoryInputError(path_, reader_.line_number(), field(c).column + static_cast<int>(offset), what);
-  }
-  int line() const { return reader_.line_number(); }
-
-  std::int64_t integer(std::size_t c, const char* name) const {
-    const std::string_view t = field(c).text;
-    std::int64_t v = 0;
-    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-    if (t.empty() || ec != std::errc() || end != t.data() + t.size())
-      fail(c, fmt::format("{}: expected an integer, got '{}'", name, t));
-    return v;
-  }
-  bool boolean(std::size_t c, const char* name) const {
-    const std::string_view t = field(c).text;
-    if (t == "true" || t == "1") return true;
-    if (t == "false" || t == "0") return false;
-    fail(c, fmt::format("{}: expected true or false, got '{}'", name, t));
-  }
-  VersionText version(std::size_t c) const {
-    try {
-      return parse_version(field(c).text);
-    } catch (const VersionSyntaxError& e) {
-      fail(c, fmt::format("version: {}, got '{}'", e.what(), field(c).text), e.offset);
-    }
-  }
-
- private:
-  std::string path_;
-  LineReader reader_;
-  std::vector<Field> fields_;
-  std::deque<std::string> scratch_;
-  std::vector<int> columns_;
-  std::size_t header_fields_ = 0;
-};
 
 }  // namespace
 
@@ -405,43 +229,46 @@ History read_history_csv(const std::string& ops_path, const std::string& applied
                          const std::vector<std::string>& node_order) {
   HistoryBuilder b;
   {
-    enum { client, session, op, key, invoke, complete, ok, version, replica };
-    CsvTable t(ops_path, {"client", "session", "op", "key", "invoke_ns", "complete_ns", "ok", "version"}, {"replica"});
+    CsvReader t(ops_path, "history file");
+    const std::size_t client = t.require("client"), session = t.require("session"), op = t.require("op"),
+                      key = t.require("key"), invoke = t.require("invoke_ns"), complete = t.require("complete_ns"),
+                      ok = t.require("ok"), version = t.require("version");
+    const std::optional<std::size_t> replica = t.find("replica");
     while (t.next()) {
-      if (t.field(client).text.empty()) t.fail(client, "client: must not be empty");
+      if (t[client].empty()) t.fail(client, "client: must not be empty");
       const std::int64_t s = t.integer(session, "session");
       if (s < 0 || s > 0xFFFFFFFFLL) t.fail(session, fmt::format("session: expected a number >= 0, got {}", s));
-      const std::string_view op_name = t.field(op).text;
+      const std::string_view op_name = t[op];
       if (op_name.empty()) t.fail(op, "op: must not be empty (read, write, ...)");
-      if (t.field(key).text.empty()) t.fail(key, "key: must not be empty");
+      if (t[key].empty()) t.fail(key, "key: must not be empty");
       const std::int64_t inv = t.integer(invoke, "invoke_ns");
       const std::int64_t com = t.integer(complete, "complete_ns");
       if (com < inv) t.fail(complete, fmt::format("complete_ns ({}) is before invoke_ns ({})", com, inv));
       const bool is_ok = t.boolean(ok, "ok");
-      const VersionText v = t.version(version);
-      const std::string_view rep = t.has(replica) ? t.field(replica).text : std::string_view();
-      b.add_op(t.field(client).text, static_cast<std::uint32_t>(s), op_name != "read", is_ok, t.field(key).text, inv, com,
-               rep, v);
+      const VersionText v = version_field(t, version);
+      const std::string_view rep = replica ? t[*replica] : std::string_view();
+      b.add_op(t[client], static_cast<std::uint32_t>(s), op_name != "read", is_ok, t[key], inv, com, rep, v);
     }
   }
   if (!applied_path.empty()) {
-    enum { time, replica, key, version };
-    CsvTable t(applied_path, {"time_ns", "replica", "key", "version"}, {});
+    CsvReader t(applied_path, "history file");
+    const std::size_t time = t.require("time_ns"), replica = t.require("replica"), key = t.require("key"),
+                      version = t.require("version");
     bool any = false;
     while (t.next()) {
       any = true;
       const std::int64_t at = t.integer(time, "time_ns");
-      if (t.field(replica).text.empty()) t.fail(replica, "replica: must not be empty");
-      const bool lost = t.field(key).text.empty();
+      if (t[replica].empty()) t.fail(replica, "replica: must not be empty");
+      const bool lost = t[key].empty();
       try {
         if (lost) {
-          if (!t.field(version).text.empty())
+          if (!t[version].empty())
             t.fail(key, "key: empty key with a version (an empty key and version mark a replica that lost its state)");
-          b.add_state_lost(at, t.field(replica).text);
+          b.add_state_lost(at, t[replica]);
         } else {
-          const VersionText v = t.version(version);
+          const VersionText v = version_field(t, version);
           if (v.empty()) t.fail(version, "version: must not be empty in an applied row");
-          b.add_apply(at, t.field(replica).text, t.field(key).text, v);
+          b.add_apply(at, t[replica], t[key], v);
         }
       } catch (const std::invalid_argument& e) {
         t.fail(time, fmt::format("time_ns: {}", e.what()));

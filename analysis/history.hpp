@@ -13,13 +13,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "sim/scenario_loader.hpp"  // ScenarioError: "file:line:col: error: ..." for bad input
+#include "analysis/input_error.hpp"  // "file:line:col: error: ..." for bad input
 #include "sim/time.hpp"
 
 namespace ecsim {
 
 // Bad history input, formatted "file:line:col: error: what" (exit status 2).
-using HistoryInputError = ScenarioError;
+using HistoryInputError = InputError;
 
 // A version as the checkers order them, parsed from version text of the form
 //   [L]<integer>[.<integer>][@<origin>]
@@ -128,9 +128,10 @@ class HistoryBuilder {
   std::vector<SimTime> last_apply_ns_;              // by replica id
 };
 
-// Reads ops.csv (and applied.csv when `applied_path` is not empty). Columns
-// are found by their header names, so other columns may be present in any
-// order. Throws HistoryInputError naming file, line and column.
+// Reads ops.csv (and applied.csv when `applied_path` is not empty) with
+// CsvReader (analysis/csv_reader.hpp: quoting, blank lines, columns found by
+// their header names in any order, other columns ignored). Throws
+// HistoryInputError naming file, line and column.
 History read_history_csv(const std::string& ops_path, const std::string& applied_path,
                          const std::vector<std::string>& node_order = {});
 

@@ -1,11 +1,12 @@
 #include "analysis/stats.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <string>
+
+#include <boost/math/distributions/students_t.hpp>
 
 namespace ecsim {
 
@@ -21,18 +22,6 @@ std::vector<double> sorted_without_nan(std::span<const double> values) {
   std::sort(sorted.begin(), sorted.end());  // no NaN left, so the order is strict-weak
   return sorted;
 }
-
-// t(0.975, df) for df = 1..30, to double precision.
-constexpr std::array<double, 30> kStudentT975 = {
-    12.706204736174698, 4.302652729749464,  3.182446305284263,  2.7764451051977987,
-    2.570581835636314,  2.4469118511449692, 2.3646242515927844, 2.306004135204166,
-    2.2621571628540993, 2.2281388519649385, 2.200985160082949,  2.1788128296634177,
-    2.1603686564610127, 2.1447866879169273, 2.131449545559323,  2.1199052992210112,
-    2.1098155778331806, 2.10092204024096,   2.093024054408263,  2.0859634472658364,
-    2.079613844727662,  2.0738730679040147, 2.0686576104190406, 2.0638985616280205,
-    2.059538552753294,  2.055529438642871,  2.0518305164802833, 2.048407141795244,
-    2.0452296421327034, 2.0422724563012373,
-};
 
 }  // namespace
 
@@ -97,18 +86,8 @@ double percentile(std::span<const double> values, double p) {
 
 double student_t_975(std::size_t degrees_of_freedom) {
   if (degrees_of_freedom == 0) return kNaN;
-  if (degrees_of_freedom <= kStudentT975.size()) return kStudentT975[degrees_of_freedom - 1];
-  // Cornish-Fisher expansion of t around the normal quantile z (Abramowitz &
-  // Stegun 26.7.5); for df > 30 its error is below 1e-7, and it meets the
-  // table smoothly instead of jumping from 2.042 to 1.96.
-  const double z = 1.959963984540054;  // normal quantile 0.975
-  const double v = static_cast<double>(degrees_of_freedom);
-  const double z2 = z * z;
-  const double g1 = (z2 + 1.0) * z / 4.0;
-  const double g2 = ((5.0 * z2 + 16.0) * z2 + 3.0) * z / 96.0;
-  const double g3 = (((3.0 * z2 + 19.0) * z2 + 17.0) * z2 - 15.0) * z / 384.0;
-  const double g4 = ((((79.0 * z2 + 776.0) * z2 + 1482.0) * z2 - 1920.0) * z2 - 945.0) * z / 92160.0;
-  return z + g1 / v + g2 / (v * v) + g3 / (v * v * v) + g4 / (v * v * v * v);
+  const boost::math::students_t distribution(static_cast<double>(degrees_of_freedom));
+  return boost::math::quantile(distribution, 0.975);
 }
 
 Summary summarize(std::span<const double> values) {

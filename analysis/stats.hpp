@@ -28,9 +28,8 @@ double percentile(std::span<const double> values, double p);
 // The same on values already sorted ascending and free of NaN (no copy).
 double percentile_of_sorted(std::span<const double> sorted, double p);
 
-// Student's t quantile t(0.975, df), for a two-sided 95% interval: exact
-// table for df 1..30, Cornish-Fisher expansion beyond (error < 1e-7).
-// NaN for df == 0.
+// Student's t quantile t(0.975, df), for a two-sided 95% interval
+// (Boost.Math's students_t quantile). NaN for df == 0.
 double student_t_975(std::size_t degrees_of_freedom);
 
 struct Summary {

@@ -3,25 +3,16 @@
 #include "analysis/trace_analysis.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <set>
-#include <system_error>
 #include <unordered_map>
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
-// fast-cpp-csv-parser's error class copies file names with strncpy, which
-// GCC 12 flags (harmlessly: the buffer is terminated by hand afterwards).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstringop-truncation"
-#include <libfccp/csv.h>
-#pragma GCC diagnostic pop
 
-#include "analysis/aggregate.hpp"  // read_csv_header
 #include "analysis/convergence.hpp"
+#include "analysis/csv_reader.hpp"
 #include "analysis/csv_writer.hpp"
 #include "analysis/history.hpp"
 #include "analysis/lost_writes.hpp"
@@ -52,88 +43,14 @@ const std::vector<std::string> kAnalyzable = {
 };
 
 // ---------------------------------------------------------------------------
-// Reading: fast-cpp-csv-parser, fields as text, numbers parsed here so that
-// every error names file, line and column.
+// Reading: CsvReader (fields as text, numbers parsed here), so that every
+// error names file, line and column. Rows keep where the fields that are
+// checked later (versions, node names) are.
 
-template <unsigned N>
-using Reader = io::CSVReader<N, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>>;
-
-// 1-based character column where field `index` starts on line `line` (for
-// error messages only: re-reads the file up to that line).
-int field_column(const std::string& path, unsigned line, std::size_t index) {
-  try {
-    io::LineReader in(path);
-    const char* text = nullptr;
-    for (unsigned l = 1; l <= line; ++l)
-      if ((text = in.next_line()) == nullptr) return 0;
-    std::size_t field = 0;
-    bool quoted = false;
-    for (int c = 0; text[c] != '\0'; ++c) {
-      if (field == index) return c + 1;
-      if (text[c] == '"') quoted = !quoted;
-      else if (text[c] == ',' && !quoted) ++field;
-    }
-    return field == index ? static_cast<int>(std::string_view(text).size()) + 1 : 0;
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
-
-class Table {
- public:
-  Table(std::string path, std::vector<std::string> required, std::vector<std::string> optional)
-      : path_(std::move(path)) {
-    try {
-      header_ = read_csv_header(path_);
-    } catch (const std::exception& e) {
-      throw ScenarioError(path_, 0, 0, e.what());
-    }
-    for (const std::string& c : required)
-      if (index(c) < 0)
-        throw ScenarioError(path_, 1, 1, fmt::format("missing column '{}' (the header has: {})", c, fmt::join(header_, ", ")));
-    names_ = required;
-    names_.insert(names_.end(), optional.begin(), optional.end());
-  }
-  const std::string& path() const { return path_; }
-  bool has(const std::string& column) const { return index(column) >= 0; }
-  int index(const std::string& column) const {
-    for (std::size_t i = 0; i < header_.size(); ++i)
-      if (header_[i] == column) return static_cast<int>(i);
-    return -1;
-  }
-  [[noreturn]] void fail(unsigned line, const std::string& column, const std::string& what) const {
-    const int i = index(column);
-    throw ScenarioError(path_, static_cast<int>(line), i < 0 ? 0 : field_column(path_, line, static_cast<std::size_t>(i)),
-                        fmt::format("{}: {}", column, what));
-  }
-  std::int64_t integer(unsigned line, const std::string& column, const std::string& text) const {
-    std::int64_t v = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
-      fail(line, column, fmt::format("expected an integer, got '{}'", text));
-    return v;
-  }
-  bool boolean(unsigned line, const std::string& column, const std::string& text) const {
-    if (text == "true" || text == "1") return true;
-    if (text == "false" || text == "0") return false;
-    fail(line, column, fmt::format("expected true or false, got '{}'", text));
-  }
-  // Runs `body`, turning the parser's errors into file:line errors.
-  template <class F>
-  void guard(F&& body) const {
-    try {
-      body();
-    } catch (const io::error::base& e) {
-      int line = 0;
-      if (auto* l = dynamic_cast<const io::error::with_file_line*>(&e)) line = l->file_line;
-      throw ScenarioError(path_, line, 0, e.what());
-    }
-  }
-
- private:
-  std::string path_;
-  std::vector<std::string> header_;
-  std::vector<std::string> names_;
+// Where a field is, for errors found after reading.
+struct Where {
+  int line = 0;
+  int column = 0;
 };
 
 struct OpRow {
@@ -142,80 +59,83 @@ struct OpRow {
   std::string op, key, value, replica, version;
   SimTime invoke = 0, complete = 0;
   bool ok = false;
-  unsigned line = 0;
+  Where replica_at, version_at;  // version_at: the version's first character
 };
 
 struct ApplyText {
   SimTime t = 0;
   std::string replica, key, version;  // key and version empty: the replica lost its state
-  unsigned line = 0;
+  Where replica_at, version_at;
 };
 
 struct NodeEvent {
   SimTime t = 0;
   std::string node, kind, key, version;
+  Where node_at;
 };
 
+Where at(const CsvReader& in, std::size_t column) { return Where{in.line(), in.column(column)}; }
+Where text_at(const CsvReader& in, std::size_t column) { return Where{in.line(), in.text_column(column)}; }
+
+std::string optional_field(const CsvReader& in, const std::optional<std::size_t>& column) {
+  return column ? std::string(in[*column]) : std::string();
+}
+
 std::vector<OpRow> read_ops(const std::string& path) {
-  Table t(path, {"client", "session", "op", "key", "invoke_ns", "complete_ns", "ok", "version"}, {"replica", "value"});
+  CsvReader in(path, "trace file");
+  const std::size_t client = in.require("client"), session = in.require("session"), op = in.require("op"),
+                    key = in.require("key"), invoke = in.require("invoke_ns"), complete = in.require("complete_ns"),
+                    ok = in.require("ok"), version = in.require("version");
+  const std::optional<std::size_t> replica = in.find("replica"), value = in.find("value");
   std::vector<OpRow> rows;
-  t.guard([&] {
-    Reader<10> in(path);
-    in.read_header(io::ignore_extra_column | io::ignore_missing_column, "client", "session", "op", "key", "invoke_ns",
-                   "complete_ns", "ok", "version", "replica", "value");
-    std::string client, session, op, key, invoke, complete, ok, version, replica, value;
-    while (in.read_row(client, session, op, key, invoke, complete, ok, version, replica, value)) {
-      const unsigned line = in.get_file_line();
-      OpRow r;
-      r.client = client;
-      if (client.empty()) t.fail(line, "client", "must not be empty");
-      const std::int64_t s = t.integer(line, "session", session);
-      if (s < 0 || s > 0xFFFFFFFFLL) t.fail(line, "session", fmt::format("expected a number >= 0, got {}", s));
-      r.session = static_cast<std::uint32_t>(s);
-      if (op.empty()) t.fail(line, "op", "must not be empty (read, write, ...)");
-      if (key.empty()) t.fail(line, "key", "must not be empty");
-      r.op = op;
-      r.key = key;
-      r.invoke = t.integer(line, "invoke_ns", invoke);
-      r.complete = t.integer(line, "complete_ns", complete);
-      if (r.complete < r.invoke) t.fail(line, "complete_ns", fmt::format("{} is before invoke_ns {}", r.complete, r.invoke));
-      r.ok = t.boolean(line, "ok", ok);
-      r.version = version;
-      r.replica = replica;
-      r.value = value;
-      r.line = line;
-      replica.clear();  // optional columns keep their old value when absent
-      value.clear();
-      rows.push_back(std::move(r));
-    }
-  });
+  while (in.next()) {
+    OpRow r;
+    r.client = in[client];
+    if (r.client.empty()) in.fail(client, "client: must not be empty");
+    const std::int64_t s = in.integer(session, "session");
+    if (s < 0 || s > 0xFFFFFFFFLL) in.fail(session, fmt::format("session: expected a number >= 0, got {}", s));
+    r.session = static_cast<std::uint32_t>(s);
+    r.op = in[op];
+    r.key = in[key];
+    if (r.op.empty()) in.fail(op, "op: must not be empty (read, write, ...)");
+    if (r.key.empty()) in.fail(key, "key: must not be empty");
+    r.invoke = in.integer(invoke, "invoke_ns");
+    r.complete = in.integer(complete, "complete_ns");
+    if (r.complete < r.invoke)
+      in.fail(complete, fmt::format("complete_ns: {} is before invoke_ns {}", r.complete, r.invoke));
+    r.ok = in.boolean(ok, "ok");
+    r.version = in[version];
+    r.version_at = text_at(in, version);
+    r.replica = optional_field(in, replica);
+    if (replica) r.replica_at = at(in, *replica);
+    r.value = optional_field(in, value);
+    rows.push_back(std::move(r));
+  }
   return rows;
 }
 
 std::vector<ApplyText> read_applied(const std::string& path) {
-  Table t(path, {"time_ns", "replica", "key", "version"}, {});
+  CsvReader in(path, "trace file");
+  const std::size_t time = in.require("time_ns"), replica = in.require("replica"), key = in.require("key"),
+                    version = in.require("version");
   std::vector<ApplyText> rows;
-  t.guard([&] {
-    Reader<4> in(path);
-    in.read_header(io::ignore_extra_column, "time_ns", "replica", "key", "version");
-    std::string time, replica, key, version;
-    while (in.read_row(time, replica, key, version)) {
-      const unsigned line = in.get_file_line();
-      ApplyText a;
-      a.t = t.integer(line, "time_ns", time);
-      if (replica.empty()) t.fail(line, "replica", "must not be empty");
-      if (key.empty() != version.empty())
-        t.fail(line, key.empty() ? "key" : "version",
-               "key and version are both given (a state change) or both empty (the replica lost its state)");
-      if (!rows.empty() && a.t < rows.back().t)
-        t.fail(line, "time_ns", fmt::format("{} is before the previous row's {}: rows must be in time order", a.t, rows.back().t));
-      a.replica = replica;
-      a.key = key;
-      a.version = version;
-      a.line = line;
-      rows.push_back(std::move(a));
-    }
-  });
+  while (in.next()) {
+    ApplyText a;
+    a.t = in.integer(time, "time_ns");
+    a.replica = in[replica];
+    a.key = in[key];
+    a.version = in[version];
+    if (a.replica.empty()) in.fail(replica, "replica: must not be empty");
+    if (a.key.empty() != a.version.empty())
+      in.fail(a.key.empty() ? key : version,
+              fmt::format("{}: key and version are both given (a state change) or both empty (the replica lost its state)",
+                          a.key.empty() ? "key" : "version"));
+    if (!rows.empty() && a.t < rows.back().t)
+      in.fail(time, fmt::format("time_ns: {} is before the previous row's {}: rows must be in time order", a.t, rows.back().t));
+    a.replica_at = at(in, replica);
+    a.version_at = text_at(in, version);
+    rows.push_back(std::move(a));
+  }
   return rows;
 }
 
@@ -228,45 +148,40 @@ struct EventScan {
 };
 
 EventScan scan_events(const std::string& path) {
-  Table t(path, {"time_ns", "node", "kind"}, {"peer", "key", "bytes", "version"});
+  CsvReader in(path, "trace file");
+  const std::size_t time = in.require("time_ns"), node_col = in.require("node"), kind_col = in.require("kind");
+  const std::optional<std::size_t> key_col = in.find("key"), bytes_col = in.find("bytes"), version_col = in.find("version");
   EventScan s;
-  t.guard([&] {
-    Reader<7> in(path);
-    in.read_header(io::ignore_extra_column | io::ignore_missing_column, "time_ns", "node", "kind", "peer", "key", "bytes",
-                   "version");
-    std::string time, node, kind, peer, key, bytes, version;
-    SimTime previous = std::numeric_limits<SimTime>::min();
-    while (in.read_row(time, node, kind, peer, key, bytes, version)) {
-      const unsigned line = in.get_file_line();
-      ++s.rows;
-      const SimTime at = t.integer(line, "time_ns", time);
-      if (at < previous) t.fail(line, "time_ns", fmt::format("{} is before the previous row's {}: rows must be in time order", at, previous));
-      previous = at;
-      s.last_ns = at;
-      if (!node.empty() && s.names.size() < 10'000'000) s.names.insert(node);
-      if (kind == "send") {
-        ++s.sent;
-        if (!bytes.empty()) s.bytes += static_cast<std::uint64_t>(t.integer(line, "bytes", bytes));
-      } else if (kind == "deliver") {
-        ++s.delivered;
-      } else if (kind == "drop") {
-        ++s.dropped;
-      } else if (kind == "duplicate") {
-        ++s.duplicated;
-      } else if (kind == "crash" || kind == "restart" || kind == "state_lost" || kind == "receive" || kind == "partition" ||
-                 kind == "heal" || kind == "loss_start" || kind == "loss_end") {
-        if ((kind == "crash" || kind == "restart" || kind == "state_lost" || kind == "receive") && node.empty())
-          t.fail(line, "node", fmt::format("a {} row names its node", kind));
-        if (kind == "receive" && (key.empty() || version.empty())) continue;  // nothing to link it to
-        s.node_events.push_back(NodeEvent{at, node, kind, key, version});
-        if (kind == "receive") ++s.receives;
-      }
-      peer.clear();
-      key.clear();
-      bytes.clear();
-      version.clear();
+  SimTime previous = std::numeric_limits<SimTime>::min();
+  while (in.next()) {
+    ++s.rows;
+    const SimTime t = in.integer(time, "time_ns");
+    if (t < previous)
+      in.fail(time, fmt::format("time_ns: {} is before the previous row's {}: rows must be in time order", t, previous));
+    previous = t;
+    s.last_ns = t;
+    const std::string_view node = in[node_col];
+    const std::string_view kind = in[kind_col];
+    if (!node.empty() && s.names.size() < 10'000'000) s.names.emplace(node);
+    if (kind == "send") {
+      ++s.sent;
+      if (bytes_col && !in[*bytes_col].empty()) s.bytes += static_cast<std::uint64_t>(in.integer(*bytes_col, "bytes"));
+    } else if (kind == "deliver") {
+      ++s.delivered;
+    } else if (kind == "drop") {
+      ++s.dropped;
+    } else if (kind == "duplicate") {
+      ++s.duplicated;
+    } else if (kind == "crash" || kind == "restart" || kind == "state_lost" || kind == "receive" || kind == "partition" ||
+               kind == "heal" || kind == "loss_start" || kind == "loss_end") {
+      if ((kind == "crash" || kind == "restart" || kind == "state_lost" || kind == "receive") && node.empty())
+        in.fail(node_col, fmt::format("node: a {} row names its node", kind));
+      std::string key = optional_field(in, key_col), version = optional_field(in, version_col);
+      if (kind == "receive" && (key.empty() || version.empty())) continue;  // nothing to link it to
+      s.node_events.push_back(NodeEvent{t, std::string(node), std::string(kind), std::move(key), std::move(version), at(in, node_col)});
+      if (kind == "receive") ++s.receives;
     }
-  });
+  }
   return s;
 }
 
@@ -298,17 +213,13 @@ class Replay {
     auto [it, inserted] = sessions_.try_emplace(client + '\x1f' + std::to_string(session), sessions_.size() + 1);
     return it->second;
   }
-  VersionText version(const std::string& file, unsigned line, const std::string& text) {
+  VersionText version(const std::string& file, const Where& where, const std::string& text) {
     try {
       return parse_version(text);
     } catch (const VersionSyntaxError& e) {
-      int column = 0;
-      const std::vector<std::string> header = read_csv_header(file);
-      for (std::size_t i = 0; i < header.size(); ++i)
-        if (header[i] == "version") column = field_column(file, line, i);
-      throw ScenarioError(file, static_cast<int>(line), column > 0 ? column + static_cast<int>(e.offset) : 0,
-                          fmt::format("version: {}, got '{}' (ecsim analyze needs totally ordered versions, as the "
-                                      "LWW store writes them; CRDT and MV-register states are not)", e.what(), text));
+      throw InputError(file, where.line, where.column + static_cast<int>(e.offset),
+                       fmt::format("version: {}, got '{}' (ecsim analyze needs totally ordered versions, as the "
+                                   "LWW store writes them; CRDT and MV-register states are not)", e.what(), text));
     }
   }
   std::uint32_t origin_id(const VersionText& v) const {
@@ -348,10 +259,10 @@ TraceAnalysis Replay::run() {
     out.notes.push_back(fmt::format("node list not given: using the {} nodes named in the traces", nodes.size()));
   }
   for (NodeId i = 0; i < nodes.size(); ++i) node_ids_.emplace(nodes[i], i);
-  auto need_node = [&](const std::string& file, const std::string& name) {
+  auto need_node = [&](const std::string& file, const Where& where, const std::string& name) {
     const NodeId n = node(name);
     if (n == kNoNode)
-      throw ScenarioError(file, 0, 0, fmt::format("unknown node '{}' (the scenario's nodes are {} .. {})", name,
+      throw InputError(file, where.line, where.column, fmt::format("unknown node '{}' (the scenario's nodes are {} .. {})", name,
                                                   nodes.empty() ? "none" : nodes.front(), nodes.empty() ? "none" : nodes.back()));
     return n;
   };
@@ -381,13 +292,13 @@ TraceAnalysis Replay::run() {
     if (!o.ok) continue;  // never accepted: the replica was down or unreachable
     ++acknowledged;
     if (o.version.empty()) continue;
-    const VersionText v = version(in_.ops, o.line, o.version);
+    const VersionText v = version(in_.ops, o.version_at, o.version);
     const WriteId id = static_cast<WriteId>(i + 1);
     if (!write_of.emplace(std::pair{k, o.version}, id).second) {
       ++shared_versions;
       continue;
     }
-    const NodeId origin = o.replica.empty() ? (v.origin.empty() ? kNoNode : node(std::string(v.origin))) : need_node(in_.ops, o.replica);
+    const NodeId origin = o.replica.empty() ? (v.origin.empty() ? kNoNode : node(std::string(v.origin))) : need_node(in_.ops, o.replica_at, o.replica);
     if (origin == kNoNode) continue;
     writes.push_back(WriteInfo{id, origin, k, rank_of(v, origin_id(v)), o.invoke, session_uid(o.client, o.session), true});
   }
@@ -413,9 +324,9 @@ TraceAnalysis Replay::run() {
     for (std::size_t i = 0; i < applied.size(); ++i) {
       const ApplyText& a = applied[i];
       if (a.key.empty()) continue;
-      const NodeId n = need_node(in_.applied, a.replica);
+      const NodeId n = need_node(in_.applied, a.replica_at, a.replica);
       const KeyId k = key(a.key);
-      const VersionText v = version(in_.applied, a.line, a.version);
+      const VersionText v = version(in_.applied, a.version_at, a.version);
       apply_rank[i] = rank_of(v, origin_id(v));
       apply_digest[i] = std::max<std::uint64_t>(1, fnv1a64(a.version));
       auto it = write_of.find({k, a.version});
@@ -491,18 +402,18 @@ TraceAnalysis Replay::run() {
       case 0: {
         const NodeEvent& e = events.node_events[it.index];
         if (e.kind == "crash" || e.kind == "restart") {
-          const NodeId n = need_node(in_.events, e.node);
+          const NodeId n = need_node(in_.events, e.node_at, e.node);
           live[n] = e.kind == "restart";
           for (Observer* o : kernel)
             o->on_node(e.t, n, e.kind == "crash" ? NodeEventKind::crash : NodeEventKind::restart, e.key == "lose_state");
         } else if (e.kind == "receive") {
-          const NodeId n = need_node(in_.events, e.node);
+          const NodeId n = need_node(in_.events, e.node_at, e.node);
           const KeyId k = key(e.key);
           auto w = write_of.find({k, e.version});
           if (w != write_of.end())
             for (ReplicaObserver* o : observers) o->on_write_received(e.t, n, k, w->second);
         } else if (e.kind == "state_lost") {
-          const NodeId n = need_node(in_.events, e.node);
+          const NodeId n = need_node(in_.events, e.node_at, e.node);
           for (auto h = holds.begin(); h != holds.end();) h = h->first.first == n ? holds.erase(h) : std::next(h);
           for (ReplicaObserver* o : observers) o->on_state_lost(e.t, n);
         } else {
@@ -524,7 +435,7 @@ TraceAnalysis Replay::run() {
       }
       case 2: {
         const ApplyText& a = applied[it.index];
-        const NodeId n = need_node(in_.applied, a.replica);
+        const NodeId n = need_node(in_.applied, a.replica_at, a.replica);
         if (a.key.empty()) {
           for (auto h = holds.begin(); h != holds.end();) h = h->first.first == n ? holds.erase(h) : std::next(h);
           for (ReplicaObserver* o : observers) o->on_state_lost(a.t, n);
@@ -614,6 +525,13 @@ TraceAnalysis Replay::run() {
 
 const std::vector<std::string>& analyzable_metrics() { return kAnalyzable; }
 
-TraceAnalysis analyze_traces(const TraceInputs& inputs) { return Replay(inputs).run(); }
+TraceAnalysis analyze_traces(const TraceInputs& inputs) {
+  try {
+    return Replay(inputs).run();
+  } catch (const InputError& e) {
+    // The error type of every `ecsim` command; the same text.
+    throw ScenarioError(e.file(), e.line(), e.column(), e.message());
+  }
+}
 
 }  // namespace ecsim

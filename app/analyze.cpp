@@ -12,19 +12,15 @@
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
-// fast-cpp-csv-parser's error class copies file names with strncpy, which
-// GCC 12 flags (harmlessly: the buffer is terminated by hand afterwards).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstringop-truncation"
-#include <libfccp/csv.h>
-#pragma GCC diagnostic pop
 
 #include "analysis/aggregate.hpp"
+#include "analysis/csv_reader.hpp"
 #include "analysis/csv_writer.hpp"
 #include "analysis/trace_analysis.hpp"
 #include "app/command_line.hpp"
 #include "sim/did_you_mean.hpp"
 #include "sim/scenario_loader.hpp"
+#include "sim/strings.hpp"
 
 namespace ecsim {
 
@@ -62,20 +58,6 @@ po::options_description analyze_options() {
   return d;
 }
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : text + ",") {
-    if (c == ',') {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else if (c != ' ') {
-      cur += c;
-    }
-  }
-  return out;
-}
-
 std::string show(double v) {
   if (std::isnan(v)) return "-";
   if (v == std::floor(v) && std::fabs(v) < 1e15) return fmt::format("{}", static_cast<long long>(v));
@@ -85,18 +67,13 @@ std::string show(double v) {
 // summary.csv: metric,value rows (text values such as trace_hash are skipped).
 std::map<std::string, double> read_summary(const fs::path& path) {
   std::map<std::string, double> out;
-  try {
-    io::CSVReader<2, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>> in(path.string());
-    in.read_header(io::ignore_extra_column, "metric", "value");
-    std::string metric, value;
-    while (in.read_row(metric, value)) {
-      try {
-        out[metric] = parse_csv_double(value);
-      } catch (const std::invalid_argument&) {
-      }
+  CsvReader in(path.string());
+  const std::size_t metric = in.require("metric"), value = in.require("value");
+  while (in.next()) {
+    try {
+      out[std::string(in[metric])] = parse_csv_double(std::string(in[value]));
+    } catch (const std::invalid_argument&) {
     }
-  } catch (const io::error::base& e) {
-    throw std::runtime_error(fmt::format("{}: {}", path.string(), e.what()));
   }
   return out;
 }

@@ -4,6 +4,7 @@
 // Exit status: 0 checked (violations are results, not errors), 2 bad input.
 #include <sys/resource.h>
 
+#include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -15,40 +16,46 @@
 #include "analysis/session_checker.hpp"
 #include "analysis/session_report.hpp"
 #include "analysis/staleness.hpp"
+#include "sim/strings.hpp"
 
 using namespace ecsim;
+namespace po = boost::program_options;
 
 namespace {
 
-const char* kHelp = R"(ecsim-check - count session-guarantee violations in a recorded history
+constexpr int kExitOk = 0;
+constexpr int kExitBadInput = 2;
+
+const char* kUsage = R"(ecsim-check - count session-guarantee violations in a recorded history
 
 Usage:
   ecsim-check OPS_CSV [--applied APPLIED_CSV] [--guarantees ryw,mr,mw,wfr]
               [--nodes n0,n1,...] [--examples N] [--violations OUT_CSV] [--staleness OUT_CSV] [--stats]
 
-  OPS_CSV       client history: client,session,op,key,invoke_ns,complete_ns,ok,version (+ replica)
-  --applied     per-replica apply order: time_ns,replica,key,version (needed for mw, wfr)
-  --guarantees  which to check (default: all four with --applied, else ryw,mr)
-  --nodes       origin order for versions with equal timestamps (default: natural order of names)
-  --examples    violating operations to print per guarantee (default 3)
-  --violations  write every violation to this CSV
-  --staleness   write k-staleness and t-visibility to this CSV
-  --stats       print load/check times, throughput and peak memory
+  OPS_CSV       client history: client,session,op,key,invoke_ns,complete_ns,ok,version (+ replica),
+                columns in any order, fields may be quoted (docs/SESSIONS.md)
+)";
 
+const char* kExitStatus = R"(
 Exit status: 0 checked, 2 bad input (file:line:col: error: ...).
 )";
 
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i <= s.size()) {
-    const std::size_t j = s.find(',', i);
-    const std::string part = s.substr(i, j == std::string::npos ? std::string::npos : j - i);
-    if (!part.empty()) out.push_back(part);
-    if (j == std::string::npos) break;
-    i = j + 1;
-  }
-  return out;
+po::options_description check_options() {
+  po::options_description d("Options");
+  d.add_options()
+      ("help,h", "show this help")
+      ("applied", po::value<std::string>()->value_name("APPLIED_CSV"),
+       "per-replica apply order: time_ns,replica,key,version (needed for mw, wfr)")
+      ("guarantees", po::value<std::string>()->value_name("LIST"),
+       "which to check, comma separated (default: all four with --applied, else ryw,mr)")
+      ("nodes", po::value<std::string>()->value_name("LIST"),
+       "origin order for versions with equal timestamps (default: natural order of names)")
+      ("examples", po::value<std::size_t>()->default_value(3)->value_name("N"),
+       "violating operations to print per guarantee")
+      ("violations", po::value<std::string>()->value_name("OUT_CSV"), "write every violation to this CSV")
+      ("staleness", po::value<std::string>()->value_name("OUT_CSV"), "write k-staleness and t-visibility to this CSV")
+      ("stats", "print load/check times, throughput and peak memory");
+  return d;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
@@ -56,41 +63,28 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 }
 
 int run(int argc, char** argv) {
-  std::string ops, applied, guarantees, nodes, violations_out, staleness_out;
-  std::size_t examples = 3;
-  bool stats = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "-h" || a == "--help") {
-      std::cout << kHelp;
-      return 0;
-    } else if (a == "--applied") {
-      applied = value();
-    } else if (a == "--guarantees") {
-      guarantees = value();
-    } else if (a == "--nodes") {
-      nodes = value();
-    } else if (a == "--examples") {
-      examples = static_cast<std::size_t>(std::stoul(value()));
-    } else if (a == "--violations") {
-      violations_out = value();
-    } else if (a == "--staleness") {
-      staleness_out = value();
-    } else if (a == "--stats") {
-      stats = true;
-    } else if (!a.empty() && a[0] == '-') {
-      throw std::invalid_argument("unknown option " + a);
-    } else if (ops.empty()) {
-      ops = a;
-    } else {
-      throw std::invalid_argument("expected one OPS_CSV, got a second: " + a);
-    }
+  const po::options_description options = check_options();
+  po::options_description all;
+  all.add(options).add_options()("ops", po::value<std::vector<std::string>>());
+  po::positional_options_description positional;
+  positional.add("ops", -1);
+  po::variables_map vm;
+  // Options by their full names only, as documented.
+  const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+  po::store(po::command_line_parser(argc, argv).options(all).positional(positional).style(style).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << kUsage << "\n" << options << kExitStatus;
+    return kExitOk;
   }
-  if (ops.empty()) throw std::invalid_argument("expected an OPS_CSV (try --help)");
+  const std::vector<std::string> files = vm.count("ops") ? vm["ops"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  if (files.empty()) throw po::error("expected an OPS_CSV");
+  if (files.size() > 1) throw po::error("expected one OPS_CSV, got a second: " + files[1]);
+  auto text = [&](const char* name) { return vm.count(name) ? vm[name].as<std::string>() : std::string(); };
+  const std::string ops = files[0], applied = text("applied"), guarantees = text("guarantees"), nodes = text("nodes"),
+                    violations_out = text("violations"), staleness_out = text("staleness");
+  const std::size_t examples = vm["examples"].as<std::size_t>();
+  const bool stats = vm.count("stats") > 0;
 
   SessionCheckOptions o;
   o.examples = examples;
@@ -98,13 +92,13 @@ int run(int argc, char** argv) {
   o.check = {true, true, !applied.empty(), !applied.empty()};
   if (!guarantees.empty()) {
     o.check = {false, false, false, false};
-    for (const std::string& g : split(guarantees)) o.check[static_cast<std::size_t>(guarantee_from_name(g))] = true;
+    for (const std::string& g : split_list(guarantees)) o.check[static_cast<std::size_t>(guarantee_from_name(g))] = true;
   }
   if ((o.check[2] || o.check[3]) && applied.empty())
     throw std::invalid_argument("checking mw or wfr needs --applied (the order replicas applied writes in)");
 
   const auto t0 = std::chrono::steady_clock::now();
-  const History h = read_history_csv(ops, applied, split(nodes));
+  const History h = read_history_csv(ops, applied, split_list(nodes));
   const double load_s = seconds_since(t0);
   const auto t1 = std::chrono::steady_clock::now();
   const SessionCheckResult r = check_sessions(h, o);
@@ -153,8 +147,10 @@ int main(int argc, char** argv) {
     return run(argc, argv);
   } catch (const HistoryInputError& e) {
     std::cerr << e.what() << "\n";
+  } catch (const po::error& e) {
+    std::cerr << "ecsim-check: " << e.what() << " (try --help)\n";
   } catch (const std::exception& e) {
     std::cerr << "ecsim-check: " << e.what() << "\n";
   }
-  return 2;
+  return kExitBadInput;
 }

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "analysis/input_error.hpp"
 #include "sim/did_you_mean.hpp"
 #include "sim/scenario_loader.hpp"
 
@@ -37,6 +38,8 @@ int run_command(const std::string& command, const std::function<int()>& body) {
   try {
     return body();
   } catch (const ScenarioError& e) {
+    std::cerr << e.what() << "\n";
+  } catch (const InputError& e) {  // a CSV file (analysis/csv_reader.hpp)
     std::cerr << e.what() << "\n";
   } catch (const po::error& e) {
     std::cerr << fmt::format("ecsim {}: {}\n(try 'ecsim {} --help')\n", command, e.what(), command);

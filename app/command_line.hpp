@@ -26,7 +26,7 @@ struct ParsedArgs {
 ParsedArgs parse_args(const boost::program_options::options_description& options, const std::vector<std::string>& args);
 
 // Runs `body`, printing errors the ecsim way and mapping them to exit status 2:
-// ScenarioError as "file:line:col: error: ...", option errors with a pointer
+// ScenarioError and InputError as "file:line:col: error: ...", option errors with a pointer
 // to --help, anything else as "ecsim COMMAND: error: ...".
 int run_command(const std::string& command, const std::function<int()>& body);
 

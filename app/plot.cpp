@@ -19,19 +19,15 @@
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
-// fast-cpp-csv-parser's error class copies file names with strncpy, which
-// GCC 12 flags (harmlessly: the buffer is terminated by hand afterwards).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstringop-truncation"
-#include <libfccp/csv.h>
-#pragma GCC diagnostic pop
 
 #include "analysis/aggregate.hpp"
+#include "analysis/csv_reader.hpp"
 #include "analysis/output_dir.hpp"
 #include "analysis/trace_analysis.hpp"
 #include "app/command_line.hpp"
 #include "sim/did_you_mean.hpp"
 #include "sim/scenario_loader.hpp"
+#include "sim/strings.hpp"
 #include "sim/units.hpp"
 
 extern char** environ;
@@ -65,20 +61,6 @@ po::options_description plot_options() {
       ("metrics", po::value<std::string>()->value_name("LIST"), "sweep: only these metrics (comma separated)")
       ("logx", "sweep: logarithmic x axis (default: when the values span 100x or more)");
   return d;
-}
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : text + ",") {
-    if (c == ',') {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else if (c != ' ') {
-      cur += c;
-    }
-  }
-  return out;
 }
 
 // A gnuplot single-quoted string ('' is a quote inside).
@@ -197,12 +179,17 @@ RunEvents read_run_events(const fs::path& events, const std::vector<std::string>
   double partition_since = -1, loss_since = -1;
   std::string partition_what, loss_what;
   std::map<std::string, std::pair<double, std::size_t>> in_flight;  // msg_id -> (sent, from)
-  try {
-    io::CSVReader<6, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>> in(events.string());
-    in.read_header(io::ignore_extra_column | io::ignore_missing_column, "time_ns", "node", "kind", "peer", "msg_id", "key");
-    std::string time, node, kind, peer, msg, key;
-    while (in.read_row(time, node, kind, peer, msg, key)) {
-      const double t = parse_csv_double(time) / 1e9;
+  {
+    CsvReader in(events.string());
+    const std::size_t time_col = in.require("time_ns"), node_col = in.require("node"), kind_col = in.require("kind");
+    const std::optional<std::size_t> msg_col = in.find("msg_id"), key_col = in.find("key");
+    std::string node, kind, msg, key;
+    while (in.next()) {
+      node = in[node_col];
+      kind = in[kind_col];
+      msg = msg_col ? in[*msg_col] : std::string_view();
+      key = key_col ? in[*key_col] : std::string_view();
+      const double t = parse_csv_double(std::string(in[time_col])) / 1e9;
       r.end_s = std::max(r.end_s, t);
       if (kind == "partition") {
         if (partition_since < 0) partition_since = t, partition_what = key;
@@ -235,10 +222,7 @@ RunEvents read_run_events(const fs::path& events, const std::vector<std::string>
           in_flight.erase(it);
         }
       }
-      for (std::string* s : {&peer, &msg, &key}) s->clear();
     }
-  } catch (const io::error::base& e) {
-    throw std::runtime_error(fmt::format("{}: {}", events.string(), e.what()));
   }
   const double end = std::max(end_s, r.end_s);
   if (partition_since >= 0) r.faults.push_back({partition_since, end, "partition", 0});

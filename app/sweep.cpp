@@ -23,23 +23,20 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 #include <fmt/ranges.h>
-// fast-cpp-csv-parser's error class copies file names with strncpy, which
-// GCC 12 flags (harmlessly: the buffer is terminated by hand afterwards).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstringop-truncation"
-#include <libfccp/csv.h>
-#pragma GCC diagnostic pop
 #include <yaml-cpp/yaml.h>
 
 #include "analysis/aggregate.hpp"
+#include "analysis/csv_reader.hpp"
 #include "analysis/csv_writer.hpp"
 #include "analysis/expect.hpp"
 #include "analysis/output_dir.hpp"
 #include "app/command_line.hpp"
 #include "app/runner.hpp"
 #include "sim/did_you_mean.hpp"
+#include "sim/hash.hpp"
 #include "sim/rng.hpp"
 #include "sim/scenario_loader.hpp"
+#include "sim/strings.hpp"
 #include "sim/units.hpp"
 #include "sim/yaml_node.hpp"
 #include "sim/yaml_path.hpp"
@@ -61,12 +58,6 @@ constexpr std::size_t kMaxRuns = 10'000'000;
 // Statistics a sweep expect: may name, as <metric>.<stat>.
 const std::vector<std::string> kExpectStats = {"n",   "n_missing", "mean", "stddev",   "min",
                                                "p50", "p95",       "max",  "ci95_low", "ci95_high"};
-
-std::string join(const std::vector<std::string>& items, std::string_view sep = ", ") {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? std::string(sep) : "") + items[i];
-  return out;
-}
 
 // ---------------------------------------------------------------------------
 // Sweep file
@@ -388,15 +379,7 @@ std::uint64_t config_hash(const Scenario& point) {
 }
 
 // FNV-1a barely mixes its last bytes (seeds 11 and 12 would give keys that
-// differ in a few bits); a splitmix64 finalizer spreads them.
-std::uint64_t mix64(std::uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
+// differ in a few bits); mix64, the splitmix64 finalizer, spreads them.
 std::uint64_t run_key(std::uint64_t config, std::uint64_t seed) {
   return mix64(fnv1a64(fmt::format("seed={}", seed), config));
 }
@@ -526,12 +509,14 @@ std::optional<Record> read_record(const fs::path& path, std::uint64_t key) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return std::nullopt;
   try {
-    io::CSVReader<2, io::trim_chars<>, io::double_quote_escape<',', '"'>> in(path.string());
-    in.read_header(io::ignore_no_column, "field", "value");
+    CsvReader in(path.string());
+    if (in.header() != std::vector<std::string>{"field", "value"}) return std::nullopt;
     Record r;
     std::string field, value, format;
     bool has_key = false, has_seed = false;
-    while (in.read_row(field, value)) {
+    while (in.next()) {
+      field = in[0];
+      value = in[1];
       if (field == "format") format = value;
       else if (field == "run") has_key = value == key_hex(key);
       else if (field == "seed") has_seed = (r.seed = std::stoull(value), true);

@@ -2,6 +2,8 @@
 # Installs ecsim's build and run dependencies from Debian packages (run as root).
 # Only installs what is missing; safe to run repeatedly.
 set -euo pipefail
+# Boost's header-only parts (Boost.Math: analysis/stats.cpp) come with the Boost
+# headers package (libboost1.74-dev) that the two Boost -dev packages depend on.
 packages=(build-essential cmake ninja-build pkg-config
           libboost-graph-dev libboost-program-options-dev libyaml-cpp-dev libfmt-dev
           catch2 libfccp-dev gnuplot-nox parallel

@@ -5,16 +5,11 @@
 #include <fmt/format.h>
 
 #include "sim/scenario_loader.hpp"
+#include "sim/strings.hpp"
 #include "sim/units.hpp"
 
 namespace ecsim::detail {
 namespace {
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
-  return out;
-}
 
 bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "sim/hash.hpp"  // mix64; fnv1a64: a stable name hash (std::hash may differ per platform)
+
 // Everything here is plain integer arithmetic or IEEE double arithmetic on
 // our own code paths, so a given seed yields the same stream on every
 // platform (DESIGN.md #4). The only library calls are std::log/exp/cos/pow/
@@ -21,27 +23,11 @@ constexpr std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (
 // Pure function form of one SplitMix64 step: a good 64-bit mixer (bijective).
 std::uint64_t mix(std::uint64_t v) { return splitmix64(v); }
 
-// FNV-1a 64: a stable name hash. std::hash differs between standard
-// libraries (and may be salted), which would change streams per platform.
-std::uint64_t fnv1a64(std::string_view s) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
 constexpr double kTwoPi = 6.283185307179586476925286766559;
 
 }  // namespace
 
-std::uint64_t splitmix64(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+std::uint64_t splitmix64(std::uint64_t& state) { return mix64(state += 0x9e3779b97f4a7c15ULL); }
 
 Rng::Rng(std::uint64_t seed) {
   // Seeding via SplitMix64 as the xoshiro authors recommend: four outputs of

@@ -31,6 +31,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sim/did_you_mean.hpp"
+#include "sim/strings.hpp"
 #include "sim/units.hpp"
 #include "sim/yaml_node.hpp"
 #include "sim/yaml_path.hpp"
@@ -97,11 +98,6 @@ constexpr Named<Distribution::Kind> kDistKinds[] = {
 const std::vector<std::string> kSessionGuarantees = {"ryw", "mr", "mw", "wfr"};
 const std::vector<std::string> kTraceNames = {"events", "ops", "applied", "convergence", "staleness", "violations", "summary"};
 
-std::string join(const std::vector<std::string>& items, std::string_view sep = ", ") {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? std::string(sep) : "") + items[i];
-  return out;
-}
 
 // The operations each store type supports (scripted ops and workload.mix).
 std::vector<OpKind> ops_for(StoreType t) {

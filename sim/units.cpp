@@ -10,6 +10,8 @@
 #include <charconv>
 #include <fmt/format.h>
 
+#include "sim/strings.hpp"  // trim
+
 namespace ecsim {
 namespace {
 
@@ -25,12 +27,6 @@ constexpr UnitName kUnits[] = {
     {"ms", kMillisecond}, {"s", kSecond},     {"m", kMinute},
     {"min", kMinute},     {"h", kHour},
 };
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 

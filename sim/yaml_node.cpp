@@ -10,16 +10,11 @@
 
 #include "sim/did_you_mean.hpp"
 #include "sim/scenario_loader.hpp"
+#include "sim/strings.hpp"
 #include "sim/units.hpp"
 
 namespace ecsim::detail {
 namespace {
-
-std::string join(const std::vector<std::string>& items, std::string_view sep = ", ") {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? std::string(sep) : "") + items[i];
-  return out;
-}
 
 // YAML allows "+5"; from_chars does not.
 std::string_view strip_plus(std::string_view s) {

@@ -456,7 +456,7 @@ TEST_CASE("history CSV: columns by name, the same counts as built in memory, err
   CHECK_THAT(error_of(write_file(dir / "e.csv", header + "c0,0,read,k,,5,1,n0,true,\n")),
              Catch::Contains("e.csv:2:16: error: complete_ns (1) is before invoke_ns (5)"));
   CHECK_THAT(error_of(write_file(dir / "f.csv", header + "c0,0,read,k,,0,1,n0,true\n")),
-             Catch::Contains("f.csv:2:1: error: expected 10 fields"));
+             Catch::Contains("f.csv:2:25: error: expected 10 fields as in the header, got 9"));
   CHECK_THAT(error_of(write_file(dir / "g.csv", header + "c0,0,read,k,\"unterminated,0,1,n0,true,\n")),
              Catch::Contains("g.csv:2:13: error: unterminated quoted field"));
   const std::string good = write_file(dir / "good.csv", header + "c0,0,read,k,,0,1,n0,true,\n");

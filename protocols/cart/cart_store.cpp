@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "protocols/crdt/crdt_store.hpp"  // parse_cart_line
+#include "sim/hash.hpp"
 
 namespace ecsim {
 namespace {
@@ -12,14 +13,6 @@ constexpr std::uint32_t kHeaderBytes = 16;
 constexpr std::uint32_t kKeyBytes = 8;
 constexpr std::uint32_t kDigestItemBytes = 16;  // key + state hash
 constexpr std::uint64_t kPresentBit = std::uint64_t{1} << 63;
-
-std::uint64_t mix64(std::uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 void insert_sorted(std::vector<WriteId>& v, WriteId w) {
   auto it = std::lower_bound(v.begin(), v.end(), w);

@@ -7,20 +7,14 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "sim/hash.hpp"
+
 namespace ecsim {
 namespace {
 constexpr std::uint32_t kHeaderBytes = 16;  // message header, as for LWW
 constexpr std::uint32_t kKeyBytes = 8;
 constexpr std::uint32_t kVvEntryBytes = 12;  // actor (4) + counter (8)
 constexpr std::uint32_t kDotBytes = 12;      // actor (4) + seq (8)
-
-std::uint64_t mix64(std::uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 std::uint64_t pack(std::uint32_t hi, std::uint64_t lo) {
   if (lo > 0xFFFFFFFFu) throw std::length_error("CRDT counter exceeds 32 bits on the wire");

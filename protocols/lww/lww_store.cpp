@@ -4,18 +4,13 @@
 #include <bit>
 #include <fmt/format.h>
 
+#include "sim/hash.hpp"
+
 namespace ecsim {
 namespace {
 constexpr std::uint32_t kHeaderBytes = 16;
 constexpr std::uint32_t kVersionBytes = 24;  // key, timestamp, origin/write
 
-std::uint64_t mix64(std::uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 }  // namespace
 
 LwwStore::LwwStore(const Scenario& scenario, const WriteTable& writes)

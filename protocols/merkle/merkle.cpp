@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "sim/hash.hpp"
+
 namespace ecsim {
 namespace {
 constexpr std::uint32_t kMerkleTimer = 1;
@@ -12,14 +14,6 @@ constexpr std::uint32_t kLevelBytes = 8;       // repair/level word
 constexpr std::uint32_t kNodeHashBytes = 12;   // tree node index (4) + hash (8)
 constexpr std::uint32_t kLeafHeaderBytes = 8;  // leaf index + key count
 constexpr std::uint32_t kKeyDigestBytes = 16;  // key + state digest
-
-std::uint64_t mix64(std::uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 // A key's contribution to its leaf: 0 when the replica holds nothing.
 std::uint64_t key_hash(KeyId key, std::uint64_t digest) {
