@@ -3,6 +3,7 @@
 // SCENARIO_FORMAT.md; the choices made where it is silent are listed in
 // docs/SCENARIO_REFERENCE.md.
 #include "sim/scenario_loader.hpp"
+#include "sim/config_distribution.hpp"
 #include "sim/config_nodes.hpp"
 
 #include <algorithm>
@@ -57,6 +58,9 @@ ScenarioError::ScenarioError(std::string file, int line, int column, const std::
 namespace {
 
 using detail::MapField;
+using detail::Quantity;
+using detail::read_distribution;
+using detail::write_distribution;
 using detail::kMaxNodes;
 using detail::name_of;
 using detail::names_of;
@@ -89,11 +93,7 @@ constexpr Named<Placement> kPlacements[] = {
     {"anywhere", Placement::anywhere}, {"regions", Placement::regions}, {"nodes", Placement::nodes}};
 constexpr Named<BehindPolicy> kBehindPolicies[] = {{"wait", BehindPolicy::wait}, {"redirect", BehindPolicy::redirect}};
 constexpr Named<Fallback> kFallbacks[] = {{"next", Fallback::next}, {"primary", Fallback::primary}, {"none", Fallback::none}};
-constexpr Named<Distribution::Kind> kDistKinds[] = {
-    {"constant", Distribution::Kind::constant}, {"uniform", Distribution::Kind::uniform},
-    {"exponential", Distribution::Kind::exponential}, {"normal", Distribution::Kind::normal},
-    {"lognormal", Distribution::Kind::lognormal}, {"pareto", Distribution::Kind::pareto},
-    {"empirical", Distribution::Kind::empirical}};
+
 
 const std::vector<std::string> kSessionGuarantees = {"ryw", "mr", "mw", "wfr"};
 const std::vector<std::string> kTraceNames = {"events", "ops", "applied", "convergence", "staleness", "violations", "summary"};
@@ -130,7 +130,7 @@ std::string strip_trailing_digits(const std::string& s) {
 
 // What a distribution's values are: durations that must not be negative
 // (latency, think time), signed durations (clock skew), or plain numbers (drift).
-enum class Quantity { latency, signed_duration, number };
+
 
 // ---------------------------------------------------------------------------
 
@@ -169,11 +169,9 @@ class Loader {
   void checks(const std::optional<YamlValue>& v);
   void output(const std::optional<YamlValue>& v);
 
-  Distribution distribution(const YamlValue& v, Quantity q, const std::string& what);
-  double dist_value(const YamlValue& v, Quantity q);
-  std::shared_ptr<const std::vector<double>> empirical_samples(const YamlValue& file_value, const std::string& column,
-                                                               const YamlValue& column_value, double unit,
-                                                               Quantity q, const std::string& what);
+  Distribution distribution(const YamlValue& v, Quantity q, const std::string& what) {
+    return read_distribution(r_, v, q, what, base_dir_);
+  }
 
   NodeId node_ref(const YamlValue& v, const std::string& where);
   std::vector<NodeId> members(const YamlValue& v, const std::string& where);
@@ -621,175 +619,6 @@ std::filesystem::path Loader::resolve(const std::string& file) const {
   const std::filesystem::path p(file);
   if (p.is_absolute()) return p.lexically_normal();
   return (base_dir_ / p).lexically_normal();
-}
-
-// ---------------------------------------------------------------------------
-// Distributions
-
-double Loader::dist_value(const YamlValue& v, Quantity q) {
-  if (q == Quantity::number) return r_.number(v);
-  return static_cast<double>(r_.duration(v, true));
-}
-
-Distribution Loader::distribution(const YamlValue& v, Quantity q, const std::string& what) {
-  Distribution d;
-  const bool is_duration = q != Quantity::number;
-  auto not_negative = [&](const YamlValue& x, double value) {
-    if (q == Quantity::latency && value < 0)
-      r_.fail(x, fmt::format("{}: a {} cannot be negative, got {}", x.path, what, x.node.Scalar()));
-  };
-  if (v.node.IsScalar()) {
-    // Shorthand: "latency: 5ms" is {dist: constant, value: 5ms}.
-    d.a = dist_value(v, q);
-    not_negative(v, d.a);
-    return d;
-  }
-  if (!v.node.IsMap())
-    r_.fail(v, fmt::format("{}: expected a distribution like {{dist: constant, value: {}}}, got {}", v.path,
-                           is_duration ? "10ms" : "1", YamlReader::describe(v.node)));
-  const MapReader m(r_, v);
-  const auto dist = m.get("dist");
-  if (!dist)
-    r_.fail(v, fmt::format("{}: a distribution needs 'dist' (one of: {})", v.path, join(names_of(kDistKinds))));
-  d.kind = pick(r_, *dist, kDistKinds);
-  auto positive = [&](const YamlValue& x, double value) {
-    if (!(value > 0)) r_.fail(x, fmt::format("{} must be positive, got {}", x.path, x.node.Scalar()));
-  };
-  auto read = [&](std::string_view key, bool duration_valued) {
-    const YamlValue x = m.require(key);
-    return std::pair{x, duration_valued ? dist_value(x, q) : r_.number(x)};
-  };
-  switch (d.kind) {
-    case Distribution::Kind::constant: {
-      m.allow({"dist", "value"});
-      const auto [x, value] = read("value", true);
-      not_negative(x, value);
-      d.a = value;
-      break;
-    }
-    case Distribution::Kind::uniform: {
-      m.allow({"dist", "min", "max"});
-      const auto [lo, lo_value] = read("min", true);
-      const auto [hi, hi_value] = read("max", true);
-      not_negative(lo, lo_value);
-      if (lo_value > hi_value)
-        r_.fail(hi, fmt::format("{}: min ({}) is greater than max ({})", v.path, lo.node.Scalar(), hi.node.Scalar()));
-      d.a = lo_value;
-      d.b = hi_value;
-      break;
-    }
-    case Distribution::Kind::exponential: {
-      m.allow({"dist", "mean"});
-      const auto [x, mean] = read("mean", true);
-      positive(x, mean);
-      d.a = mean;
-      break;
-    }
-    case Distribution::Kind::normal: {
-      m.allow({"dist", "mean", "stddev"});
-      const auto [x, mean] = read("mean", true);
-      const auto [sx, stddev] = read("stddev", true);
-      not_negative(x, mean);
-      if (stddev < 0) r_.fail(sx, fmt::format("{} must not be negative, got {}", sx.path, sx.node.Scalar()));
-      d.a = mean;
-      d.b = stddev;
-      break;
-    }
-    case Distribution::Kind::lognormal: {
-      m.allow({"dist", "median", "sigma"});
-      const auto [x, median] = read("median", true);
-      const auto [sx, sigma] = read("sigma", false);
-      positive(x, median);
-      if (sigma < 0) r_.fail(sx, fmt::format("{} must not be negative, got {}", sx.path, sx.node.Scalar()));
-      d.a = median;
-      d.b = sigma;
-      break;
-    }
-    case Distribution::Kind::pareto: {
-      m.allow({"dist", "scale", "shape"});
-      const auto [x, scale] = read("scale", true);
-      const auto [sx, shape] = read("shape", false);
-      positive(x, scale);
-      positive(sx, shape);
-      d.a = scale;
-      d.b = shape;
-      break;
-    }
-    case Distribution::Kind::empirical: {
-      if (is_duration) {
-        m.allow({"dist", "file", "column", "unit"});
-      } else {
-        m.allow({"dist", "file", "column"});  // plain numbers: no unit to scale by
-      }
-      const YamlValue file = m.require("file");
-      const YamlValue column = m.require("column");
-      const std::string column_name = r_.scalar(column, "a column name");
-      double unit = 1.0;
-      if (is_duration) {
-        const YamlValue unit_v = m.require("unit");
-        const std::vector<std::string> units = {"ns", "us", "ms", "s", "m", "h"};
-        unit = static_cast<double>(*duration_unit_ns(units[r_.choice(unit_v, units)]));
-      }
-      d.samples = empirical_samples(file, column_name, column, unit, q, what);
-      d.source = r_.scalar(file, "a CSV file name") + ":" + column_name;
-      break;
-    }
-  }
-  return d;
-}
-
-std::shared_ptr<const std::vector<double>> Loader::empirical_samples(const YamlValue& file_value,
-                                                                     const std::string& column,
-                                                                     const YamlValue& column_value, double unit,
-                                                                     Quantity q, const std::string& what) {
-  const std::string file = r_.scalar(file_value, "a CSV file name");
-  const std::filesystem::path path = resolve(file);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    r_.fail(file_value, fmt::format("empirical {} file '{}' not found (looked in {})", what, file,
-                                    std::filesystem::absolute(path, ec).lexically_normal().string()));
-  auto samples = std::make_shared<std::vector<double>>();
-  try {
-    io::CSVReader<1, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>, io::throw_on_overflow,
-                  io::single_line_comment<'#'>>
-        in(path.string());
-    try {
-      in.read_header(io::ignore_extra_column, column);
-    } catch (const io::error::missing_column_in_header&) {
-      // Name the columns that are there; a typo is the usual cause.
-      std::ifstream header_in(path);
-      std::string header;
-      std::getline(header_in, header);
-      std::vector<std::string> columns;
-      std::stringstream hs(header);
-      for (std::string c; std::getline(hs, c, ',');) {
-        while (!c.empty() && (c.back() == ' ' || c.back() == '\r' || c.back() == '"')) c.pop_back();
-        while (!c.empty() && (c.front() == ' ' || c.front() == '"')) c.erase(0, 1);
-        columns.push_back(c);
-      }
-      r_.fail(column_value, fmt::format("column '{}' not found in empirical {} file '{}' (its columns: {}){}", column,
-                                        what, file, join(columns), detail::suggest(column, columns)));
-    }
-    char* cell = nullptr;
-    while (in.read_row(cell)) {
-      const std::string_view text(cell);
-      double x = 0.0;
-      const auto [end, parse_ec] = std::from_chars(text.data(), text.data() + text.size(), x);
-      if (text.empty() || parse_ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(x))
-        r_.fail(file_value, fmt::format("empirical {} file '{}' line {}: expected a number in column '{}', got '{}'",
-                                        what, file, in.get_file_line(), column, text));
-      // Durations become whole nanoseconds, like every other duration.
-      const double value = q == Quantity::number ? x : std::round(x * unit);
-      if (q == Quantity::latency && value < 0)
-        r_.fail(file_value, fmt::format("empirical {} file '{}' line {}: a {} cannot be negative, got {}", what, file,
-                                        in.get_file_line(), what, text));
-      samples->push_back(value);
-    }
-  } catch (const io::error::base& e) {
-    r_.fail(file_value, fmt::format("cannot read empirical {} file '{}': {}", what, file, e.what()));
-  }
-  if (samples->empty()) r_.fail(file_value, fmt::format("empirical {} file '{}' has no samples", what, file));
-  return samples;
 }
 
 // ---------------------------------------------------------------------------
@@ -1243,10 +1072,7 @@ class ConfigWriter {
  private:
   std::string num(double x) const { return fmt::format("{}", x); }
   std::string dur(SimTime t) const { return format_duration(t); }
-  std::string dist_value(double x, bool duration) const {
-    return duration ? dur(static_cast<SimTime>(std::llround(x))) : num(x);
-  }
-  void distribution(const Distribution& d, bool duration);
+  void distribution(const Distribution& d, bool duration) { write_distribution(e_, d, duration); }
   void node_set(const std::vector<NodeId>& nodes);
   const std::string& node(NodeId id) const { return s_.topology.node_names[id]; }
 
@@ -1254,43 +1080,6 @@ class ConfigWriter {
   const SectionTable& sections_;
   YAML::Emitter e_;
 };
-
-void ConfigWriter::distribution(const Distribution& d, bool duration) {
-  e_ << YAML::Flow << YAML::BeginMap << YAML::Key << "dist" << YAML::Value << name_of(kDistKinds, d.kind);
-  auto kv = [&](const char* k, const std::string& v) { e_ << YAML::Key << k << YAML::Value << v; };
-  switch (d.kind) {
-    case Distribution::Kind::constant: kv("value", dist_value(d.a, duration)); break;
-    case Distribution::Kind::uniform:
-      kv("min", dist_value(d.a, duration));
-      kv("max", dist_value(d.b, duration));
-      break;
-    case Distribution::Kind::exponential: kv("mean", dist_value(d.a, duration)); break;
-    case Distribution::Kind::normal:
-      kv("mean", dist_value(d.a, duration));
-      kv("stddev", dist_value(d.b, duration));
-      break;
-    case Distribution::Kind::lognormal:
-      kv("median", dist_value(d.a, duration));
-      kv("sigma", num(d.b));
-      break;
-    case Distribution::Kind::pareto:
-      kv("scale", dist_value(d.a, duration));
-      kv("shape", num(d.b));
-      break;
-    case Distribution::Kind::empirical: {
-      // The samples are already in base units; name where they came from.
-      const std::size_t n = d.samples ? d.samples->size() : 0;
-      double sum = 0.0;
-      if (d.samples)
-        for (double x : *d.samples) sum += x;
-      kv("source", d.source);
-      kv("samples", std::to_string(n));
-      if (n > 0) kv("mean", dist_value(sum / static_cast<double>(n), duration));
-      break;
-    }
-  }
-  e_ << YAML::EndMap;
-}
 
 // Whole regions by name, other nodes by their own name.
 void ConfigWriter::node_set(const std::vector<NodeId>& nodes) {
