@@ -13,6 +13,11 @@
 
 namespace ecsim {
 
+// The replicated data type of a history's values, and the kinds of client
+// operation on it (store.type and ops[].op in a scenario).
+enum class StoreType { lww, mvregister, gcounter, pncounter, orset, cart };
+enum class OpKind { read, write, incr, decr, add, remove };
+
 using KeyId = std::uint32_t;
 using WriteId = std::uint64_t;
 inline constexpr WriteId kNoWrite = 0;  // write ids start at 1

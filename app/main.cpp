@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "protocols/clients/config.hpp"
 #include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "app/plot.hpp"
@@ -110,7 +111,7 @@ int cmd_validate(const std::vector<std::string>& args) {
   const Scenario s = load_scenario(p.file, lo);
   check_runnable(s, modules);
   if (p.vm.count("print")) std::cout << resolved_config_yaml(s, modules.sections());
-  std::cout << fmt::format("{}: ok ({} nodes, {} ops, {} faults, {} expectations)\n", p.file, s.topology.nodes, s.ops.size(),
+  std::cout << fmt::format("{}: ok ({} nodes, {} ops, {} faults, {} expectations)\n", p.file, s.topology.nodes, ops_of(s).size(),
                            s.faults.size(), s.checks.expect.size());
   return 0;
 }

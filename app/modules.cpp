@@ -14,6 +14,7 @@
 #include "app/modules.hpp"
 
 #include "protocols/cart/cart_store.hpp"
+#include "protocols/core/store_config.hpp"
 #include "protocols/clients/module.hpp"
 #include "protocols/event_log/module.hpp"
 #include "protocols/gossip/module.hpp"
@@ -32,6 +33,7 @@ namespace {
 
 ModuleRegistry make_builtin_modules() {
   ModuleRegistry r;
+  r.add(store_module());  // store: (the data type every key-value module works on)
   // Replication protocols over the replica store (they start before the fault injector).
   r.add(gossip_module());
   r.add(merkle_module());
@@ -211,10 +213,10 @@ std::string resolved_config_yaml(const Scenario& scenario) {
 }
 
 std::unique_ptr<ReplicaStore> make_store(const Scenario& scenario, const WriteTable& writes) {
-  switch (scenario.store.type) {
+  switch (store_of(scenario).type) {
     case StoreType::lww: return std::make_unique<LwwStore>(scenario, writes);
     case StoreType::cart:
-      if (scenario.store.cart_merge == CartMerge::union_max) return std::make_unique<UnionMaxCartStore>(scenario, writes);
+      if (store_of(scenario).cart_merge == CartMerge::union_max) return std::make_unique<UnionMaxCartStore>(scenario, writes);
       return std::make_unique<CrdtStore>(scenario, writes);
     case StoreType::mvregister:
     case StoreType::gcounter:

@@ -1,3 +1,4 @@
+#include "protocols/core/store_config.hpp"
 #include "app/runner.hpp"
 
 #include <chrono>
@@ -114,13 +115,13 @@ struct World {
         const std::function<std::string(const char*)>& out_path)
       : scenario(s),
         registry(m),
-        keys(static_cast<std::uint32_t>(s.store.keys)),
+        keys(static_cast<std::uint32_t>(store_of(s).keys)),
         store(make_store(s, writes)),
         sim(s),
         convergence(sim.node_count(), s.output.has("convergence") && write_outputs),
-        state_check(s.store.type),
+        state_check(store_of(s).type),
         traces(out_path("events"), out_path("ops"), s.topology.node_names, [this](KeyId k) { return keys.name(k); }),
-        orderable(s.store.type == StoreType::lww),
+        orderable(store_of(s).type == StoreType::lww),
         session_checks(orderable && !s.checks.session.empty()),
         history(s.topology.node_names, [this](KeyId k) { return keys.name(k); },
                 orderable && (session_checks || s.checks.staleness), session_checks && wants_apply_order(s),
@@ -142,7 +143,7 @@ struct World {
     for (const ModuleStage stage : {ModuleStage::replication, ModuleStage::application}) {
       if (stage == ModuleStage::application) faults = std::make_unique<FaultInjector>(sim, scenario);
       for (const ModuleDef& def : registry.modules())
-        if (def.stage == stage && ModuleRegistry::active(def, scenario)) modules.push_back(def.start(w));
+        if (def.start && def.stage == stage && ModuleRegistry::active(def, scenario)) modules.push_back(def.start(w));
     }
     for (auto& m : modules) m->connect(services);
   }
@@ -155,7 +156,7 @@ struct World {
     replica_events.add(&convergence);
     if (scenario.checks.lost_writes) {
       lost = std::make_unique<LostWritesChecker>(sim.node_count());
-      lost->count_only_listed(scenario.store.type != StoreType::lww);
+      lost->count_only_listed(store_of(scenario).type != StoreType::lww);
       replica_events.add(lost.get());
     }
     if (state_check.applies()) replica_events.add(&state_check);

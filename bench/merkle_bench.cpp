@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "protocols/core/store_config.hpp"
 #include "protocols/gossip/gossip.hpp"
 #include "protocols/lww/lww_store.hpp"
 #include "protocols/merkle/merkle.hpp"
@@ -43,7 +44,7 @@ Scenario two_nodes(int keys) {
   s.topology.node_names = {"n0", "n1"};
   s.topology.node_region = {0, 0};
   s.topology.latency = Distribution::constant(1.0 * kMillisecond);
-  s.store.keys = keys;
+  edit_store(s).keys = keys;
   return s;
 }
 

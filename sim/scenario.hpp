@@ -65,65 +65,6 @@ struct ClockSpec {
   Distribution drift_ppm = Distribution::constant(0.0);  // parts per million, per node
 };
 
-enum class StoreType { lww, mvregister, gcounter, pncounter, orset, cart };
-// How cart replicas merge: a PN-Counter per item (a CRDT), or the "union of
-// items, max quantity" merge function (loses removals and decrements).
-enum class CartMerge { crdt, union_max };
-enum class TimestampKind { physical, hlc, lamport };
-
-struct StoreSpec {
-  StoreType type = StoreType::lww;
-  TimestampKind timestamps = TimestampKind::hlc;
-  int keys = 1000;
-  int value_bytes = 64;  // modelled size of one value on the wire (byte metrics only)
-  CartMerge cart_merge = CartMerge::crdt;  // store.merge (cart only)
-  int elements = 8;      // generated add/remove draw members (items) e0..e{elements-1}
-};
-
-enum class OpKind { read, write, incr, decr, add, remove };
-enum class Routing { random, sticky, primary, nearest };
-// Where clients sit in the network (which replicas a partition cuts them off from).
-enum class Placement { anywhere, regions, nodes };
-// What a replica that is behind a session's requirements does with its request.
-enum class BehindPolicy { wait, redirect };
-// Where a client retries when a replica is behind or unavailable.
-enum class Fallback { next, primary, none };
-
-struct WorkloadSpec {
-  int clients = 0;  // 0 = no generated workload
-  int sessions_per_client = 1;
-  double rate_per_s = 0.0;  // per client, Poisson unless closed
-  bool closed = false;
-  Distribution think_time = Distribution::constant(0.0);  // closed loop: pause between ops
-  std::map<OpKind, double> mix;                           // normalised to sum 1
-  bool zipf_keys = false;
-  double zipf_s = 0.99;
-  SimTime start_ns = 0;
-  SimTime stop_ns = 0;
-  Routing routing = Routing::random;
-  Placement placement = Placement::anywhere;
-  std::vector<std::string> session_guarantees;  // ryw | mr | mw | wfr (client-side enforcement)
-  SimTime cache_ttl_ns = 0;
-  BehindPolicy on_behind = BehindPolicy::wait;
-  SimTime max_wait_ns = 500 * kMillisecond;  // bound on a replica's wait (on_behind: wait)
-  Fallback fallback = Fallback::primary;
-  int retries = 2;                          // further attempts after the first
-  SimTime op_timeout_ns = 2 * kSecond;      // no new attempt after this; the op fails
-  SimTime switch_every_ns = 0;              // devices move to another replica this often (0: never)
-  // One-way latency between a client and the replica it talks to.
-  Distribution client_latency = Distribution::constant(0.0);
-};
-
-struct OpSpec {
-  SimTime at_ns = 0;
-  std::string client;  // e.g. "c0"
-  OpKind op = OpKind::read;
-  std::string key;
-  std::string value;     // write value, or the amount for incr/decr (default "1")
-  NodeId node = kNoNode; // pinned replica, or kNoNode to let routing pick
-  SourcePos pos;
-};
-
 struct FaultSpec {
   enum class Kind { partition, heal, crash, restart, loss, clock, flapping };
   Kind kind = Kind::partition;
@@ -184,9 +125,6 @@ struct Scenario {
   TopologySpec topology;
   NetworkSpec network;
   ClockSpec clocks;
-  StoreSpec store;
-  WorkloadSpec workload;
-  std::vector<OpSpec> ops;        // sorted by at_ns (stable)
   std::vector<FaultSpec> faults;  // in file order
   CheckSpec checks;
   OutputSpec output;

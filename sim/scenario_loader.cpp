@@ -80,47 +80,11 @@ constexpr Named<GraphKind> kGraphKinds[] = {
     {"complete", GraphKind::complete},       {"ring", GraphKind::ring},
     {"star", GraphKind::star},               {"erdos_renyi", GraphKind::erdos_renyi},
     {"small_world", GraphKind::small_world}, {"file", GraphKind::file}};
-constexpr Named<StoreType> kStoreTypes[] = {
-    {"lww", StoreType::lww},           {"mvregister", StoreType::mvregister}, {"gcounter", StoreType::gcounter},
-    {"pncounter", StoreType::pncounter}, {"orset", StoreType::orset},         {"cart", StoreType::cart}};
-constexpr Named<TimestampKind> kTimestampKinds[] = {
-    {"physical", TimestampKind::physical}, {"hlc", TimestampKind::hlc}, {"lamport", TimestampKind::lamport}};
-constexpr Named<OpKind> kOpKinds[] = {{"read", OpKind::read}, {"write", OpKind::write}, {"incr", OpKind::incr},
-                                      {"decr", OpKind::decr}, {"add", OpKind::add},     {"remove", OpKind::remove}};
-constexpr Named<Routing> kRoutings[] = {
-    {"random", Routing::random}, {"sticky", Routing::sticky}, {"primary", Routing::primary}, {"nearest", Routing::nearest}};
-constexpr Named<Placement> kPlacements[] = {
-    {"anywhere", Placement::anywhere}, {"regions", Placement::regions}, {"nodes", Placement::nodes}};
-constexpr Named<BehindPolicy> kBehindPolicies[] = {{"wait", BehindPolicy::wait}, {"redirect", BehindPolicy::redirect}};
-constexpr Named<Fallback> kFallbacks[] = {{"next", Fallback::next}, {"primary", Fallback::primary}, {"none", Fallback::none}};
 
 
 const std::vector<std::string> kSessionGuarantees = {"ryw", "mr", "mw", "wfr"};
 const std::vector<std::string> kTraceNames = {"events", "ops", "applied", "convergence", "staleness", "violations", "summary"};
 
-
-// The operations each store type supports (scripted ops and workload.mix).
-std::vector<OpKind> ops_for(StoreType t) {
-  switch (t) {
-    case StoreType::lww:
-    case StoreType::mvregister: return {OpKind::read, OpKind::write};
-    case StoreType::gcounter: return {OpKind::read, OpKind::incr};
-    case StoreType::pncounter: return {OpKind::read, OpKind::incr, OpKind::decr};
-    case StoreType::orset:
-    case StoreType::cart: return {OpKind::read, OpKind::add, OpKind::remove};
-  }
-  return {};
-}
-
-std::vector<std::string> op_names_for(StoreType t) {
-  std::vector<std::string> names;
-  for (OpKind k : ops_for(t)) names.push_back(name_of(kOpKinds, k));
-  return names;
-}
-
-// Keys and values end up in ops.csv, where ',' separates fields, ';' set
-// members and '|' MV-register siblings: those characters would corrupt it.
-bool is_csv_safe(const std::string& s) { return s.find_first_of(",;|\"\n\r") == std::string::npos; }
 
 std::string strip_trailing_digits(const std::string& s) {
   std::size_t n = s.size();
@@ -157,13 +121,9 @@ class Loader {
   void links(const YamlValue& v);
   void network(const YamlValue& v);
   void clocks(const YamlValue& v);
-  void store(const YamlValue& v);
   void protocols(const YamlValue& v);
   void module_section(const SectionDef& def, const YamlValue& v);
   void top_level_sections(const MapReader& top);
-  void workload(const std::optional<YamlValue>& v);
-  void mix(const YamlValue& v);
-  void ops(const YamlValue& v);
   void faults(const YamlValue& v);
   FaultSpec fault(const YamlValue& v);
   void checks(const std::optional<YamlValue>& v);
@@ -181,8 +141,12 @@ class Loader {
   std::string nodes_hint(bool regions_allowed) const;
   std::string suggest_node(const std::string& name, bool regions_allowed) const;
   std::filesystem::path resolve(const std::string& file) const;
-  OpKind op_for_store(const YamlValue& v);
-  SimTime at_within_duration(const YamlValue& v, const std::string& what);
+  SimTime at_within_duration(const YamlValue& v, const std::string& what) {
+    const SimTime at = r_.duration(v);
+    if (at > s_.duration_ns)
+      r_.fail(v, fmt::format("{} at {} is after duration {}", what, format_duration(at), format_duration(s_.duration_ns)));
+    return at;
+  }
 
   static const SectionTable& no_sections() {
     static const SectionTable none;
@@ -315,7 +279,7 @@ Scenario Loader::load() {
   s_.source_file = path_;
   const MapReader top(r_, YamlValue{root, YAML::Node(), false, ""});
   std::vector<std::string> keys = {"modules", "name", "seed", "duration", "stop", "topology", "network", "clocks",
-                                   "store", "protocols", "workload", "ops", "faults", "checks", "output"};
+                                   "protocols", "faults", "checks", "output"};
   for (const SectionDef& d : sections_)
     if (!d.is_protocol()) keys.push_back(d.path);
   top.allow(keys);
@@ -354,10 +318,7 @@ void Loader::top_level(const MapReader& top) {
   topology(*topo);
   if (auto v = top.get("network")) network(*v);
   if (auto v = top.get("clocks")) clocks(*v);
-  if (auto v = top.get("store")) store(*v);
   if (auto v = top.get("protocols")) protocols(*v);
-  workload(top.get("workload"));
-  if (auto v = top.get("ops")) ops(*v);
   if (auto v = top.get("faults")) faults(*v);
   top_level_sections(top);
   checks(top.get("checks"));
@@ -639,22 +600,6 @@ void Loader::clocks(const YamlValue& v) {
   if (auto x = m.get("drift_ppm")) s_.clocks.drift_ppm = distribution(*x, Quantity::number, "clock drift");
 }
 
-void Loader::store(const YamlValue& v) {
-  const MapReader m(r_, v);
-  m.allow({"type", "timestamps", "keys", "value_bytes", "merge", "elements"});
-  if (auto x = m.get("type")) s_.store.type = pick(r_, *x, kStoreTypes);
-  if (auto x = m.get("timestamps")) s_.store.timestamps = pick(r_, *x, kTimestampKinds);
-  if (auto x = m.get("keys")) s_.store.keys = static_cast<int>(r_.integer(*x, 1, 100'000'000));
-  if (auto x = m.get("value_bytes")) s_.store.value_bytes = static_cast<int>(r_.integer(*x, 0, 1 << 24));
-  if (auto x = m.get("merge")) {
-    s_.store.cart_merge = r_.choice(*x, {"crdt", "union-max"}) == 1 ? CartMerge::union_max : CartMerge::crdt;
-    if (s_.store.type != StoreType::cart)
-      r_.fail_key(*x, fmt::format("store.merge applies only to store.type cart (this store is {})",
-                                  name_of(kStoreTypes, s_.store.type)));
-  }
-  if (auto x = m.get("elements")) s_.store.elements = static_cast<int>(r_.integer(*x, 1, 1'000'000));
-}
-
 void Loader::protocols(const YamlValue& v) {
   const MapReader m(r_, v);
   std::vector<std::string> known;
@@ -681,185 +626,11 @@ void Loader::module_section(const SectionDef& def, const YamlValue& v) {
 // Module sections at the top level (sagas:, ...), after the kernel's own:
 // they may refer to nodes, the duration and faults.
 void Loader::top_level_sections(const MapReader& top) {
-  for (const SectionDef& d : sections_)
-    if (!d.is_protocol())
-      if (auto v = top.get(d.path)) module_section(d, *v);
-}
-
-// ---------------------------------------------------------------------------
-// Workload and scripted ops
-
-OpKind Loader::op_for_store(const YamlValue& v) {
-  const std::string text = r_.scalar(v, "an operation name");
-  const auto allowed = ops_for(s_.store.type);
-  for (const auto& n : kOpKinds) {
-    if (text != n.name) continue;
-    if (std::find(allowed.begin(), allowed.end(), n.value) == allowed.end())
-      r_.fail(v, fmt::format("{}: op '{}' does not apply to a {} store (its ops: {})", v.path, text,
-                             name_of(kStoreTypes, s_.store.type), join(op_names_for(s_.store.type))));
-    return n.value;
+  for (const SectionDef& d : sections_) {
+    if (d.is_protocol()) continue;
+    if (auto v = top.get(d.path)) module_section(d, *v);
+    else if (d.load_when_absent) module_section(d, YamlValue{YAML::Node(), YAML::Node(), false, d.path});
   }
-  const auto names = op_names_for(s_.store.type);
-  r_.fail(v, fmt::format("{}: expected one of: {}, got '{}'{}", v.path, join(names), text, detail::suggest(text, names)));
-}
-
-SimTime Loader::at_within_duration(const YamlValue& v, const std::string& what) {
-  const SimTime at = r_.duration(v);
-  if (at > s_.duration_ns)
-    r_.fail(v, fmt::format("{} at {} is after duration {}", what, format_duration(at), format_duration(s_.duration_ns)));
-  return at;
-}
-
-void Loader::mix(const YamlValue& v) {
-  WorkloadSpec& w = s_.workload;
-  const MapReader m(r_, v);
-  w.mix.clear();
-  double total = 0.0;
-  for (const auto& f : m.fields()) {
-    const OpKind op = op_for_store(YamlValue{f.value.key, YAML::Node(), false, f.value.path});
-    const double weight = r_.number(f.value);
-    if (weight < 0) r_.fail(f.value, fmt::format("{} must not be negative, got {}", f.value.path, f.value.node.Scalar()));
-    if (weight > 0) w.mix[op] = weight;
-    total += weight;
-  }
-  if (!(total > 0)) r_.fail(v, fmt::format("{}: at least one weight must be positive", v.path));
-  for (auto& [op, weight] : w.mix) weight /= total;
-}
-
-void Loader::workload(const std::optional<YamlValue>& v) {
-  WorkloadSpec& w = s_.workload;
-  // Defaults: half reads, the rest split evenly between the store's updates.
-  const auto store_ops = ops_for(s_.store.type);
-  for (OpKind op : store_ops)
-    w.mix[op] = op == OpKind::read ? 0.5 : 0.5 / static_cast<double>(store_ops.size() - 1);
-  w.stop_ns = s_.duration_ns;
-  if (!v) return;
-
-  const MapReader m(r_, *v);
-  m.allow({"clients", "sessions_per_client", "rate", "closed", "think_time", "mix", "keys", "start", "stop", "routing",
-           "placement", "session", "client_latency"});
-  w.clients = static_cast<int>(r_.integer(m.require("clients"), 0, 1'000'000));
-  if (auto x = m.get("sessions_per_client")) w.sessions_per_client = static_cast<int>(r_.integer(*x, 1, 1'000'000));
-  if (auto x = m.get("closed")) w.closed = r_.boolean(*x);
-  const auto rate = m.get("rate");
-  const auto think = m.get("think_time");
-  if (w.closed) {
-    if (rate)
-      r_.fail_key(*rate, "workload.rate applies to an open-loop workload; a closed one (closed: true) is paced by think_time");
-    if (think) w.think_time = distribution(*think, Quantity::latency, "think time");
-  } else {
-    if (think) r_.fail_key(*think, "workload.think_time applies only to a closed workload (closed: true)");
-    if (rate) {
-      w.rate_per_s = r_.rate_per_s(*rate);
-      if (!(w.rate_per_s > 0)) r_.fail(*rate, "workload.rate must be positive");
-    } else if (w.clients > 0) {
-      r_.fail(*v, "workload.rate is required for an open-loop workload (e.g. rate: 100/s), or set closed: true");
-    }
-  }
-  if (auto x = m.get("mix")) mix(*x);
-  if (auto x = m.get("keys")) {
-    if (x->node.IsScalar()) {
-      w.zipf_keys = r_.choice(*x, {"uniform", "zipf"}) == 1;
-    } else {
-      const MapReader k(r_, *x);
-      w.zipf_keys = r_.choice(k.require("dist"), {"uniform", "zipf"}) == 1;
-      if (w.zipf_keys) {
-        k.allow({"dist", "s"});
-        if (auto s = k.get("s")) {
-          w.zipf_s = r_.number(*s);
-          if (w.zipf_s < 0) r_.fail(*s, fmt::format("{} must not be negative, got {}", s->path, s->node.Scalar()));
-        }
-      } else {
-        k.allow({"dist"});
-      }
-    }
-  }
-  const auto start = m.get("start");
-  const auto stop = m.get("stop");
-  if (start) w.start_ns = r_.duration(*start);
-  if (stop) w.stop_ns = at_within_duration(*stop, "workload.stop");
-  if (start && w.start_ns > w.stop_ns)
-    r_.fail(*start, fmt::format("workload.start ({}) is after workload.stop ({})", format_duration(w.start_ns),
-                                format_duration(w.stop_ns)));
-  if (auto x = m.get("routing")) w.routing = pick(r_, *x, kRoutings);
-  if (auto x = m.get("placement")) w.placement = pick(r_, *x, kPlacements);
-  if (auto x = m.get("session")) {
-    const MapReader sm(r_, *x);
-    sm.allow({"guarantees", "cache_ttl", "on_behind", "max_wait", "fallback", "retries", "timeout", "switch_every"});
-    if (auto g = sm.get("guarantees")) {
-      for (const auto& item : r_.list(*g)) {
-        const std::string name = kSessionGuarantees[r_.choice(item, kSessionGuarantees)];
-        if (std::find(w.session_guarantees.begin(), w.session_guarantees.end(), name) == w.session_guarantees.end())
-          w.session_guarantees.push_back(name);
-      }
-    }
-    if (auto t = sm.get("cache_ttl")) w.cache_ttl_ns = r_.duration(*t);
-    if (auto t = sm.get("on_behind")) w.on_behind = pick(r_, *t, kBehindPolicies);
-    if (auto t = sm.get("max_wait")) w.max_wait_ns = r_.duration(*t);
-    if (auto t = sm.get("fallback")) w.fallback = pick(r_, *t, kFallbacks);
-    if (auto t = sm.get("retries")) w.retries = static_cast<int>(r_.integer(*t, 0, 1000));
-    if (auto t = sm.get("timeout")) {
-      w.op_timeout_ns = r_.duration(*t);
-      if (w.op_timeout_ns <= 0) r_.fail(*t, fmt::format("{} must be positive", t->path));
-    }
-    if (auto t = sm.get("switch_every")) w.switch_every_ns = r_.duration(*t);
-  }
-  if (auto x = m.get("client_latency")) w.client_latency = distribution(*x, Quantity::latency, "client latency");
-}
-
-void Loader::ops(const YamlValue& v) {
-  for (const auto& item : r_.list(v)) {
-    const MapReader m(r_, item);
-    m.allow({"at", "client", "op", "key", "value", "node"});
-    OpSpec op;
-    op.pos = r_.position(item.node);
-    op.at_ns = at_within_duration(m.require("at"), "op");
-    const YamlValue client = m.require("client");
-    op.client = r_.scalar(client, "a client name");
-    if (!is_plain_name(op.client))
-      r_.fail(client, fmt::format("client names may contain only letters, digits, '_', '.' and '-', got '{}'", op.client));
-    op.op = op_for_store(m.require("op"));
-    const YamlValue key = m.require("key");
-    op.key = r_.scalar(key, "a key");
-    if (op.key.empty() || !is_csv_safe(op.key))
-      r_.fail(key, fmt::format("{}: keys must be non-empty and free of , ; | and quotes, got '{}'", key.path, op.key));
-    const auto value = m.get("value");
-    switch (op.op) {
-      case OpKind::read:
-        if (value) r_.fail_key(*value, fmt::format("{}: a read takes no value", value->path));
-        break;
-      case OpKind::incr:
-      case OpKind::decr:
-        // The amount; 1 when omitted.
-        op.value = value ? std::to_string(r_.integer(*value, 0, std::numeric_limits<std::int64_t>::max())) : "1";
-        break;
-      case OpKind::write:
-      case OpKind::add:
-      case OpKind::remove: {
-        if (!value) r_.fail(item, fmt::format("{}: a {} needs a value", item.path, name_of(kOpKinds, op.op)));
-        op.value = r_.scalar(*value, "a scalar value");
-        if (op.value.empty() || !is_csv_safe(op.value))
-          r_.fail(*value, fmt::format("{}: values must be non-empty and free of , ; | and quotes, got '{}'", value->path,
-                                      op.value));
-        if (s_.store.type == StoreType::cart) {
-          // A cart line: "item" (quantity 1) or "item:quantity".
-          const auto colon = op.value.rfind(':');
-          if (colon != std::string::npos) {
-            const std::string qty = op.value.substr(colon + 1);
-            std::int64_t q = 0;
-            auto [ptr, ec] = std::from_chars(qty.data(), qty.data() + qty.size(), q);
-            if (colon == 0 || qty.empty() || ec != std::errc() || ptr != qty.data() + qty.size() || q < 1)
-              r_.fail(*value, fmt::format("{}: a cart line is 'item' or 'item:quantity' with a whole quantity >= 1, got '{}'",
-                                          value->path, op.value));
-          }
-        }
-        break;
-      }
-    }
-    if (auto n = m.get("node")) op.node = node_ref(*n, "op");
-    s_.ops.push_back(std::move(op));
-  }
-  std::stable_sort(s_.ops.begin(), s_.ops.end(), [](const OpSpec& a, const OpSpec& b) { return a.at_ns < b.at_ns; });
 }
 
 // ---------------------------------------------------------------------------
@@ -1178,13 +949,6 @@ std::string ConfigWriter::write() {
   e_ << Key << "drift_ppm" << Value;
   distribution(s_.clocks.drift_ppm, false);
   e_ << EndMap;
-  e_ << Key << "store" << Value << BeginMap << Key << "type" << Value << name_of(kStoreTypes, s_.store.type) << Key
-     << "timestamps" << Value << name_of(kTimestampKinds, s_.store.timestamps) << Key << "keys" << Value
-     << s_.store.keys << Key << "value_bytes" << Value << s_.store.value_bytes;
-  if (s_.store.type == StoreType::cart)
-    e_ << Key << "merge" << Value << (s_.store.cart_merge == CartMerge::union_max ? "union-max" : "crdt");
-  e_ << Key << "elements" << Value << s_.store.elements << EndMap;
-
   e_ << Key << "protocols" << Value << BeginMap;
   for (const SectionDef& d : sections_)
     if (d.is_protocol())
@@ -1193,46 +957,6 @@ std::string ConfigWriter::write() {
         d.write(e_, *v, s_);
       }
   e_ << EndMap;
-
-  const WorkloadSpec& w = s_.workload;
-  e_ << Key << "workload" << Value << BeginMap;
-  e_ << Key << "clients" << Value << w.clients << Key << "sessions_per_client" << Value << w.sessions_per_client;
-  e_ << Key << "closed" << Value << w.closed;
-  if (w.closed) {
-    e_ << Key << "think_time" << Value;
-    distribution(w.think_time, true);
-  } else if (w.rate_per_s > 0) {
-    e_ << Key << "rate" << Value << format_rate(w.rate_per_s);
-  }
-  e_ << Key << "mix" << Value << YAML::Flow << BeginMap;
-  for (const auto& [op, weight] : w.mix) e_ << Key << name_of(kOpKinds, op) << Value << num(weight);
-  e_ << EndMap;
-  e_ << Key << "keys" << Value << YAML::Flow << BeginMap << Key << "dist" << Value << (w.zipf_keys ? "zipf" : "uniform");
-  if (w.zipf_keys) e_ << Key << "s" << Value << num(w.zipf_s);
-  e_ << EndMap;
-  e_ << Key << "start" << Value << dur(w.start_ns) << Key << "stop" << Value << dur(w.stop_ns);
-  e_ << Key << "routing" << Value << name_of(kRoutings, w.routing);
-  e_ << Key << "placement" << Value << name_of(kPlacements, w.placement);
-  e_ << Key << "session" << Value << BeginMap << Key << "guarantees" << Value << YAML::Flow << w.session_guarantees
-     << Key << "cache_ttl" << Value << dur(w.cache_ttl_ns) << Key << "on_behind" << Value
-     << name_of(kBehindPolicies, w.on_behind) << Key << "max_wait" << Value << dur(w.max_wait_ns) << Key << "fallback"
-     << Value << name_of(kFallbacks, w.fallback) << Key << "retries" << Value << w.retries << Key << "timeout" << Value
-     << dur(w.op_timeout_ns) << Key << "switch_every" << Value << dur(w.switch_every_ns) << EndMap;
-  e_ << Key << "client_latency" << Value;
-  distribution(w.client_latency, true);
-  e_ << EndMap;
-
-  if (!s_.ops.empty()) {
-    e_ << Key << "ops" << Value << BeginSeq;
-    for (const auto& op : s_.ops) {
-      e_ << YAML::Flow << BeginMap << Key << "at" << Value << dur(op.at_ns) << Key << "client" << Value << op.client
-         << Key << "op" << Value << name_of(kOpKinds, op.op) << Key << "key" << Value << op.key;
-      if (!op.value.empty()) e_ << Key << "value" << Value << op.value;
-      if (op.node != kNoNode) e_ << Key << "node" << Value << node(op.node);
-      e_ << EndMap;
-    }
-    e_ << EndSeq;
-  }
 
   if (!s_.faults.empty()) {
     e_ << Key << "faults" << Value << BeginSeq;

@@ -47,6 +47,9 @@ struct SectionDef {
   std::function<void(YAML::Emitter&, const SectionValue&, const Scenario&)> write;
   // Output files (output.traces names) the section adds, written by default when present.
   std::vector<std::string> traces;
+  // Load (with an empty value: every default) when the scenario has no such
+  // key, so the section is always present and resolved (store:, workload:).
+  bool load_when_absent = false;
 
   bool is_protocol() const { return path.rfind("protocols.", 0) == 0; }
   std::string_view key() const { return is_protocol() ? std::string_view(path).substr(10) : std::string_view(path); }

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "protocols/core/store_config.hpp"
 #include "app/modules.hpp"
 #include "analysis/trace_analysis.hpp"
 #include "app/runner.hpp"
@@ -72,7 +73,7 @@ TEST_CASE("analyze on a run's traces equals the metrics computed during the run"
       FAIL_CHECK("example scenario does not load: " << e.what());
       continue;
     }
-    if (s.store.type != StoreType::lww) continue;
+    if (store_of(s).type != StoreType::lww) continue;
     INFO(file.filename().string());
     RunSettings settings;
     settings.quiet = true;

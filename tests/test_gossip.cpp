@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "protocols/core/store_config.hpp"
 #include "protocols/gossip/config.hpp"
 #include "analysis/convergence.hpp"
 #include "protocols/gossip/gossip.hpp"
@@ -31,9 +32,9 @@ Scenario gossip_scenario(int nodes, GossipMode mode, std::uint64_t seed = 1) {
   s.topology.latency = Distribution::constant(5.0 * kMillisecond);
   for (int i = 0; i < nodes; ++i) s.topology.node_names.push_back("n" + std::to_string(i));
   s.topology.node_region.assign(static_cast<std::size_t>(nodes), 0);
-  s.store.type = StoreType::lww;
-  s.store.timestamps = TimestampKind::hlc;
-  s.store.keys = 16;
+  edit_store(s).type = StoreType::lww;
+  edit_store(s).timestamps = TimestampKind::hlc;
+  edit_store(s).keys = 16;
   GossipSpec g;
   g.interval_ns = kSecond;
   g.fanout = 1;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <vector>
 
+#include "protocols/core/store_config.hpp"
 #include "protocols/gossip/config.hpp"
 #include "analysis/convergence.hpp"
 #include "protocols/gossip/gossip.hpp"
@@ -48,7 +49,7 @@ Scenario push_scenario(int nodes, std::uint64_t seed) {
   for (int i = 0; i < nodes; ++i) s.topology.node_names.push_back("n" + std::to_string(i));
   s.topology.node_region.assign(static_cast<std::size_t>(nodes), 0);
   s.topology.latency = Distribution::constant(1.0 * kMillisecond);  // << interval: rounds stay synchronous
-  s.store.keys = 1;
+  edit_store(s).keys = 1;
   GossipSpec g;
   g.interval_ns = kSecond;
   g.fanout = 1;

@@ -11,6 +11,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "protocols/clients/config.hpp"
+#include "protocols/core/store_config.hpp"
 #include "protocols/gossip/config.hpp"
 #include "app/modules.hpp"
 #include "sim/scenario_loader.hpp"
@@ -232,9 +234,9 @@ output:
   CHECK(s.clocks.skew.b == 50e6);
   CHECK(s.clocks.drift_ppm.a == -100.0);
   CHECK(s.clocks.drift_ppm.b == 100.0);
-  CHECK(s.store.type == StoreType::lww);
-  CHECK(s.store.timestamps == TimestampKind::hlc);
-  CHECK(s.store.keys == 1000);
+  CHECK(store_of(s).type == StoreType::lww);
+  CHECK(store_of(s).timestamps == TimestampKind::hlc);
+  CHECK(store_of(s).keys == 1000);
 
   REQUIRE(s.section<GossipSpec>());
   CHECK(s.section<GossipSpec>()->interval_ns == 1'500'000'000);
@@ -242,7 +244,7 @@ output:
   CHECK(s.section<GossipSpec>()->mode == GossipMode::push_pull);
   CHECK(s.section<GossipSpec>()->aligned_phase);
 
-  const WorkloadSpec& w = s.workload;
+  const WorkloadSpec& w = workload_of(s);
   CHECK(w.clients == 10);
   CHECK(w.sessions_per_client == 2);
   CHECK(w.rate_per_s == 100.0);
@@ -261,17 +263,17 @@ output:
   CHECK(w.client_latency.b == 200e3);
 
   // Stable-sorted by time: the two at-0s ops keep their file order.
-  REQUIRE(s.ops.size() == 4);
-  CHECK(s.ops[0].client == "c0");
-  CHECK(s.ops[0].node == 0);
-  CHECK(s.ops[0].value == "1");
-  CHECK(s.ops[0].pos.line == 43);
-  CHECK(s.ops[0].pos.column == 5);
-  CHECK(s.ops[1].client == "c2");
-  CHECK(s.ops[1].node == kNoNode);
-  CHECK(s.ops[2].at_ns == kMillisecond);
-  CHECK(s.ops[3].key == "hits");
-  CHECK(s.ops[3].value == "5");
+  REQUIRE(ops_of(s).size() == 4);
+  CHECK(ops_of(s)[0].client == "c0");
+  CHECK(ops_of(s)[0].node == 0);
+  CHECK(ops_of(s)[0].value == "1");
+  CHECK(ops_of(s)[0].pos.line == 43);
+  CHECK(ops_of(s)[0].pos.column == 5);
+  CHECK(ops_of(s)[1].client == "c2");
+  CHECK(ops_of(s)[1].node == kNoNode);
+  CHECK(ops_of(s)[2].at_ns == kMillisecond);
+  CHECK(ops_of(s)[3].key == "hits");
+  CHECK(ops_of(s)[3].value == "5");
 
   REQUIRE(s.faults.size() == 9);
   const auto& part = s.faults[0];
@@ -343,16 +345,16 @@ TEST_CASE("defaults fill every optional value", "[loader]") {
   CHECK(s.network.loss == 0.0);
   CHECK_FALSE(s.network.fifo);
   CHECK(s.clocks.skew.a == 0.0);
-  CHECK(s.store.type == StoreType::lww);
-  CHECK(s.store.timestamps == TimestampKind::hlc);
-  CHECK(s.store.keys == 1000);
+  CHECK(store_of(s).type == StoreType::lww);
+  CHECK(store_of(s).timestamps == TimestampKind::hlc);
+  CHECK(store_of(s).keys == 1000);
   CHECK_FALSE(s.section<GossipSpec>());
-  CHECK(s.workload.clients == 0);
-  CHECK(s.workload.stop_ns == 60 * kSecond);
-  CHECK(s.workload.mix.at(OpKind::read) == 0.5);
-  CHECK(s.workload.mix.at(OpKind::write) == 0.5);
-  CHECK(s.workload.client_latency.a == 0.0);
-  CHECK(s.ops.empty());
+  CHECK(workload_of(s).clients == 0);
+  CHECK(workload_of(s).stop_ns == 60 * kSecond);
+  CHECK(workload_of(s).mix.at(OpKind::read) == 0.5);
+  CHECK(workload_of(s).mix.at(OpKind::write) == 0.5);
+  CHECK(workload_of(s).client_latency.a == 0.0);
+  CHECK(ops_of(s).empty());
   CHECK(s.faults.empty());
   CHECK(s.checks.convergence);
   CHECK(s.checks.lost_writes);
@@ -370,10 +372,10 @@ TEST_CASE("defaults fill every optional value", "[loader]") {
   CHECK(g.section<GossipSpec>()->fanout == 1);
   CHECK(g.section<GossipSpec>()->mode == GossipMode::push_pull);
   CHECK_FALSE(g.section<GossipSpec>()->aligned_phase);
-  CHECK(g.workload.closed);
-  CHECK(g.workload.mix.at(OpKind::incr) == 0.25);
-  CHECK(g.workload.mix.at(OpKind::decr) == 0.25);
-  CHECK(g.workload.think_time.a == 0.0);
+  CHECK(workload_of(g).closed);
+  CHECK(workload_of(g).mix.at(OpKind::incr) == 0.25);
+  CHECK(workload_of(g).mix.at(OpKind::decr) == 0.25);
+  CHECK(workload_of(g).think_time.a == 0.0);
 }
 
 TEST_CASE("graph forms and edge files", "[loader]") {
@@ -601,7 +603,7 @@ TEST_CASE("bad input points at the offending node", "[loader][errors]") {
     CHECK_THAT(error_for(std::string(kMinimal) + "ops:\n  - {at: 61s, client: c0, op: read, key: k}\n").what(),
                Catch::Contains("op at 61s is after duration 60s"));
     CHECK_THAT(error_for(std::string(kMinimal) + "ops:\n  - {at: 1s, client: c0, op: read, key: k, node: n7}\n").what(),
-               Catch::Contains("unknown node 'n7' in op (nodes are n0..n4)"));
+               Catch::Contains("unknown node 'n7' in ops[0].node (nodes are n0..n4)"));
     CHECK_THAT(error_for(std::string(kMinimal) + "ops:\n  - {at: 1s, client: c0, op: write, key: k}\n").what(),
                Catch::Contains("ops[0]: a write needs a value"));
     CHECK_THAT(error_for(std::string(kMinimal) + "ops:\n  - {at: 1s, client: c0, op: write, key: k, value: 'a,b'}\n").what(),
@@ -682,8 +684,8 @@ TEST_CASE("overrides given with --set apply before validation", "[loader][set]")
   const Scenario s = load_scenario_with_modules(path, o);
   CHECK(s.network.loss == 0.2);
   CHECK(s.section<GossipSpec>()->mode == GossipMode::push);
-  CHECK(s.workload.clients == 3);
-  CHECK(s.workload.rate_per_s == 50.0);
+  CHECK(workload_of(s).clients == 3);
+  CHECK(workload_of(s).rate_per_s == 50.0);
   CHECK(s.topology.latency.a == 7e6);
   CHECK(s.checks.session == std::vector<std::string>{"ryw"});
   CHECK(s.seed == 99);

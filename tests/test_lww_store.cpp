@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "protocols/core/store_config.hpp"
 #include "protocols/core/keyspace.hpp"
 #include "protocols/lww/lww_store.hpp"
 #include "sim/rng.hpp"
@@ -42,9 +43,9 @@ Scenario three_nodes(TimestampKind kind) {
   s.topology.nodes = 3;
   s.topology.node_names = {"n0", "n1", "n2"};
   s.topology.node_region = {0, 0, 0};
-  s.store.type = StoreType::lww;
-  s.store.timestamps = kind;
-  s.store.keys = 8;
+  edit_store(s).type = StoreType::lww;
+  edit_store(s).timestamps = kind;
+  edit_store(s).keys = 8;
   return s;
 }
 

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "protocols/core/store_config.hpp"
 #include "protocols/merkle/config.hpp"
 #include "app/modules.hpp"
 #include "protocols/crdt/crdt_store.hpp"
@@ -273,14 +274,14 @@ TEST_CASE("the loader reads protocols.merkle and store.merge, and writes them ba
   CHECK(s.section<MerkleSpec>()->interval_ns == 2 * kSecond);
   CHECK(s.section<MerkleSpec>()->leaves == 256);
   CHECK(s.section<MerkleSpec>()->fanout == 16);
-  CHECK(s.store.cart_merge == CartMerge::union_max);
-  CHECK(s.store.elements == 5);
+  CHECK(store_of(s).cart_merge == CartMerge::union_max);
+  CHECK(store_of(s).elements == 5);
   const fs::path again = dir / "resolved.yaml";
   std::ofstream(again) << resolved_config_yaml(s);
   const Scenario r = load_scenario_with_modules(again.string(), {});
   CHECK(r.section<MerkleSpec>()->leaves == 256);
   CHECK(r.section<MerkleSpec>()->fanout == 16);
-  CHECK(r.store.cart_merge == CartMerge::union_max);
+  CHECK(store_of(r).cart_merge == CartMerge::union_max);
   CHECK(resolved_config_yaml(r) == resolved_config_yaml(s));
 
   std::ofstream(file) << "name: t\nseed: 1\ntopology: {nodes: 3}\nprotocols: {merkle: }\n";

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "protocols/core/store_config.hpp"
 #include "app/modules.hpp"
 #include "protocols/clients/clients.hpp"
 #include "protocols/quorum/quorum.hpp"
@@ -51,7 +52,7 @@ std::vector<Rec> history(const std::string& yaml, std::uint64_t seed) {
   LoadOptions lo;
   lo.seed = seed;
   const Scenario s = load_scenario_with_modules(write_file(yaml).string(), lo);
-  KeySpace keys(static_cast<std::uint32_t>(s.store.keys));
+  KeySpace keys(static_cast<std::uint32_t>(store_of(s).keys));
   WriteTable writes;
   auto store = make_store(s, writes);
   Simulator sim(s);

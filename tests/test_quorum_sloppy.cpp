@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "protocols/core/store_config.hpp"
 #include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "protocols/clients/clients.hpp"
@@ -97,7 +98,7 @@ struct Run {
 
   explicit Run(const std::string& yaml)
       : s(load_scenario_with_modules(write_file(yaml).string(), {})),
-        keys(static_cast<std::uint32_t>(s.store.keys)),
+        keys(static_cast<std::uint32_t>(store_of(s).keys)),
         store(make_store(s, writes)),
         sim(s),
         quorum(*s.section<ReplicationSpec>(), *store, static_cast<std::uint32_t>(s.topology.nodes)),

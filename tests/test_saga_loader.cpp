@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "protocols/clients/config.hpp"
+#include "protocols/core/store_config.hpp"
 #include "protocols/event_log/config.hpp"
 #include "protocols/reconciliation/config.hpp"
 #include "protocols/sagas/config.hpp"

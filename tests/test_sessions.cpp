@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "protocols/clients/config.hpp"
+#include "protocols/core/store_config.hpp"
 #include "protocols/quorum/config.hpp"
 #include "app/modules.hpp"
 #include "analysis/history.hpp"
@@ -203,7 +205,7 @@ TEST_CASE("the checkers give the same counts on the written ops.csv and applied.
 
 TEST_CASE("session and replication keys load, default and fail with positions", "[sessions][loader]") {
   const Scenario s = load("sessions-failover-guarded.yaml");
-  const WorkloadSpec& w = s.workload;
+  const WorkloadSpec& w = workload_of(s);
   CHECK(w.placement == Placement::regions);
   CHECK(w.session_guarantees == std::vector<std::string>{"ryw", "mr", "mw", "wfr"});
   CHECK(w.on_behind == BehindPolicy::wait);

@@ -1,3 +1,4 @@
+#include "protocols/core/store_config.hpp"
 #include "protocols/cart/cart_store.hpp"
 
 #include <algorithm>
@@ -148,7 +149,7 @@ bool decode(std::span<const std::uint64_t> w, std::size_t& pos, KeyId& key, Stat
 }  // namespace cart
 
 UnionMaxCartStore::UnionMaxCartStore(const Scenario& scenario, const WriteTable& writes)
-    : UnionMaxCartStore(scenario.topology.node_names, static_cast<std::uint32_t>(scenario.store.value_bytes), writes) {}
+    : UnionMaxCartStore(scenario.topology.node_names, static_cast<std::uint32_t>(store_of(scenario).value_bytes), writes) {}
 
 UnionMaxCartStore::UnionMaxCartStore(std::vector<std::string> node_names, std::uint32_t value_bytes, const WriteTable& writes)
     : value_bytes_(value_bytes),

@@ -12,28 +12,17 @@ namespace {
 constexpr SimTime kWaitPollNs = kMillisecond;
 }  // namespace
 
-const char* op_name(OpKind op) {
-  switch (op) {
-    case OpKind::read: return "read";
-    case OpKind::write: return "write";
-    case OpKind::incr: return "incr";
-    case OpKind::decr: return "decr";
-    case OpKind::add: return "add";
-    case OpKind::remove: return "remove";
-  }
-  return "?";
-}
-
 ClientDriver::ClientDriver(Simulator& sim, const Scenario& scenario, ReplicaStore& store, KeySpace& keys, WriteTable& writes)
-    : sim_(sim), scenario_(scenario), store_(store), keys_(keys), writes_(writes), rng_(Rng::stream(scenario.seed, "workload")),
+    : sim_(sim), scenario_(scenario), workload_(workload_of(scenario)), ops_(ops_of(scenario)),
+      store_spec_(store_of(scenario)), store_(store), keys_(keys), writes_(writes), rng_(Rng::stream(scenario.seed, "workload")),
       route_rng_(Rng::stream(scenario.seed, "routing")),
       latency_rng_(Rng::stream(scenario.seed, "client-latency")) {
   self_ = sim_.add_component(this);
-  guarantees_ = SessionGuarantees::from_names(scenario_.workload.session_guarantees);
+  guarantees_ = SessionGuarantees::from_names(workload_.session_guarantees);
 
-  const WorkloadSpec& w = scenario_.workload;
+  const WorkloadSpec& w = workload_;
   if (w.clients > 0) {
-    if (w.zipf_keys) zipf_ = ZipfSampler(static_cast<std::uint64_t>(scenario_.store.keys), w.zipf_s);
+    if (w.zipf_keys) zipf_ = ZipfSampler(static_cast<std::uint64_t>(store_spec_.keys), w.zipf_s);
     double acc = 0;
     for (auto [op, p] : w.mix) {
       acc += p;
@@ -54,7 +43,7 @@ ClientDriver::ClientDriver(Simulator& sim, const Scenario& scenario, ReplicaStor
       }
     }
   }
-  for (std::size_t i = 0; i < scenario_.ops.size(); ++i) sim_.schedule(scenario_.ops[i].at_ns, self_, i, script_invoke, true);
+  for (std::size_t i = 0; i < ops_.size(); ++i) sim_.schedule(ops_[i].at_ns, self_, i, script_invoke, true);
 }
 
 std::size_t ClientDriver::session_for(const std::string& client, std::uint32_t index) {
@@ -79,7 +68,7 @@ std::size_t ClientDriver::session_for(const std::string& client, std::uint32_t i
   // routes to), and over the nodes within one.
   const auto nodes = static_cast<std::uint32_t>(scenario_.topology.nodes);
   const auto& regions = scenario_.topology.regions;
-  switch (scenario_.workload.placement) {
+  switch (workload_.placement) {
     case Placement::anywhere: break;
     case Placement::nodes: s.home = s.client_index % nodes; break;
     case Placement::regions:
@@ -104,7 +93,7 @@ void ClientDriver::use_replication(ReplicaCoordinator& coordinator) {
 }
 
 std::uint64_t ClientDriver::ring_hash(const Session& s) const {
-  const SimTime every = scenario_.workload.switch_every_ns;
+  const SimTime every = workload_.switch_every_ns;
   if (every <= 0) return s.ring_hash;
   // A device that moves: a new place on the ring every `switch_every`.
   return stable_hash(fmt::format("{}/{}@{}", s.client, s.index, sim_.now() / every));
@@ -129,8 +118,8 @@ OpKind ClientDriver::draw_op() {
 }
 
 KeyId ClientDriver::draw_key() {
-  const auto keys = static_cast<std::uint64_t>(scenario_.store.keys);
-  return static_cast<KeyId>(scenario_.workload.zipf_keys ? zipf_.sample(rng_) : rng_.below(keys));
+  const auto keys = static_cast<std::uint64_t>(store_spec_.keys);
+  return static_cast<KeyId>(workload_.zipf_keys ? zipf_.sample(rng_) : rng_.below(keys));
 }
 
 void ClientDriver::build_rings() {
@@ -163,7 +152,7 @@ NodeId ClientDriver::route(const Session& s, KeyId key) {
     const std::vector<NodeId>& list = quorum_->replicas(key);
     const std::size_t size = list.size();
     std::size_t start = 0;
-    switch (scenario_.workload.routing) {
+    switch (workload_.routing) {
       case Routing::random: start = static_cast<std::size_t>(route_rng_.below(size)); break;
       case Routing::sticky: start = static_cast<std::size_t>(hash % size); break;
       case Routing::primary: start = 0; break;
@@ -180,7 +169,7 @@ NodeId ClientDriver::route(const Session& s, KeyId key) {
       if (up(list[(start + i) % size])) return list[(start + i) % size];
     return kNoNode;
   }
-  switch (scenario_.workload.routing) {
+  switch (workload_.routing) {
     case Routing::random: {
       for (int attempt = 0; attempt < 64; ++attempt) {
         const auto r = static_cast<NodeId>(route_rng_.below(n));
@@ -225,7 +214,7 @@ NodeId ClientDriver::fallback_choice(const PendingOp& p) {
     return kNoNode;
   }
   if (!rings_built_) build_rings();
-  switch (scenario_.workload.fallback) {
+  switch (workload_.fallback) {
     case Fallback::none: return kNoNode;
     case Fallback::primary: return ring_.owner(stable_hash(keys_.name(p.key)), fresh);  // the key's primary, else the next
     case Fallback::next: return ring_.owner(ring_hash(s), fresh);                     // the next replica clockwise
@@ -261,14 +250,14 @@ void ClientDriver::invoke(std::size_t session, OpKind op, KeyId key, std::string
         case OpKind::decr: value = "1"; break;
         case OpKind::add:
         case OpKind::remove:
-          value = fmt::format("e{}", rng_.below(static_cast<std::uint64_t>(std::max(1, scenario_.store.elements))));
+          value = fmt::format("e{}", rng_.below(static_cast<std::uint64_t>(std::max(1, store_spec_.elements))));
           break;
         default: value = fmt::format("w{}", p.write); break;
       }
       writes_.set_value(p.write, value);
     }
     p.value = std::move(value);
-  } else if (scenario_.workload.cache_ttl_ns > 0) {
+  } else if (workload_.cache_ttl_ns > 0) {
     // Read-your-writes cache: the session's own recent write, no replica asked
     // (only if it also meets what the session enforces, e.g. MR).
     Session& s = sessions_[session];
@@ -303,7 +292,7 @@ void ClientDriver::attempt(std::size_t slot) {
   p.replica = r;
   p.tried.push_back(r);
   p.outcome = Outcome::pending;
-  const SimTime there = static_cast<SimTime>(std::llround(scenario_.workload.client_latency.sample_nonnegative(latency_rng_)));
+  const SimTime there = static_cast<SimTime>(std::llround(workload_.client_latency.sample_nonnegative(latency_rng_)));
   sim_.schedule(sim_.now() + there, self_, slot, arrive, true);
 }
 
@@ -315,7 +304,7 @@ void ClientDriver::on_arrive(std::size_t slot) {
 void ClientDriver::serve(std::size_t slot) {
   PendingOp& p = pending_[slot];
   Session& s = sessions_[p.session];
-  const WorkloadSpec& w = scenario_.workload;
+  const WorkloadSpec& w = workload_;
   if (!reachable(s, p.replica)) {
     // Crashed or cut off while the request travelled (or while it waited).
     ++stats_.unavailable;
@@ -390,13 +379,13 @@ void ClientDriver::on_quorum_done(std::uint64_t slot, bool ok, bool coordinator_
 }
 
 void ClientDriver::send_reply(std::size_t slot) {
-  const SimTime back = static_cast<SimTime>(std::llround(scenario_.workload.client_latency.sample_nonnegative(latency_rng_)));
+  const SimTime back = static_cast<SimTime>(std::llround(workload_.client_latency.sample_nonnegative(latency_rng_)));
   sim_.schedule(sim_.now() + back, self_, slot, complete, true);
 }
 
 void ClientDriver::on_complete(std::size_t slot) {
   PendingOp& p = pending_[slot];
-  const WorkloadSpec& w = scenario_.workload;
+  const WorkloadSpec& w = workload_;
   const bool retryable = p.outcome == Outcome::unavailable || p.outcome == Outcome::behind;
   if (retryable && p.pinned == kNoNode && w.fallback != Fallback::none &&
       p.attempts <= static_cast<std::uint32_t>(w.retries) && sim_.now() - p.invoke_ns < w.op_timeout_ns) {
@@ -419,8 +408,8 @@ void ClientDriver::finish(std::size_t slot) {
       s.state.note_read(p.key, v);
     } else {
       s.state.note_write(p.key, v);
-      if (scenario_.workload.cache_ttl_ns > 0)
-        s.state.cache_write(p.key, SessionState::CacheEntry{p.value, p.version, v, sim_.now() + scenario_.workload.cache_ttl_ns});
+      if (workload_.cache_ttl_ns > 0)
+        s.state.cache_write(p.key, SessionState::CacheEntry{p.value, p.version, v, sim_.now() + workload_.cache_ttl_ns});
     }
   } else if (p.op == OpKind::read) {
     p.value.clear();
@@ -450,21 +439,21 @@ void ClientDriver::finish(std::size_t slot) {
   const bool closed = p.closed_loop;
   free_pending_.push_back(slot);
   if (closed) {
-    const SimTime think = static_cast<SimTime>(std::llround(scenario_.workload.think_time.sample_nonnegative(rng_)));
+    const SimTime think = static_cast<SimTime>(std::llround(workload_.think_time.sample_nonnegative(rng_)));
     const SimTime next = sim_.now() + think;
-    if (next < scenario_.workload.stop_ns) sim_.schedule(next, self_, session, closed_next, true);
+    if (next < workload_.stop_ns) sim_.schedule(next, self_, session, closed_next, true);
   }
 }
 
 void ClientDriver::on_event(std::uint64_t x, std::uint32_t a) {
   switch (static_cast<Phase>(a)) {
     case script_invoke: {
-      const OpSpec& op = scenario_.ops[x];
+      const OpSpec& op = ops_[x];
       invoke(session_for(op.client, 0), op.op, keys_.intern(op.key), op.value, op.node, false);
       break;
     }
     case open_arrival: {
-      const WorkloadSpec& w = scenario_.workload;
+      const WorkloadSpec& w = workload_;
       const std::size_t c = static_cast<std::size_t>(x);
       const std::size_t session = client_first_session_[c] + rng_.below(static_cast<std::uint64_t>(w.sessions_per_client));
       const OpKind op = draw_op();

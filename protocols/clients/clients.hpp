@@ -15,7 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "protocols/clients/config.hpp"
 #include "protocols/core/coordinator.hpp"
+#include "protocols/core/store_config.hpp"
 #include "protocols/core/hash_ring.hpp"
 #include "protocols/core/keyspace.hpp"
 #include "protocols/core/replica_store.hpp"
@@ -104,6 +106,9 @@ class ClientDriver final : public Component {
 
   Simulator& sim_;
   const Scenario& scenario_;
+  const WorkloadSpec& workload_;
+  const std::vector<OpSpec>& ops_;
+  const StoreSpec& store_spec_;
   ReplicaStore& store_;
   KeySpace& keys_;
   WriteTable& writes_;
@@ -126,6 +131,5 @@ class ClientDriver final : public Component {
   ClientStats stats_;
 };
 
-const char* op_name(OpKind op);
 
 }  // namespace ecsim

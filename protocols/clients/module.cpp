@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "protocols/clients/clients.hpp"
+#include "protocols/clients/config.hpp"
 #include "protocols/core/coordinator.hpp"
 
 namespace ecsim {
@@ -44,6 +45,7 @@ class Run final : public ModuleRun {
 ModuleDef clients_module() {
   ModuleDef def;
   def.name = "clients";
+  def.sections = {workload_section(), ops_section()};
   def.always = true;  // workload: and ops: are optional; with neither the driver schedules nothing
   def.metrics = {"ops.total", "ops.failed", "ops.reads", "ops.writes", "ops.cache_hits", "ops.retries"};
   def.start = [](ModuleWorld& w) { return std::make_unique<Run>(w); };

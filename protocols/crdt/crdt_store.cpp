@@ -1,3 +1,4 @@
+#include "protocols/core/store_config.hpp"
 #include "protocols/crdt/crdt_store.hpp"
 
 #include <algorithm>
@@ -289,8 +290,8 @@ CrdtKind kind_for(StoreType t) {
 }  // namespace
 
 CrdtStore::CrdtStore(const Scenario& scenario, const WriteTable& writes)
-    : CrdtStore(kind_for(scenario.store.type), scenario.topology.node_names,
-                static_cast<std::uint32_t>(scenario.store.value_bytes), writes) {}
+    : CrdtStore(kind_for(store_of(scenario).type), scenario.topology.node_names,
+                static_cast<std::uint32_t>(store_of(scenario).value_bytes), writes) {}
 
 CrdtStore::CrdtStore(CrdtKind kind, std::vector<std::string> node_names, std::uint32_t value_bytes, const WriteTable& writes)
     : kind_(kind),

@@ -1,3 +1,4 @@
+#include "protocols/core/store_config.hpp"
 #include "protocols/lww/lww_store.hpp"
 
 #include <algorithm>
@@ -14,8 +15,8 @@ constexpr std::uint32_t kVersionBytes = 24;  // key, timestamp, origin/write
 }  // namespace
 
 LwwStore::LwwStore(const Scenario& scenario, const WriteTable& writes)
-    : kind_(scenario.store.timestamps),
-      value_bytes_(static_cast<std::uint32_t>(scenario.store.value_bytes)),
+    : kind_(store_of(scenario).timestamps),
+      value_bytes_(static_cast<std::uint32_t>(store_of(scenario).value_bytes)),
       writes_(writes),
       node_names_(scenario.topology.node_names),
       entries_(static_cast<std::size_t>(scenario.topology.nodes)),

@@ -10,6 +10,7 @@
 #include "protocols/core/keyspace.hpp"
 #include "protocols/core/logical_clock.hpp"
 #include "protocols/core/replica_store.hpp"
+#include "protocols/core/store_config.hpp"
 
 namespace ecsim {
 
