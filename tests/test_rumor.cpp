@@ -9,6 +9,7 @@
 // death certificates and the NaN conventions of the metrics.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <string>
@@ -168,7 +169,7 @@ TEST_CASE("rumor: push, feedback, counter on 1000 sites matches Demers et al. Ta
                        {5, 0.0012, 0.0001, 6.68, 12.8, 17.7}};
   Rng model_rng(19870810);
   for (const Row& row : paper) {
-    RumorSpec spec;  // defaults: push, feedback, counter (resetting), round-start judgement, aligned rounds
+    RumorSpec spec;  // defaults: push, feedback, counter per round, round-start judgement, aligned rounds
     spec.k = row.k;
     Stats sim, model;
     for (int i = 0; i < kSeeds; ++i) {
@@ -214,6 +215,48 @@ TEST_CASE("rumor: push, feedback, counter on 1000 sites matches Demers et al. Ta
     CHECK(agree(sim.traffic, model.traffic));
     CHECK(agree(sim.t_ave, model.t_ave));
     CHECK(agree(sim.t_last, model.t_last));
+  }
+}
+
+TEST_CASE("rumor: pull, feedback, counter on 1000 sites matches Demers et al. Table 3", "[rumor][literature]") {
+  // Demers et al. 1987, Table 3 (pull, feedback and counters, 1000 sites,
+  // no connection limit), as printed: residue 3.1e-2 / 5.8e-4 / 4.0e-6,
+  // traffic 2.7 / 4.5 / 6.1, t_ave 9.97 / 10.07 / 10.0, t_last 17.6 / 15.4 /
+  // 14.0 for k = 1 / 2 / 3. Quoted from memory of the paper (README.md).
+  constexpr int kNodes = 1000;
+  constexpr int kSeeds = 200;
+  struct Row {
+    int k;
+    double residue, residue_unit, traffic, t_ave, t_ave_unit, t_last;
+  };
+  const Row paper[] = {{1, 3.1e-2, 1e-3, 2.7, 9.97, 0.01, 17.6},
+                       {2, 5.8e-4, 1e-5, 4.5, 10.07, 0.01, 15.4},
+                       {3, 4.0e-6, 1e-7, 6.1, 10.0, 0.1, 14.0}};
+  for (const Row& row : paper) {
+    RumorSpec spec;
+    spec.mode = RumorMode::pull;
+    spec.k = row.k;
+    Stats sim;
+    for (int i = 0; i < kSeeds; ++i) {
+      const Outcome o = run_rumor(spec, rumor_scenario(kNodes, 8000 + static_cast<std::uint64_t>(i)));
+      REQUIRE(o.stop == StopReason::condition);
+      sim.residue.add(o["rumor.residue"]);
+      sim.traffic.add(o["rumor.traffic"]);
+      sim.t_ave.add(o["rumor.t_ave_rounds"]);
+      sim.t_last.add(o["rumor.t_last_rounds"]);
+    }
+    INFO("pull k=" << row.k << ": residue " << sim.residue.mean() << " +- " << sim.residue.se() << ", traffic "
+                   << sim.traffic.mean() << " +- " << sim.traffic.se() << ", t_ave " << sim.t_ave.mean() << " +- "
+                   << sim.t_ave.se() << ", t_last " << sim.t_last.mean() << " +- " << sim.t_last.se());
+    // Same tolerance rule as for Table 1: 4 SE of our mean + half a printed
+    // unit. At k = 3 a residue of 4e-6 is 0.8 expected missed nodes in all
+    // 200 runs together: a count too small to compare, so only its order of
+    // magnitude is checked.
+    if (row.k < 3) CHECK(std::abs(sim.residue.mean() - row.residue) < 4 * sim.residue.se() + row.residue_unit / 2);
+    else CHECK(sim.residue.mean() < 1e-4);
+    CHECK(std::abs(sim.traffic.mean() - row.traffic) < 4 * sim.traffic.se() + 0.05);
+    CHECK(std::abs(sim.t_ave.mean() - row.t_ave) < 4 * sim.t_ave.se() + row.t_ave_unit / 2);
+    CHECK(std::abs(sim.t_last.mean() - row.t_last) < 4 * sim.t_last.se() + 0.05);
   }
 }
 
@@ -305,9 +348,9 @@ TEST_CASE("rumor: push_pull leaves almost no one behind, and sooner than push wi
     INFO("k=" << k << " push: residue " << push_residue.mean() << " t_last " << push_last.mean() << " traffic "
               << push_traffic.mean() << "; push_pull: residue " << pp_residue.mean() << " t_last " << pp_last.mean()
               << " traffic " << pp_traffic.mean());
-    // Measured (50 seeds): push_pull leaves 0.023 / 0.0001 / 0 behind for
-    // k = 1 / 2 / 3 against push's 0.18 / 0.037 / 0.011, and is done in
-    // about 8.5 rounds instead of 17.
+    // Measured (1000 seeds, README.md): push_pull leaves 0.0089 / 0.0001 / 0
+    // behind for k = 1 / 2 / 3 against push's 0.174 / 0.037 / 0.011, and
+    // its last node learns in round ~8.3 instead of ~17.
     CHECK(pp_residue.mean() < 0.25 * push_residue.mean());
     if (k >= 2) CHECK(pp_residue.mean() < 1e-3);
     CHECK(pp_last.mean() < push_last.mean() - 5);
@@ -508,4 +551,79 @@ TEST_CASE("rumor: invalid specs are refused with a reason", "[rumor]") {
   spec.death_certificates = true;
   spec.delete_origin = 99;
   CHECK(rumor_spec_error(spec, 10).has_value());
+}
+
+// The numbers in protocols/rumor/README.md: hidden (not run by default),
+// run with  build/release/tests/ecsim_tests "[rumor-report]"
+TEST_CASE("rumor: report tables for README (1000 seeds each)", "[.][rumor-report]") {
+  constexpr int kNodes = 1000;
+  constexpr int kSeeds = 1000;
+  const auto ci = [](const Sample& x) { return 1.96 * x.se(); };
+  const auto row = [&](const char* label, const RumorSpec& spec) {
+    Stats st;
+    Sample t_ave_s;
+    for (int i = 0; i < kSeeds; ++i) {
+      const Outcome o = run_rumor(spec, rumor_scenario(kNodes, 100000 + static_cast<std::uint64_t>(i)));
+      REQUIRE(o.stop == StopReason::condition);
+      st.residue.add(o["rumor.residue"]);
+      st.traffic.add(o["rumor.traffic"]);
+      st.t_ave.add(o["rumor.t_ave_rounds"]);
+      st.t_last.add(o["rumor.t_last_rounds"]);
+      t_ave_s.add(o["rumor.t_ave_s"]);
+    }
+    std::printf("| %-34s | %.5f ± %.5f | %.3f ± %.3f | %.3f ± %.3f | %.2f ± %.2f | %.3f |\n", label, st.residue.mean(),
+                ci(st.residue), st.traffic.mean(), ci(st.traffic), st.t_ave.mean(), ci(st.t_ave), st.t_last.mean(),
+                ci(st.t_last), t_ave_s.mean());
+  };
+  std::printf("| variant | residue s | traffic m | t_ave (rounds) | t_last (rounds) | t_ave (s) |\n");
+  char label[64];
+  for (int k = 1; k <= 5; ++k) {
+    RumorSpec spec;
+    spec.k = k;
+    std::snprintf(label, sizeof label, "push feedback counter k=%d", k);
+    row(label, spec);
+  }
+  for (int k = 1; k <= 3; ++k) {
+    RumorSpec spec;
+    spec.k = k;
+    spec.counter_per_round = false;
+    std::snprintf(label, sizeof label, "  counter_per_round=false k=%d", k);
+    row(label, spec);
+    spec.feedback_round_start = false;
+    std::snprintf(label, sizeof label, "  + feedback_round_start=false k=%d", k);
+    row(label, spec);
+  }
+  for (int k = 1; k <= 3; ++k) {
+    RumorSpec spec;
+    spec.k = k;
+    spec.loss = RumorLoss::coin;
+    spec.feedback_round_start = false;
+    std::snprintf(label, sizeof label, "push feedback coin (receipt) k=%d", k);
+    row(label, spec);
+  }
+  for (int k = 1; k <= 5; ++k) {
+    RumorSpec spec;
+    spec.k = k;
+    spec.loss = RumorLoss::coin;
+    spec.feedback = false;
+    std::snprintf(label, sizeof label, "push blind coin k=%d", k);
+    row(label, spec);
+  }
+  for (int k = 1; k <= 3; ++k) {
+    RumorSpec spec;
+    spec.k = k;
+    spec.mode = RumorMode::pull;
+    std::snprintf(label, sizeof label, "pull feedback counter k=%d", k);
+    row(label, spec);
+  }
+  for (int k = 1; k <= 3; ++k) {
+    RumorSpec spec;
+    spec.k = k;
+    spec.mode = RumorMode::push_pull;
+    std::snprintf(label, sizeof label, "push_pull feedback counter k=%d", k);
+    row(label, spec);
+  }
+  for (int k = 1; k <= 3; ++k)
+    std::printf("fixed points: exp(-(k+1)(1-s)) k=%d: %.5f; exp(-k(1-s)) k=%d: %.5f\n", k, final_size(k + 1), k + 1,
+                final_size(k + 1));
 }

@@ -10,6 +10,8 @@ namespace {
 constexpr std::uint32_t kRoundTimer = 1;
 constexpr std::uint32_t kInjectTimer = 2;  // + Rumor
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr std::uint8_t kNecessary = 1;
+constexpr std::uint8_t kUnnecessary = 2;
 }  // namespace
 
 std::optional<std::string> rumor_spec_error(const RumorSpec& spec, std::uint32_t node_count) {
@@ -36,6 +38,7 @@ RumorProtocol::RumorProtocol(const RumorSpec& spec, std::uint32_t node_count) : 
     RumorState& rs = rumors_[static_cast<std::size_t>(r)];
     rs.state.assign(n_, susceptible);
     rs.counter.assign(n_, 0);
+    rs.round_flags.assign(n_, 0);
     rs.learned_tick.assign(n_, 0);
     rs.learned_ns.assign(n_, -1);
   }
@@ -95,6 +98,7 @@ void RumorProtocol::learn(Context& ctx, Rumor r, NodeId node) {
   rs.state[node] = infective;
   ++rs.infective;
   rs.counter[node] = 0;
+  rs.round_flags[node] = 0;
   rs.learned_tick[node] = ticks_[node];
   if (rs.learned_ns[node] < 0) {
     rs.learned_ns[node] = ctx.now();
@@ -163,6 +167,8 @@ void RumorProtocol::on_timer(Context& ctx, std::uint32_t tag) {
   ctx.set_timer(spec_.interval_ns, kRoundTimer);
   const NodeId self = ctx.node();
   ++ticks_[self];
+  if (spec_.feedback && spec_.loss == RumorLoss::counter && spec_.counter_per_round)
+    for (int i = 0; i < rumor_count(); ++i) settle_round(static_cast<Rumor>(i), self);
 
   bool hot = false;
   for (int i = 0; i < rumor_count(); ++i) hot = hot || rumors_[static_cast<std::size_t>(i)].state[self] == infective;
@@ -209,15 +215,21 @@ void RumorProtocol::on_feedback(Context& ctx, Rumor r, bool already) {
   const NodeId self = ctx.node();
   RumorState& rs = rumors_[r];
   if (rs.state[self] != infective) return;  // lost interest already (fanout > 1, or blocked by a certificate)
-  if (!already) {
-    if (spec_.loss == RumorLoss::counter && spec_.counter_resets) rs.counter[self] = 0;
-    return;
-  }
   if (spec_.loss == RumorLoss::counter) {
-    if (++rs.counter[self] >= static_cast<std::uint32_t>(spec_.k)) remove(r, self);
-  } else if (ctx.rng().bernoulli(1.0 / spec_.k)) {
+    if (spec_.counter_per_round) rs.round_flags[self] |= already ? kUnnecessary : kNecessary;
+    else if (already && ++rs.counter[self] >= static_cast<std::uint32_t>(spec_.k)) remove(r, self);
+  } else if (already && ctx.rng().bernoulli(1.0 / spec_.k)) {
     remove(r, self);
   }
+}
+
+void RumorProtocol::settle_round(Rumor r, NodeId node) {
+  RumorState& rs = rumors_[r];
+  const std::uint8_t flags = rs.round_flags[node];
+  rs.round_flags[node] = 0;
+  if (rs.state[node] != infective) return;
+  if (flags & kNecessary) rs.counter[node] = 0;
+  else if ((flags & kUnnecessary) && ++rs.counter[node] >= static_cast<std::uint32_t>(spec_.k)) remove(r, node);
 }
 
 void RumorProtocol::on_message(Context& ctx, const Message& msg) {
@@ -247,6 +259,7 @@ void RumorProtocol::on_crash(Context& ctx, bool lose_state) {
     if (rs.state[self] == infective) --rs.infective;
     rs.state[self] = susceptible;
     rs.counter[self] = 0;
+    rs.round_flags[self] = 0;
     // learned_ns stays: metrics are about when a node *first* learned.
   }
 }

@@ -32,7 +32,8 @@ enum class RumorMode : std::uint8_t { push, pull, push_pull };
 enum class RumorLoss : std::uint8_t { counter, coin };
 
 // Plain configuration; the defaults are the paper's main setting (push,
-// feedback, counter, k = 1, synchronous rounds) and reproduce its Table 1.
+// feedback, counter, k = 1, synchronous rounds) and its simulation's rules,
+// and reproduce its Table 1 (README.md).
 struct RumorSpec {
   RumorMode mode = RumorMode::push;
   bool feedback = true;                // false: blind
@@ -43,10 +44,14 @@ struct RumorSpec {
   bool aligned_phase = true;           // true: all rounds start on multiples of interval_ns; false: random phase
   NodeId origin = 0;                   // node where the update is injected
   SimTime inject_at_ns = 0;            // injection time (see README: origin's clock from boot)
-  // Counter only: a necessary contact resets the counter, so k unnecessary
-  // contacts in a row remove the sender. This is what reproduces the paper's
-  // Table 1 for k >= 2 (README.md); false counts k unnecessary contacts in all.
-  bool counter_resets = true;
+  // Feedback + counter only. true: the counter counts the sender's rounds in
+  // which every contact was unnecessary, in a row; a round with a necessary
+  // contact resets it (settled when the node's next round starts). This is
+  // the rule that reproduces the paper's Tables 1 (push) and 3 (pull);
+  // with push and fanout 1 it is "k unnecessary contacts in a row".
+  // false: the counter counts unnecessary contacts and never resets (the
+  // literal "after k unnecessary contacts"; Maki-Thompson with k failures).
+  bool counter_per_round = true;
   // Feedback only: the receiver reports "already knew" only for a rumor it
   // held when its current round began (the paper's cycle-synchronous
   // simulation judges every contact of a cycle against the state at the
@@ -107,7 +112,8 @@ class RumorProtocol final : public Protocol {
  private:
   struct RumorState {
     std::vector<std::uint8_t> state;          // State
-    std::vector<std::uint32_t> counter;       // unnecessary (feedback) or all (blind) contacts, counter mode
+    std::vector<std::uint32_t> counter;       // counter mode: see RumorSpec::counter_per_round; blind: all contacts
+    std::vector<std::uint8_t> round_flags;    // counter_per_round: kNecessary | kUnnecessary seen this round
     std::vector<std::uint32_t> learned_tick;  // ticks_[node] when the node learned it (feedback_round_start)
     std::vector<SimTime> learned_ns;          // first learned, true time; -1 never
     SimTime injected_ns = -1;
@@ -120,6 +126,8 @@ class RumorProtocol final : public Protocol {
   void schedule_injections(Context& ctx);
   void learn(Context& ctx, Rumor r, NodeId node);
   void remove(Rumor r, NodeId node);
+  // counter_per_round: applies the round that just ended to the counter.
+  void settle_round(Rumor r, NodeId node);
   // Sends UPDATE(r) from ctx.node() to `to` and applies the blind rule.
   void send_update(Context& ctx, Rumor r, NodeId to);
   void on_update(Context& ctx, Rumor r, NodeId from);
