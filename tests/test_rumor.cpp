@@ -623,6 +623,26 @@ TEST_CASE("rumor: report tables for README (1000 seeds each)", "[.][rumor-report
     std::snprintf(label, sizeof label, "push_pull feedback counter k=%d", k);
     row(label, spec);
   }
+  // Death certificates: value and deletion, push feedback counter k=3.
+  std::printf("| deletion injected at | value informed | certificate residue | stale (value, no certificate) | certificate traffic |\n");
+  for (SimTime at : {3 * kSecond, 6 * kSecond, 10 * kSecond, 40 * kSecond}) {
+    RumorSpec spec;
+    spec.k = 3;
+    spec.death_certificates = true;
+    spec.delete_origin = 500;
+    spec.delete_at_ns = at;
+    Sample informed, dc_residue, stale, dc_traffic;
+    for (int i = 0; i < kSeeds; ++i) {
+      const Outcome o = run_rumor(spec, rumor_scenario(kNodes, 200000 + static_cast<std::uint64_t>(i)));
+      REQUIRE(o.stop == StopReason::condition);
+      informed.add(o["rumor.informed"]);
+      dc_residue.add(o["rumor.dc.residue"]);
+      stale.add(o["rumor.dc.stale"]);
+      dc_traffic.add(o["rumor.dc.traffic"]);
+    }
+    std::printf("| %4.0f s | %.1f ± %.1f | %.5f ± %.5f | %.5f ± %.5f | %.3f ± %.3f |\n", to_seconds(at), informed.mean(),
+                ci(informed), dc_residue.mean(), ci(dc_residue), stale.mean(), ci(stale), dc_traffic.mean(), ci(dc_traffic));
+  }
   for (int k = 1; k <= 3; ++k)
     std::printf("fixed points: exp(-(k+1)(1-s)) k=%d: %.5f; exp(-k(1-s)) k=%d: %.5f\n", k, final_size(k + 1), k + 1,
                 final_size(k + 1));

@@ -13,7 +13,8 @@
 // With `feedback` the receiver of an UPDATE answers FEEDBACK(knew) and the
 // sender loses interest only after unnecessary contacts (receiver already
 // knew); `blind` loses interest after any contact. Loss of interest is by
-// `counter` (after k such contacts) or `coin` (probability 1/k after each).
+// `counter` (after k such contacts, or k such rounds in a row: see
+// counter_per_round) or `coin` (probability 1/k after each).
 // Optional death certificates spread a deletion the same way (README.md).
 // State lives in flat arrays indexed by node id; README.md has the exact
 // semantics and the metric definitions.
