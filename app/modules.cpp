@@ -21,6 +21,7 @@
 #include "protocols/merkle/module.hpp"
 #include "protocols/quorum/module.hpp"
 #include "protocols/reconciliation/module.hpp"
+#include "protocols/rumor/module.hpp"
 #include "protocols/sagas/module.hpp"
 #include "protocols/core/plugin.hpp"
 #include "protocols/crdt/crdt_store.hpp"
@@ -38,6 +39,7 @@ ModuleRegistry make_builtin_modules() {
   r.add(gossip_module());
   r.add(merkle_module());
   r.add(quorum_module());
+  r.add(rumor_module());
   // Applications (they start after it).
   r.add(clients_module());
   r.add(sagas_module());

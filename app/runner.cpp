@@ -376,23 +376,27 @@ void print_summary(World& w, const SessionVerdicts& v, const MetricMap& mm, cons
   auto m = [&mm](const char* k) { return mm.at(k); };
   fmt::print(out, "ecsim: {} (seed {}), {} nodes, simulated {:.3f} s in {:.2f} s wall\n", scenario.name, scenario.seed,
              w.sim.node_count(), to_seconds(w.sim.now()), m("wall_s"));
-  fmt::print(out, "  convergence   {}{}\n", format_seconds(m("convergence.time_s")),
-             w.convergence.converged() ? " after the last write/heal"
-                                       : fmt::format(" ({} keys still divergent)", w.convergence.divergent_keys()));
-  fmt::print(out, "  visibility    p50 {}, p99 {} ({} acknowledged writes)\n", format_seconds(m("staleness.t_visibility_p50_s")),
-             format_seconds(m("staleness.t_visibility_p99_s")), m("writes.acknowledged"));
-  if (w.lost) fmt::print(out, "  lost writes   {}\n", m("lost_writes"));
-  if (w.state_check.applies()) {
-    fmt::print(out, "  exact state   {} of {} keys differ from what the history implies\n", m("state.mismatched_keys"),
-               m("state.checked_keys"));
-    for (const StateMismatch& x : w.state_check.first_mismatches())
-      fmt::print(out, "                {} at {}: '{}', expected '{}'\n", w.keys.name(x.key),
-                 x.replica == kNoNode ? std::string("every replica") : scenario.topology.node_names[x.replica], x.got,
-                 x.expected);
+  // Key-value lines only when the run had key-value activity (not on a
+  // saga-only or rumor-only run, where they would mean nothing).
+  if (w.writes.size() > 0 || m("ops.total") > 0) {
+    fmt::print(out, "  convergence   {}{}\n", format_seconds(m("convergence.time_s")),
+               w.convergence.converged() ? " after the last write/heal"
+                                         : fmt::format(" ({} keys still divergent)", w.convergence.divergent_keys()));
+    fmt::print(out, "  visibility    p50 {}, p99 {} ({} acknowledged writes)\n", format_seconds(m("staleness.t_visibility_p50_s")),
+               format_seconds(m("staleness.t_visibility_p99_s")), m("writes.acknowledged"));
+    if (w.lost) fmt::print(out, "  lost writes   {}\n", m("lost_writes"));
+    if (w.state_check.applies()) {
+      fmt::print(out, "  exact state   {} of {} keys differ from what the history implies\n", m("state.mismatched_keys"),
+                 m("state.checked_keys"));
+      for (const StateMismatch& x : w.state_check.first_mismatches())
+        fmt::print(out, "                {} at {}: '{}', expected '{}'\n", w.keys.name(x.key),
+                   x.replica == kNoNode ? std::string("every replica") : scenario.topology.node_names[x.replica], x.got,
+                   x.expected);
+    }
+    fmt::print(out, "{}", format_session_summary(v.history, v.sessions ? &*v.sessions : nullptr, v.staleness ? &*v.staleness : nullptr));
+    if (w.history.unorderable() || (!w.orderable && !scenario.checks.session.empty()))
+      fmt::print(out, "  sessions      not checked: the session checkers need totally ordered versions (store.type lww)\n");
   }
-  fmt::print(out, "{}", format_session_summary(v.history, v.sessions ? &*v.sessions : nullptr, v.staleness ? &*v.staleness : nullptr));
-  if (w.history.unorderable() || (!w.orderable && !scenario.checks.session.empty()))
-    fmt::print(out, "  sessions      not checked: the session checkers need totally ordered versions (store.type lww)\n");
   if (!std::isnan(m("ops.latency_p50_s"))) {
     fmt::print(out, "  latency       p50 {}, p99 {}", format_seconds(m("ops.latency_p50_s")), format_seconds(m("ops.latency_p99_s")));
     if (m("ops.partition_ops") > 0)

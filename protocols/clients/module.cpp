@@ -33,7 +33,7 @@ class Run final : public ModuleRun {
   }
 
   void print(std::ostream& out, const MetricMap& m) const override {
-    fmt::print(out, "  client ops    {} ({} failed)\n", m.at("ops.total"), m.at("ops.failed"));
+    if (m.at("ops.total") > 0) fmt::print(out, "  client ops    {} ({} failed)\n", m.at("ops.total"), m.at("ops.failed"));
   }
 
  private:

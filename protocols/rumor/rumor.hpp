@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "sim/protocol.hpp"
+#include "sim/section.hpp"
 
 namespace ecsim {
 
@@ -35,7 +36,8 @@ enum class RumorLoss : std::uint8_t { counter, coin };
 // Plain configuration; the defaults are the paper's main setting (push,
 // feedback, counter, k = 1, synchronous rounds) and its simulation's rules,
 // and reproduce its Table 1 (README.md).
-struct RumorSpec {
+struct RumorSpec : SectionValue {
+  static constexpr std::string_view kPath = "protocols.rumor";
   RumorMode mode = RumorMode::push;
   bool feedback = true;                // false: blind
   RumorLoss loss = RumorLoss::counter;
@@ -68,6 +70,9 @@ struct RumorSpec {
 };
 
 // Empty when the spec is valid for `node_count` nodes, else why not.
+// The section protocols.rumor (config.cpp).
+SectionDef rumor_section();
+
 std::optional<std::string> rumor_spec_error(const RumorSpec& spec, std::uint32_t node_count);
 
 class RumorProtocol final : public Protocol {
