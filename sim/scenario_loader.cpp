@@ -126,6 +126,10 @@ class Loader {
   void top_level_sections(const MapReader& top);
   void faults(const YamlValue& v);
   FaultSpec fault(const YamlValue& v);
+  std::pair<FaultSpec::Kind, YamlValue> fault_kind(const MapReader& m, const YamlValue& v);
+  SimTime fault_until(const YamlValue& u, SimTime at_ns);
+  void partition_fault(FaultSpec& fs, const MapReader& m, const YamlValue& x);
+  void flapping_fault(FaultSpec& fs, const YamlValue& x);
   void checks(const std::optional<YamlValue>& v);
   void output(const std::optional<YamlValue>& v);
 
@@ -640,32 +644,38 @@ void Loader::faults(const YamlValue& v) {
   for (const auto& item : r_.list(v)) s_.faults.push_back(fault(item));
 }
 
-FaultSpec Loader::fault(const YamlValue& v) {
-  using Kind = FaultSpec::Kind;
-  struct KindKeys {
-    const char* key;
-    Kind kind;
-    std::vector<std::string> keys;  // every key this kind accepts
-  };
-  static const KindKeys kKinds[] = {
-      {"partition", Kind::partition, {"at", "partition", "oneway"}},
-      {"heal", Kind::heal, {"at", "heal"}},
-      {"crash", Kind::crash, {"at", "crash", "restart_after", "lose_state"}},
-      {"restart", Kind::restart, {"at", "restart"}},
-      {"loss", Kind::loss, {"at", "loss", "until"}},
-      {"clock", Kind::clock, {"at", "clock", "offset", "drift_ppm"}},
-      {"flapping", Kind::flapping, {"at", "flapping"}},
-  };
-  const MapReader m(r_, v);
+namespace {
+
+using FaultKind = FaultSpec::Kind;
+
+// A fault entry is one action: its kind names it, and each kind takes its own keys.
+struct FaultKindKeys {
+  const char* key;
+  FaultKind kind;
+  std::vector<std::string> keys;  // every key this kind accepts
+};
+const FaultKindKeys kFaultKinds[] = {
+    {"partition", FaultKind::partition, {"at", "partition", "oneway"}},
+    {"heal", FaultKind::heal, {"at", "heal"}},
+    {"crash", FaultKind::crash, {"at", "crash", "restart_after", "lose_state"}},
+    {"restart", FaultKind::restart, {"at", "restart"}},
+    {"loss", FaultKind::loss, {"at", "loss", "until"}},
+    {"clock", FaultKind::clock, {"at", "clock", "offset", "drift_ppm"}},
+    {"flapping", FaultKind::flapping, {"at", "flapping"}},
+};
+
+}  // namespace
+
+// Which kind of fault the entry is (exactly one), its keys checked against it.
+std::pair<FaultSpec::Kind, YamlValue> Loader::fault_kind(const MapReader& m, const YamlValue& v) {
   std::vector<std::string> all_keys;
-  for (const auto& k : kKinds)
+  for (const auto& k : kFaultKinds)
     for (const auto& key : k.keys)
       if (std::find(all_keys.begin(), all_keys.end(), key) == all_keys.end()) all_keys.push_back(key);
   m.allow(all_keys);
-
-  const KindKeys* kind = nullptr;
+  const FaultKindKeys* kind = nullptr;
   std::optional<YamlValue> kind_value;
-  for (const auto& k : kKinds) {
+  for (const auto& k : kFaultKinds) {
     auto x = m.get(k.key);
     if (!x) continue;
     if (kind)
@@ -681,64 +691,22 @@ FaultSpec Loader::fault(const YamlValue& v) {
       r_.fail_key(f.value, fmt::format("'{}' does not apply to a {} fault (its keys: {})", f.name, kind->key,
                                        join(kind->keys)));
   }
+  return {kind->kind, *kind_value};
+}
 
+FaultSpec Loader::fault(const YamlValue& v) {
+  const MapReader m(r_, v);
+  const auto [kind, x] = fault_kind(m, v);
   FaultSpec fs;
-  fs.kind = kind->kind;
+  fs.kind = kind;
   fs.pos = r_.position(v.node);
   fs.at_ns = at_within_duration(m.require("at"), "fault");
-  const YamlValue& x = *kind_value;
-  const int n = s_.topology.nodes;
-  auto until = [&](const YamlValue& u) {
-    const SimTime t = r_.duration(u);
-    if (t > s_.duration_ns)
-      r_.fail(u, fmt::format("{} ({}) is after duration {}", u.path, format_duration(t), format_duration(s_.duration_ns)));
-    if (t < fs.at_ns)
-      r_.fail(u, fmt::format("{} ({}) is before the fault's at ({})", u.path, format_duration(t), format_duration(fs.at_ns)));
-    return t;
-  };
-
   switch (fs.kind) {
-    case Kind::partition: {
-      if (x.node.IsMap()) {
-        const MapReader pm(r_, x);
-        pm.allow({"from", "to"});
-        fs.from = members(pm.require("from"), "fault");
-        fs.to = members(pm.require("to"), "fault");
-        for (NodeId id : fs.from)
-          if (std::find(fs.to.begin(), fs.to.end(), id) != fs.to.end())
-            r_.fail(pm.require("to"), fmt::format("node '{}' is on both sides of the partition",
-                                                  s_.topology.node_names[id]));
-        if (auto o = m.get("oneway")) fs.oneway = r_.boolean(*o);
-      } else {
-        if (auto o = m.get("oneway"))
-          r_.fail_key(*o, "oneway applies only to partition: {from: [...], to: [...]}");
-        if (!x.node.IsSequence())
-          r_.fail(x, fmt::format("{}: expected a list of groups like [[n0, n1], [n2]] or {{from: [...], to: [...]}}, got {}",
-                                 x.path, YamlReader::describe(x.node)));
-        std::vector<int> group_of(static_cast<std::size_t>(n), -1);
-        for (const auto& g : r_.list(x)) {
-          // A bare name is a group of one name (a node, or a whole region).
-          const auto group = members(g, "fault");
-          for (NodeId id : group) {
-            if (group_of[id] >= 0)
-              r_.fail(g, fmt::format("node '{}' is in two partition groups", s_.topology.node_names[id]));
-            group_of[id] = static_cast<int>(fs.groups.size());
-          }
-          fs.groups.push_back(group);
-        }
-        if (fs.groups.empty()) r_.fail(x, "partition needs at least one group");
-        // Nodes not listed form one more group; written out so consumers need not.
-        std::vector<NodeId> rest;
-        for (int i = 0; i < n; ++i)
-          if (group_of[static_cast<std::size_t>(i)] < 0) rest.push_back(static_cast<NodeId>(i));
-        if (!rest.empty()) fs.groups.push_back(rest);
-      }
-      break;
-    }
-    case Kind::heal:
+    case FaultKind::partition: partition_fault(fs, m, x); break;
+    case FaultKind::heal:
       if (r_.choice(x, {"all"}) != 0) r_.fail(x, "heal: expected 'all'");
       break;
-    case Kind::crash:
+    case FaultKind::crash:
       fs.node = node_ref(x, "fault");
       if (auto ra = m.get("restart_after")) {
         fs.restart_after_ns = r_.duration(*ra);
@@ -746,12 +714,12 @@ FaultSpec Loader::fault(const YamlValue& v) {
       }
       if (auto ls = m.get("lose_state")) fs.lose_state = r_.boolean(*ls);
       break;
-    case Kind::restart: fs.node = node_ref(x, "fault"); break;
-    case Kind::loss:
+    case FaultKind::restart: fs.node = node_ref(x, "fault"); break;
+    case FaultKind::loss:
       fs.loss = r_.probability(x);
-      if (auto u = m.get("until")) fs.until_ns = until(*u);
+      if (auto u = m.get("until")) fs.until_ns = fault_until(*u, fs.at_ns);
       break;
-    case Kind::clock: {
+    case FaultKind::clock: {
       fs.node = node_ref(x, "fault");
       const auto offset = m.get("offset");
       const auto drift = m.get("drift_ppm");
@@ -760,20 +728,67 @@ FaultSpec Loader::fault(const YamlValue& v) {
       if (drift) fs.drift_ppm = r_.number(*drift);
       break;
     }
-    case Kind::flapping: {
-      const MapReader fm(r_, x);
-      fm.allow({"nodes", "period", "until"});
-      fs.nodes = members(fm.require("nodes"), "fault");
-      if (static_cast<int>(fs.nodes.size()) == n)
-        r_.fail(fm.require("nodes"), "flapping every node cuts nothing off: list a subset of the nodes");
-      const YamlValue period = fm.require("period");
-      fs.period_ns = r_.duration(period);
-      if (fs.period_ns < 2) r_.fail(period, fmt::format("{} must be at least 2ns, got {}", period.path, period.node.Scalar()));
-      if (auto u = fm.get("until")) fs.until_ns = until(*u);
-      break;
-    }
+    case FaultKind::flapping: flapping_fault(fs, x); break;
   }
   return fs;
+}
+
+// The end of a fault window: within the run and not before the fault starts.
+SimTime Loader::fault_until(const YamlValue& u, SimTime at_ns) {
+  const SimTime t = r_.duration(u);
+  if (t > s_.duration_ns)
+    r_.fail(u, fmt::format("{} ({}) is after duration {}", u.path, format_duration(t), format_duration(s_.duration_ns)));
+  if (t < at_ns)
+    r_.fail(u, fmt::format("{} ({}) is before the fault's at ({})", u.path, format_duration(t), format_duration(at_ns)));
+  return t;
+}
+
+// partition: {from, to} (directed with oneway) or a list of groups; nodes not
+// listed form one more group, written out so consumers need not.
+void Loader::partition_fault(FaultSpec& fs, const MapReader& m, const YamlValue& x) {
+  if (x.node.IsMap()) {
+    const MapReader pm(r_, x);
+    pm.allow({"from", "to"});
+    fs.from = members(pm.require("from"), "fault");
+    fs.to = members(pm.require("to"), "fault");
+    for (NodeId id : fs.from)
+      if (std::find(fs.to.begin(), fs.to.end(), id) != fs.to.end())
+        r_.fail(pm.require("to"), fmt::format("node '{}' is on both sides of the partition", s_.topology.node_names[id]));
+    if (auto o = m.get("oneway")) fs.oneway = r_.boolean(*o);
+    return;
+  }
+  if (auto o = m.get("oneway")) r_.fail_key(*o, "oneway applies only to partition: {from: [...], to: [...]}");
+  if (!x.node.IsSequence())
+    r_.fail(x, fmt::format("{}: expected a list of groups like [[n0, n1], [n2]] or {{from: [...], to: [...]}}, got {}",
+                           x.path, YamlReader::describe(x.node)));
+  const int n = s_.topology.nodes;
+  std::vector<int> group_of(static_cast<std::size_t>(n), -1);
+  for (const auto& g : r_.list(x)) {
+    // A bare name is a group of one name (a node, or a whole region).
+    const auto group = members(g, "fault");
+    for (NodeId id : group) {
+      if (group_of[id] >= 0) r_.fail(g, fmt::format("node '{}' is in two partition groups", s_.topology.node_names[id]));
+      group_of[id] = static_cast<int>(fs.groups.size());
+    }
+    fs.groups.push_back(group);
+  }
+  if (fs.groups.empty()) r_.fail(x, "partition needs at least one group");
+  std::vector<NodeId> rest;
+  for (int i = 0; i < n; ++i)
+    if (group_of[static_cast<std::size_t>(i)] < 0) rest.push_back(static_cast<NodeId>(i));
+  if (!rest.empty()) fs.groups.push_back(rest);
+}
+
+void Loader::flapping_fault(FaultSpec& fs, const YamlValue& x) {
+  const MapReader fm(r_, x);
+  fm.allow({"nodes", "period", "until"});
+  fs.nodes = members(fm.require("nodes"), "fault");
+  if (static_cast<int>(fs.nodes.size()) == s_.topology.nodes)
+    r_.fail(fm.require("nodes"), "flapping every node cuts nothing off: list a subset of the nodes");
+  const YamlValue period = fm.require("period");
+  fs.period_ns = r_.duration(period);
+  if (fs.period_ns < 2) r_.fail(period, fmt::format("{} must be at least 2ns, got {}", period.path, period.node.Scalar()));
+  if (auto u = fm.get("until")) fs.until_ns = fault_until(*u, fs.at_ns);
 }
 
 // ---------------------------------------------------------------------------
@@ -844,6 +859,10 @@ class ConfigWriter {
   std::string num(double x) const { return fmt::format("{}", x); }
   std::string dur(SimTime t) const { return format_duration(t); }
   void distribution(const Distribution& d, bool duration) { write_distribution(e_, d, duration); }
+  void topology();
+  void module_sections(bool protocols);
+  void fault(const FaultSpec& f);
+  void checks_and_output();
   void node_set(const std::vector<NodeId>& nodes);
   const std::string& node(NodeId id) const { return s_.topology.node_names[id]; }
 
@@ -879,14 +898,16 @@ void ConfigWriter::node_set(const std::vector<NodeId>& nodes) {
   e_ << YAML::EndSeq;
 }
 
+namespace {
+using YAML::BeginMap;
+using YAML::BeginSeq;
+using YAML::EndMap;
+using YAML::EndSeq;
+using YAML::Key;
+using YAML::Value;
+}  // namespace
+
 std::string ConfigWriter::write() {
-  using YAML::BeginMap;
-  using YAML::BeginSeq;
-  using YAML::EndMap;
-  using YAML::EndSeq;
-  using YAML::Key;
-  using YAML::Value;
-  const TopologySpec& topo = s_.topology;
   e_ << YAML::Comment("ecsim resolved configuration: every default filled in");
   e_ << BeginMap;
   if (!s_.modules.empty()) e_ << Key << "modules" << Value << s_.modules;
@@ -894,7 +915,28 @@ std::string ConfigWriter::write() {
   e_ << Key << "seed" << Value << s_.seed;
   e_ << Key << "duration" << Value << dur(s_.duration_ns);
   e_ << Key << "stop" << Value << name_of(kStopModes, s_.stop);
+  topology();
+  e_ << Key << "network" << Value << BeginMap << Key << "loss" << Value << num(s_.network.loss) << Key << "duplicate"
+     << Value << num(s_.network.duplicate) << Key << "fifo" << Value << s_.network.fifo << EndMap;
+  e_ << Key << "clocks" << Value << BeginMap << Key << "skew" << Value;
+  distribution(s_.clocks.skew, true);
+  e_ << Key << "drift_ppm" << Value;
+  distribution(s_.clocks.drift_ppm, false);
+  e_ << EndMap;
+  module_sections(true);  // under protocols:
+  if (!s_.faults.empty()) {
+    e_ << Key << "faults" << Value << BeginSeq;
+    for (const auto& f : s_.faults) fault(f);
+    e_ << EndSeq;
+  }
+  checks_and_output();
+  module_sections(false);  // top-level module sections
+  e_ << EndMap;
+  return std::string(e_.c_str()) + "\n";
+}
 
+void ConfigWriter::topology() {
+  const TopologySpec& topo = s_.topology;
   e_ << Key << "topology" << Value << BeginMap;
   if (topo.regions.empty()) {
     e_ << Key << "nodes" << Value << topo.nodes;
@@ -941,70 +983,63 @@ std::string ConfigWriter::write() {
     e_ << EndSeq;
   }
   e_ << EndMap;
+}
 
-  e_ << Key << "network" << Value << BeginMap << Key << "loss" << Value << num(s_.network.loss) << Key << "duplicate"
-     << Value << num(s_.network.duplicate) << Key << "fifo" << Value << s_.network.fifo << EndMap;
-  e_ << Key << "clocks" << Value << BeginMap << Key << "skew" << Value;
-  distribution(s_.clocks.skew, true);
-  e_ << Key << "drift_ppm" << Value;
-  distribution(s_.clocks.drift_ppm, false);
-  e_ << EndMap;
-  e_ << Key << "protocols" << Value << BeginMap;
+void ConfigWriter::module_sections(bool protocols) {
+  if (protocols) e_ << Key << "protocols" << Value << BeginMap;
   for (const SectionDef& d : sections_)
-    if (d.is_protocol())
+    if (d.is_protocol() == protocols)
       if (const SectionValue* v = s_.find_section(d.path)) {
         e_ << Key << std::string(d.key()) << Value;
         d.write(e_, *v, s_);
       }
-  e_ << EndMap;
+  if (protocols) e_ << EndMap;
+}
 
-  if (!s_.faults.empty()) {
-    e_ << Key << "faults" << Value << BeginSeq;
-    for (const auto& f : s_.faults) {
-      e_ << YAML::Flow << BeginMap << Key << "at" << Value << dur(f.at_ns);
-      switch (f.kind) {
-        case FaultSpec::Kind::partition:
-          e_ << Key << "partition" << Value;
-          if (!f.groups.empty()) {
-            e_ << BeginSeq;
-            for (const auto& g : f.groups) node_set(g);
-            e_ << EndSeq;
-          } else {
-            e_ << BeginMap << Key << "from" << Value;
-            node_set(f.from);
-            e_ << Key << "to" << Value;
-            node_set(f.to);
-            e_ << EndMap << Key << "oneway" << Value << f.oneway;
-          }
-          break;
-        case FaultSpec::Kind::heal: e_ << Key << "heal" << Value << "all"; break;
-        case FaultSpec::Kind::crash:
-          e_ << Key << "crash" << Value << node(f.node);
-          if (f.restart_after_ns >= 0) e_ << Key << "restart_after" << Value << dur(f.restart_after_ns);
-          e_ << Key << "lose_state" << Value << f.lose_state;
-          break;
-        case FaultSpec::Kind::restart: e_ << Key << "restart" << Value << node(f.node); break;
-        case FaultSpec::Kind::loss:
-          e_ << Key << "loss" << Value << num(f.loss);
-          if (f.until_ns >= 0) e_ << Key << "until" << Value << dur(f.until_ns);
-          break;
-        case FaultSpec::Kind::clock:
-          e_ << Key << "clock" << Value << node(f.node) << Key << "offset" << Value << dur(f.offset_ns);
-          if (f.drift_ppm) e_ << Key << "drift_ppm" << Value << num(*f.drift_ppm);
-          break;
-        case FaultSpec::Kind::flapping:
-          e_ << Key << "flapping" << Value << BeginMap << Key << "nodes" << Value;
-          node_set(f.nodes);
-          e_ << Key << "period" << Value << dur(f.period_ns);
-          if (f.until_ns >= 0) e_ << Key << "until" << Value << dur(f.until_ns);
-          e_ << EndMap;
-          break;
+void ConfigWriter::fault(const FaultSpec& f) {
+  e_ << YAML::Flow << BeginMap << Key << "at" << Value << dur(f.at_ns);
+  switch (f.kind) {
+    case FaultSpec::Kind::partition:
+      e_ << Key << "partition" << Value;
+      if (!f.groups.empty()) {
+        e_ << BeginSeq;
+        for (const auto& g : f.groups) node_set(g);
+        e_ << EndSeq;
+      } else {
+        e_ << BeginMap << Key << "from" << Value;
+        node_set(f.from);
+        e_ << Key << "to" << Value;
+        node_set(f.to);
+        e_ << EndMap << Key << "oneway" << Value << f.oneway;
       }
+      break;
+    case FaultSpec::Kind::heal: e_ << Key << "heal" << Value << "all"; break;
+    case FaultSpec::Kind::crash:
+      e_ << Key << "crash" << Value << node(f.node);
+      if (f.restart_after_ns >= 0) e_ << Key << "restart_after" << Value << dur(f.restart_after_ns);
+      e_ << Key << "lose_state" << Value << f.lose_state;
+      break;
+    case FaultSpec::Kind::restart: e_ << Key << "restart" << Value << node(f.node); break;
+    case FaultSpec::Kind::loss:
+      e_ << Key << "loss" << Value << num(f.loss);
+      if (f.until_ns >= 0) e_ << Key << "until" << Value << dur(f.until_ns);
+      break;
+    case FaultSpec::Kind::clock:
+      e_ << Key << "clock" << Value << node(f.node) << Key << "offset" << Value << dur(f.offset_ns);
+      if (f.drift_ppm) e_ << Key << "drift_ppm" << Value << num(*f.drift_ppm);
+      break;
+    case FaultSpec::Kind::flapping:
+      e_ << Key << "flapping" << Value << BeginMap << Key << "nodes" << Value;
+      node_set(f.nodes);
+      e_ << Key << "period" << Value << dur(f.period_ns);
+      if (f.until_ns >= 0) e_ << Key << "until" << Value << dur(f.until_ns);
       e_ << EndMap;
-    }
-    e_ << EndSeq;
+      break;
   }
+  e_ << EndMap;
+}
 
+void ConfigWriter::checks_and_output() {
   const CheckSpec& c = s_.checks;
   e_ << Key << "checks" << Value << BeginMap << Key << "convergence" << Value << c.convergence << Key << "session"
      << Value << YAML::Flow << c.session << Key << "staleness" << Value << c.staleness << Key << "lost_writes" << Value
@@ -1017,14 +1052,6 @@ std::string ConfigWriter::write() {
   e_ << EndMap;
   e_ << Key << "output" << Value << BeginMap << Key << "dir" << Value << s_.output.dir << Key << "traces" << Value
      << YAML::Flow << s_.output.traces << EndMap;
-  for (const SectionDef& d : sections_)
-    if (!d.is_protocol())
-      if (const SectionValue* v = s_.find_section(d.path)) {
-        e_ << Key << d.path << Value;
-        d.write(e_, *v, s_);
-      }
-  e_ << EndMap;
-  return std::string(e_.c_str()) + "\n";
 }
 
 }  // namespace
