@@ -31,36 +31,51 @@ void LostWritesChecker::merge_into(Clock& into, const Clock& from) {
   into.swap(out);
 }
 
-std::uint32_t LostWritesChecker::entry(const Clock& c, NodeId node) {
-  auto it = std::lower_bound(c.begin(), c.end(), node, [](const auto& e, NodeId n) { return e.first < n; });
-  return (it != c.end() && it->first == node) ? it->second : 0;
+std::uint32_t LostWritesChecker::entry(const Clock& c, ActorId actor) {
+  auto it = std::lower_bound(c.begin(), c.end(), actor, [](const auto& e, ActorId a) { return e.first < a; });
+  return (it != c.end() && it->first == actor) ? it->second : 0;
 }
 
 void LostWritesChecker::on_write_accepted(SimTime, NodeId node, KeyId key, WriteId write, StateRank, std::uint64_t session) {
   if (write >= writes_.size()) writes_.resize(static_cast<std::size_t>(write) + 1);
-  Clock& known = replica_known_[slot(node, key)];
+  const ActorId actor = actor_of(node);
+  Clock& known = replica_known_[slot(actor, key)];
   // A write depends on everything its replica and its session had seen.
   if (auto it = session_known_.find(slot(session, key)); it != session_known_.end()) merge_into(known, it->second);
-  const std::uint32_t seq = entry(known, node) + 1;
-  auto it = std::lower_bound(known.begin(), known.end(), node, [](const auto& e, NodeId n) { return e.first < n; });
-  if (it != known.end() && it->first == node)
+  const std::uint32_t seq = entry(known, actor) + 1;
+  auto it = std::lower_bound(known.begin(), known.end(), actor, [](const auto& e, ActorId a) { return e.first < a; });
+  if (it != known.end() && it->first == actor)
     it->second = seq;
   else
-    known.insert(it, {node, seq});
+    known.insert(it, {actor, seq});
   WriteCausality& w = writes_[write];
   w.key = key;
-  w.origin = node;
+  w.origin = actor;
   w.seq = seq;
   w.clock = known;
 }
 
 void LostWritesChecker::on_write_received(SimTime, NodeId node, KeyId key, WriteId write) {
-  if (write == kNoWrite || write >= writes_.size() || writes_[write].origin == kNoNode) return;
-  merge_into(replica_known_[slot(node, key)], writes_[write].clock);
+  if (write == kNoWrite || write >= writes_.size() || writes_[write].origin == kNoActor) return;
+  merge_into(replica_known_[slot(actor_of(node), key)], writes_[write].clock);
+}
+
+void LostWritesChecker::on_state_lost(SimTime, NodeId node) {
+  // The wiped replica knows nothing any more. Its old incarnation's clocks
+  // are dropped (every write keeps its own copy); the new incarnation starts
+  // with none, and its writes count from 1 under a new actor.
+  const ActorId old = actor_of(node);
+  std::erase_if(replica_known_, [old](const auto& e) { return (e.first >> 32) == old; });
+  if (node >= actor_.size()) {
+    const auto from = static_cast<NodeId>(actor_.size());
+    actor_.resize(static_cast<std::size_t>(node) + 1);
+    for (NodeId n = from; n < actor_.size(); ++n) actor_[n] = n;
+  }
+  actor_[node] = next_actor_++;
 }
 
 void LostWritesChecker::on_op(const OpRecord& op) {
-  if (!op.ok || op.write == kNoWrite || op.write >= writes_.size() || writes_[op.write].origin == kNoNode) return;
+  if (!op.ok || op.write == kNoWrite || op.write >= writes_.size() || writes_[op.write].origin == kNoActor) return;
   if (op.is_write) writes_[op.write].acked = true;
   // The session now knows the write it made or the one it read.
   merge_into(session_known_[slot(op.session_uid, op.key_id)], writes_[op.write].clock);

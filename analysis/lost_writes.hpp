@@ -1,14 +1,21 @@
 #pragma once
 // Lost writes: acknowledged writes that the final state does not reflect and
-// that no causally later write superseded (SCENARIO_FORMAT.md, "Metric
-// definitions"). LWW silently discarding a concurrent write, or a causally
-// later write losing to a skewed clock, both count.
+// that no causally later write superseded (docs/CONFLICT_RESOLUTION.md,
+// "Checking, not assuming"). LWW silently discarding a concurrent write, or
+// a causally later write losing to a skewed clock, both count.
 //
 // Causality is tracked by the checker itself from observations, with sparse
 // vector clocks per (replica, key) and per (session, key) over the replicas
 // that accepted writes: a replica knows every write it accepted or received
 // (and, transitively, what those writes knew); a session knows what it wrote
 // and what it read. Write w happened before W iff W's clock has seen w.
+//
+// A replica that loses its state (on_state_lost: a crash with lose_state)
+// forgets everything it knew: it continues as a new incarnation, a fresh
+// actor in the clocks that knows nothing, so a write it accepts afterwards
+// supersedes only what it learns again (or what the writing session knew).
+// Actors, not nodes, number the writes: a new incarnation's sequence numbers
+// start over without being confused with the ones its disk took away.
 #include <cstdint>
 #include <span>
 #include <unordered_map>
@@ -25,6 +32,7 @@ class LostWritesChecker final : public ReplicaObserver {
   explicit LostWritesChecker(std::size_t nodes) { replica_known_.reserve(nodes); }
   void on_write_accepted(SimTime, NodeId, KeyId, WriteId, StateRank, std::uint64_t session_uid) override;
   void on_write_received(SimTime, NodeId, KeyId, WriteId) override;
+  void on_state_lost(SimTime, NodeId) override;
   void on_op(const OpRecord&) override;
 
   // Final reads: what each live replica holds at the end (kNoWrite if nothing).
@@ -45,20 +53,30 @@ class LostWritesChecker final : public ReplicaObserver {
   bool precedes(WriteId earlier, WriteId later) const;
 
  private:
-  using Clock = std::vector<std::pair<NodeId, std::uint32_t>>;  // sorted by node
+  // A replica incarnation: node n's first is actor n; each loss of state
+  // gives the node a fresh actor numbered from kFirstReborn up (node ids
+  // stay far below it), so actor ids never repeat.
+  using ActorId = std::uint32_t;
+  static constexpr ActorId kNoActor = 0xFFFFFFFFu;
+  static constexpr ActorId kFirstReborn = 0x80000000u;
+  using Clock = std::vector<std::pair<ActorId, std::uint32_t>>;  // sorted by actor
   struct WriteCausality {
     KeyId key = 0;
-    NodeId origin = kNoNode;
-    std::uint32_t seq = 0;  // position among the origin's writes to this key
+    ActorId origin = kNoActor;  // the incarnation that accepted it
+    std::uint32_t seq = 0;      // position among the origin's writes to this key
     Clock clock;
     bool acked = false;
   };
   static void merge_into(Clock& into, const Clock& from);
-  static std::uint32_t entry(const Clock& c, NodeId node);
+  static std::uint32_t entry(const Clock& c, ActorId actor);
   static std::uint64_t slot(std::uint64_t owner, KeyId key) { return (owner << 32) ^ key; }
+  ActorId actor_of(NodeId node) const { return node < actor_.size() ? actor_[node] : node; }
 
   std::vector<WriteCausality> writes_;  // by WriteId
-  // Lookups only, never iterated: unordered is safe for determinism.
+  std::vector<ActorId> actor_;          // by node: its incarnation; a node past the end never lost state (actor = node)
+  ActorId next_actor_ = kFirstReborn;
+  // Per (actor, key) and per (session, key). Iterated only to erase a lost
+  // incarnation's clocks (order-independent): unordered is safe for determinism.
   std::unordered_map<std::uint64_t, Clock> replica_known_;
   std::unordered_map<std::uint64_t, Clock> session_known_;
   std::unordered_map<KeyId, std::vector<WriteId>> final_;  // per key: final write at each live replica

@@ -8,7 +8,7 @@
 namespace ecsim {
 namespace {
 
-// Value formats of SCENARIO_FORMAT.md, parsed as the stores parse them
+// Value formats of docs/SCENARIO_REFERENCE.md, parsed as the stores parse them
 // (protocols/crdt/crdt_store.cpp): a counter amount, a cart line "item[:qty]".
 std::int64_t amount_of(const std::string& text) {
   std::int64_t v = 0;
@@ -30,24 +30,35 @@ std::pair<std::string, std::int64_t> cart_line(const std::string& text) {
 StateChecker::StateChecker(StoreType type)
     : type_(type), needs_causality_(type == StoreType::orset || type == StoreType::mvregister) {}
 
-void StateChecker::learn(NodeId node, KeyId key, WriteId write) {
-  Known& k = known_[slot(node, key)];
+void StateChecker::learn(ActorId actor, KeyId key, WriteId write) {
+  Known& k = known_[slot(actor, key)];
   if (k.position.try_emplace(write, k.count).second) ++k.count;
 }
 
 void StateChecker::on_write_accepted(SimTime, NodeId node, KeyId key, WriteId write, StateRank, std::uint64_t) {
   if (write >= writes_.size()) writes_.resize(static_cast<std::size_t>(write) + 1);
   Write& w = writes_[write];
+  const ActorId actor = actor_of(node);
   w.key = key;
-  w.node = node;
+  w.actor = actor;
   if (!needs_causality_) return;
-  auto it = known_.find(slot(node, key));
+  auto it = known_.find(slot(actor, key));
   w.known_before = it == known_.end() ? 0 : it->second.count;
-  learn(node, key, write);
+  learn(actor, key, write);
 }
 
 void StateChecker::on_write_received(SimTime, NodeId node, KeyId key, WriteId write) {
-  if (needs_causality_ && write != kNoWrite) learn(node, key, write);
+  if (needs_causality_ && write != kNoWrite) learn(actor_of(node), key, write);
+}
+
+void StateChecker::on_state_lost(SimTime, NodeId node) {
+  // The wiped replica continues as a new incarnation that knows nothing yet.
+  if (node >= actor_.size()) {
+    const auto from = static_cast<NodeId>(actor_.size());
+    actor_.resize(static_cast<std::size_t>(node) + 1);
+    for (NodeId n = from; n < actor_.size(); ++n) actor_[n] = n;
+  }
+  actor_[node] = next_actor_++;
 }
 
 void StateChecker::on_op(const OpRecord& op) {
@@ -63,8 +74,8 @@ void StateChecker::on_op(const OpRecord& op) {
 
 bool StateChecker::observed(WriteId later, WriteId earlier) const {
   const Write& l = writes_[later];
-  if (l.node == kNoNode) return false;
-  auto it = known_.find(slot(l.node, l.key));
+  if (l.actor == kNoActor) return false;
+  auto it = known_.find(slot(l.actor, l.key));
   if (it == known_.end()) return false;
   auto p = it->second.position.find(earlier);
   return p != it->second.position.end() && p->second < l.known_before;

@@ -1,7 +1,7 @@
 #pragma once
 // Exact-state checks: for data types with a sequential specification, the
 // value every live replica holds at the end must be the one the operation
-// history implies (SCENARIO_FORMAT.md value formats):
+// history implies (value formats: docs/SCENARIO_REFERENCE.md, store):
 //   gcounter, pncounter  the sum of acknowledged increments minus decrements;
 //   cart                 per item, acknowledged adds minus removes; the lines
 //                        with a quantity > 0 as "item:qty", sorted, ';'-joined;
@@ -11,8 +11,12 @@
 //                        observed (the siblings), values sorted, '|'-joined.
 // "Observed": the replica that accepted the later operation had accepted or
 // received the earlier write before it (Observer::on_write_accepted /
-// on_write_received), the causality the data type itself can act on. The
-// checker reads observations and the history only, never store internals.
+// on_write_received), the causality the data type itself can act on. A
+// replica that lost its state (on_state_lost: a crash with lose_state) has
+// observed nothing it did not receive again afterwards: it continues as a
+// new incarnation with knowledge of its own, as the stores continue with a
+// new actor (n0~1). The checker reads observations and the history only,
+// never store internals.
 // An LWW register has no such specification (any concurrent write may win):
 // it is not checked. Operations that failed are left out: a write that
 // failed at the client but reached a replica shows up as a mismatch.
@@ -43,6 +47,7 @@ class StateChecker final : public ReplicaObserver {
 
   void on_write_accepted(SimTime, NodeId, KeyId, WriteId, StateRank, std::uint64_t) override;
   void on_write_received(SimTime, NodeId, KeyId, WriteId) override;
+  void on_state_lost(SimTime, NodeId) override;
   void on_op(const OpRecord&) override;
 
   // After the run: the value of a live replica that holds the key.
@@ -56,10 +61,16 @@ class StateChecker final : public ReplicaObserver {
   const std::vector<StateMismatch>& first_mismatches() const { return mismatches_; }  // at most 5
 
  private:
+  // A replica incarnation: node n's first is actor n; each loss of state
+  // gives the node a fresh actor numbered from kFirstReborn up (node ids
+  // stay far below it).
+  using ActorId = std::uint32_t;
+  static constexpr ActorId kNoActor = 0xFFFFFFFFu;
+  static constexpr ActorId kFirstReborn = 0x80000000u;
   struct Write {
     KeyId key = 0;
-    NodeId node = kNoNode;
-    std::uint32_t known_before = 0;  // how many writes its replica knew when it accepted it
+    ActorId actor = kNoActor;        // the replica incarnation that accepted it
+    std::uint32_t known_before = 0;  // how many writes that incarnation knew when it accepted it
     bool acked = false;
     bool remove = false;  // decr / remove
     std::string value;
@@ -68,14 +79,19 @@ class StateChecker final : public ReplicaObserver {
     std::unordered_map<WriteId, std::uint32_t> position;  // order in which the replica learned each write
     std::uint32_t count = 0;
   };
-  static std::uint64_t slot(NodeId node, KeyId key) { return (static_cast<std::uint64_t>(node) << 32) | key; }
-  void learn(NodeId node, KeyId key, WriteId write);
+  static std::uint64_t slot(ActorId actor, KeyId key) { return (static_cast<std::uint64_t>(actor) << 32) | key; }
+  ActorId actor_of(NodeId node) const { return node < actor_.size() ? actor_[node] : node; }
+  void learn(ActorId actor, KeyId key, WriteId write);
   bool observed(WriteId later, WriteId earlier) const;
 
   StoreType type_;
   bool needs_causality_;
-  std::vector<Write> writes_;                       // by WriteId
-  std::unordered_map<std::uint64_t, Known> known_;  // per (replica, key); lookups only
+  std::vector<Write> writes_;   // by WriteId
+  std::vector<ActorId> actor_;  // by node: its incarnation; a node past the end never lost state (actor = node)
+  ActorId next_actor_ = kFirstReborn;
+  // Per (actor, key), lookups only. A lost incarnation's entries stay: the
+  // writes it accepted are judged by what it knew then.
+  std::unordered_map<std::uint64_t, Known> known_;
   std::map<KeyId, std::vector<WriteId>> acked_by_key_;
   std::map<KeyId, std::vector<std::pair<NodeId, std::string>>> finals_;
   std::uint64_t checked_ = 0;

@@ -1,8 +1,9 @@
 // LostWritesChecker against hand-built observation sequences whose lost
 // writes are worked out by hand: concurrent LWW writes, a write seen before
 // its overwrite (by the replica, transitively, or by the session), a
-// causally later write losing to a skewed clock, unacknowledged writes, and
-// data types whose writes all contribute (count_only_listed). Callbacks are
+// causally later write losing to a skewed clock, unacknowledged writes,
+// data types whose writes all contribute (count_only_listed), and replicas
+// that lose their state and come back as new incarnations. Callbacks are
 // called on the checker object itself.
 #include <catch2/catch.hpp>
 
@@ -225,17 +226,17 @@ TEST_CASE("lost writes: data types whose writes all contribute", "[lost_writes]"
   CHECK(run(true, {1, 3}) == 1);
 }
 
-// KNOWN BUG (reported, not fixed here: tests only). A replica that loses its
-// state (crash with lose_state) keeps its causal knowledge in the checker,
-// so a write it accepts after restarting "supersedes" writes that died with
-// its disk. Hand value: w1 was acknowledged by n2 alone and wiped with n2's
-// disk; w2 (another session, which saw nothing) is accepted by the empty
-// n2 later and does not know w1 -> 1 lost write, as in
-// scenarios/crash-recovery.yaml when no later write follows. The checker
-// says 0. [!shouldfail]: this test passes while the bug is there; when the
-// checker forgets on state loss it fails: then drop the tag.
+// A replica that loses its state (crash with lose_state) forgets what it
+// knew: a write it accepts after restarting supersedes only what it has
+// learned again, or what the writing session knew.
+
+// Hand value: w1 was acknowledged by n2 alone and wiped with n2's disk; w2
+// (another session, which saw nothing) is accepted by the empty n2 later and
+// does not know w1 -> 1 lost write, as in scenarios/crash-recovery.yaml when
+// no later write follows (scenarios/regression/lost-write-wiped-then-rewritten.yaml
+// is this case end to end).
 TEST_CASE("lost writes: a write wiped with its replica's disk is lost even if the replica writes again",
-          "[lost_writes][known-bug][!shouldfail]") {
+          "[lost_writes][state_lost]") {
   Driver d;
   d.write(n2, kX, 1, 1);
   d.c.on_state_lost(++d.now, n2);
@@ -244,5 +245,97 @@ TEST_CASE("lost writes: a write wiped with its replica's disk is lost even if th
   d.receive(n1, kX, 2);
   for (NodeId n : {n0, n1, n2}) d.c.final_read(n, kX, 2);
   CHECK_FALSE(d.c.precedes(1, 2));
+  CHECK(d.c.count_lost() == 1);
+}
+
+TEST_CASE("lost writes: after a loss of state, what is learned again or known by the session still counts",
+          "[lost_writes][state_lost]") {
+  SECTION("the session that wrote the wiped write writes again -> 0") {
+    Driver d;
+    // Session 1 saw w1 (it wrote it): its next write w2 supersedes it,
+    // whatever n2 forgot in between.
+    d.write(n2, kX, 1, 1);
+    d.c.on_state_lost(++d.now, n2);
+    d.write(n2, kX, 2, 1);
+    d.receive(n0, kX, 2);
+    for (NodeId n : {n0, n2}) d.c.final_read(n, kX, 2);
+    CHECK(d.c.precedes(1, 2));
+    CHECK(d.c.count_lost() == 0);
+  }
+  SECTION("the wiped replica receives the write back before writing again -> 0") {
+    Driver d;
+    // w1 at n2 reached n0; n2 is wiped, then repaired from n0 (receives w1
+    // again) and accepts w2 from another session: w2 knows w1.
+    d.write(n2, kX, 1, 1);
+    d.receive(n0, kX, 1);
+    d.c.on_state_lost(++d.now, n2);
+    d.receive(n2, kX, 1);
+    d.write(n2, kX, 2, 2);
+    d.receive(n0, kX, 2);
+    for (NodeId n : {n0, n2}) d.c.final_read(n, kX, 2);
+    CHECK(d.c.precedes(1, 2));
+    CHECK(d.c.count_lost() == 0);
+  }
+  SECTION("the write survived elsewhere but the wiped replica has not relearned it -> 1") {
+    Driver d;
+    // w1 at n2 reached n0; the empty n2 accepts w2 (another session) before
+    // any repair: w1 and w2 are concurrent; LWW keeps w2 -> w1 lost.
+    d.write(n2, kX, 1, 1);
+    d.receive(n0, kX, 1);
+    d.c.on_state_lost(++d.now, n2);
+    d.write(n2, kX, 2, 2);
+    d.receive(n0, kX, 2);
+    d.receive(n2, kX, 1);  // discarded: w2 wins
+    for (NodeId n : {n0, n2}) d.c.final_read(n, kX, 2);
+    CHECK_FALSE(d.c.precedes(1, 2));
+    CHECK_FALSE(d.c.precedes(2, 1));
+    CHECK(d.c.count_lost() == 1);
+  }
+}
+
+TEST_CASE("lost writes: a new incarnation's writes are not confused with the wiped ones", "[lost_writes][state_lost]") {
+  Driver d;
+  // Were n2 simply reset, w1 and w2 would both be "n2's first write to x":
+  // a write that knows w2 would seem to know w1. w1 (session 1) dies with
+  // n2's disk; w2 (session 2) is the new incarnation's first write, reaches
+  // n0, and n0 accepts w3 (session 3) knowing w2 only. Final: w3 everywhere.
+  // w2 is superseded by w3; w1 is known by nobody -> 1 lost.
+  d.write(n2, kX, 1, 1);
+  d.c.on_state_lost(++d.now, n2);
+  d.write(n2, kX, 2, 2);
+  d.receive(n0, kX, 2);
+  d.write(n0, kX, 3, 3);
+  d.receive(n2, kX, 3);
+  for (NodeId n : {n0, n2}) d.c.final_read(n, kX, 3);
+  CHECK(d.c.precedes(2, 3));
+  CHECK_FALSE(d.c.precedes(1, 3));
+  CHECK_FALSE(d.c.precedes(1, 2));
+  CHECK(d.c.count_lost() == 1);
+}
+
+TEST_CASE("lost writes: repeated losses and other keys and replicas", "[lost_writes][state_lost]") {
+  Driver d;
+  // n1 accepts y (w1, session 1), loses its state twice (the first loss
+  // before n1 was ever seen by the checker's clocks of x), then accepts x
+  // (w2, session 2) and y (w3, session 3). n0 is untouched: w4 on x at n0
+  // (session 4) after receiving w2 knows w2. Final: x = w4, y = w3.
+  //   w1: wiped, w3 does not know it -> lost.
+  //   w2: superseded by w4 -> not lost.
+  d.c.on_state_lost(++d.now, n2);  // a node never seen: nothing to forget
+  d.write(n1, kY, 1, 1);
+  d.c.on_state_lost(++d.now, n1);
+  d.c.on_state_lost(++d.now, n1);
+  d.write(n1, kX, 2, 2);
+  d.write(n1, kY, 3, 3);
+  d.receive(n0, kX, 2);
+  d.write(n0, kX, 4, 4);
+  d.receive(n1, kX, 4);
+  d.receive(n0, kY, 3);
+  for (NodeId n : {n0, n1}) {
+    d.c.final_read(n, kX, 4);
+    d.c.final_read(n, kY, 3);
+  }
+  CHECK(d.c.precedes(2, 4));
+  CHECK_FALSE(d.c.precedes(1, 3));
   CHECK(d.c.count_lost() == 1);
 }

@@ -1,7 +1,8 @@
 // StateChecker (exact final state) against hand-computed cases per data
 // type: counter sums, cart lines, OR-set add-wins with observed and
 // concurrent removes, MV-register siblings, failed operations left out,
-// mismatches reported with the replica, and LWW not checked. Callbacks are
+// mismatches reported with the replica, LWW not checked, and replicas that
+// lose their state (new incarnations that observed nothing). Callbacks are
 // called on the checker object itself.
 #include <catch2/catch.hpp>
 
@@ -187,15 +188,17 @@ TEST_CASE("state check: at most five mismatches are kept, every one counted", "[
   CHECK(d.c.first_mismatches().size() == 5);
 }
 
-// KNOWN BUG (reported, not fixed here: tests only). The checker keeps what a
-// replica had observed across a loss of its state, so a write the emptied
-// replica accepts after restarting counts as having observed writes it no
-// longer has. Hand value: w1 "a" at n0 reaches n1; n0 loses its state and,
-// restarted empty, accepts w2 "b": w2 did not observe w1, so the siblings
-// are "a|b" (what the MV-register store holds: a new actor incarnation
-// n0~1, see the report). The checker expects "b" and reports a mismatch.
-// [!shouldfail]: passes while the bug is there; drop the tag once fixed.
-TEST_CASE("state check: a replica that lost its state has observed nothing", "[state_check][known-bug][!shouldfail]") {
+// A replica that lost its state (crash with lose_state) has observed only
+// what it received again afterwards: the stores continue with a new actor
+// incarnation (n0~1), and so does the checker.
+
+// Hand value (end to end: scenarios/regression/mvregister-write-after-amnesia.yaml):
+// w1 "a" at n0 reaches n1; n0 loses its state (n1 still holds "a") and,
+// restarted empty, accepts w2 "b" before anything is gossiped back: w2 was
+// made by an incarnation that has not seen w1, so "a" and "b" are
+// concurrent and the MV-register keeps both: "a|b" (what the store holds:
+// versions n0:1 and n0~1:1). The checker used to expect "b".
+TEST_CASE("state check: a replica that lost its state has observed nothing", "[state_check][state_lost]") {
   Driver d(StoreType::mvregister);
   d.update(n0, kX, 1, "write", "a");
   d.receive(n1, kX, 1);
@@ -208,4 +211,80 @@ TEST_CASE("state check: a replica that lost its state has observed nothing", "[s
   d.c.final_value(n1, kX, "a|b");
   d.c.finish();
   CHECK(d.c.mismatched_keys() == 0);
+}
+
+TEST_CASE("state check: MV-register after a loss of state", "[state_check][state_lost]") {
+  SECTION("the new incarnation receives the write again before writing: superseded") {
+    Driver d(StoreType::mvregister);
+    // w1 "a" at n0 reaches n1; n0 is wiped, repaired from n1 (receives w1),
+    // then accepts w2 "b": w2 observed w1 -> "b".
+    d.update(n0, kX, 1, "write", "a");
+    d.receive(n1, kX, 1);
+    d.c.on_state_lost(++d.now, n0);
+    d.receive(n0, kX, 1);
+    d.update(n0, kX, 2, "write", "b");
+    d.receive(n1, kX, 2);
+    CHECK(d.c.expected(kX) == "b");
+  }
+  SECTION("what the old incarnation observed still counts for its own writes") {
+    Driver d(StoreType::mvregister);
+    // w1 "a" at n1 reaches n0; n0 writes w2 "b" (observed w1) and gossips it
+    // to n1; then n0 is wiped. w2 superseded w1 when it was written: "b",
+    // and still after the wipe. The empty n0 then writes w3 "c" without
+    // having received anything back: w3 is concurrent with w2 -> "b|c".
+    d.update(n1, kX, 1, "write", "a");
+    d.receive(n0, kX, 1);
+    d.update(n0, kX, 2, "write", "b");
+    d.receive(n1, kX, 2);
+    CHECK(d.c.expected(kX) == "b");
+    d.c.on_state_lost(++d.now, n0);
+    CHECK(d.c.expected(kX) == "b");
+    d.update(n0, kX, 3, "write", "c");
+    CHECK(d.c.expected(kX) == "b|c");
+    // Two losses in a row, then w4 "d" at n0 after receiving w2 only: w4
+    // observed w2, not w3; w1 stays superseded by w2 -> "c|d".
+    d.c.on_state_lost(++d.now, n0);
+    d.c.on_state_lost(++d.now, n0);
+    d.receive(n0, kX, 2);
+    d.update(n0, kX, 4, "write", "d");
+    CHECK(d.c.expected(kX) == "c|d");
+  }
+}
+
+TEST_CASE("state check: OR-set remove at a replica that lost the add", "[state_check][state_lost]") {
+  SECTION("the remove did not see the add: the add wins") {
+    Driver d(StoreType::orset);
+    // add a at n0 (w1) reaches n1; n0 is wiped; the empty n0 removes a (w2)
+    // before any repair: the remove observed no add of a -> a stays.
+    // (scenarios/regression/orset-remove-after-amnesia.yaml end to end.)
+    d.update(n0, kX, 1, "add", "a");
+    d.receive(n1, kX, 1);
+    d.c.on_state_lost(++d.now, n0);
+    d.update(n0, kX, 2, "remove", "a");
+    d.receive(n1, kX, 2);
+    d.receive(n0, kX, 1);
+    CHECK(d.c.expected(kX) == "a");
+    d.c.final_value(n0, kX, "a");
+    d.c.final_value(n1, kX, "a");
+    d.c.finish();
+    CHECK(d.c.mismatched_keys() == 0);
+  }
+  SECTION("the repaired replica removes what it received again: gone") {
+    Driver d(StoreType::orset);
+    d.update(n0, kX, 1, "add", "a");
+    d.receive(n1, kX, 1);
+    d.c.on_state_lost(++d.now, n0);
+    d.receive(n0, kX, 1);
+    d.update(n0, kX, 2, "remove", "a");
+    CHECK(d.c.expected(kX) == "");
+  }
+  SECTION("another replica's loss changes nothing") {
+    Driver d(StoreType::orset);
+    // As "observed" in the OR-set test above, with n2 wiped in between.
+    d.update(n0, kX, 1, "add", "a");
+    d.receive(n1, kX, 1);
+    d.c.on_state_lost(++d.now, n2);
+    d.update(n1, kX, 2, "remove", "a");
+    CHECK(d.c.expected(kX) == "");
+  }
 }
