@@ -11,6 +11,13 @@
 // resumes, an extended sweep only runs what is new, and shards written by
 // other machines merge by copying records. runs.csv and aggregate.csv are
 // assembled from the records, in plan order, once every run has one.
+//
+// Code, one job per file: sweep_file.cpp reads and validates the sweep file;
+// sweep_plan.* expands it into points and runs (run keys); sweep_run.* is the
+// thread pool; sweep_records.* the sweep directory (run records, plan.csv,
+// merging shards); sweep_output.* writes runs.csv and aggregate.csv;
+// sweep_expect.* checks the sweep's expect:; sweep_command.cpp is the
+// command line; sweep.cpp runs and merges.
 #include <cstdint>
 #include <iosfwd>
 #include <string>
