@@ -26,11 +26,12 @@ using namespace sweep_detail;
 namespace {
 
 // The shard's runs without a record (all of them with opt.rerun); counts the others in result.runs_skipped.
-std::vector<std::uint64_t> pending_runs(const fs::path& dir, const std::vector<std::uint64_t>& keys,
-                                        const SweepOptions& opt, SweepResult& result) {
+std::vector<std::uint64_t> pending_runs(const SweepPlan& plan, const fs::path& dir,
+                                        const std::vector<std::uint64_t>& keys, const SweepOptions& opt,
+                                        SweepResult& result) {
   std::vector<std::uint64_t> pending;
   for (std::uint64_t key : keys) {
-    if (!opt.rerun && read_record(record_path(dir, key), key)) ++result.runs_skipped;
+    if (!opt.rerun && read_record(plan, record_path(dir, key), key)) ++result.runs_skipped;
     else pending.push_back(key);
   }
   return pending;
@@ -92,7 +93,7 @@ SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& opt, std::ostre
   write_plan_csv(dir, plan);
   const std::vector<std::uint64_t> keys = shard_keys(plan, opt.shard_index, opt.shard_count);
   result.runs_planned = keys.size();
-  const std::vector<std::uint64_t> pending = pending_runs(dir, keys, opt, result);
+  const std::vector<std::uint64_t> pending = pending_runs(plan, dir, keys, opt, result);
   const unsigned jobs = std::max(1u, std::min<unsigned>(opt.jobs, static_cast<unsigned>(std::max<std::size_t>(1, pending.size()))));
   if (!opt.quiet) print_start(plan, opt, dir, result, pending.size(), jobs, out);
 

@@ -27,6 +27,8 @@
 
 namespace ecsim {
 
+class ModuleRegistry;
+
 struct SweepPoint {
   std::vector<std::string> values;  // text of each parameter's value (runs.csv/aggregate.csv columns)
   Scenario scenario;                // the base with this point's overrides, resolved (seed = base seed)
@@ -49,6 +51,12 @@ struct SweepPlan {
   std::vector<SweepRun> runs;        // point-major, seeds inner
   std::vector<std::uint64_t> keys;   // distinct run keys, in plan order (the unit of work and sharding)
   std::vector<std::string> metrics;  // runs.csv / aggregate.csv columns
+  // The modules the base scenario runs with (app/modules.hpp: scenario_modules):
+  // the in-tree ones and those of the libraries its `modules:` lists.
+  const ModuleRegistry* modules = nullptr;
+  // Every metric its runs report (known_metrics(*modules), app/runner.hpp): the
+  // fields of a run record, and what metrics: and expect: may name.
+  std::vector<std::string> run_metrics;
   std::vector<Expectation> expect;   // sweep-level assertions on aggregates, e.g. "convergence.time_s.p95 < 5"
 };
 

@@ -89,7 +89,7 @@ void print_plan(const SweepPlan& plan, const SweepOptions& opt) {
   fmt::print("runs: {} ({} distinct), listed in {}\n", plan.runs.size(), plan.keys.size(), (dir / "plan.csv").string());
   const auto keys = shard_keys(plan, opt.shard_index, opt.shard_count);
   std::size_t finished = 0;
-  for (std::uint64_t k : keys) finished += read_record(record_path(dir, k), k).has_value();
+  for (std::uint64_t k : keys) finished += read_record(plan, record_path(dir, k), k).has_value();
   if (opt.shard_count > 1) fmt::print("shard {}/{}: {} runs\n", opt.shard_index, opt.shard_count, keys.size());
   fmt::print("finished in {}: {} of {}\n", dir.string(), finished, keys.size());
 }

@@ -13,7 +13,6 @@
 #include "analysis/aggregate.hpp"
 #include "analysis/expect.hpp"
 #include "analysis/stats.hpp"
-#include "app/runner.hpp"
 #include "app/sweep_plan.hpp"
 #include "sim/did_you_mean.hpp"
 #include "sim/scenario_loader.hpp"
@@ -46,7 +45,7 @@ bool is_numeric_param(const SweepPlan& plan, std::size_t i) {
 // Sweep assertions name aggregates (<metric>.<stat>) and numeric parameters.
 std::vector<std::string> expect_names(const SweepPlan& plan) {
   std::vector<std::string> names;
-  for (const std::string& m : known_metrics())
+  for (const std::string& m : plan.run_metrics)
     for (const std::string& s : kExpectStats) names.push_back(m + "." + s);
   for (std::size_t i = 0; i < plan.params.size(); ++i)
     if (is_numeric_param(plan, i)) names.push_back(plan.params[i]);
@@ -72,7 +71,7 @@ std::vector<MetricMap> point_metrics(const SweepPlan& plan, const std::map<std::
   for (const SweepRun& r : plan.runs) runs[r.point].push_back(&records.at(r.key));
   for (std::size_t p = 0; p < plan.points.size(); ++p) {
     MetricMap& m = maps[p];
-    for (const std::string& name : known_metrics()) {
+    for (const std::string& name : plan.run_metrics) {
       std::vector<double> v;
       for (const Record* rec : runs[p]) v.push_back(rec->metrics.at(name));
       const Summary s = summarize(v);
@@ -118,7 +117,7 @@ void check_expect_names(const SweepPlan& plan) {
       for (const std::string& m : expr.metrics())
         if (std::find(names.begin(), names.end(), m) == names.end()) {
           std::string hint = did_you_mean(m, names);
-          if (std::find(known_metrics().begin(), known_metrics().end(), m) != known_metrics().end())
+          if (std::find(plan.run_metrics.begin(), plan.run_metrics.end(), m) != plan.run_metrics.end())
             hint = fmt::format(" (a sweep assertion names a statistic over seeds, e.g. '{}.p95' or '{}.mean')", m, m);
           throw ScenarioError(plan.file, e.pos.line, e.pos.column, fmt::format("expect: unknown metric '{}'{}", m, hint));
         }

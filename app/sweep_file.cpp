@@ -109,6 +109,9 @@ SweepPlan SweepReader::read() {
   if (auto v = top.get("grid")) grid(*v);
   if (auto v = top.get("zip")) zip(*v);
   if (auto v = top.get("sample")) sample(*v);
+  // The base's metrics: the in-tree modules' and those of its `modules:` libraries.
+  plan_.modules = &scenario_modules(plan_.base_file);
+  plan_.run_metrics = known_metrics(*plan_.modules);
   metrics(top.get("metrics"));
   expect(top.get("expect"));
   for (const ParamInfo& p : params_) plan_.params.push_back(p.path);
@@ -316,7 +319,7 @@ void SweepReader::seeds(const std::optional<YamlValue>& v, std::uint64_t base_se
 }
 
 void SweepReader::metrics(const std::optional<YamlValue>& v) {
-  const auto& known = known_metrics();
+  const std::vector<std::string>& known = plan_.run_metrics;
   if (!v) {
     for (const std::string& m : known)
       if (m != "wall_s") plan_.metrics.push_back(m);  // wall_s only when asked: it is not deterministic

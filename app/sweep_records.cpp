@@ -61,7 +61,7 @@ class RecordMerge {
  public:
   RecordMerge(const SweepPlan& plan, const fs::path& dir) : plan_(plan), dir_(dir), wanted_(plan.keys.begin(), plan.keys.end()) {
     for (std::uint64_t key : plan.keys)
-      if (read_record(record_path(dir, key), key)) source_[key] = record_path(dir, key);
+      if (read_record(plan, record_path(dir, key), key)) source_[key] = record_path(dir, key);
   }
 
   // One file of a shard's runs/ folder.
@@ -72,7 +72,7 @@ class RecordMerge {
       ++foreign_;
       return;
     }
-    if (!read_record(f, *key)) {
+    if (!read_record(plan_, f, *key)) {
       fmt::print(stderr, "ecsim sweep: warning: ignoring unreadable record {}\n", f.string());
       return;
     }
@@ -106,7 +106,7 @@ class RecordMerge {
 
 fs::path record_path(const fs::path& dir, std::uint64_t key) { return dir / "runs" / (key_hex(key) + ".csv"); }
 
-std::optional<Record> read_record(const fs::path& path, std::uint64_t key) {
+std::optional<Record> read_record(const SweepPlan& plan, const fs::path& path, std::uint64_t key) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return std::nullopt;
   try {
@@ -125,7 +125,7 @@ std::optional<Record> read_record(const fs::path& path, std::uint64_t key) {
       else r.metrics[field] = parse_csv_double(value);
     }
     if (format != kRecordFormat || !has_key || !has_seed) return std::nullopt;
-    for (const std::string& m : known_metrics())
+    for (const std::string& m : plan.run_metrics)
       if (!r.metrics.count(m)) return std::nullopt;
     r.key = key;
     return r;
@@ -134,14 +134,15 @@ std::optional<Record> read_record(const fs::path& path, std::uint64_t key) {
   }
 }
 
-void write_record(const fs::path& dir, std::uint64_t key, std::uint64_t seed, const RunOutcome& outcome) {
+void write_record(const SweepPlan& plan, const fs::path& dir, std::uint64_t key, std::uint64_t seed,
+                  const RunOutcome& outcome) {
   write_csv_atomic(record_path(dir, key), [&](CsvWriter& w) {
     w.header({"field", "value"});
     w.row("format", kRecordFormat);
     w.row("run", key_hex(key));
     w.row("seed", seed);
     w.row("trace_hash", outcome.trace_hash);
-    for (const std::string& m : known_metrics()) {
+    for (const std::string& m : plan.run_metrics) {
       auto it = outcome.metrics.find(m);
       w.row(m, it == outcome.metrics.end() ? std::nan("") : it->second);
     }
@@ -151,7 +152,7 @@ void write_record(const fs::path& dir, std::uint64_t key, std::uint64_t seed, co
 std::map<std::uint64_t, Record> load_records(const SweepPlan& plan, const fs::path& dir, std::vector<std::uint64_t>* missing) {
   std::map<std::uint64_t, Record> records;
   for (std::uint64_t key : plan.keys) {
-    if (auto r = read_record(record_path(dir, key), key)) records.emplace(key, std::move(*r));
+    if (auto r = read_record(plan, record_path(dir, key), key)) records.emplace(key, std::move(*r));
     else if (missing) missing->push_back(key);
   }
   return records;

@@ -29,10 +29,12 @@ struct Record {
 std::filesystem::path record_path(const std::filesystem::path& dir, std::uint64_t key);
 
 // A record is valid when it parses, names its own key and has every metric
-// this build reports; anything else is treated as absent (and re-run).
-std::optional<Record> read_record(const std::filesystem::path& path, std::uint64_t key);
+// of plan.run_metrics; anything else is treated as absent (and re-run).
+std::optional<Record> read_record(const SweepPlan& plan, const std::filesystem::path& path, std::uint64_t key);
 
-void write_record(const std::filesystem::path& dir, std::uint64_t key, std::uint64_t seed, const RunOutcome& outcome);
+// DIR/runs/<key>.csv: the run's seed, trace hash and plan.run_metrics (NaN where the run has none).
+void write_record(const SweepPlan& plan, const std::filesystem::path& dir, std::uint64_t key, std::uint64_t seed,
+                  const RunOutcome& outcome);
 
 // The valid records of plan.keys in `dir`; the keys without one go to `missing`.
 std::map<std::uint64_t, Record> load_records(const SweepPlan& plan, const std::filesystem::path& dir,

@@ -81,10 +81,11 @@ std::string run_one(const SweepPlan& plan, const fs::path& dir, const SweepRun& 
     RunSettings settings;
     settings.quiet = true;
     settings.write_outputs = keep_traces;
+    settings.modules = plan.modules;
     if (keep_traces) s.output.dir = (dir / "traces" / key_hex(run.key)).string();
     std::ostringstream sink;
     const RunOutcome outcome = run_scenario(s, settings, sink);
-    write_record(dir, run.key, run.seed, outcome);
+    write_record(plan, dir, run.key, run.seed, outcome);
     return "";
   } catch (const std::exception& e) {
     return fmt::format("run {} ({}): {}", key_hex(run.key), describe_run(plan, run.key), e.what());
