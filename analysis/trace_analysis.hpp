@@ -5,7 +5,7 @@
 // rebuilt from the files, so the metrics mean exactly what summary.csv says,
 // and a history recorded from a real system can be checked the same way.
 //
-// Inputs (read with CsvReader, analysis/csv_reader.hpp: quoting, blank lines;
+// Inputs (read by analysis/trace_input.hpp with CsvReader: quoting, blank lines;
 // columns found by header name, extra
 // columns ignored):
 //   ops.csv      client,session,op,key,invoke_ns,complete_ns,ok,version [,replica,value]

@@ -11,6 +11,13 @@
 // resumes, an extended sweep only runs what is new, and shards written by
 // other machines merge by copying records. runs.csv and aggregate.csv are
 // assembled from the records, in plan order, once every run has one.
+//
+// Code, one job per file: sweep_file.cpp reads and validates the sweep file;
+// sweep_plan.* expands it into points and runs (run keys); sweep_run.* is the
+// thread pool; sweep_records.* the sweep directory (run records, plan.csv,
+// merging shards); sweep_output.* writes runs.csv and aggregate.csv;
+// sweep_expect.* checks the sweep's expect:; sweep_command.cpp is the
+// command line; sweep.cpp runs and merges.
 #include <cstdint>
 #include <iosfwd>
 #include <string>
@@ -19,6 +26,8 @@
 #include "sim/scenario.hpp"
 
 namespace ecsim {
+
+class ModuleRegistry;
 
 struct SweepPoint {
   std::vector<std::string> values;  // text of each parameter's value (runs.csv/aggregate.csv columns)
@@ -42,6 +51,12 @@ struct SweepPlan {
   std::vector<SweepRun> runs;        // point-major, seeds inner
   std::vector<std::uint64_t> keys;   // distinct run keys, in plan order (the unit of work and sharding)
   std::vector<std::string> metrics;  // runs.csv / aggregate.csv columns
+  // The modules the base scenario runs with (app/modules.hpp: scenario_modules):
+  // the in-tree ones and those of the libraries its `modules:` lists.
+  const ModuleRegistry* modules = nullptr;
+  // Every metric its runs report (known_metrics(*modules), app/runner.hpp): the
+  // fields of a run record, and what metrics: and expect: may name.
+  std::vector<std::string> run_metrics;
   std::vector<Expectation> expect;   // sweep-level assertions on aggregates, e.g. "convergence.time_s.p95 < 5"
 };
 

@@ -1,0 +1,52 @@
+#pragma once
+// `ecsim sweep`, the plan's points and runs: the values the sweep file gives
+// its parameters (grid, zip, sample; read by app/sweep_file.cpp) become
+// points, each the base scenario loaded with that point's overrides, and the
+// points times the seeds become runs, named by their run keys.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "app/sweep.hpp"
+
+namespace ecsim::sweep_detail {
+
+// One value of one parameter.
+struct AxisValue {
+  std::string text;   // shown in runs.csv
+  std::string yaml;   // given to the loader as path=yaml
+  SourcePos pos;      // where the value (or its sampling rule) is in the sweep file
+};
+
+// One dimension of the product: a grid path, the zipped paths, or the samples.
+struct Axis {
+  std::vector<std::size_t> params;             // indices into the plan's params
+  std::vector<std::vector<AxisValue>> steps;   // steps[i][j]: value of params[j] at step i
+};
+
+// A swept path and where the sweep file names it.
+struct ParamInfo {
+  std::string path;
+  SourcePos pos;  // of its key in the sweep file
+};
+
+// Fills plan.points with the Cartesian product of `axes` (first axis
+// outermost, last fastest): the base scenario (plan.base_file) with each
+// point's values, loaded and checked. plan.seeds must be set (the run count
+// is bounded). Throws ScenarioError, at the value in the sweep file (plan.file)
+// when the loader rejects one.
+void expand_points(SweepPlan& plan, const std::vector<ParamInfo>& params, const std::vector<Axis>& axes);
+
+// Fills plan.runs (point-major, seeds inner) and plan.keys (distinct run keys, in plan order).
+void add_runs(SweepPlan& plan);
+
+// A run key as a record's file name and runs.csv show it: 16 hex digits.
+std::string key_hex(std::uint64_t key);
+
+// "path=value, path=value" of a point, or "(all runs)" when nothing is swept.
+std::string point_label(const SweepPlan& plan, std::size_t point);
+
+// A run, for messages: its point and seed (its key when the plan lacks it).
+std::string describe_run(const SweepPlan& plan, std::uint64_t key);
+
+}  // namespace ecsim::sweep_detail
