@@ -6,7 +6,7 @@
 //
 // runs.csv:      <param columns...>,seed,<metric columns...>
 // aggregate.csv: <param columns...>,metric,n,mean,stddev,min,p50,p95,max,ci95_low,ci95_high
-// (SCENARIO_FORMAT.md, "Sweep file"). Statistics skip NaN (a run that did
+// (docs/SWEEPS.md). Statistics skip NaN (a run that did
 // not produce the metric, e.g. never converged): n counts the values used.
 #include <cstdint>
 #include <filesystem>

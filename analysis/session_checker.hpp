@@ -1,7 +1,7 @@
 #pragma once
 // Session-guarantee checkers (Terry et al., 1994, "Session Guarantees for
 // Weakly Consistent Replicated Data"), counting violations exactly as
-// SCENARIO_FORMAT.md defines them, from a History alone (analysis/history.hpp):
+// docs/SESSIONS.md defines them, from a History alone (analysis/history.hpp):
 // the same code checks a simulated run and a history recorded elsewhere.
 //
 // Order within a session is real time: op A precedes op B when A completed

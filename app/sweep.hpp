@@ -1,7 +1,7 @@
 #pragma once
 // `ecsim sweep`: many runs of one base scenario over a grid / zipped lists /
 // random samples of dotted scenario paths, times `seeds:` replicates
-// (SCENARIO_FORMAT.md "Sweep file"; docs/SWEEPS.md).
+// (docs/SWEEPS.md).
 //
 // Runs execute in a pool of threads in this process. A run's outputs depend
 // only on its resolved scenario and seed, never on the job count or shard.

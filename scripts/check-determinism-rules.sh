@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rejects sources of non-determinism mechanically (DESIGN.md #5): unseeded or
+# Rejects sources of non-determinism mechanically: unseeded or
 # implementation-defined randomness and wall clocks in simulation code.
 # Wall time is allowed only where it is reported as wall time (runner, bench).
 set -euo pipefail

@@ -2,7 +2,7 @@
 // A typed observation channel a module declares for its own events (saga
 // steps, reconciliation repairs, ...): the module's protocol publishes, its
 // checkers and trace writers subscribe. The kernel carries none of these
-// types; observers never steer the simulation (DESIGN.md #9).
+// types; observers never steer the simulation.
 #include <functional>
 #include <utility>
 #include <vector>

@@ -1,7 +1,7 @@
 #pragma once
 // Per-node local clocks: offset and drift relative to true simulated time,
 // stepped by faults. Protocols read only their node's local clock
-// (DESIGN.md #8); true time stays the kernel's business.
+//; true time stays the kernel's business.
 #include <cmath>
 #include <vector>
 

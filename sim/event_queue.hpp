@@ -5,7 +5,7 @@
 // misses than a comparison heap at millions of pending events (measured in
 // bench/: ~3x over a 4-ary heap at 1M nodes).
 //
-// Order is total and deterministic (DESIGN.md #2): events pop by time, and
+// Order is total and deterministic: events pop by time, and
 // events with equal time pop in the order they were pushed. Equal keys
 // always share a bucket and redistribution keeps bucket order, so FIFO among
 // equal times holds without storing a sequence number.

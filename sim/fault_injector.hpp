@@ -1,7 +1,7 @@
 #pragma once
 // Applies the scenario's `faults:` at their simulated times: partitions
 // (symmetric, one-way, flapping), heal, crash/restart, loss windows and
-// clock steps (DESIGN.md #7). Each fault is a time-bounded kernel action.
+// clock steps. Each fault is a time-bounded kernel action.
 #include <vector>
 
 #include "sim/network.hpp"

@@ -4,7 +4,7 @@
 // observations are not the kernel's: replicated key-value stores report
 // through analysis/observations.hpp, other modules through their own typed
 // channels (sim/channel.hpp). Nothing here lets an observer steer the
-// simulation (DESIGN.md #9).
+// simulation.
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -1,6 +1,6 @@
 #pragma once
 // The narrow interface between the kernel and everything that runs on it
-// (DESIGN.md #1). A Protocol serves every node of the simulation (state in
+//. A Protocol serves every node of the simulation (state in
 // flat arrays indexed by node id) and sees the world only through Context:
 // send, timers, its node's local clock and its random stream. What it
 // reports goes to its module's observers (a store's ReplicaObserver, a

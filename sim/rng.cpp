@@ -8,7 +8,7 @@
 
 // Everything here is plain integer arithmetic or IEEE double arithmetic on
 // our own code paths, so a given seed yields the same stream on every
-// platform (DESIGN.md #4). The only library calls are std::log/exp/cos/pow/
+// platform. The only library calls are std::log/exp/cos/pow/
 // sqrt in the continuous distributions.
 
 namespace ecsim {

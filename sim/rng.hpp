@@ -1,7 +1,7 @@
 #pragma once
 // Deterministic random numbers. Our own generator and our own distribution
 // code: std::*_distribution output differs between standard libraries, which
-// would break cross-platform replay (DESIGN.md #4).
+// would break cross-platform replay.
 #include <cstdint>
 #include <string_view>
 #include <vector>

@@ -1,7 +1,7 @@
 // Scenario loader: YAML file (+ --set overrides) -> validated Scenario, and
-// the resolved configuration back to YAML. The contract is
-// SCENARIO_FORMAT.md; the choices made where it is silent are listed in
-// docs/SCENARIO_REFERENCE.md.
+// the resolved configuration back to YAML. It reads the kernel's sections and
+// hands the others to the modules that declared them (sim/section.hpp); the
+// format is documented in docs/SCENARIO_REFERENCE.md.
 #include "sim/scenario_loader.hpp"
 #include "sim/config_distribution.hpp"
 #include "sim/config_nodes.hpp"

@@ -1,9 +1,9 @@
 #pragma once
 // The simulation kernel: one event loop over a deterministic event queue,
 // the network, node clocks and node liveness. It knows nothing of what
-// protocols do: it moves opaque messages and fires timers (DESIGN.md #1).
+// protocols do: it moves opaque messages and fires timers.
 // A Simulator is a plain value with no globals: two of them can run side by
-// side in one process (DESIGN.md #6).
+// side in one process.
 #include <cstdint>
 #include <functional>
 #include <memory>

@@ -1,5 +1,5 @@
 #pragma once
-// Simulated time: integer nanoseconds, never floating point (DESIGN.md #3).
+// Simulated time: integer nanoseconds, never floating point.
 #include <cmath>
 #include <cstdint>
 #include <limits>

@@ -430,7 +430,7 @@ TEST_CASE("same seed, same run; different seed, different run", "[simulator][det
 }
 
 TEST_CASE("two simulators interleaved in one process do not interfere", "[simulator][determinism]") {
-  // No globals (DESIGN.md #6): stepping two runs alternately gives the same
+  // No globals: stepping two runs alternately gives the same
   // result as running each alone.
   auto scenario = [] {
     Scenario s = make_scenario(6, uniform_ns(kMillisecond, 9 * kMillisecond), 5);

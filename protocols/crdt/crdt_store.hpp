@@ -159,7 +159,7 @@ class CrdtStore final : public ReplicaStore {
   std::unordered_map<std::string, std::uint32_t> value_ids_;
 };
 
-// Operation values as ops.csv writes them (SCENARIO_FORMAT.md): a counter
+// Operation values as ops.csv writes them (docs/SCENARIO_REFERENCE.md): a counter
 // amount ("5"; anything else counts 1), a cart line "item" or "item:qty".
 std::int64_t parse_amount(const std::string& text);
 std::pair<std::string, std::int64_t> parse_cart_line(const std::string& text);
