@@ -37,6 +37,10 @@ class CsvWriter {
   explicit CsvWriter(const std::filesystem::path& path);
   // A writer that only hashes, for determinism checks that need no files.
   static CsvWriter hash_only();
+  // A trace the run may or may not write: the file at `path`, or hash only when `path` is empty.
+  static CsvWriter to_file_or_hash(const std::string& path) {
+    return path.empty() ? hash_only() : CsvWriter(std::filesystem::path(path));
+  }
 
   CsvWriter(CsvWriter&& other) noexcept;
   CsvWriter& operator=(CsvWriter&& other) noexcept;

@@ -333,30 +333,25 @@ std::string write_traces(World& w, const SessionVerdicts& v, MetricMap& m,
   std::uint64_t hash = fnv1a64(format_hash_hex(w.traces.events_hash()));
   hash = fnv1a64(format_hash_hex(w.traces.ops_hash()), hash);
   hash = fnv1a64(format_hash_hex(w.history.applied_hash()), hash);
-  auto csv = [&](const char* name) {
-    std::optional<CsvWriter> writer;
-    if (!out_path(name).empty()) writer.emplace(out_path(name));
-    else writer.emplace(CsvWriter::hash_only());
-    return writer;
-  };
+  auto csv = [&](const char* name) { return CsvWriter::to_file_or_hash(out_path(name)); };
   {
     auto out = csv("violations");
-    write_violations_csv(*out, v.history, v.sessions ? &*v.sessions : nullptr);
-    out->close();
-    hash = fnv1a64(format_hash_hex(out->hash()), hash);
+    write_violations_csv(out, v.history, v.sessions ? &*v.sessions : nullptr);
+    out.close();
+    hash = fnv1a64(format_hash_hex(out.hash()), hash);
   }
   {
     auto out = csv("staleness");
-    write_staleness_csv(*out, v.staleness ? &*v.staleness : nullptr);
-    out->close();
-    hash = fnv1a64(format_hash_hex(out->hash()), hash);
+    write_staleness_csv(out, v.staleness ? &*v.staleness : nullptr);
+    out.close();
+    hash = fnv1a64(format_hash_hex(out.hash()), hash);
   }
   {
     auto series = csv("convergence");
-    series->header({"time_ns", "divergent_keys", "replicas_behind"});
-    for (const ConvergencePoint& p : w.convergence.series()) series->row(p.time_ns, p.divergent_keys, p.replicas_behind);
-    series->close();
-    hash = fnv1a64(format_hash_hex(series->hash()), hash);
+    series.header({"time_ns", "divergent_keys", "replicas_behind"});
+    for (const ConvergencePoint& p : w.convergence.series()) series.row(p.time_ns, p.divergent_keys, p.replicas_behind);
+    series.close();
+    hash = fnv1a64(format_hash_hex(series.hash()), hash);
   }
   {
     CsvWriter det = CsvWriter::hash_only();

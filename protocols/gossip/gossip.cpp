@@ -1,5 +1,7 @@
 #include "protocols/gossip/gossip.hpp"
 
+#include "protocols/core/rounds.hpp"
+
 #include <algorithm>
 
 namespace ecsim {
@@ -14,15 +16,7 @@ ReplicaCall GossipProtocol::call(Context& ctx) const {
 }
 
 void GossipProtocol::on_start(Context& ctx) {
-  SimTime first;
-  if (spec_.aligned_phase) {
-    // Synchronous rounds: fire on the next multiple of the interval.
-    const SimTime now = ctx.now();
-    first = (now % spec_.interval_ns == 0) ? 0 : spec_.interval_ns - now % spec_.interval_ns;
-  } else {
-    first = static_cast<SimTime>(ctx.rng().below(static_cast<std::uint64_t>(spec_.interval_ns)));
-  }
-  ctx.set_timer(first, kGossipTimer);
+  ctx.set_timer(first_round_delay(ctx, spec_.interval_ns, spec_.aligned_phase), kGossipTimer);
 }
 
 void GossipProtocol::on_crash(Context& ctx, bool lose_state) {

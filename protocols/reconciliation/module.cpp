@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 #include <limits>
-#include <optional>
 #include <ostream>
 
 #include "analysis/csv_writer.hpp"
@@ -56,14 +55,12 @@ class Run final : public ModuleRun {
   std::uint64_t write_traces(const TracePath& path, std::uint64_t hash) const override {
     const auto& names = scenario_.topology.node_names;
     const std::string file = path("repairs");
-    std::optional<CsvWriter> w;
-    if (!file.empty()) w.emplace(file);
-    else w.emplace(CsvWriter::hash_only());
-    w->header({"time_ns", "run", "replica", "value", "found", "expected", "version"});
+    CsvWriter out = CsvWriter::to_file_or_hash(file);
+    out.header({"time_ns", "run", "replica", "value", "found", "expected", "version"});
     for (const RepairRow& r : checker_->repairs())
-      w->row(r.time_ns, r.run, names[r.replica], fmt::format("v{}", r.value), r.found, r.expected, r.version);
-    w->close();
-    hash = fnv1a64(format_hash_hex(w->hash()), hash);
+      out.row(r.time_ns, r.run, names[r.replica], fmt::format("v{}", r.value), r.found, r.expected, r.version);
+    out.close();
+    hash = fnv1a64(format_hash_hex(out.hash()), hash);
     return hash;
   }
 

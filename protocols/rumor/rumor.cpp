@@ -1,5 +1,7 @@
 #include "protocols/rumor/rumor.hpp"
 
+#include "protocols/core/rounds.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -61,13 +63,7 @@ bool RumorProtocol::finished() const {
 void RumorProtocol::on_start(Context& ctx) {
   // Boot at t=0 and every restart: (re)arm the round timer, and the
   // injections this node owes if they have not happened yet.
-  SimTime first;
-  if (spec_.aligned_phase) {
-    const SimTime now = ctx.now();
-    first = (now % spec_.interval_ns == 0) ? 0 : spec_.interval_ns - now % spec_.interval_ns;
-  } else {
-    first = static_cast<SimTime>(ctx.rng().below(static_cast<std::uint64_t>(spec_.interval_ns)));
-  }
+  const SimTime first = first_round_delay(ctx, spec_.interval_ns, spec_.aligned_phase);
   schedule_injections(ctx);  // before the round timer: an injection due now precedes this node's round
   ctx.set_timer(first, kRoundTimer);
 }

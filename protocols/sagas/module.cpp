@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 #include <limits>
-#include <optional>
 #include <ostream>
 
 #include "analysis/csv_writer.hpp"
@@ -64,22 +63,20 @@ class Run final : public ModuleRun {
   std::uint64_t write_traces(const TracePath& path, std::uint64_t hash) const override {
     const auto& names = scenario_.topology.node_names;
     const std::string file = path("sagas");
-    std::optional<CsvWriter> w;
-    if (!file.empty()) w.emplace(file);
-    else w.emplace(CsvWriter::hash_only());
-    w->header({"saga", "orchestrator", "outcome", "failed_step", "failure", "steps_done", "compensations", "retries",
+    CsvWriter out = CsvWriter::to_file_or_hash(file);
+    out.header({"saga", "orchestrator", "outcome", "failed_step", "failure", "steps_done", "compensations", "retries",
                "duplicates_suppressed", "charges", "refunds", "start_ns", "end_ns", "atomic"});
     for (const SagaRow& r : checker_->rows()) {
-      w->field(r.saga).field(names[r.orchestrator]).field(r.outcome).field(r.failed_step).field(r.failure);
-      w->field(r.steps_done).field(r.compensations).field(r.retries).field(r.duplicates_suppressed);
-      w->field(r.charges).field(r.refunds);
-      if (r.start_ns >= 0) w->field(r.start_ns); else w->empty_field();
-      if (r.end_ns >= 0) w->field(r.end_ns); else w->empty_field();
-      w->field(r.atomic);
-      w->end_row();
+      out.field(r.saga).field(names[r.orchestrator]).field(r.outcome).field(r.failed_step).field(r.failure);
+      out.field(r.steps_done).field(r.compensations).field(r.retries).field(r.duplicates_suppressed);
+      out.field(r.charges).field(r.refunds);
+      if (r.start_ns >= 0) out.field(r.start_ns); else out.empty_field();
+      if (r.end_ns >= 0) out.field(r.end_ns); else out.empty_field();
+      out.field(r.atomic);
+      out.end_row();
     }
-    w->close();
-    hash = fnv1a64(format_hash_hex(w->hash()), hash);
+    out.close();
+    hash = fnv1a64(format_hash_hex(out.hash()), hash);
     return hash;
   }
 
