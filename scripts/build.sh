@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Configures and builds ecsim. Usage: scripts/build.sh [release|debug|asan-ubsan]
+# Configures and builds ecsim. Usage: scripts/build.sh [release|debug|asan-ubsan] [TARGET...]
+# Without targets: everything (programs, tests, benchmarks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-release}"
+shift || true
 cmake --preset "$preset" >/dev/null
-cmake --build --preset "$preset" -j "$(nproc)"
+targets=()
+(($#)) && targets=(--target "$@")
+cmake --build --preset "$preset" -j "$(nproc)" "${targets[@]}"

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh release
+scripts/build.sh release ecsim  # only the program the demo runs
 # The run's outputs go to out/demo (or --out DIR); then pictures of it:
 # convergence with the partition shaded, visibility CDF, messages (gnuplot).
 out=out/demo
