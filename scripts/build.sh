@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Configures and builds ecsim. Usage: scripts/build.sh [release|debug|asan-ubsan] [TARGET...]
-# Without targets: everything (programs, tests, benchmarks).
+# Configures and builds ecsim. Usage: scripts/build.sh [release|debug|asan-ubsan|clang-release] [TARGET...]
+# Without targets: every target the preset enables (programs, tests, benchmarks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-release}"

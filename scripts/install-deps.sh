@@ -5,6 +5,7 @@ set -euo pipefail
 # Boost's header-only parts (Boost.Math: analysis/stats.cpp) come with the Boost
 # headers package (libboost1.74-dev) that the two Boost -dev packages depend on.
 packages=(build-essential cmake ninja-build pkg-config
+          clang  # the second compiler of scripts/test.sh (tests/scripts/compare-clang-hashes.sh)
           libboost-graph-dev libboost-program-options-dev libyaml-cpp-dev libfmt-dev
           catch2 libfccp-dev gnuplot-nox parallel
           slurm-wlm munge)  # slurm-wlm, munge: the Slurm sweep test (tests/scripts/test-sweep-slurm.sh)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian machine (as root): install what is missing,
-# build and run every test through CTest. Usage: scripts/test.sh [release|asan-ubsan]
+# build and run every test through CTest, then compare a Clang build's trace
+# hashes with the golden ones (tests/scripts/compare-clang-hashes.sh).
+# Usage: scripts/test.sh [release|asan-ubsan]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-release}"
@@ -9,3 +11,7 @@ scripts/check-determinism-rules.sh
 scripts/check-layering.sh
 scripts/build.sh "$preset"
 ctest --preset "$preset" -j "$(nproc)"
+# Same scenario + seed, same bytes with another compiler: a lean Clang build
+# (the ecsim target only) must reproduce every golden trace hash.
+scripts/build.sh clang-release
+tests/scripts/compare-clang-hashes.sh

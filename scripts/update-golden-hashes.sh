@@ -22,10 +22,10 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 ecsim="${ecsim:-$root/build/release/app/ecsim}"
 [[ -x "$ecsim" ]] || { echo "update-golden-hashes: no ecsim binary at $ecsim (build it, or pass --ecsim PATH)" >&2; exit 2; }
-golden=tests/golden/trace_hashes.txt
+source tests/scripts/golden-lib.sh
+golden=$golden_rel
 
-# The examples: keep in step with tests/CMakeLists.txt and tests/scripts/check-golden-hash.sh.
-all=$(ls scenarios/*.yaml scenarios/regression/*.yaml scenarios/spectrum/*.yaml | LC_ALL=C sort)
+all=$(golden_scenarios)
 if [[ $# -gt 0 ]]; then
   selected=()
   for s in "$@"; do
@@ -45,15 +45,9 @@ trap 'rm -rf "$tmp"' EXIT
 # depended on either would show up as a test failure right away.
 declare -A new
 for s in "${selected[@]}"; do
-  rc=0
-  (cd "$tmp" && "$ecsim" run "$root/$s" --quiet --no-progress --out "$tmp/runs/$(echo "$s" | tr / _)") >"$tmp/log" 2>&1 || rc=$?
-  if [[ $rc -ne 0 && $rc -ne 1 ]]; then  # 1: an expect: failed, the outputs are complete
-    cat "$tmp/log" >&2
-    echo "update-golden-hashes: ecsim run $s failed (status $rc); $golden left unchanged" >&2
-    exit 1
-  fi
-  h=$(awk -F, '$1 == "trace_hash" { print $2 }' "$tmp/runs/$(echo "$s" | tr / _)/summary.csv")
-  [[ "$h" =~ ^[0-9a-f]{16}$ ]] || { echo "update-golden-hashes: no trace_hash for $s" >&2; exit 1; }
+  run="$tmp/runs/$(echo "$s" | tr / _)"
+  h=$(cd "$tmp" && golden_run "$ecsim" "$root/$s" "$run" "$tmp/log") ||
+    { echo "update-golden-hashes: ecsim run $s failed; $golden left unchanged" >&2; exit 1; }
   new[$s]=$h
 done
 

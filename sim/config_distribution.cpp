@@ -11,7 +11,9 @@
 #include <fmt/format.h>
 // fast-cpp-csv-parser copies file names with strncpy; GCC 12 warns harmlessly.
 #pragma GCC diagnostic push
+#ifndef __clang__  // a GCC-only warning; Clang would warn about the unknown option
 #pragma GCC diagnostic ignored "-Wstringop-truncation"
+#endif
 #include <libfccp/csv.h>
 #pragma GCC diagnostic pop
 #include <yaml-cpp/yaml.h>

@@ -1,6 +1,8 @@
 #include "sim/network.hpp"
 // GCC 12 reports a false -Wmaybe-uninitialized inside Boost.Graph edge iterators.
+#ifndef __clang__  // a GCC-only warning; Clang would warn about the unknown option
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #include <algorithm>
 #include <boost/graph/adjacency_list.hpp>

@@ -18,7 +18,7 @@ namespace {
 class Run final : public ModuleRun {
  public:
   Run(Simulator& sim, const Scenario& scenario)
-      : scenario_(scenario), protocol_(std::make_unique<EventLogProtocol>(scenario)),
+      : protocol_(std::make_unique<EventLogProtocol>(scenario)),
         checker_(std::make_unique<EventLogChecker>(*scenario.section<EventLogSpec>())) {
     const std::uint16_t id = sim.add_protocol(protocol_.get());
     protocol_->events().subscribe([c = checker_.get()](const LogEvent& e) { c->on_event_log(e); });
@@ -48,7 +48,6 @@ class Run final : public ModuleRun {
   }
 
  private:
-  const Scenario& scenario_;
   std::unique_ptr<EventLogProtocol> protocol_;
   std::unique_ptr<EventLogChecker> checker_;
   std::unique_ptr<EventLogWorkload> workload_;

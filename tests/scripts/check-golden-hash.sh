@@ -12,16 +12,14 @@
 #   tests/scripts/check-golden-hash.sh --entries SOURCE_DIR
 #       every golden entry names an existing scenario, once; no scenario lacks one
 set -euo pipefail
-
-golden_rel=tests/golden/trace_hashes.txt
-update=scripts/update-golden-hashes.sh
+source "$(dirname "$0")/golden-lib.sh"
+update=$golden_update
 
 if [[ "${1:-}" == "--entries" ]]; then
   src="${2:?usage: check-golden-hash.sh --entries SOURCE_DIR}"
   cd "$src"
   status=0
-  # Keep this list in step with scripts/update-golden-hashes.sh and tests/CMakeLists.txt.
-  scenarios=$(ls scenarios/*.yaml scenarios/regression/*.yaml scenarios/spectrum/*.yaml 2>/dev/null | LC_ALL=C sort)
+  scenarios=$(golden_scenarios)
   listed=$(grep -v '^#' "$golden_rel" | awk 'NF { print $1 }')
   dup=$(printf '%s\n' "$listed" | LC_ALL=C sort | uniq -d)
   if [[ -n "$dup" ]]; then
@@ -62,22 +60,9 @@ scenario="${3:?$usage}"
 out="${4:?$usage}"
 golden="$src/$golden_rel"
 
-# Exit status 1 is an expect: failure, which the scenario.* test reports; the
-# outputs, and so the hash, are complete all the same.
 mkdir -p "$(dirname "$out")"
-rc=0
-"$ecsim" run "$src/$scenario" --quiet --no-progress --out "$out" >"$out.log" 2>&1 || rc=$?
-if [[ $rc -ne 0 && $rc -ne 1 ]]; then
-  cat "$out.log" >&2
-  echo "FAIL: ecsim run $scenario exited with status $rc" >&2
-  exit 1
-fi
-actual=$(awk -F, '$1 == "trace_hash" { print $2 }' "$out/summary.csv")
-if [[ -z "$actual" ]]; then
-  echo "FAIL: no trace_hash row in $out/summary.csv" >&2
-  exit 1
-fi
-expected=$(awk -v s="$scenario" '$1 == s { print $2 }' "$golden")
+actual=$(golden_run "$ecsim" "$src/$scenario" "$out" "$out.log")
+expected=$(golden_expected "$golden" "$scenario")
 if [[ -z "$expected" ]]; then
   echo "FAIL: $golden_rel has no entry for $scenario (trace_hash is $actual)." >&2
   echo "Add it (from the repository root) with: $update --ecsim $ecsim $scenario" >&2
