@@ -29,15 +29,25 @@ if [[ ! -f "$work/base.tar" ]]; then
 fi
 
 cleanup() {
-  for m in dev/pts dev proc sys; do umount -l "$root/$m" 2>/dev/null || true; done
+  for m in dev/pts dev proc sys; do umount -R -l "$root/$m" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 cleanup
+# Never delete through a mount that is still there (the host's /dev, /sys).
+if grep -q " $root/" /proc/mounts; then
+  echo "fresh-machine-check: something is still mounted under $root; unmount it first" >&2
+  exit 2
+fi
 rm -rf "$root" && mkdir -p "$root"
 tar -C "$root" -xf "$work/base.tar"
+# What a real machine has and a bare chroot lacks: name resolution of its own
+# host name (Slurm's daemons look it up) and the cgroup file system (slurmd).
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+cp /etc/hosts "$root/etc/hosts"
+cp /etc/hostname "$root/etc/hostname" 2>/dev/null || hostname > "$root/etc/hostname"
 mount -t proc proc "$root/proc"
-mount -t sysfs sys "$root/sys"
+mount --rbind /sys "$root/sys"
+mount --make-rslave "$root/sys"
 mount --bind /dev "$root/dev"
 mount --bind /dev/pts "$root/dev/pts"
 
