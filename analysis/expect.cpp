@@ -49,8 +49,11 @@ bool is_comparison_token(TokenKind k) {
 
 std::string format_number(double v) { return fmt::format("{}", v); }
 
-// Nested parentheses beyond this are certainly a mistake; the limit keeps the
-// recursive descent from exhausting the stack on hostile input.
+// Nesting beyond this is certainly a mistake; the limit keeps the recursive
+// descent from exhausting the stack on hostile input. It counts parentheses
+// and unary operators ('not', '!', '-', '+') together: each level is one
+// recursion, so "not not ... 1" or "----1" (100,000 of them, found by
+// fuzzing) are refused like "((((1))))" rather than overflowing the stack.
 constexpr int kMaxNestingDepth = 100;
 
 }  // namespace
@@ -119,8 +122,10 @@ class ExpectParser {
   int parse_not() {
     if (current_.kind != TokenKind::kw_not) return parse_comparison();
     const Token not_token = current_;
+    enter_unary(not_token);
     advance();
     const int operand = parse_not();
+    --depth_;
     require_condition(operand);
     return add_node(Op::logical_not, operand, -1, not_token.begin, node(operand).end);
   }
@@ -168,13 +173,24 @@ class ExpectParser {
     return left;
   }
 
+  // One more level of unary nesting (the operator is `token`), within kMaxNestingDepth.
+  void enter_unary(const Token& token) {
+    if (++depth_ > kMaxNestingDepth)
+      throw ExpectSyntaxError(fmt::format("unary '{}' nested too deeply: more than {} levels of unary operators "
+                                          "and parentheses",
+                                          token_text(token), kMaxNestingDepth),
+                              token.begin);
+  }
+
   int parse_unary() {
     const Token token = current_;
     switch (token.kind) {
       case TokenKind::minus:
       case TokenKind::plus: {
+        enter_unary(token);
         advance();
         const int operand = parse_unary();
+        --depth_;
         require_number(operand, token, "right");
         if (token.kind == TokenKind::plus) return operand;
         return add_node(Op::negate, operand, -1, token.begin, node(operand).end);

@@ -200,6 +200,47 @@ TEST_CASE("expect: syntax errors point at the right column", "[expect]") {
   }
 }
 
+// Fuzzing found `ecsim validate` crashing (stack overflow) on 100,000 unary
+// operators in a row; they now count towards the nesting limit with parentheses.
+TEST_CASE("expect: long chains of unary operators are refused, not a stack overflow", "[expect]") {
+  const auto repeat = [](const std::string& s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  const struct {
+    std::string unary;
+    std::string operand;
+    std::string message;
+    std::size_t levels;  // per repetition of `unary`
+  } cases[] = {
+      {"not ", "1 < 2", "unary 'not' nested too deeply", 1},
+      {"!", "1 < 2", "unary '!' nested too deeply", 1},
+      {"-", "1 < 2", "unary '-' nested too deeply", 1},
+      {"+", "1 < 2", "unary '+' nested too deeply", 1},
+      {"- ", "1 < 2", "unary '-' nested too deeply", 1},
+      {"(-", "1 < 2", "parentheses nested too deeply", 2},  // level 101 is the 51st '('
+      {"not (", "1 < 2", "unary 'not' nested too deeply", 2},  // level 101 is the 51st 'not'
+  };
+  for (const auto& c : cases) {
+    INFO("unary: '" << c.unary << "'");
+    const std::string text = repeat(c.unary, 100'000) + c.operand;
+    const ExpectSyntaxError e = syntax_error(text);
+    CHECK(std::string(e.what()).find(c.message) != std::string::npos);
+    CHECK(e.column == 100 / c.levels * c.unary.size());  // at the 101st level
+  }
+  // Up to the limit (100 levels), unary chains still parse and evaluate.
+  CHECK(passes(repeat("not ", 100) + "1 < 2"));
+  CHECK_FALSE(passes(repeat("not ", 99) + "1 < 2"));
+  CHECK(passes(repeat("-", 100) + "1 < 2"));
+  CHECK(passes(repeat("-", 99) + "1 < 0"));
+  CHECK(passes(repeat("not ", 50) + repeat("(", 50) + "1 < 2" + repeat(")", 50)));
+  CHECK(std::string(syntax_error(repeat("not ", 101) + "1 < 2").what()) ==
+        "unary 'not' nested too deeply: more than 100 levels of unary operators and parentheses");
+  CHECK(std::string(syntax_error(repeat("not ", 50) + repeat("(", 51) + "1 < 2" + repeat(")", 51)).what()) ==
+        "parentheses nested too deeply");
+}
+
 TEST_CASE("expect: caret diagnostic", "[expect]") {
   const std::string text = "x = 5";
   CHECK(ecsim::caret_diagnostic(text, syntax_error(text)) == "x = 5\n  ^");
