@@ -38,4 +38,17 @@ struct Distribution {
   bool is_constant() const { return kind == Kind::constant; }
 };
 
+// Gap to the next arrival of a Poisson process with `rate_per_s` (> 0)
+// arrivals per second: an exponential draw with mean 1e9 / rate_per_s ns,
+// converted by drawn_ns_to_time. For normal rates this is exactly
+// llround(rng.exponential(1e9 / rate_per_s)), one draw as before. An absurdly
+// low rate saturates at kMaxDrawnDuration (no arrival within any run) instead
+// of overflowing llround: 1e-15/s for 10s used to give arrivals at t = 0
+// forever. A rate so low that the mean is +inf (about 1e-300/s) draws +inf,
+// or NaN in the one case u = 0 (inf * 0): both mean "never".
+inline SimTime poisson_gap(Rng& rng, double rate_per_s) {
+  const double ns = rng.exponential(1e9 / rate_per_s);
+  return drawn_ns_to_time(std::isnan(ns) && std::isinf(1e9 / rate_per_s) ? static_cast<double>(kMaxDrawnDuration) : ns);
+}
+
 }  // namespace ecsim

@@ -44,6 +44,12 @@ inline SimTime drawn_ns_to_time(double ns) { return static_cast<SimTime>(std::ll
 // wrapping (it never arrives within any run).
 inline constexpr SimTime kMaxTime = std::numeric_limits<SimTime>::max();
 
+// at + delay for a delay >= 0 (e.g. from drawn_ns_to_time), saturating at
+// kMaxTime instead of wrapping: used to schedule a drawn gap after `at`.
+inline constexpr SimTime time_after(SimTime at, SimTime delay) {
+  return delay > kMaxTime - at ? kMaxTime : at + delay;
+}
+
 using NodeId = std::uint32_t;
 inline constexpr NodeId kNoNode = 0xFFFFFFFFu;
 

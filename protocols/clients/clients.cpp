@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fmt/format.h>
 
+#include "sim/distribution.hpp"
 #include "sim/simulator.hpp"
 
 namespace ecsim {
@@ -38,7 +39,7 @@ ClientDriver::ClientDriver(Simulator& sim, const Scenario& scenario, ReplicaStor
         for (int s = 0; s < w.sessions_per_client; ++s)
           sim_.schedule(w.start_ns, self_, client_first_session_[c] + static_cast<std::size_t>(s), closed_next, true);
       } else if (w.rate_per_s > 0) {
-        const auto first = w.start_ns + static_cast<SimTime>(std::llround(rng_.exponential(1e9 / w.rate_per_s)));
+        const SimTime first = time_after(w.start_ns, poisson_gap(rng_, w.rate_per_s));
         if (first < stop) sim_.schedule(first, self_, static_cast<std::uint64_t>(c), open_arrival, true);
       }
     }
@@ -292,8 +293,8 @@ void ClientDriver::attempt(std::size_t slot) {
   p.replica = r;
   p.tried.push_back(r);
   p.outcome = Outcome::pending;
-  const SimTime there = static_cast<SimTime>(std::llround(workload_.client_latency.sample_nonnegative(latency_rng_)));
-  sim_.schedule(sim_.now() + there, self_, slot, arrive, true);
+  const SimTime there = workload_.client_latency.sample_duration(latency_rng_);
+  sim_.schedule(time_after(sim_.now(), there), self_, slot, arrive, true);
 }
 
 void ClientDriver::on_arrive(std::size_t slot) {
@@ -379,8 +380,8 @@ void ClientDriver::on_quorum_done(std::uint64_t slot, bool ok, bool coordinator_
 }
 
 void ClientDriver::send_reply(std::size_t slot) {
-  const SimTime back = static_cast<SimTime>(std::llround(workload_.client_latency.sample_nonnegative(latency_rng_)));
-  sim_.schedule(sim_.now() + back, self_, slot, complete, true);
+  const SimTime back = workload_.client_latency.sample_duration(latency_rng_);
+  sim_.schedule(time_after(sim_.now(), back), self_, slot, complete, true);
 }
 
 void ClientDriver::on_complete(std::size_t slot) {
@@ -439,8 +440,8 @@ void ClientDriver::finish(std::size_t slot) {
   const bool closed = p.closed_loop;
   free_pending_.push_back(slot);
   if (closed) {
-    const SimTime think = static_cast<SimTime>(std::llround(workload_.think_time.sample_nonnegative(rng_)));
-    const SimTime next = sim_.now() + think;
+    const SimTime think = workload_.think_time.sample_duration(rng_);
+    const SimTime next = time_after(sim_.now(), think);
     if (next < workload_.stop_ns) sim_.schedule(next, self_, session, closed_next, true);
   }
 }
@@ -458,7 +459,7 @@ void ClientDriver::on_event(std::uint64_t x, std::uint32_t a) {
       const std::size_t session = client_first_session_[c] + rng_.below(static_cast<std::uint64_t>(w.sessions_per_client));
       const OpKind op = draw_op();
       invoke(session, op, draw_key(), {}, kNoNode, false);
-      const SimTime next = sim_.now() + static_cast<SimTime>(std::llround(rng_.exponential(1e9 / w.rate_per_s)));
+      const SimTime next = time_after(sim_.now(), poisson_gap(rng_, w.rate_per_s));
       if (next < w.stop_ns) sim_.schedule(next, self_, x, open_arrival, true);
       break;
     }

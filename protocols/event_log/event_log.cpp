@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sim/distribution.hpp"
 #include "sim/simulator.hpp"
 
 namespace ecsim {
@@ -186,12 +187,12 @@ EventLogWorkload::EventLogWorkload(Simulator& sim, const Scenario& scenario, Eve
   self_ = sim_.add_component(this);
   stop_ns_ = spec_.stop_ns < 0 ? scenario.duration_ns : spec_.stop_ns;
   if (spec_.events_per_s > 0) {
-    const SimTime first = spec_.start_ns + gap();
+    const SimTime first = time_after(spec_.start_ns, gap());
     if (first < stop_ns_) sim_.schedule(first, self_, 0, 0, true);
   }
 }
 
-SimTime EventLogWorkload::gap() { return static_cast<SimTime>(std::llround(rng_.exponential(1e9 / spec_.events_per_s))); }
+SimTime EventLogWorkload::gap() { return poisson_gap(rng_, spec_.events_per_s); }
 
 void EventLogWorkload::on_event(std::uint64_t, std::uint32_t) {
   const std::size_t n = spec_.replicas.size();
@@ -207,7 +208,7 @@ void EventLogWorkload::on_event(std::uint64_t, std::uint32_t) {
     protocol_.append(ctx, entity, deposit ? amount : -amount);
     break;
   }
-  const SimTime next = sim_.now() + gap();
+  const SimTime next = time_after(sim_.now(), gap());
   if (next < stop_ns_) sim_.schedule(next, self_, 0, 0, true);
 }
 

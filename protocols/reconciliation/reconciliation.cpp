@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sim/distribution.hpp"
 #include "sim/simulator.hpp"
 
 namespace ecsim {
@@ -176,7 +177,7 @@ ReconcileDriver::ReconcileDriver(Simulator& sim, const Scenario& scenario, Recon
   end_ns_ = scenario.duration_ns;
   updates_stop_ns_ = spec_.updates_stop_ns < 0 ? scenario.duration_ns : spec_.updates_stop_ns;
   if (spec_.updates_per_s > 0) {
-    const SimTime first = spec_.updates_start_ns + gap(spec_.updates_per_s);
+    const SimTime first = time_after(spec_.updates_start_ns, gap(spec_.updates_per_s));
     if (first < updates_stop_ns_) sim_.schedule(first, self_, 0, update_arrival, true);
   }
   // Corruption is a fault-like background process: it does not keep a run alive.
@@ -187,7 +188,7 @@ ReconcileDriver::ReconcileDriver(Simulator& sim, const Scenario& scenario, Recon
 }
 
 SimTime ReconcileDriver::gap(double rate_per_s) {
-  return static_cast<SimTime>(std::llround(rng_.exponential(1e9 / rate_per_s)));
+  return poisson_gap(rng_, rate_per_s);
 }
 
 void ReconcileDriver::on_event(std::uint64_t, std::uint32_t a) {
@@ -198,7 +199,7 @@ void ReconcileDriver::on_event(std::uint64_t, std::uint32_t a) {
       Context ctx(sim_, spec_.source, protocol_id_);
       protocol_.update(ctx, value);
     }
-    const SimTime next = sim_.now() + gap(spec_.updates_per_s);
+    const SimTime next = time_after(sim_.now(), gap(spec_.updates_per_s));
     if (next < updates_stop_ns_) sim_.schedule(next, self_, 0, update_arrival, true);
   } else {
     const NodeId replica = spec_.replicas[rng_.below(spec_.replicas.size())];
@@ -207,7 +208,7 @@ void ReconcileDriver::on_event(std::uint64_t, std::uint32_t a) {
       Context ctx(sim_, replica, protocol_id_);
       protocol_.corrupt(ctx, value);
     }
-    const SimTime next = sim_.now() + gap(spec_.corruption_per_s);
+    const SimTime next = time_after(sim_.now(), gap(spec_.corruption_per_s));
     if (next < end_ns_) sim_.schedule(next, self_, 0, corruption_arrival, false);
   }
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "sim/distribution.hpp"
 #include "sim/simulator.hpp"
 
 namespace ecsim {
@@ -491,8 +492,8 @@ SagaWorkload::SagaWorkload(Simulator& sim, const Scenario& scenario, SagaProtoco
 }
 
 void SagaWorkload::schedule_next(std::uint64_t id, SimTime after) {
-  const SimTime gap = static_cast<SimTime>(std::llround(rng_.exponential(1e9 / spec_.rate_per_s)));
-  sim_.schedule(after + gap, self_, id, 0, true);
+  const SimTime gap = poisson_gap(rng_, spec_.rate_per_s);
+  sim_.schedule(time_after(after, gap), self_, id, 0, true);
 }
 
 void SagaWorkload::on_event(std::uint64_t id, std::uint32_t) {
