@@ -366,7 +366,7 @@ TEST_CASE("defaults fill every optional value", "[loader]") {
 
   const Scenario g = load_scenario_with_modules(dir.write("g.yaml", std::string(kMinimal) +
                                                             "protocols: {gossip: }\nstore: {type: pncounter}\n"
-                                                            "workload: {clients: 2, closed: true}\n"));
+                                                            "workload: {clients: 2, closed: true, client_latency: 1ms}\n"));
   REQUIRE(g.section<GossipSpec>());
   CHECK(g.section<GossipSpec>()->interval_ns == kSecond);
   CHECK(g.section<GossipSpec>()->fanout == 1);
@@ -375,7 +375,7 @@ TEST_CASE("defaults fill every optional value", "[loader]") {
   CHECK(workload_of(g).closed);
   CHECK(workload_of(g).mix.at(OpKind::incr) == 0.25);
   CHECK(workload_of(g).mix.at(OpKind::decr) == 0.25);
-  CHECK(workload_of(g).think_time.a == 0.0);
+  CHECK(workload_of(g).think_time.a == 0.0);  // default; with client_latency 0 too it is refused (test_robustness.cpp)
 }
 
 TEST_CASE("graph forms and edge files", "[loader]") {

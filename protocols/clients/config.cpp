@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <limits>
 #include <optional>
@@ -33,6 +34,16 @@ constexpr Named<Routing> kRoutings[] = {
 constexpr Named<Placement> kPlacements[] = {
     {"anywhere", Placement::anywhere}, {"regions", Placement::regions}, {"nodes", Placement::nodes}};
 constexpr Named<BehindPolicy> kBehindPolicies[] = {{"wait", BehindPolicy::wait}, {"redirect", BehindPolicy::redirect}};
+// The mean of a non-negative duration distribution as drawn: normal is
+// clamped at 0, so normal(0, 1ms) averages stddev / sqrt(2 pi), not 0.
+double typical_ns(const Distribution& d) {
+  if (d.kind != Distribution::Kind::normal || !(d.b > 0)) return d.mean();
+  const double z = d.a / d.b;
+  const double pdf = std::exp(-z * z / 2) / std::sqrt(2 * 3.14159265358979323846);
+  const double cdf = 0.5 * std::erfc(-z / std::sqrt(2.0));
+  return d.a * cdf + d.b * pdf;
+}
+
 constexpr Named<Fallback> kFallbacks[] = {{"next", Fallback::next}, {"primary", Fallback::primary}, {"none", Fallback::none}};
 const std::vector<std::string> kSessionGuarantees = {"ryw", "mr", "mw", "wfr"};
 
@@ -159,7 +170,20 @@ std::shared_ptr<const SectionValue> load_workload(const YamlReader& r_, const Ya
     }
     if (auto t = sm.get("switch_every")) w.switch_every_ns = r_.duration(*t);
   }
-  if (auto x = m.get("client_latency")) w.client_latency = read_distribution(r_, *x, Quantity::latency, "client latency", base_dir(s_));
+  const auto client_latency = m.get("client_latency");
+  if (client_latency) w.client_latency = read_distribution(r_, *client_latency, Quantity::latency, "client latency", base_dir(s_));
+  // A closed-loop session invokes its next operation when the last one
+  // completes plus think_time; with think_time and client_latency both 0 an
+  // operation served at once completes at the same instant, so simulated time
+  // never advances and the run never ends (found by fuzzing:
+  // {clients: 1, closed: true}). Refused, like a rate of 0.
+  if (w.closed && w.clients > 0 && typical_ns(w.think_time) + 2 * typical_ns(w.client_latency) < 1.0) {
+    const YamlValue at = think ? *think : client_latency ? *client_latency : *m.get("closed");
+    r_.fail(at, "workload.think_time: a closed loop needs time between operations: with think_time and "
+                "client_latency both 0 (on average under 1ns per operation), each session issues operations "
+                "forever at the same instant and simulated time never advances; set think_time (e.g. "
+                "think_time: 1ms) or client_latency");
+  }
   return std::make_shared<const WorkloadSpec>(w);
 }
 

@@ -1,0 +1,126 @@
+// Fuzz findings: hostile or absurd input gives a clean error (exit 2,
+// file:line:col) or a correct run, never a crash, a hang or a silently wrong
+// workload.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim/distribution.hpp"
+#include "sim/rng.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path p = fs::temp_directory_path() / ("ecsim-test-robust-" + std::to_string(::getpid())) / name;
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Result {
+  int status = -1;  // exit status, or 128 + signal
+  std::string err;  // stderr
+};
+
+// Runs the ecsim binary under `timeout` (a hang fails the test, not the suite).
+Result run_ecsim(const std::string& args, const fs::path& dir) {
+  const fs::path err = dir / "stderr.txt";
+  const std::string cmd = "timeout -s KILL 60 " + std::string(ECSIM_BINARY) + " " + args + " >/dev/null 2>" + err.string();
+  const int status = std::system(cmd.c_str());
+  Result r;
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+  r.err = slurp(err);
+  return r;
+}
+
+std::size_t lines(const std::string& text) {
+  std::size_t n = 0;
+  for (char c : text) n += c == '\n';
+  return n;
+}
+
+const char* const kHeader = "name: t\nseed: 1\ntopology: {nodes: 1}\nstore: {type: lww, keys: 1}\n";
+
+}  // namespace
+
+TEST_CASE("validate: 100,000 unary operators in an expect: are a syntax error, not a crash", "[robust][expect]") {
+  const fs::path dir = fresh_dir("unary");
+  for (const std::string op : {"not ", "-"}) {
+    std::string chain;
+    for (int i = 0; i < 100'000; ++i) chain += op;
+    std::ofstream(dir / "s.yaml") << kHeader << "duration: 1s\nchecks:\n  expect:\n    - \"" << chain << "1 > 0\"\n";
+    const Result r = run_ecsim("validate " + (dir / "s.yaml").string(), dir);
+    INFO(r.err.substr(0, 300));
+    CHECK(r.status == 2);
+    const std::string where = (dir / "s.yaml").string() + ":8:" + std::to_string(7 + 100 * op.size()) + ": error: ";
+    CHECK(r.err.rfind(where + "expect: unary '" + op.substr(0, op.find(' ')) + "' nested too deeply", 0) == 0);
+  }
+}
+
+TEST_CASE("workload: a closed loop without think time or client latency is refused", "[robust][workload]") {
+  const fs::path dir = fresh_dir("closed");
+  std::ofstream(dir / "s.yaml") << kHeader << "duration: 1ms\nworkload: {clients: 1, closed: true}\n";
+  const Result r = run_ecsim("run " + (dir / "s.yaml").string() + " --quiet --out " + (dir / "out").string(), dir);
+  CHECK(r.status == 2);
+  CHECK(r.err.rfind((dir / "s.yaml").string() + ":6:32: error: workload.think_time: a closed loop needs time", 0) == 0);
+  CHECK_FALSE(fs::exists(dir / "out"));
+  // think_time: 0s said explicitly: the error points at it.
+  std::ofstream(dir / "zero.yaml") << kHeader << "duration: 1ms\nworkload: {clients: 1, closed: true, think_time: 0s}\n";
+  CHECK(run_ecsim("validate " + (dir / "zero.yaml").string(), dir).err.find("zero.yaml:6:50: error: workload.think_time") !=
+        std::string::npos);
+  // Either delay makes time advance: 1ms of think time in 1ms gives exactly one
+  // operation (at t = 0; the next would be at 1ms, which is the stop).
+  std::ofstream(dir / "think.yaml") << kHeader << "duration: 1ms\nworkload: {clients: 1, closed: true, think_time: 1ms}\n";
+  REQUIRE(run_ecsim("run " + (dir / "think.yaml").string() + " --quiet --out " + (dir / "think").string(), dir).status == 0);
+  CHECK(lines(slurp(dir / "think" / "ops.csv")) == 1 + 1);
+  // normal(0, 1ms) clamped at 0 averages about 0.4ms: accepted.
+  std::ofstream(dir / "normal.yaml") << kHeader
+                                     << "duration: 1ms\nworkload: {clients: 1, closed: true, "
+                                        "think_time: {dist: normal, mean: 0s, stddev: 1ms}}\n";
+  CHECK(run_ecsim("validate " + (dir / "normal.yaml").string(), dir).status == 0);
+  std::ofstream(dir / "latency.yaml") << kHeader << "duration: 1ms\nworkload: {clients: 1, closed: true, client_latency: 1us}\n";
+  CHECK(run_ecsim("validate " + (dir / "latency.yaml").string(), dir).status == 0);
+}
+
+TEST_CASE("workload: an absurdly low open-loop rate gives no operation, quickly", "[robust][workload]") {
+  const fs::path dir = fresh_dir("rate");
+  // Mean gap 1e24 ns (1e-15/s) or +inf (1e-300/s): the first draw saturates at
+  // 2^62 ns, far past the 10s run, so no operation at all. Before, llround
+  // overflowed to INT64_MIN: 32,322 operations at t = 0, or a hang.
+  for (const char* rate : {"0.000000000000001/s", "1e-300/s"}) {
+    INFO(rate);
+    std::ofstream(dir / "s.yaml") << kHeader << "duration: 10s\nworkload: {clients: 1, rate: " << rate << "}\n";
+    REQUIRE(run_ecsim("run " + (dir / "s.yaml").string() + " --quiet --out " + (dir / "out").string(), dir).status == 0);
+    CHECK(lines(slurp(dir / "out" / "ops.csv")) == 1);  // the header only
+  }
+}
+
+TEST_CASE("poisson_gap: llround of the exponential draw for normal rates, saturating for absurd ones", "[robust][distribution]") {
+  ecsim::Rng a = ecsim::Rng::stream(7, "gap"), b = ecsim::Rng::stream(7, "gap");
+  for (int i = 0; i < 1000; ++i) {
+    const double rate = i % 2 ? 100.0 : 3.5e6;
+    CHECK(ecsim::poisson_gap(a, rate) == static_cast<ecsim::SimTime>(std::llround(b.exponential(1e9 / rate))));
+  }
+  for (const double rate : {1e-15, 1e-300, 4.9e-324}) {
+    ecsim::Rng r = ecsim::Rng::stream(1, "gap");
+    for (int i = 0; i < 100; ++i) CHECK(ecsim::poisson_gap(r, rate) >= (rate < 1e-200 ? ecsim::kMaxDrawnDuration : 1e16));
+  }
+  CHECK(ecsim::time_after(ecsim::kMaxTime - 5, ecsim::kMaxDrawnDuration) == ecsim::kMaxTime);
+  CHECK(ecsim::time_after(10, 5) == 15);
+}
