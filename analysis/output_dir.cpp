@@ -2,13 +2,20 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
+#include <vector>
 
 #include <fcntl.h>   // AT_FDCWD
+#include <pthread.h>
 #include <unistd.h>  // getpid
 
 namespace ecsim {
@@ -63,6 +70,48 @@ bool exchange_paths(const fs::path& a, const fs::path& b) {
 #endif
 }
 
+// Temporary directories of the live AtomicOutputDir objects. The mutex also
+// covers commit(), so an interrupt never removes a directory mid-rename.
+std::mutex& temp_dirs_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::vector<fs::path>& temp_dirs() {
+  static std::vector<fs::path> dirs;
+  return dirs;
+}
+
+void unregister_temp_dir(const fs::path& p) {
+  auto& dirs = temp_dirs();
+  const auto it = std::find(dirs.begin(), dirs.end(), p);
+  if (it != dirs.end()) dirs.erase(it);
+}
+
+// Removes `<final>.tmp-<pid>` directories whose process is gone (a run
+// killed by SIGKILL, a crash, a power loss). Only directories that are empty
+// or hold the marker file: ecsim's own. Best effort.
+void remove_stale_temp_dirs(const fs::path& final_dir) {
+  const fs::path parent = final_dir.has_parent_path() ? final_dir.parent_path() : fs::path(".");
+  const std::string prefix = final_dir.filename().string() + ".tmp-";
+  std::error_code ec;
+  fs::directory_iterator it(parent, ec), end;
+  std::vector<fs::path> stale;
+  for (; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    long pid = 0;
+    const char* first = name.data() + prefix.size();
+    const char* last = name.data() + name.size();
+    const auto [ptr, err] = std::from_chars(first, last, pid);
+    if (err != std::errc() || ptr != last || pid <= 0 || pid == static_cast<long>(::getpid())) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to ask)
+    std::error_code e;
+    if (!fs::is_directory(fs::symlink_status(it->path(), e)) || !is_replaceable(it->path())) continue;
+    stale.push_back(it->path());
+  }
+  for (const fs::path& p : stale) fs::remove_all(p, ec);
+}
+
 }  // namespace
 
 AtomicOutputDir::AtomicOutputDir(fs::path final_dir) {
@@ -83,8 +132,13 @@ AtomicOutputDir::AtomicOutputDir(fs::path final_dir) {
   }
   fs::remove_all(temp_, ec);  // stale, from a crashed process that had our pid
   if (ec) fail("cannot remove stale temporary directory", temp_, ec);
-  fs::create_directory(temp_, ec);
-  if (ec) fail("cannot create directory", temp_, ec);
+  remove_stale_temp_dirs(final_);
+  {
+    const std::lock_guard lock(temp_dirs_mutex());
+    fs::create_directory(temp_, ec);
+    if (ec) fail("cannot create directory", temp_, ec);
+    temp_dirs().push_back(temp_);
+  }
   write_file_atomic(temp_ / kOutputMarkerFile,
                     "This directory was written by ecsim; the next run with the same output\n"
                     "directory replaces it as a whole.\n");
@@ -92,8 +146,10 @@ AtomicOutputDir::AtomicOutputDir(fs::path final_dir) {
 
 AtomicOutputDir::~AtomicOutputDir() {
   if (committed_) return;
+  const std::lock_guard lock(temp_dirs_mutex());
   std::error_code ec;
   fs::remove_all(temp_, ec);  // best effort: a destructor cannot report failure
+  unregister_temp_dir(temp_);
 }
 
 fs::path AtomicOutputDir::path(std::string_view file_name) const {
@@ -106,16 +162,21 @@ fs::path AtomicOutputDir::path(std::string_view file_name) const {
 
 void AtomicOutputDir::commit() {
   if (committed_) throw std::logic_error(fmt::format("output directory '{}' committed twice", final_.string()));
+  const std::lock_guard lock(temp_dirs_mutex());
+  // From here the temporary directory is on its way into place: an interrupt
+  // waits for the rename; if this throws, the destructor removes it.
   check_replaceable(final_);  // again: something may have appeared during the run
   std::error_code ec;
   if (!fs::exists(fs::symlink_status(final_, ec))) {
     fs::rename(temp_, final_, ec);
     if (ec) fail("cannot create output directory", final_, ec);
     committed_ = true;
+    unregister_temp_dir(temp_);
     return;
   }
   if (exchange_paths(temp_, final_)) {
     committed_ = true;
+    unregister_temp_dir(temp_);
     fs::remove_all(temp_, ec);  // now holds the old contents
     if (ec) fail("replaced output directory, but cannot remove the old contents at", temp_, ec);
     return;
@@ -131,6 +192,7 @@ void AtomicOutputDir::commit() {
     fail("cannot replace output directory", final_, ec);
   }
   committed_ = true;
+  unregister_temp_dir(temp_);
   fs::remove_all(old, ec);
   if (ec) fail("replaced output directory, but cannot remove the old contents at", old, ec);
 }
@@ -160,6 +222,30 @@ void write_file_atomic(const fs::path& path, std::string_view contents) {
     fs::remove(temp, remove_ec);
     fail("cannot write", path, ec);
   }
+}
+
+void install_interrupt_cleanup() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  if (::pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) return;  // keep the default behaviour
+  std::thread([set] {
+    int sig = 0;
+    while (::sigwait(&set, &sig) != 0) {
+    }
+    {
+      // Held until _exit: no AtomicOutputDir can commit or register after this.
+      temp_dirs_mutex().lock();
+      for (const fs::path& p : temp_dirs()) {
+        // A writer may add a file while the directory is removed; retry.
+        std::error_code ec;
+        for (int attempt = 0; attempt < 5 && fs::exists(fs::symlink_status(p, ec)); ++attempt) fs::remove_all(p, ec);
+      }
+    }
+    std::fflush(nullptr);
+    ::_exit(128 + sig);
+  }).detach();
 }
 
 }  // namespace ecsim

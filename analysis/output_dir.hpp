@@ -20,7 +20,10 @@ class AtomicOutputDir {
  public:
   // Creates the parents of `final_dir` and the empty temporary directory
   // `<final_dir>.tmp-<pid>` (removing a stale one left by a crashed process
-  // with the same pid). Throws std::runtime_error if `final_dir` exists and
+  // with the same pid, and those of processes no longer alive: a
+  // `<final_dir>.tmp-<N>` directory, empty or holding the marker file, whose
+  // pid N does not exist). While it lives, the temporary directory is
+  // registered for install_interrupt_cleanup(). Throws std::runtime_error if `final_dir` exists and
   // is not replaceable (see above) or if the directories cannot be created.
   // Two live objects for the same final_dir in one process are not supported.
   explicit AtomicOutputDir(std::filesystem::path final_dir);
@@ -55,5 +58,15 @@ class AtomicOutputDir {
 // readers see the old file or the new one, never a partial one. Creates
 // missing parent directories. Throws std::runtime_error.
 void write_file_atomic(const std::filesystem::path& path, std::string_view contents);
+
+// SIGINT and SIGTERM (Ctrl-C, `timeout`, a batch system's kill) remove the
+// temporary directories of the live AtomicOutputDir objects, then the
+// process exits with status 128 + signal. Call once, from main() before any
+// other thread exists: it blocks both signals in the calling thread (threads
+// created later inherit the mask) and waits for them in a dedicated thread,
+// so the cleanup runs in ordinary code, not in a signal handler. The mask is
+// inherited by child processes too: commands that start other programs
+// (plot's gnuplot) should not call it.
+void install_interrupt_cleanup();
 
 }  // namespace ecsim

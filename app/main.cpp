@@ -13,6 +13,7 @@
 #include "app/plot.hpp"
 #include "app/analyze.hpp"
 #include "app/sweep.hpp"
+#include "analysis/output_dir.hpp"
 #include "sim/did_you_mean.hpp"
 #include "sim/scenario_loader.hpp"
 
@@ -164,6 +165,10 @@ int main(int argc, char** argv) {
     command = args[0];
     args = {"--help"};
   }
+  // Ctrl-C or SIGTERM during a run removes its temporary output directory
+  // (exit status 128 + signal). Not for plot: it starts gnuplot, which would
+  // inherit the blocked signals.
+  if (command == "run" || command == "sweep" || command == "analyze") install_interrupt_cleanup();
   try {
     if (command == "run") return cmd_run(args);
     if (command == "validate") return cmd_validate(args);

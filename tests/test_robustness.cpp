@@ -9,7 +9,11 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
+#include <chrono>
+#include <csignal>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 #include "sim/distribution.hpp"
@@ -123,4 +127,85 @@ TEST_CASE("poisson_gap: llround of the exponential draw for normal rates, satura
   }
   CHECK(ecsim::time_after(ecsim::kMaxTime - 5, ecsim::kMaxDrawnDuration) == ecsim::kMaxTime);
   CHECK(ecsim::time_after(10, 5) == 15);
+}
+
+namespace {
+
+// Names in `dir` that contain ".tmp-".
+std::vector<std::string> temp_entries(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().find(".tmp-") != std::string::npos) out.push_back(e.path().filename().string());
+  return out;
+}
+
+// Starts `ecsim run big.yaml --out dir/out`, sends `sig` once its temporary
+// directory exists, and returns the exit status (or 128 + signal if killed).
+int interrupted_run(const fs::path& dir, int sig) {
+  const std::string scenario = (dir / "big.yaml").string(), out = (dir / "out").string();
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    std::signal(SIGINT, SIG_DFL);
+    ::execl(ECSIM_BINARY, ECSIM_BINARY, "run", scenario.c_str(), "--quiet", "--out", out.c_str(), nullptr);
+    ::_exit(127);
+  }
+  const fs::path temp = dir / ("out.tmp-" + std::to_string(pid));
+  for (int i = 0; i < 1000 && !fs::exists(temp); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(fs::exists(temp));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // well into the run
+  ::kill(pid, sig);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}
+
+}  // namespace
+
+TEST_CASE("run: SIGTERM and SIGINT remove the temporary output directory; exit 128 + signal", "[robust][output]") {
+  const fs::path dir = fresh_dir("signal");
+  // About an hour of simulated load: far longer than the test waits.
+  std::ofstream(dir / "big.yaml") << "name: big\nseed: 1\nduration: 1h\ntopology: {nodes: 3, latency: 1ms}\n"
+                                     "store: {type: lww, keys: 100}\nprotocols: {gossip: {interval: 100ms}}\n"
+                                     "workload: {clients: 100, rate: 1000/s}\n";
+  for (const int sig : {SIGTERM, SIGINT}) {
+    INFO("signal " << sig);
+    CHECK(interrupted_run(dir, sig) == 128 + sig);
+    CHECK(temp_entries(dir).empty());
+    CHECK_FALSE(fs::exists(dir / "out"));  // nothing committed either
+  }
+}
+
+TEST_CASE("run: stale temporary output directories of dead processes are removed", "[robust][output]") {
+  const fs::path dir = fresh_dir("stale");
+  // A pid that is certainly dead: a child that exited and was reaped.
+  const pid_t dead = ::fork();
+  REQUIRE(dead >= 0);
+  if (dead == 0) ::_exit(0);
+  ::waitpid(dead, nullptr, 0);
+  const fs::path stale = dir / ("out.tmp-" + std::to_string(dead));
+  fs::create_directories(stale);
+  std::ofstream(stale / ".ecsim-output") << "x";
+  std::ofstream(stale / "events.csv") << "half-written";
+  const fs::path stale_empty = dir / ("out.tmp-" + std::to_string(dead) + "0");  // probably dead too
+  fs::create_directories(stale_empty);
+  // Kept: a live process's (this test's), one without the marker, another name.
+  const fs::path live = dir / ("out.tmp-" + std::to_string(::getpid()));
+  fs::create_directories(live);
+  std::ofstream(live / ".ecsim-output") << "x";
+  const fs::path foreign = dir / ("out.tmp-" + std::to_string(dead) + "1");
+  fs::create_directories(foreign);
+  std::ofstream(foreign / "user-file") << "x";
+  const fs::path other = dir / ("other.tmp-" + std::to_string(dead));
+  fs::create_directories(other);
+
+  std::ofstream(dir / "s.yaml") << kHeader << "duration: 1s\n";
+  REQUIRE(run_ecsim("run " + (dir / "s.yaml").string() + " --quiet --out " + (dir / "out").string(), dir).status == 0);
+  CHECK(fs::exists(dir / "out" / "summary.csv"));
+  CHECK_FALSE(fs::exists(stale));
+  CHECK(fs::exists(live));
+  CHECK(fs::exists(foreign / "user-file"));
+  CHECK(fs::exists(other));
+  if (::kill(std::stoi(stale_empty.string().substr(stale_empty.string().rfind('-') + 1)), 0) != 0) CHECK_FALSE(fs::exists(stale_empty));
+  fs::remove_all(dir.parent_path());
 }
