@@ -278,7 +278,7 @@ TEST_CASE("the union-max cart merge obeys the laws but not the cart's spec", "[c
   CHECK(wrong > kSeeds / 2);
 }
 
-TEST_CASE("union-max resurrects a removed item and loses a decrement; the CRDT cart does not", "[crdt][cart]") {
+TEST_CASE("union-max resurrects a removed item and loses a decrement, the CRDT cart does not", "[crdt][cart]") {
   // Two replicas both hold apple:1 and pear:3; A removes the apple, B lowers pear to 2; they merge.
   cart::State a, b;
   cart::add(a, /*apple*/ 0, 1, 1);
@@ -304,7 +304,7 @@ TEST_CASE("union-max resurrects a removed item and loses a decrement; the CRDT c
   CHECK(crdt::item_totals(x) == std::vector<std::pair<std::uint32_t, std::int64_t>>{{0, 0}, {1, 2}});  // apple gone, pear 2
 }
 
-TEST_CASE("OR-Set is add-wins; MV-Register keeps concurrent writes as siblings", "[crdt]") {
+TEST_CASE("OR-Set is add-wins, MV-Register keeps concurrent writes as siblings", "[crdt]") {
   crdt::State a, b;
   crdt::orset_add(a, 0, 7);
   b = a;

@@ -189,7 +189,7 @@ TEST_CASE("a handler scheduling into the past aborts the run with logic_error", 
   CHECK_THROWS_AS(sim.run(RunOptions{100, {}, {}}), std::logic_error);
 }
 
-TEST_CASE("a negative timer delay throws; zero and huge delays are fine", "[kernel_time]") {
+TEST_CASE("a negative timer delay throws, zero and huge delays are fine", "[kernel_time]") {
   Scenario s = make_scenario(1, Distribution::constant(0.0));
   Simulator sim(s);
   TimerLog p;

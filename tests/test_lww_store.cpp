@@ -261,7 +261,7 @@ TEST_CASE("LWW digest/compare yield exactly the missing and newer keys, both way
   CHECK(want_after.empty());
 }
 
-TEST_CASE("LWW physical timestamps lose a causally later write; HLC and Lamport keep it", "[lww]") {
+TEST_CASE("LWW physical timestamps lose a causally later write, HLC and Lamport keep it", "[lww]") {
   // n0's clock reads 1000 when it writes; n1's clock is behind (reads 400
   // when it receives the write and 500 when it later overwrites the key).
   SECTION("physical: the classic anomaly") {

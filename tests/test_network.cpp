@@ -114,7 +114,7 @@ TEST_CASE("disconnected graph without cuts: no-route", "[network]") {
   CHECK(net.route(0, 1, rng).ok);
 }
 
-TEST_CASE("group partition blocks across groups only; unlisted nodes form their own group", "[network]") {
+TEST_CASE("group partition blocks across groups only, unlisted nodes form their own group", "[network]") {
   Network net(topology(6, GraphKind::complete, kMillisecond), Rng(1));
   const auto cut = net.add_group_cut({{0, 1}, {2, 3}});
   CHECK(net.active_cuts() == 1);

@@ -144,7 +144,7 @@ TEST_CASE("without the job, the copies a down replica missed stay wrong", "[reco
   CHECK(r.mirror.wrong({1, 3}, 20) == 0);
 }
 
-TEST_CASE("corrupted copies are repaired within one period; a disk loss is rebuilt", "[reconciliation]") {
+TEST_CASE("corrupted copies are repaired within one period, a disk loss is rebuilt", "[reconciliation]") {
   Scenario s = recon_scenario();
   s.mutable_section<ReconcileSpec>()->updates_per_s = 0;
   s.mutable_section<ReconcileSpec>()->corruption_per_s = 5;

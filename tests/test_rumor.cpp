@@ -303,7 +303,7 @@ TEST_CASE("rumor: coin variants follow the mean-field final-size relations of se
   CHECK(final_size(2) == Approx(0.2032).margin(1e-4));
 }
 
-TEST_CASE("rumor: same seed, same run; another seed, another run", "[rumor]") {
+TEST_CASE("rumor: same seed, same run, another seed, another run", "[rumor]") {
   for (RumorMode mode : {RumorMode::push, RumorMode::pull, RumorMode::push_pull}) {
     RumorSpec spec;
     spec.mode = mode;

@@ -61,7 +61,7 @@ int run_binary(const std::string& args) {
 
 }  // namespace
 
-TEST_CASE("same scenario and seed give identical bytes; another seed differs", "[determinism]") {
+TEST_CASE("same scenario and seed give identical bytes, another seed differs", "[determinism]") {
   const std::string file = kSource + "/scenarios/demo.yaml";
   const fs::path a = fresh_dir("det-a"), b = fresh_dir("det-b"), c = fresh_dir("det-c");
   const RunOutcome ra = run_file(file, a);

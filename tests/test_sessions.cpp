@@ -53,7 +53,7 @@ double choose(int n, int k) {
 
 }  // namespace
 
-TEST_CASE("consistent hashing moves few sessions when a replica joins; hash mod N moves most", "[sessions][routing]") {
+TEST_CASE("consistent hashing moves few sessions when a replica joins, hash mod N moves most", "[sessions][routing]") {
   std::vector<NodeId> ten, eleven;
   for (NodeId n = 0; n < 10; ++n) ten.push_back(n);
   eleven = ten;
@@ -84,7 +84,7 @@ TEST_CASE("consistent hashing moves few sessions when a replica joins; hash mod 
   CHECK(list[0] == after.owner(stable_hash("key")));
 }
 
-TEST_CASE("random routing violates read-your-writes; sticky routing does not", "[sessions]") {
+TEST_CASE("random routing violates read-your-writes, sticky routing does not", "[sessions]") {
   const MetricMap random = run("sessions-ryw-random.yaml");
   const MetricMap sticky = run("sessions-ryw-random.yaml", {"workload.routing=sticky"});
   CHECK(random.at("violations.ryw") > 10);
@@ -98,7 +98,7 @@ TEST_CASE("random routing violates read-your-writes; sticky routing does not", "
   CHECK(roaming.at("violations.ryw") > 0);
 }
 
-TEST_CASE("a failover breaks a sticky session's RYW; the combined session object prevents it", "[sessions]") {
+TEST_CASE("a failover breaks a sticky session's RYW, the combined session object prevents it", "[sessions]") {
   const MetricMap plain = run("sessions-failover.yaml");
   const MetricMap guarded = run("sessions-failover-guarded.yaml");
   CHECK(plain.at("violations.ryw") > 0);
@@ -155,7 +155,7 @@ TEST_CASE("monotonic-read tracking: fall back to another replica or the primary,
   CHECK(wait.at("ops.latency_p99_s") > 0.5);
 }
 
-TEST_CASE("partial quorums match PBS's closed form for k-staleness; strict quorums are never stale", "[sessions][quorum]") {
+TEST_CASE("partial quorums match PBS's closed form for k-staleness, strict quorums are never stale", "[sessions][quorum]") {
   const Scenario s = load("quorum-pbs.yaml");
   REQUIRE(s.section<ReplicationSpec>());
   const int n = s.section<ReplicationSpec>()->n, w = s.section<ReplicationSpec>()->w, r = s.section<ReplicationSpec>()->r;

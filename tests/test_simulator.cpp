@@ -393,7 +393,7 @@ TEST_CASE("fifo: true keeps per-link order despite latency jitter", "[simulator]
   }
 }
 
-TEST_CASE("same seed, same run; different seed, different run", "[simulator][determinism]") {
+TEST_CASE("same seed, same run, different seed, different run", "[simulator][determinism]") {
   auto run = [](std::uint64_t seed) {
     Scenario s = make_scenario(10, uniform_ns(kMillisecond, 20 * kMillisecond), seed);
     s.network.loss = 0.05;

@@ -315,7 +315,7 @@ TEST_CASE("sweep results do not depend on the job count or on sharding", "[sweep
                     Catch::Contains("different results"));
 }
 
-TEST_CASE("a re-run skips finished runs; an extended sweep runs only what is new", "[sweep][resume]") {
+TEST_CASE("a re-run skips finished runs, an extended sweep runs only what is new", "[sweep][resume]") {
   const fs::path dir = fresh_dir("resume");
   const SweepPlan plan = load_sweep(write_sweep(dir, "small.yaml", kSmallSweep).string());
   REQUIRE(sweep(plan, dir / "full", 2).complete);
@@ -400,7 +400,7 @@ metrics: [convergence.time_s, messages.sent, events.processed]
   CHECK(records(out) == records(dir / "uninterrupted"));
 }
 
-TEST_CASE("sweep expect: asserts on aggregates over seeds; exit 1 when one fails", "[sweep][cli]") {
+TEST_CASE("sweep expect: asserts on aggregates over seeds, exit 1 when one fails", "[sweep][cli]") {
   const fs::path dir = fresh_dir("expect");
   std::string body = kSmallSweep + R"(expect:
   - "convergence.reached.min == 1"
