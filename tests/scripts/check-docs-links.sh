@@ -26,7 +26,11 @@ top_dirs=" "
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   top_dirs+="$(git ls-files | sed -n 's|/.*||p' | sort -u | tr '\n' ' ')"
 else
-  for d in */ .ci/; do [ -d "$d" ] && top_dirs+="${d%/} "; done
+  # Not a git checkout (an exported tree): every folder but the generated ones.
+  for d in */ .ci/; do
+    case "${d%/}" in build | out) continue ;; esac
+    [ -d "$d" ] && top_dirs+="${d%/} "
+  done
 fi
 
 status=0
