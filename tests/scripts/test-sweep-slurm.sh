@@ -40,7 +40,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# munge: reuse a running munged, else start one as the munge user (ENVIRONMENT_NOTES.md).
+# munge: reuse a running munged, else start one as the munge user (as Debian packages it).
 if ! { [[ -f /run/munge/munged.pid ]] && kill -0 "$(cat /run/munge/munged.pid)" 2>/dev/null; }; then
   mkdir -p /run/munge
   chown munge:munge /run/munge
