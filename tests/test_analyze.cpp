@@ -3,6 +3,8 @@
 // sweep comparison; bad input.
 #include <catch2/catch.hpp>
 
+#include "test_util.hpp"
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -27,12 +29,7 @@ namespace {
 
 const std::string kSource = ECSIM_SOURCE_DIR;
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("ecsim-test-analyze-" + std::to_string(::getpid())) / name;
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
+fs::path fresh_dir(const std::string& name) { return ecsim::test::fresh_dir("analyze", name); }
 
 int run_binary(const std::string& args, std::string* output = nullptr) {
   const fs::path log = fs::temp_directory_path() / ("ecsim-test-analyze-" + std::to_string(::getpid())) / "binary.log";

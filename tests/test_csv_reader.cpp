@@ -4,6 +4,8 @@
 // gives the same counts as the file ecsim wrote; errors carry line and column.
 #include <catch2/catch.hpp>
 
+#include "test_util.hpp"
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -38,12 +40,7 @@ std::string write_file(const fs::path& p, const std::string& text) {
   return p.string();
 }
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string read_file(const fs::path& p) { return ecsim::test::slurp(p); }
 
 // Splits one line as ecsim's CsvWriter writes it (RFC 4180 quoting), written
 // here independently of the reader under test.

@@ -5,6 +5,8 @@
 // recorder object itself.
 #include <catch2/catch.hpp>
 
+#include "test_util.hpp"
+
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -21,19 +23,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("ecsim-test-history-recorder-" + std::to_string(::getpid())) / name;
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
+fs::path fresh_dir(const std::string& name) { return ecsim::test::fresh_dir("history-recorder", name); }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ecsim::test::slurp;
 
 // (fmt, not "k" + std::to_string: GCC 12 -O2 warns -Wrestrict on that.)
 std::string key_name(KeyId k) { return fmt::format("k{}", k); }

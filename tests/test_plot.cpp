@@ -2,6 +2,8 @@
 // the data behind them, and errors for what cannot be plotted.
 #include <catch2/catch.hpp>
 
+#include "test_util.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -23,12 +25,7 @@ fs::path fresh_dir(const std::string& name) {
   return p;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ecsim::test::slurp;
 
 int run_binary(const std::string& args, std::string* output = nullptr) {
   const fs::path log = fs::temp_directory_path() / ("ecsim-test-plot-" + std::to_string(::getpid())) / "binary.log";

@@ -3,6 +3,8 @@
 // workload.
 #include <catch2/catch.hpp>
 
+#include "test_util.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -39,12 +41,7 @@ fs::path fresh_dir(const std::string& name) {
   return p;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ecsim::test::slurp;
 
 struct Result {
   int status = -1;  // exit status, or 128 + signal

@@ -1,6 +1,8 @@
 // Whole runs: determinism (same scenario + seed => identical bytes), exit
 // statuses of the ecsim binary, and no half-written output on bad input.
 #include <catch2/catch.hpp>
+
+#include "test_util.hpp"
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -26,12 +28,7 @@ fs::path fresh_dir(const std::string& name) {
   return p;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ecsim::test::slurp;
 
 // summary.csv minus its wall-clock line, the one value that may differ.
 std::string summary_without_wall(const fs::path& p) {

@@ -3,6 +3,8 @@
 // summary metrics, and are byte-identical for the same seed.
 #include <catch2/catch.hpp>
 
+#include "test_util.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -42,12 +44,7 @@ std::vector<std::vector<std::string>> read_csv(const fs::path& p) {
   return rows;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ecsim::test::slurp;
 
 RunOutcome run_file(const std::string& file, const fs::path& out, std::vector<std::string> overrides = {}) {
   LoadOptions lo;

@@ -3,6 +3,8 @@
 // expect: assertions, and errors that point into the sweep file.
 #include <catch2/catch.hpp>
 
+#include "test_util.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -37,12 +39,7 @@ fs::path fresh_dir(const std::string& name) {
   return p;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ecsim::test::slurp;
 
 // A run record without its wall-clock line.
 std::string record_without_wall(const fs::path& p) {

@@ -8,6 +8,8 @@
 // (ecsim_tests does not, so it cannot load the library itself).
 #include <catch2/catch.hpp>
 
+#include "test_util.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -62,12 +64,7 @@ ops:
   - {at: 0s, client: c0, op: write, key: a, value: x, node: n0}
 )";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ecsim::test::slurp;
 
 int shell(const std::string& command, const fs::path& log, std::string* output) {
   const int status = std::system((command + " >" + log.string() + " 2>&1").c_str());
