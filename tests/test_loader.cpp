@@ -2,6 +2,8 @@
 // input (message and exact position), --set overrides, resolved config.
 #include <catch2/catch.hpp>
 
+#include "test_util.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -23,28 +25,7 @@ using namespace ecsim;
 
 namespace {
 
-// A fresh directory under /tmp per test, removed afterwards.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char pattern[] = "/tmp/ecsim_loader_XXXXXX";
-    const char* made = mkdtemp(pattern);
-    REQUIRE(made != nullptr);
-    path = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string write(const std::string& name, const std::string& text) const {
-    const auto p = path / name;
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-    return p.string();
-  }
-};
+using ecsim::test::TempDir;
 
 // The error a load must raise; fails the test if it loads.
 ScenarioError load_error(const std::string& file, const LoadOptions& options = {}) {

@@ -4,6 +4,8 @@
 // tests/scripts/test-out-of-tree.sh (they are built against the installed package).
 #include <catch2/catch.hpp>
 
+#include "test_util.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -16,25 +18,7 @@ using namespace ecsim;
 
 namespace {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char pattern[] = "/tmp/ecsim_modules_XXXXXX";
-    const char* made = mkdtemp(pattern);
-    REQUIRE(made != nullptr);
-    path = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-    return (path / name).string();
-  }
-};
+using ecsim::test::TempDir;
 
 constexpr const char* kBase = "name: m\nseed: 1\ntopology: {nodes: 2}\n";
 

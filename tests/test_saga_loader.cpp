@@ -3,6 +3,8 @@
 // configuration round trip, and expect: metrics that need a section.
 #include <catch2/catch.hpp>
 
+#include "test_util.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -22,26 +24,7 @@ using namespace ecsim;
 
 namespace {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char pattern[] = "/tmp/ecsim_saga_loader_XXXXXX";
-    const char* made = mkdtemp(pattern);
-    REQUIRE(made != nullptr);
-    path = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string write(const std::string& name, const std::string& text) const {
-    const auto p = path / name;
-    std::ofstream(p) << text;
-    return p.string();
-  }
-};
+using ecsim::test::TempDir;
 
 const std::string kBase = "name: t\nseed: 1\ntopology: {nodes: 4}\n";
 

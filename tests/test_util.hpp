@@ -1,5 +1,7 @@
 #pragma once
 // Helpers the tests share: a file's bytes, and a scratch folder per process.
+#include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -24,5 +26,29 @@ inline std::filesystem::path fresh_dir(const std::string& suite, const std::stri
   std::filesystem::create_directories(p);
   return p;
 }
+
+// A fresh directory under /tmp for one test, removed afterwards.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    char pattern[] = "/tmp/ecsim_test_XXXXXX";
+    const char* made = mkdtemp(pattern);
+    REQUIRE(made != nullptr);
+    path = made;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  // Writes `text` to path/name (creating folders on the way) and returns its path.
+  std::string write(const std::string& name, const std::string& text) const {
+    const auto p = path / name;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+    return p.string();
+  }
+};
 
 }  // namespace ecsim::test
