@@ -107,6 +107,14 @@ void check_runnable(const Scenario& s, const ModuleRegistry& modules) {
 
 namespace {
 
+// The metrics of the modules that ran, in summary.csv order.
+std::vector<std::string> module_metric_names(const Scenario& s, const ModuleRegistry& modules) {
+  std::vector<std::string> out;
+  for (const ModuleDef& def : modules.modules())
+    if (ModuleRegistry::active(def, s)) out.insert(out.end(), def.metrics.begin(), def.metrics.end());
+  return out;
+}
+
 // Everything one run builds, in construction order: the kernel and the
 // shared key-value world, the modules (replication protocols, then the
 // fault injector, then applications), and the checkers that observe.
@@ -115,6 +123,7 @@ struct World {
         const std::function<std::string(const char*)>& out_path)
       : scenario(s),
         registry(m),
+        module_metrics(module_metric_names(s, m)),
         keys(static_cast<std::uint32_t>(store_of(s).keys)),
         store(make_store(s, writes)),
         sim(s),
@@ -181,6 +190,7 @@ struct World {
 
   const Scenario& scenario;
   const ModuleRegistry& registry;
+  const std::vector<std::string> module_metrics;  // of the modules that run, in summary.csv order
   KeySpace keys;
   WriteTable writes;
   std::unique_ptr<ReplicaStore> store;
@@ -317,13 +327,6 @@ void core_metrics(World& w, const SessionVerdicts& v, MetricMap& m) {
   m["nodes"] = w.sim.node_count();
 }
 
-// The metrics of the modules that ran, in summary.csv order.
-std::vector<std::string> module_metric_names(const Scenario& s, const ModuleRegistry& modules) {
-  std::vector<std::string> out;
-  for (const ModuleDef& def : modules.modules())
-    if (ModuleRegistry::active(def, s)) out.insert(out.end(), def.metrics.begin(), def.metrics.end());
-  return out;
-}
 
 // Writes the trace files (or only hashes them) and returns the trace hash,
 // which covers every deterministic byte written.
@@ -357,7 +360,7 @@ std::string write_traces(World& w, const SessionVerdicts& v, MetricMap& m,
     CsvWriter det = CsvWriter::hash_only();
     for (const std::string& name : kMetricOrder)
       if (name != "wall_s") det.row(name, m[name]);
-    for (const std::string& name : module_metric_names(w.scenario, w.registry)) det.row(name, m[name]);
+    for (const std::string& name : w.module_metrics) det.row(name, m[name]);
     hash = fnv1a64(format_hash_hex(det.hash()), hash);
   }
   const TracePath module_path = [&](std::string_view name) { return out_path(std::string(name).c_str()); };
@@ -434,7 +437,7 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
   MetricMap& m = outcome.metrics;
   const SessionVerdicts verdicts = check_history(w);
   core_metrics(w, verdicts, m);
-  for (const std::string& name : module_metric_names(scenario, w.registry)) m[name] = kNaN;  // unset = does not apply
+  for (const std::string& name : w.module_metrics) m[name] = kNaN;  // unset = does not apply
   for (const auto& mod : w.modules) mod->add_metrics(m, w.sim.now());
   outcome.trace_hash = write_traces(w, verdicts, m, out_path);
   m["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -447,7 +450,7 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
       CsvWriter summary(dir->path("summary.csv"));
       summary.header({"metric", "value"});
       for (const std::string& name : kMetricOrder) summary.row(name, m[name]);
-      for (const std::string& name : module_metric_names(scenario, modules)) summary.row(name, m[name]);
+      for (const std::string& name : w.module_metrics) summary.row(name, m[name]);
       summary.row("trace_hash", outcome.trace_hash);
       summary.row("seed", scenario.seed);
       summary.close();
