@@ -166,6 +166,18 @@ std::int64_t CsvReader::integer(std::size_t index, std::string_view name) const 
   return v;
 }
 
+std::int64_t CsvReader::time_ns(std::size_t index, std::string_view name) const {
+  const std::int64_t v = integer(index, name);
+  if (v < 0) fail(index, fmt::format("{}: expected a time in ns since the run started (>= 0), got {}", name, v));
+  return v;
+}
+
+std::int64_t CsvReader::count(std::size_t index, std::string_view name) const {
+  const std::int64_t v = integer(index, name);
+  if (v < 0) fail(index, fmt::format("{}: expected a number >= 0, got {}", name, v));
+  return v;
+}
+
 bool CsvReader::boolean(std::size_t index, std::string_view name) const {
   const std::string_view t = fields_[index].text;
   auto is = [&](std::string_view word) {

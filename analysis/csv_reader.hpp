@@ -61,6 +61,10 @@ class CsvReader {
 
   // Field `index` as a number or flag; errors read "<name>: expected ...".
   std::int64_t integer(std::size_t index, std::string_view name) const;
+  // A time in ns since the run started: an integer >= 0.
+  std::int64_t time_ns(std::size_t index, std::string_view name) const;
+  // An integer >= 0 (counts, byte sizes).
+  std::int64_t count(std::size_t index, std::string_view name) const;
   // true/false (any case, as Python and R write them) or 1/0.
   bool boolean(std::size_t index, std::string_view name) const;
 

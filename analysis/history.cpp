@@ -49,6 +49,8 @@ VersionText parse_version(std::string_view text) {
     if (text[i] != '@') throw VersionSyntaxError(fmt::format("unexpected '{}' in a version (expected '.' or '@')", text[i]), i);
     if (i + 1 >= text.size()) throw VersionSyntaxError("expected an origin after '@' in a version", i + 1);
     v.origin = text.substr(i + 1);
+    if (const std::size_t at = v.origin.find('@'); at != std::string_view::npos)
+      throw VersionSyntaxError("a version has one origin: unexpected second '@'", i + 1 + at);
   }
   return v;
 }
@@ -241,8 +243,8 @@ History read_history_csv(const std::string& ops_path, const std::string& applied
       const std::string_view op_name = t[op];
       if (op_name.empty()) t.fail(op, "op: must not be empty (read, write, ...)");
       if (t[key].empty()) t.fail(key, "key: must not be empty");
-      const std::int64_t inv = t.integer(invoke, "invoke_ns");
-      const std::int64_t com = t.integer(complete, "complete_ns");
+      const std::int64_t inv = t.time_ns(invoke, "invoke_ns");
+      const std::int64_t com = t.time_ns(complete, "complete_ns");
       if (com < inv) t.fail(complete, fmt::format("complete_ns ({}) is before invoke_ns ({})", com, inv));
       const bool is_ok = t.boolean(ok, "ok");
       const VersionText v = version_field(t, version);
@@ -257,7 +259,7 @@ History read_history_csv(const std::string& ops_path, const std::string& applied
     bool any = false;
     while (t.next()) {
       any = true;
-      const std::int64_t at = t.integer(time, "time_ns");
+      const std::int64_t at = t.time_ns(time, "time_ns");
       if (t[replica].empty()) t.fail(replica, "replica: must not be empty");
       const bool lost = t[key].empty();
       try {

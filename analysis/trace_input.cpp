@@ -1,12 +1,16 @@
 // Reading ops.csv, applied.csv and events.csv for `ecsim analyze`; see trace_input.hpp.
 #include "analysis/trace_input.hpp"
 
+#include <algorithm>
+#include <array>
 #include <limits>
 #include <optional>
 
 #include <fmt/format.h>
 
 #include "analysis/csv_reader.hpp"
+#include "sim/did_you_mean.hpp"
+#include "sim/strings.hpp"
 
 namespace ecsim::trace_input {
 
@@ -39,8 +43,8 @@ std::vector<OpRow> read_ops(const std::string& path) {
     r.key = in[key];
     if (r.op.empty()) in.fail(op, "op: must not be empty (read, write, ...)");
     if (r.key.empty()) in.fail(key, "key: must not be empty");
-    r.invoke = in.integer(invoke, "invoke_ns");
-    r.complete = in.integer(complete, "complete_ns");
+    r.invoke = in.time_ns(invoke, "invoke_ns");
+    r.complete = in.time_ns(complete, "complete_ns");
     if (r.complete < r.invoke)
       in.fail(complete, fmt::format("complete_ns: {} is before invoke_ns {}", r.complete, r.invoke));
     r.ok = in.boolean(ok, "ok");
@@ -61,7 +65,7 @@ std::vector<ApplyText> read_applied(const std::string& path) {
   std::vector<ApplyText> rows;
   while (in.next()) {
     ApplyText a;
-    a.t = in.integer(time, "time_ns");
+    a.t = in.time_ns(time, "time_ns");
     a.replica = in[replica];
     a.key = in[key];
     a.version = in[version];
@@ -79,6 +83,12 @@ std::vector<ApplyText> read_applied(const std::string& path) {
   return rows;
 }
 
+// Every kind analysis/trace_writer.cpp writes; rows of the kinds not counted
+// above (timer, clock_step, apply) are read and skipped.
+constexpr std::array<std::string_view, 15> kKnownEventKinds = {
+    "send", "deliver", "drop", "duplicate", "timer", "crash", "restart", "clock_step",
+    "partition", "heal", "loss_start", "loss_end", "apply", "receive", "state_lost"};
+
 EventScan scan_events(const std::string& path) {
   CsvReader in(path, "trace file");
   const std::size_t time = in.require("time_ns"), node_col = in.require("node"), kind_col = in.require("kind");
@@ -87,7 +97,7 @@ EventScan scan_events(const std::string& path) {
   SimTime previous = std::numeric_limits<SimTime>::min();
   while (in.next()) {
     ++s.rows;
-    const SimTime t = in.integer(time, "time_ns");
+    const SimTime t = in.time_ns(time, "time_ns");
     if (t < previous)
       in.fail(time, fmt::format("time_ns: {} is before the previous row's {}: rows must be in time order", t, previous));
     previous = t;
@@ -97,7 +107,7 @@ EventScan scan_events(const std::string& path) {
     if (!node.empty() && s.names.size() < 10'000'000) s.names.emplace(node);
     if (kind == "send") {
       ++s.sent;
-      if (bytes_col && !in[*bytes_col].empty()) s.bytes += static_cast<std::uint64_t>(in.integer(*bytes_col, "bytes"));
+      if (bytes_col && !in[*bytes_col].empty()) s.bytes += static_cast<std::uint64_t>(in.count(*bytes_col, "bytes"));
     } else if (kind == "deliver") {
       ++s.delivered;
     } else if (kind == "drop") {
@@ -112,6 +122,9 @@ EventScan scan_events(const std::string& path) {
       if (kind == "receive" && (key.empty() || version.empty())) continue;  // nothing to link it to
       s.node_events.push_back(NodeEvent{t, std::string(node), std::string(kind), std::move(key), std::move(version), at(in, node_col)});
       if (kind == "receive") ++s.receives;
+    } else if (std::find(kKnownEventKinds.begin(), kKnownEventKinds.end(), kind) == kKnownEventKinds.end()) {
+      const std::vector<std::string> known(kKnownEventKinds.begin(), kKnownEventKinds.end());
+      in.fail(kind_col, fmt::format("kind: unknown event kind '{}'{} (known: {})", kind, did_you_mean(kind, known), join(known)));
     }
   }
   return s;

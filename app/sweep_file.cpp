@@ -134,15 +134,9 @@ YAML::Node SweepReader::read_file() {
   if (!in) throw ScenarioError(file_, 0, 0, "cannot open sweep file");
   std::stringstream text;
   text << in.rdbuf();
-  try {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(text.str());
-    if (docs.size() > 1) r_.fail(docs[1], "a sweep file holds one YAML document; this is a second one");
-    if (docs.empty() || docs.front().IsNull()) throw ScenarioError(file_, 0, 0, "sweep file is empty");
-    return docs.front();
-  } catch (const YAML::Exception& e) {
-    throw ScenarioError(file_, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1,
-                        "malformed YAML: " + e.msg);
-  }
+  const YAML::Node root = detail::parse_one_document(text.str(), file_, "sweep file");
+  if (root.IsNull()) throw ScenarioError(file_, 1, 1, "sweep file is empty: expected a map with base: and grid:, zip: or sample:");
+  return root;
 }
 
 void SweepReader::base(const YamlValue& v) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian machine (as root): install what is missing,
 # build and run every test through CTest, then compare a Clang build's trace
-# hashes with the golden ones (tests/scripts/compare-clang-hashes.sh).
+# hashes with the golden ones (tests/scripts/compare-clang-hashes.sh), and
+# fuzz the loader and the history readers under ASan/UBSan (tests/fuzz/README.md).
 # Usage: scripts/test.sh [release|asan-ubsan]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,3 +16,7 @@ ctest --preset "$preset" -j "$(nproc)"
 # (the ecsim target only) must reproduce every golden trace hash.
 scripts/build.sh clang-release
 tests/scripts/compare-clang-hashes.sh
+# Bad input never crashes, hangs or goes unlocated: a bounded fuzz run under
+# ASan/UBSan (the fuzz driver only, not the whole suite, to stay lean).
+scripts/build.sh asan-ubsan ecsim_fuzz
+tests/scripts/run-fuzz.sh build/asan-ubsan/tests/fuzz/ecsim_fuzz 45

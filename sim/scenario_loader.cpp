@@ -183,16 +183,7 @@ YAML::Node Loader::read_file() {
   if (!in) throw ScenarioError(path_, 0, 0, "cannot open scenario file");
   std::stringstream text;
   text << in.rdbuf();
-  try {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(text.str());
-    if (docs.size() > 1) r_.fail(docs[1], "a scenario file holds one YAML document; this is a second one");
-    return docs.empty() ? YAML::Node() : docs.front();
-  } catch (const YAML::ParserException& e) {
-    throw ScenarioError(path_, e.mark.line + 1, e.mark.column + 1, "malformed YAML: " + e.msg);
-  } catch (const YAML::Exception& e) {
-    throw ScenarioError(path_, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1,
-                        "malformed YAML: " + e.msg);
-  }
+  return detail::parse_one_document(text.str(), path_, "scenario file");
 }
 
 void Loader::apply_overrides(YAML::Node root) {
@@ -274,7 +265,7 @@ void Loader::note_override_subtree(const YAML::Node& node, int ordinal, int colu
 
 Scenario Loader::load() {
   YAML::Node root = read_file();
-  if (root.IsNull() && options_.overrides.empty()) throw ScenarioError(path_, 0, 0, "scenario file is empty");
+  if (root.IsNull() && options_.overrides.empty()) throw ScenarioError(path_, 1, 1, "scenario file is empty: expected a map of sections (name:, seed:, topology:, ...)");
   if (!root.IsNull() && !root.IsMap()) {
     // Checked before overrides: set_yaml_path needs a map to descend into.
     r_.fail(root, "a scenario file is a map of keys (name:, seed:, topology:, ...), got " + YamlReader::describe(root));

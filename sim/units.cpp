@@ -83,7 +83,9 @@ SimTime parse_duration(std::string_view text, bool allow_negative) {
   if (total > static_cast<u128>(std::numeric_limits<SimTime>::max()))
     throw std::invalid_argument("duration '" + std::string(original) + "' is too large (limit about 292 years)");
   const auto value = static_cast<SimTime>(total);
-  if (negative && value != 0 && !allow_negative)
+  // Any '-' is refused where durations cannot be negative, "-0s" included:
+  // a sign there is a mistake, not a way to write zero. '+' is allowed.
+  if (negative && !allow_negative)
     throw std::invalid_argument("duration must not be negative, got '" + std::string(original) + "'");
   return negative ? -value : value;
 }

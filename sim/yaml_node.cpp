@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include <boost/locale/utf.hpp>
 #include <fmt/format.h>
 
 #include "sim/did_you_mean.hpp"
@@ -229,6 +230,100 @@ std::optional<YamlValue> MapReader::get(std::string_view key) const {
 YamlValue MapReader::require(std::string_view key) const {
   if (auto v = get(key)) return *v;
   reader_.fail(self_, fmt::format("missing required key '{}' {}", key, where()));
+}
+
+namespace {
+
+// Line and column (1-based, columns in bytes) of byte `offset` in `text`.
+std::pair<int, int> line_col(std::string_view text, std::size_t offset) {
+  int line = 1;
+  std::size_t line_start = 0;
+  for (std::size_t i = 0; i < offset; ++i)
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  return {line, static_cast<int>(offset - line_start) + 1};
+}
+
+// Throws at the first byte that does not start a valid UTF-8 sequence.
+void require_utf8(const std::string& text, const std::string& file, std::string_view kind) {
+  using utf8 = boost::locale::utf::utf_traits<char>;
+  for (auto it = text.begin(); it != text.end();) {
+    const auto start = it;
+    const boost::locale::utf::code_point c = utf8::decode(it, text.end());
+    if (c == boost::locale::utf::illegal || c == boost::locale::utf::incomplete) {
+      const auto [line, col] = line_col(text, static_cast<std::size_t>(start - text.begin()));
+      throw ScenarioError(file, line, col, fmt::format("a {} must be UTF-8 text; byte 0x{:02x} here is not", kind,
+                                                       static_cast<unsigned char>(*start)));
+    }
+  }
+}
+
+// Where a second document starts, or npos: a "---" line after the first
+// document's content, or content after a "..." (document end) line.
+std::size_t second_document_start(std::string_view text) {
+  auto is_marker = [](std::string_view line, std::string_view m) {
+    return line.substr(0, 3) == m && (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+  };
+  bool content = false, ended = false;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    const std::string_view line = text.substr(at, end - at);
+    const std::string_view body = trim(line);
+    const bool start_marker = is_marker(line, "---"), end_marker = is_marker(line, "...");
+    const bool has_content = !start_marker && !end_marker && !body.empty() && body != "\r" && body.front() != '#' &&
+                             body.front() != '%';
+    if ((start_marker && content) || (has_content && ended)) return at;
+    content = content || has_content;
+    ended = ended || end_marker;
+    at = end + 1;
+  }
+  return std::string_view::npos;
+}
+
+// Explicit tags ("!!int 3", "!custom x") would change what a value means in
+// ways the loader does not follow; they are refused rather than ignored.
+// Iterative: the nesting depth of a file is not bounded.
+void reject_explicit_tags(const YAML::Node& root, const std::string& file) {
+  std::vector<YAML::Node> todo = {root};
+  while (!todo.empty()) {
+    const YAML::Node n = todo.back();
+    todo.pop_back();
+    const std::string& tag = n.Tag();
+    if (!tag.empty() && tag != "?" && tag != "!") {
+      const YAML::Mark m = n.Mark();
+      throw ScenarioError(file, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1,
+                          fmt::format("YAML tags are not supported (found '{}'): write the value without a tag", tag));
+    }
+    if (n.IsSequence()) {
+      for (const YAML::Node& item : n) todo.push_back(item);
+    } else if (n.IsMap()) {
+      for (const auto& kv : n) {
+        todo.push_back(kv.first);
+        todo.push_back(kv.second);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+YAML::Node parse_one_document(const std::string& text, const std::string& file, std::string_view kind) {
+  require_utf8(text, file, kind);
+  if (const std::size_t second = second_document_start(text); second != std::string_view::npos) {
+    const auto [line, col] = line_col(text, second);
+    throw ScenarioError(file, line, col, fmt::format("a {} holds one YAML document; this is a second one", kind));
+  }
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    if (e.mark.is_null()) throw ScenarioError(file, 0, 0, "malformed YAML: " + e.msg);
+    throw ScenarioError(file, e.mark.line + 1, e.mark.column + 1, "malformed YAML: " + e.msg);
+  }
+  reject_explicit_tags(root, file);
+  return root;
 }
 
 }  // namespace ecsim::detail

@@ -73,6 +73,12 @@ class YamlReader {
   std::vector<OverrideNode> overrides_;
 };
 
+// The one YAML document of a scenario or sweep file (`kind`: "scenario
+// file"). Refuses, at file:line:col, text that is not UTF-8, malformed YAML
+// and a second document. Not YAML::LoadAll: yaml-cpp 0.7 loops forever,
+// allocating, on some malformed inputs (found by tests/fuzz).
+YAML::Node parse_one_document(const std::string& text, const std::string& file, std::string_view kind);
+
 // closest_match (sim/did_you_mean.hpp), plus a single swap of adjacent
 // letters ("raed" -> "read"), which plain edit distance counts as two edits.
 std::string closest_name(std::string_view word, const std::vector<std::string>& candidates);

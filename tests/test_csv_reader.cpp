@@ -138,6 +138,28 @@ std::string analyze_error(const std::string& ops, const std::string& applied = "
 
 }  // namespace
 
+TEST_CASE("history readers refuse negative times, two origins and unknown event kinds (found by tests/fuzz)", "[csv]") {
+  test::TempDir dir;
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream((dir.path / name).string()) << text;
+    return (dir.path / name).string();
+  };
+  const std::string header = "client,session,op,key,invoke_ns,complete_ns,ok,version\n";
+  const std::string negative = write("neg.csv", header + "c0,0,write,k,-5,-4,true,1@n0\n");
+  CHECK_THAT(history_error(negative), Catch::Contains("neg.csv:2:14: error: invoke_ns: expected a time in ns since the run started (>= 0), got -5"));
+  CHECK_THAT(analyze_error(negative), Catch::Contains("neg.csv:2:14: error: invoke_ns: expected a time in ns"));
+  const std::string origins = write("origins.csv", header + "c0,0,write,k,5,6,true,1@n0@n1\n");
+  CHECK_THAT(history_error(origins), Catch::Contains("origins.csv:2:27: error: version: a version has one origin"));
+  const std::string ops = write("ops.csv", header + "c0,0,write,k,5,6,true,1@n0\n");
+  const std::string events = write("events.csv", "time_ns,node,kind,peer,msg_id,key,bytes\n5,n0,CRASH,,,,\n");
+  try {
+    analyze_traces(TraceInputs{ops, "", events, {}});
+    FAIL("an unknown event kind was accepted");
+  } catch (const ScenarioError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("events.csv:2:6: error: kind: unknown event kind 'CRASH'"));
+  }
+}
+
 TEST_CASE("CsvReader: quoting, trimming, blank lines, CRLF and a byte order mark", "[csv]") {
   const fs::path dir = temp_dir("reader");
   const std::string path = write_file(dir / "t.csv",

@@ -68,6 +68,10 @@ TEST_CASE("durations parse exactly into nanoseconds", "[units]") {
 
   CHECK_THROWS_WITH(parse_duration("10"), Catch::Contains("expected a duration with a unit, e.g. 10ms"));
   CHECK_THROWS_WITH(parse_duration("-200ms"), Catch::Contains("must not be negative"));
+  // The grammar: a '+' sign is allowed; a '-' only where negatives are, "-0s" included.
+  CHECK(parse_duration("+5ms") == 5'000'000);
+  CHECK(parse_duration("-0s", true) == 0);
+  CHECK_THROWS_WITH(parse_duration("-0s"), Catch::Contains("must not be negative"));
   CHECK_THROWS_WITH(parse_duration("5sec"), Catch::Contains("unknown unit 'sec'"));
   CHECK_THROWS_WITH(parse_duration("abc"), Catch::Contains("expected a duration like 10ms"));
   CHECK_THROWS_WITH(parse_duration(""), Catch::Contains("expected a duration like 10ms"));
@@ -629,10 +633,20 @@ TEST_CASE("bad input points at the offending node", "[loader][errors]") {
     CHECK_THAT(error_for("name: t\nseed: 1\n").what(), Catch::Contains("missing required key 'topology'"));
     CHECK_THAT(error_for("name: t\nseed: 1\nstop: quiscent\ntopology: {nodes: 5}\n").what(),
                Catch::Contains("(did you mean 'quiescent'?)"));
-    CHECK_THAT(error_for("").what(), Catch::EndsWith("error: scenario file is empty"));
+    CHECK_THAT(error_for("").what(), Catch::Contains(":1:1: error: scenario file is empty"));
     CHECK_THAT(error_for("- a\n- b\n").what(), Catch::Contains("a scenario file is a map of keys"));
+    // Found by tests/fuzz: inputs that used to hang yaml-cpp's LoadAll or were silently misread.
+    const auto utf8 = error_for("name: t\n,\xfcG\n");
+    CHECK((utf8.line() == 2 && utf8.column() == 2));
+    CHECK_THAT(utf8.what(), Catch::Contains("must be UTF-8 text; byte 0xfc here is not"));
+    const auto tag = error_for("name: t\nseed: !!int 1\ntopology: {nodes: 5}\n");
+    CHECK(tag.line() == 2);
+    CHECK_THAT(tag.what(), Catch::Contains("YAML tags are not supported (found 'tag:yaml.org,2002:int')"));
+    const auto after_end = error_for(std::string(kMinimal) + "...\nname: u\n");
+    CHECK(after_end.line() == 5);
+    CHECK_THAT(after_end.what(), Catch::Contains("a scenario file holds one YAML document"));
     const auto two = error_for(std::string(kMinimal) + "---\nname: u\n");
-    CHECK(two.line() == 5);
+    CHECK(two.line() == 4);  // the "---" that starts it
     CHECK_THAT(two.what(), Catch::Contains("a scenario file holds one YAML document"));
     const auto dup = error_for("name: t\nseed: 1\ntopology: {nodes: 5}\nseed: 2\n");
     CHECK(dup.line() == 4);
