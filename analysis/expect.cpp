@@ -55,6 +55,11 @@ std::string format_number(double v) { return fmt::format("{}", v); }
 // recursion, so "not not ... 1" or "----1" (100,000 of them, found by
 // fuzzing) are refused like "((((1))))" rather than overflowing the stack.
 constexpr int kMaxNestingDepth = 100;
+// Binary operators per assertion. Chains ("a + b + ...", "a < b < ...") are
+// parsed by loops but evaluated and explained recursively, one level per
+// operator: 100,000 chained comparisons took 44 s and then overflowed the
+// stack. Real assertions have a handful.
+constexpr int kMaxBinaryOperators = 1000;
 
 }  // namespace
 
@@ -403,7 +408,13 @@ class ExpectParser {
     return static_cast<int>(expression_.nodes_.size() - 1);
   }
 
-  int add_binary(Op op, int lhs, int rhs) { return add_node(op, lhs, rhs, node(lhs).begin, node(rhs).end); }
+  int add_binary(Op op, int lhs, int rhs) {
+    if (++binary_operators_ > kMaxBinaryOperators)
+      throw ExpectSyntaxError(fmt::format("assertion too long: more than {} binary operators (split it into several "
+                                          "assertions)", kMaxBinaryOperators),
+                              node(rhs).begin);
+    return add_node(op, lhs, rhs, node(lhs).begin, node(rhs).end);
+  }
 
   const Expression::Node& node(int n) const { return expression_.nodes_[static_cast<std::size_t>(n)]; }
 
@@ -424,6 +435,7 @@ class ExpectParser {
   std::optional<Token> previous_;  // for "after '<'" in messages
   bool started_ = false;
   int depth_ = 0;
+  int binary_operators_ = 0;
   Expression expression_;
 };
 

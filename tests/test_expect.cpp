@@ -202,6 +202,24 @@ TEST_CASE("expect: syntax errors point at the right column", "[expect]") {
 
 // Fuzzing found `ecsim validate` crashing (stack overflow) on 100,000 unary
 // operators in a row; they now count towards the nesting limit with parentheses.
+TEST_CASE("expect: long chains of binary operators are refused past 1000 operators", "[expect]") {
+  // Found running a fuzzed scenario: 100,000 chained comparisons took 44 s to
+  // evaluate and then overflowed the stack.
+  const auto chain = [](const std::string& op, int operators) {
+    std::string out = "1";
+    for (int i = 0; i < operators; ++i) out += op + "1";
+    return out;
+  };
+  // "1 < 1 < ... < 1" with n comparisons is n comparisons and n - 1 'and's.
+  CHECK_FALSE(passes(chain(" < ", 500)));  // 999 operators: parses, and 1 < 1 is false
+  CHECK(passes(chain(" <= ", 500)));
+  const ExpectSyntaxError c = syntax_error(chain(" < ", 100'000));
+  CHECK(std::string(c.what()) == "assertion too long: more than 1000 binary operators (split it into several assertions)");
+  CHECK(passes(chain(" + ", 999) + " == 1000"));  // 1000 operators
+  const ExpectSyntaxError s = syntax_error(chain(" + ", 1000) + " == 1001");
+  CHECK(s.column == 1 + 1000 * 4 + 4);  // 0-based: at "1001", the right operand of the 1001st operator ("==")
+}
+
 TEST_CASE("expect: long chains of unary operators are refused, not a stack overflow", "[expect]") {
   const auto repeat = [](const std::string& s, int n) {
     std::string out;
