@@ -51,12 +51,16 @@ Scenario load(const std::filesystem::path& file) {
   return s;
 }
 
-// Every assertion must parse (the loader parses them up front): a syntax
+// Every assertion must parse and evaluate (the loader parses them up front): a syntax
 // error that only shows after a run would be a loader bug.
 void parse_expectations(const Scenario& s) {
   for (const Expectation& e : s.checks.expect) {
     try {
-      (void)Expression::parse(e.text);
+      // Evaluated too (every metric = 1): evaluation recurses over the parse tree.
+      const Expression parsed = Expression::parse(e.text);
+      MetricMap ones;
+      for (const std::string& name : parsed.metrics()) ones[name] = 1.0;
+      (void)parsed.evaluate(ones);
     } catch (const ExpectSyntaxError& err) {
       throw FuzzFinding(fmt::format("the loader accepted an expect: it cannot parse: '{}': {}", e.text, err.what()));
     }
