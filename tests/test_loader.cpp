@@ -384,6 +384,32 @@ TEST_CASE("graph forms and edge files", "[loader]") {
   CHECK(graph_of("{type: file, file: edges.csv}").file_edges.size() == 3);
 }
 
+TEST_CASE("time costs: bandwidths, servers and service times are checked where they are written", "[loader]") {
+  const std::string base = "name: t\nseed: 1\ntopology: {nodes: 3}\n";
+  const auto unit = error_for(base + "network: {bandwidth: {egress: 100Mbps}}\n");
+  CHECK((unit.line() == 4 && unit.column() == 31));
+  CHECK_THAT(unit.what(), Catch::Contains("unknown unit 'Mbps' in bandwidth '100Mbps'"));
+  CHECK_THAT(error_for(base + "network: {bandwidth: {ingress: 0Gbit/s}}\n").what(),
+             Catch::Contains("bandwidth must be positive, got '0Gbit/s'"));
+  CHECK_THAT(error_for(base + "network: {bandwidth: {ingress: -5MB/s}}\n").what(),
+             Catch::Contains("expected a bandwidth like 1Gbit/s or 10MB/s, got '-5MB/s'"));
+  CHECK_THAT(error_for(base + "network: {bandwidth: {ingress: 100}}\n").what(), Catch::Contains("a bandwidth needs a unit"));
+  CHECK_THAT(error_for(base + "replicas: {servers: 0}\n").what(), Catch::Contains("replicas.servers must be between 1 and 1024, got 0"));
+  CHECK_THAT(error_for(base + "replicas: {service: {read: -1ms}}\n").what(), Catch::Contains("replicas.service.read: a read service time cannot be negative, got -1ms"));
+  CHECK_THAT(error_for(base + "replicas: {service: {write: {dist: normal, mean: 1ms, stddev: 1ms}}}\n").what(),
+             Catch::Contains("a normal service time needs mean >= 3 stddev"));
+  CHECK_THAT(error_for(base + "replicas: {service: {merge: 1ms, rread: 1ms}}\n").what(), Catch::Contains("did you mean 'read'"));
+  // Exact values: 100 Mbit/s is 12.5 MB/s; 1.5kB/s is 1500 B/s.
+  TempDir dir;
+  const Scenario s = load_scenario_with_modules(dir.write("ok.yaml", base + "network: {bandwidth: {egress: 100Mbit/s, ingress: 1.5kB/s}}\nreplicas: {servers: 2}\n"));
+  CHECK(s.network.egress_Bps == 12.5e6);
+  CHECK(s.network.ingress_Bps == 1500.0);
+  CHECK(s.replicas.servers == 2);
+  CHECK(parse_bandwidth_Bps("1Gbit/s") == 125e6);
+  CHECK(format_bandwidth(12.5e6) == "100Mbit/s");
+  CHECK(format_bandwidth(1500.0) == "12kbit/s");
+}
+
 TEST_CASE("bad input points at the offending node", "[loader][errors]") {
   SECTION("unknown key with did-you-mean, exact position") {
     const auto e = error_for(std::string(kMinimal) +
