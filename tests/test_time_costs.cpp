@@ -257,7 +257,7 @@ TEST_CASE("bandwidth: NIC egress and ingress are FIFO", "[time-costs]") {
   CHECK(a[1].first == 4 * kMillisecond);
 }
 
-TEST_CASE("service: served messages run their handler after the service time; a crash drops what waits", "[time-costs]") {
+TEST_CASE("service: served messages run their handler after the service time, and a crash drops what waits", "[time-costs]") {
   // Constant merge service 1 ms, one server at n1: three messages arriving at 2 ms are handled at 3, 4 and 5 ms.
   Scenario s = make_scenario(2, 2 * kMillisecond);
   s.replicas.merge = Distribution::constant(1e6);
