@@ -90,15 +90,24 @@ std::map<std::string, std::string> read_summary(const std::string& path) {
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: %s ECSIM BARE_GOSSIP SCENARIO [N...]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s ECSIM BARE_GOSSIP SCENARIO [N...] [--set KEY=VALUE...]\n"
+                         "  --set: passed to every ecsim run (variants: bandwidth on, service times off, ...)\n", argv[0]);
     return 2;
   }
   const std::string ecsim = argv[1], bare = argv[2], scenario = argv[3];
-  std::vector<std::string> sizes;
-  for (int i = 4; i < argc; ++i) sizes.emplace_back(argv[i]);
+  std::vector<std::string> sizes, sets;
+  for (int i = 4; i < argc; ++i) {
+    if (std::string(argv[i]) == "--set" && i + 1 < argc) {
+      sets.emplace_back("--set");
+      sets.emplace_back(argv[++i]);
+    } else {
+      sizes.emplace_back(argv[i]);
+    }
+  }
   if (sizes.empty()) sizes = {"1000", "10000", "100000", "1000000"};
   const auto out_root = std::filesystem::temp_directory_path() / fmt::format("ecsim-gossip-bench-{}", getpid());
 
+  for (std::size_t i = 1; i < sets.size(); i += 2) fmt::print("ecsim runs with --set {}\n", sets[i]);
   fmt::print("{:>8} | {:>11} {:>8} {:>9} {:>8} | {:>11} {:>8} {:>9} {:>8} {:>9} | {:>6}\n", "N", "bare ev", "wall s", "ev/s",
              "RSS MB", "ecsim ev", "wall s", "ev/s", "RSS MB", "conv s", "ratio");
   int status = 0;
@@ -106,8 +115,9 @@ int main(int argc, char** argv) {
     const ChildResult b = run_child({bare, n, "1"});
     const auto bp = parse_pairs(b.out);
     const std::string dir = (out_root / ("n" + n)).string();
-    const ChildResult e =
-        run_child({ecsim, "run", scenario, "--set", "topology.nodes=" + n, "--out", dir, "--quiet", "--no-progress"});
+    std::vector<std::string> args = {ecsim, "run", scenario, "--set", "topology.nodes=" + n, "--out", dir, "--quiet", "--no-progress"};
+    args.insert(args.end(), sets.begin(), sets.end());
+    const ChildResult e = run_child(args);
     if (b.status != 0 || e.status != 0) {
       fmt::print(stderr, "N={}: a child failed (bare status {}, ecsim status {})\n", n, b.status, e.status);
       status = 1;

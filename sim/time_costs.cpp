@@ -64,9 +64,10 @@ TimeCosts::TimeCosts(const Scenario& scenario, const Network& network)
     for (NodeId n : spec.from) l.from_side[n] = 1;
     links_.push_back(std::move(l));
   }
-  servers_ = static_cast<std::size_t>(std::max(0, scenario.replicas.servers));
-  server_free_.assign(nodes * servers_, 0);
-  busy_ns_.assign(nodes, 0);
+  const auto zero = [](const Distribution& d) { return d.is_constant() && d.a == 0.0; };
+  const ServiceSpec& sp = scenario.replicas;
+  if (!(zero(sp.read) && zero(sp.write) && zero(sp.merge))) servers_ = static_cast<std::size_t>(std::max(0, sp.servers));
+  queues_.assign(nodes * (servers_ + 1), 0);
 }
 
 TimeCosts::~TimeCosts() = default;
@@ -99,18 +100,18 @@ SimTime TimeCosts::admit(NodeId node, ServiceKind kind, SimTime now, Rng& rng) {
   const Distribution& d = kind == ServiceKind::read ? service_.read : kind == ServiceKind::write ? service_.write : service_.merge;
   const SimTime service = d.sample_duration(rng);
   // The server that falls idle first (ties: the lowest index) takes it.
-  SimTime* first = &server_free_[static_cast<std::size_t>(node) * servers_];
-  SimTime* server = std::min_element(first, first + servers_);
+  SimTime* busy = &queues_[static_cast<std::size_t>(node) * (servers_ + 1)];
+  SimTime* server = std::min_element(busy + 1, busy + 1 + servers_);
   const SimTime start = std::max(*server, now);
   *server = time_after(start, service);
-  busy_ns_[node] = time_after(busy_ns_[node], service);
+  *busy = time_after(*busy, service);
   delays_->add(start - now);
   ++served_;
   return *server;
 }
 
 void TimeCosts::clear_node(NodeId node, SimTime now) {
-  SimTime* first = &server_free_[static_cast<std::size_t>(node) * servers_];
+  SimTime* first = &queues_[static_cast<std::size_t>(node) * (servers_ + 1) + 1];
   for (std::size_t i = 0; i < servers_; ++i) first[i] = std::min(first[i], now);
   if (!ingress_free_.empty()) ingress_free_[node] = std::min(ingress_free_[node], now);
   if (!egress_free_.empty()) egress_free_[node] = std::min(egress_free_[node], now);
@@ -120,7 +121,8 @@ ServiceReport TimeCosts::service_report(SimTime run_ns) const {
   ServiceReport r;
   r.served = served_;
   if (served_ == 0 || run_ns <= 0 || servers_ == 0) return r;
-  const SimTime busiest = *std::max_element(busy_ns_.begin(), busy_ns_.end());
+  SimTime busiest = 0;
+  for (std::size_t i = 0; i < queues_.size(); i += servers_ + 1) busiest = std::max(busiest, queues_[i]);
   r.utilisation_max = static_cast<double>(busiest) / (static_cast<double>(servers_) * static_cast<double>(run_ns));
   r.queue_delay_p50_s = delays_->quantile_s(0.50, served_);
   r.queue_delay_p99_s = delays_->quantile_s(0.99, served_);

@@ -38,6 +38,8 @@ class TimeCosts {
   bool has_egress() const { return egress_Bps_ > 0; }
   bool has_ingress() const { return ingress_Bps_ > 0; }
   bool has_links() const { return !links_.empty(); }
+  // False for none, and when every service time is a constant 0: then a
+  // request never waits (no server is ever busy) and costs nothing here.
   bool serves(ServiceKind kind) const { return kind != ServiceKind::none && servers_ > 0; }
 
   // When a message of `bytes` sent now has left its sender's NIC.
@@ -70,9 +72,10 @@ class TimeCosts {
   std::vector<int> link_index_;  // topology.links index -> links_ index, or -1
   const Network& network_;
   const ServiceSpec service_;  // a copy: the scenario may not outlive the simulator
-  std::size_t servers_ = 0;              // per node
-  std::vector<SimTime> server_free_;     // node * servers_ + i
-  std::vector<SimTime> busy_ns_;         // per node: service time started
+  std::size_t servers_ = 0;  // per node; 0 when every service time is 0 (nothing to queue for)
+  // Per node, adjacent so that one cache line serves a request: [busy, free_0 .. free_{servers-1}]:
+  // the service time started at the node, and when each server falls idle.
+  std::vector<SimTime> queues_;
   std::unique_ptr<DelayHistogram> delays_;
   std::uint64_t served_ = 0;
 };
