@@ -197,49 +197,40 @@ void Simulator::schedule(SimTime at, std::uint16_t component, std::uint64_t x, s
 void Simulator::deliver(const Event& e) {
   const std::uint32_t slot = e.a;
   const MessageSlot& m = slots_[slot];
-  switch (static_cast<DeliverStage>(e.x & 3)) {
-    case at_link: {
-      const SimTime crossed = costs_.link(costs_.link_of(m.from, m.to), m.from, m.bytes, now_);
-      schedule_arrival(slot, time_after(crossed, static_cast<SimTime>(e.x >> 2)));
+  const auto stage = static_cast<DeliverStage>(e.x & 3);
+  if (stage == at_link) {
+    const SimTime crossed = costs_.link(costs_.link_of(m.from, m.to), m.from, m.bytes, now_);
+    schedule_arrival(slot, time_after(crossed, static_cast<SimTime>(e.x >> 2)));
+    return;
+  }
+  // Lost if the receiver is down, or crashed (and perhaps restarted) while
+  // the message waited in its NIC or queue.
+  if (!node_up(m.to) || (stage >= at_server && any_crash_ && e.d != epoch_[m.to])) [[unlikely]] {
+    drop_at_receiver(slot);
+    return;
+  }
+  if (stage == arrived && costs_.has_ingress()) {
+    const SimTime through = costs_.ingress(m.to, m.bytes, now_);
+    if (through > now_) {
+      schedule_stage(slot, through, at_server);
       return;
     }
-    case arrived:
-      if (dropped_at_receiver(slot, e)) return;
-      if (costs_.has_ingress()) {
-        const SimTime through = costs_.ingress(m.to, m.bytes, now_);
-        if (through > now_) {
-          schedule_stage(slot, through, at_server);
-          return;
-        }
-      }
-      [[fallthrough]];
-    case at_server:
-      if (dropped_at_receiver(slot, e)) return;
-      if (costs_.serves(m.service)) {
-        const SimTime done = costs_.admit(m.to, m.service, now_, service_rng_);
-        if (done > now_) {
-          schedule_stage(slot, done, served);
-          return;
-        }
-      }
-      [[fallthrough]];
-    case served:
-      if (dropped_at_receiver(slot, e)) return;
-      hand_to_protocol(slot);
-      return;
   }
+  if (stage != served && costs_.serves(m.service)) {
+    const SimTime done = costs_.admit(m.to, m.service, now_, service_rng_);
+    if (done > now_) {
+      schedule_stage(slot, done, served);
+      return;
+    }
+  }
+  hand_to_protocol(slot);
 }
 
-// A message reaching a crashed receiver, or one that crashed (and perhaps
-// restarted) while the message waited in its NIC or queue, is lost.
-bool Simulator::dropped_at_receiver(std::uint32_t slot, const Event& e) {
+void Simulator::drop_at_receiver(std::uint32_t slot) {
   const MessageSlot& m = slots_[slot];
-  const bool lost = !node_up(m.to) || ((e.x & 3) >= at_server && any_crash_ && e.d != epoch_[m.to]);
-  if (!lost) return false;
   ++stats_.messages_dropped;
   emit_net(NetEventKind::drop, m.to, m.from, m.id, m.bytes, "crashed");
   release(slot);
-  return true;
 }
 
 void Simulator::hand_to_protocol(std::uint32_t slot) {

@@ -137,7 +137,7 @@ class Simulator {
   void transmit(std::uint32_t slot, SimTime left_sender, SimTime latency);
   void schedule_arrival(std::uint32_t slot, SimTime at);
   void schedule_stage(std::uint32_t slot, SimTime at, DeliverStage stage, SimTime latency = 0);
-  bool dropped_at_receiver(std::uint32_t slot, const Event& e);
+  [[gnu::cold, gnu::noinline]] void drop_at_receiver(std::uint32_t slot);
   void hand_to_protocol(std::uint32_t slot);
   void release(std::uint32_t slot);
   void emit_net(NetEventKind kind, NodeId node, NodeId peer, std::uint64_t id, std::uint32_t bytes, std::string_view reason);
