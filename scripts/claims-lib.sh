@@ -230,6 +230,15 @@ claims_cell() {
       s = cell($2, ($5 - $4) / 2, kind); if ($1 < seeds) s = s " (" $1 " of " seeds " runs)"; print s }'
 }
 
+# claims_value LABEL METRIC [KIND]: a value for a sentence: the cell, or
+# "0 (all 20 runs)" when every run has the same value.
+claims_value() {
+  claims_fact "$1" "$2" | awk -v kind="${3:-n}" -v seeds="$SEEDS" "$CLAIMS_AWK"'{
+    if ($1 == 0) print "n/a"
+    else if ($6 == $7 && $1 == seeds) print trim0(num($6, kind, maxdec(kind))) unit(kind) " (all " seeds " runs)"
+    else print cell($2, ($5 - $4) / 2, kind) }'
+}
+
 # claims_mean LABEL METRIC: the mean alone (empty when no run has a value).
 claims_mean() { claims_fact "$1" "$2" | awk '{ if ($1 > 0) printf "%.17g\n", $2 }'; }
 
@@ -269,6 +278,7 @@ claims_record() {
 #   less A B M | greater A B M    the paired 95% CI of A - B lies below (above) 0
 #   scaled_less A B M F           ... of A - F*B lies below 0 ("most": F = 0.5)
 #   scaled_greater A B M F        ... of A - F*B lies above 0
+#   not_greater A B M             the paired 95% CI of A - B does not lie above 0
 #   same A B M                    A equals B at every seed
 #   zero A M                      every run has the value 0 (none missing)
 #   all A M V                     every run has the value V (none missing)
@@ -279,11 +289,12 @@ claims_assert() {
   shift 4
   local r detail ok
   case "$check" in
-    less | greater | scaled_less | scaled_greater)
+    less | greater | scaled_less | scaled_greater | not_greater)
       local mode=diff
       [[ $check == scaled_* ]] && mode="scaled:$4"
       r=$(claims_paired "$1" "$2" "$3" "$mode")
-      ok=$(awk -v c="$check" '{ print ($1 > 0 && ((c ~ /less/ && $4 < 0) || (c ~ /greater/ && $3 > 0))) ? 1 : 0 }' <<<"$r")
+      ok=$(awk -v c="$check" '{ print ($1 > 0 && ((c == "not_greater" && $3 <= 0) || (c ~ /^(scaled_)?less$/ && $4 < 0) ||
+                                                  (c ~ /^(scaled_)?greater$/ && $3 > 0))) ? 1 : 0 }' <<<"$r")
       detail=$(awk -v a="$1" -v b="$2" -v m="$3" -v mode="$mode" '{ printf "%s: %s %s %s over %d paired seeds: %.6g, 95%% CI [%.6g, %.6g]",
         m, a, (mode == "diff" ? "-" : "- " substr(mode, 8) " x"), b, $1, $2, $3, $4 }' <<<"$r") ;;
     same)
