@@ -57,11 +57,21 @@ claims_setup() {
   CLAIMS_FAILED=0
   : >"$CLAIMS_WORK/claims.tsv"
   trap 'rm -rf "$CLAIMS_WORK"' EXIT
+  # claims_die inside $(...) stops the script too, not just the subshell.
+  trap 'exit 2' USR1
 }
 
 claims_die() {
   echo "${CLAIMS_SCRIPT:-claims}: $*" >&2
+  [ -z "${CLAIMS_WORK:-}" ] || : >"$CLAIMS_WORK/died"
+  [ "$BASHPID" = "$$" ] || kill -USR1 $$
   exit 2
+}
+
+# A failure inside $(...) may surface only after the command that used it
+# started: nothing is written or recorded after one.
+claims_alive() {
+  [ ! -e "$CLAIMS_WORK/died" ] || exit 2
 }
 
 # --- running sweeps ----------------------------------------------------------
@@ -264,6 +274,7 @@ claims_paired() {
 
 # claims_record DOC ID VERDICT STATUS TEXT DETAIL: one line of the claims log.
 claims_record() {
+  claims_alive
   set -- "$1" "$2" "$3" "$4" "$(tr '\n\t' '  ' <<<"$5" | sed 's/ *$//')" "$6"
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" >>"$CLAIMS_WORK/claims.tsv"
   [ -z "$CLAIMS_LOG" ] || printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" >>"$CLAIMS_LOG"
@@ -346,6 +357,7 @@ claims_generated() {
 # "<!-- MARKER[ VERDICT] -->" and "<!-- /MARKER -->" (each on a line of its own).
 claims_replace() {
   local path="$DOC_ROOT/$1" tmp
+  claims_alive
   grep -q "^<!-- $2 .*-->\$" "$path" || claims_die "no line <!-- $2 --> in $path"
   grep -qx "<!-- /$2 -->" "$path" || claims_die "no line <!-- /$2 --> in $path (the end of the block)"
   tmp=$(mktemp "$CLAIMS_WORK/doc.XXXXXX")
