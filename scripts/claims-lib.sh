@@ -254,14 +254,16 @@ claims_mean() { claims_fact "$1" "$2" | awk '{ if ($1 > 0) printf "%.17g\n", $2 
 
 # claims_paired A B METRIC [MODE]: per-seed comparison of A and B over the
 # seeds both have: "n mean lo hi" of A - B (MODE diff), A / B - 1 (rel, seeds
-# where B != 0) or A - F * B (scaled:F).
+# where B != 0) or A - F * B (scaled:F). METRIC "MA|MB" compares A's MA with
+# B's MB.
 claims_paired() {
   local a="$CLAIMS_WORK/values/$1.tsv" b="$CLAIMS_WORK/values/$2.tsv"
   [ -f "$a" ] || claims_die "no results for '$1'"
   [ -f "$b" ] || claims_die "no results for '$2'"
   awk -F'\t' -v m="$3" -v mode="${4:-diff}" "$CLAIMS_AWK"'
-    FILENAME == ARGV[1] && $2 == m { va[$1] = $3; next }
-    FILENAME == ARGV[2] && $2 == m && ($1 in va) {
+    BEGIN { ma = m; mb = m; if (index(m, "|")) { ma = substr(m, 1, index(m, "|") - 1); mb = substr(m, index(m, "|") + 1) } }
+    FILENAME == ARGV[1] && $2 == ma { va[$1] = $3; next }
+    FILENAME == ARGV[2] && $2 == mb && ($1 in va) {
       if (mode == "rel") { if ($3 == 0) next; d = va[$1] / $3 - 1 }
       else if (mode ~ /^scaled:/) d = va[$1] - substr(mode, 8) * $3
       else d = va[$1] - $3
@@ -290,6 +292,7 @@ claims_record() {
 #   scaled_less A B M F           ... of A - F*B lies below 0 ("most": F = 0.5)
 #   scaled_greater A B M F        ... of A - F*B lies above 0
 #   not_greater A B M             the paired 95% CI of A - B does not lie above 0
+#   nodiff A B M                  the paired 95% CI of A - B includes 0 (M may be "MA|MB")
 #   same A B M                    A equals B at every seed
 #   zero A M                      every run has the value 0 (none missing)
 #   all A M V                     every run has the value V (none missing)
@@ -300,11 +303,11 @@ claims_assert() {
   shift 4
   local r detail ok
   case "$check" in
-    less | greater | scaled_less | scaled_greater | not_greater)
+    less | greater | scaled_less | scaled_greater | not_greater | nodiff)
       local mode=diff
       [[ $check == scaled_* ]] && mode="scaled:$4"
       r=$(claims_paired "$1" "$2" "$3" "$mode")
-      ok=$(awk -v c="$check" '{ print ($1 > 0 && ((c == "not_greater" && $3 <= 0) || (c ~ /^(scaled_)?less$/ && $4 < 0) ||
+      ok=$(awk -v c="$check" '{ print ($1 > 0 && ((c == "not_greater" && $3 <= 0) || (c == "nodiff" && $3 <= 0 && $4 >= 0) || (c ~ /^(scaled_)?less$/ && $4 < 0) ||
                                                   (c ~ /^(scaled_)?greater$/ && $3 > 0))) ? 1 : 0 }' <<<"$r")
       detail=$(awk -v a="$1" -v b="$2" -v m="$3" -v mode="$mode" '{ printf "%s: %s %s %s over %d paired seeds: %.6g, 95%% CI [%.6g, %.6g]",
         m, a, (mode == "diff" ? "-" : "- " substr(mode, 8) " x"), b, $1, $2, $3, $4 }' <<<"$r") ;;
@@ -339,17 +342,18 @@ claims_compare() {
   claims_paired "$1" "$2" "$3" | awk '{ v = ($1 == 0) ? "none" : ($3 > 0) ? "greater" : ($4 < 0) ? "less" : "ns"; print v, $0 }'
 }
 
-# claims_generated DOC ID VERDICT TEXT: a claim whose words the script chose
-# from the numbers (the block <!-- claim:ID VERDICT --> ... <!-- /claim:ID -->
-# holds TEXT). In --check mode the committed verdict must equal the fresh one.
+# claims_generated DOC ID VERDICT WHAT TEXT: a claim whose words the script
+# chose from the numbers (the block <!-- claim:ID VERDICT --> ...
+# <!-- /claim:ID --> holds TEXT; WHAT says in a line what it compares). In
+# --check mode the committed verdict must equal the fresh one.
 claims_generated() {
-  local doc=$1 id=$2 verdict=$3 text=$4 path="$DOC_ROOT/$1" old status=PASS detail="verdict $3"
+  local doc=$1 id=$2 verdict=$3 what=$4 text=$5 path="$DOC_ROOT/$1" old status=PASS detail="verdict $3"
   old=$(sed -n "s/^<!-- claim:$id \\(.*\\) -->\$/\\1/p" "$path" | head -n 1)
   if [ "$CLAIMS_CHECK" = 1 ] && [ "$old" != "$verdict" ]; then
     status=FAIL
     detail="the document says '$old', a fresh run says '$verdict' (re-run scripts/claims.sh and review the text)"
   fi
-  claims_record "$doc" "$id" generated "$status" "$text" "$detail"
+  claims_record "$doc" "$id" generated "$status" "$what" "$detail"
   [ "$CLAIMS_CHECK" = 1 ] || claims_replace "$doc" "claim:$id" "$text" "$verdict"
 }
 
@@ -385,7 +389,7 @@ claims_table() {
 claims_finish() {
   local doc ids logged
   for doc in "$@"; do
-    ids=$(grep -o '<!-- claim:[A-Za-z0-9._-]*' "$DOC_ROOT/$doc" | sed 's/<!-- claim://' | sort -u)
+    ids=$(grep -Eo '(^|[^`])<!-- claim:[A-Za-z0-9._-]*' "$DOC_ROOT/$doc" | sed 's/.*<!-- claim://' | sort -u)
     logged=$(awk -F'\t' -v d="$doc" '$1 == d { print $2 }' "$CLAIMS_WORK/claims.tsv" | sort -u)
     for id in $(comm -23 <(echo "$ids") <(echo "$logged")); do
       claims_record "$doc" "$id" marker FAIL "(marker in the document)" "no check for this marker in $CLAIMS_SCRIPT"
@@ -394,6 +398,6 @@ claims_finish() {
       claims_record "$doc" "$id" marker FAIL "(checked claim)" "no <!-- claim:$id --> marker in $doc: the text it checks is gone or moved"
     done
   done
-  awk -F'\t' '{ printf "%-4s %s [%s] %s: %s\n", $4, $1, $2, $3, $6 }' "$CLAIMS_WORK/claims.tsv" >&2
+  awk -F'\t' -v all="${CLAIMS_PRINT_PASS:-1}" 'all || $4 != "PASS" { printf "%-4s %s [%s] %s: %s\n", $4, $1, $2, $3, $6 }' "$CLAIMS_WORK/claims.tsv" >&2
   [ "$CLAIMS_FAILED" = 0 ] || { echo "$CLAIMS_SCRIPT: some claims do not hold (above)" >&2; exit 1; }
 }

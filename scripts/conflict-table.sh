@@ -140,7 +140,8 @@ case $time_v in
   less) time_words="converges sooner ($time_diff per seed; the 95% CI excludes 0)" ;;
   *) time_words="converges neither sooner nor later (no significant difference at $SEEDS seeds: $time_diff per seed)" ;;
 esac
-claims_generated $DOC antientropy.cost "$bytes_v,$time_v" "Under this write load (600 writes/s over 5000 keys: nearly every one of the
+claims_generated $DOC antientropy.cost "$bytes_v,$time_v" \
+  "Merkle against gossip: bytes sent, and convergence time after the heal (paired)" "Under this write load (600 writes/s over 5000 keys: nearly every one of the
 4096 leaves differs between two replicas at every repair) Merkle repair
 $bytes_words and $time_words, with
 $(claims_cell merkle merkle.round_trips_per_divergent_repair n) round trips per divergent repair against gossip's 1.5.
@@ -175,6 +176,7 @@ claims_assert $DOC quorum.strict-fails "R + W > N fails operations while n2 is c
 claims_assert $DOC quorum.weak-available "W = R = 1 fails nothing" zero q-weak ops.failed
 weak_stale=$(stale q-weak)
 claims_generated $DOC quorum.weak-stale "$(claims_compare q-weak q-strict staleness.k1_fraction | cut -d' ' -f1)" \
+  "W = R = 1: the fraction of stale reads (against none with R + W > N)" \
   "W = R = 1 answers from one replica, and $weak_stale of its reads miss the newest write."
 claims_assert $DOC quorum.same-repairs "the read repairs are the same in both rows" same q-strict q-weak replication.read_repairs
 

@@ -170,7 +170,7 @@ else
 paired comparison at $SEEDS seeds: $(IFS=';'; echo "${drift_words[*]}" | sed 's/;/; /g'); no job against 8 s:
 $(case $verdict in greater) echo "more" ;; less) echo "fewer" ;; *) echo "no significant difference" ;; esac)."
 fi
-claims_generated $DOC sagas.drift "$drift_verdict" "$drift_text"
+claims_generated $DOC sagas.drift "$drift_verdict" "drift (time-mean of wrong copies) at each period against the next, and no job against 8 s (paired)" "$drift_text"
 
 # --- event-log replay ---
 event_log_table() {

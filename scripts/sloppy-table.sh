@@ -108,6 +108,7 @@ tvis_range=$(for m in tvis_10ms tvis_100ms tvis_1s tvis_over_1s; do claims_mean 
 p99_extra=$(claims_paired sloppy strict ops.latency_p99_s | awk "$CLAIMS_AWK"'{ print dcell($2, ($4 - $3) / 2, "ms") }')
 messages_extra=$(claims_paired sloppy strict messages.sent rel | awk "$CLAIMS_AWK"'{ print dcell($2, ($4 - $3) / 2, "pct") }')
 claims_generated $DOC sloppy.reading "$(verdict strict sloppy writes_failed),$(verdict sloppy strict k1_during),$(verdict sloppy strict ops.latency_p99_s),$(verdict sloppy strict messages.sent)" \
+  "sloppy against strict: writes failed in the partition, stale reads in it, p99 latency, messages (paired)" \
 "- **Availability.** Strict quorums fail $(pct strict writes_failed 0) of the writes invoked
   during the partition (a coordinator on one side with fewer than \`w = 2\` of
   its key's replicas there); sloppy quorums fail none in any seed <!-- claim:sloppy.writes-available -->: a

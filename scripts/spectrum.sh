@@ -92,7 +92,8 @@ claims_assert $DOC spectrum.quorum-mw "WFR violations under quorums" positive qu
 range=$(for s in "${sessions[@]}"; do claims_mean "$s" staleness.k1_fraction; done |
   awk "$CLAIMS_AWK"'{ x = 1 - $1; if (NR == 1 || x < lo) lo = x; if (NR == 1 || x > hi) hi = x } END { print num(lo, "pct", 0) "% and " num(hi, "pct", 0) "%" }')
 read -r quorum_verdict _ < <(claims_compare quorum eventual staleness.k1_fraction)
-claims_generated $DOC spectrum.stale-reads "$quorum_verdict" "- **Stale reads** stay between $range of reads (means over $SEEDS seeds) for every
+claims_generated $DOC spectrum.stale-reads "$quorum_verdict" \
+  "stale reads: their range over the session configurations, and quorums against random replicas" "- **Stale reads** stay between $range of reads (means over $SEEDS seeds) for every
   session configuration: session guarantees are about what one session has
   seen, not about other sessions' newest writes. Quorums read $(claims_fact quorum staleness.k1_fraction | awk -v seeds="$SEEDS" '{ print ($6 == 1 && $1 == seeds) ? "none" : "some" }') stale."
 
