@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/claims.sh and the table generators it calls
 # (conflict-table.sh, spectrum.sh, saga-report.sh, sloppy-table.sh); sourced,
 # not run. One place for: running a sweep at N seeds, reading its results per
@@ -37,6 +38,7 @@ claims_option() {
   esac
 }
 
+# shellcheck disable=SC2034  # printed by the generators' --help
 CLAIMS_OPTIONS_HELP="  --ecsim PATH      the ecsim binary (default build/release/app/ecsim)
   --seeds N         seeds per configuration, >= 20 (default 20)
   --jobs J          sweep threads (default 2)
@@ -48,8 +50,8 @@ CLAIMS_OPTIONS_HELP="  --ecsim PATH      the ecsim binary (default build/release
 # claims_setup SCRIPT_NAME: checks the options, makes the work directory.
 claims_setup() {
   CLAIMS_SCRIPT=$1
-  [[ $SEEDS =~ ^[0-9]+$ ]] && ((SEEDS >= 20)) || claims_die "--seeds must be an integer >= 20, got '$SEEDS'"
-  [[ $JOBS =~ ^[0-9]+$ ]] && ((JOBS >= 1)) || claims_die "--jobs must be a positive integer, got '$JOBS'"
+  if ! [[ $SEEDS =~ ^[0-9]+$ ]] || ((SEEDS < 20)); then claims_die "--seeds must be an integer >= 20, got '$SEEDS'"; fi
+  if ! [[ $JOBS =~ ^[0-9]+$ ]] || ((JOBS < 1)); then claims_die "--jobs must be a positive integer, got '$JOBS'"; fi
   [ -x "$ECSIM" ] || claims_die "no ecsim at $ECSIM (build first: scripts/build.sh release ecsim ecsim-check)"
   ECSIM=$(cd "$(dirname "$ECSIM")" && pwd)/$(basename "$ECSIM")
   CLAIMS_WORK=$(mktemp -d "${TMPDIR:-/tmp}/ecsim-claims.XXXXXX")
@@ -123,24 +125,19 @@ claims_run_sweep() {
   local status=0
   "$ECSIM" sweep "$spec" --jobs "$JOBS" --quiet --no-progress --out "$dir" ${CLAIMS_SWEEP_ARGS:-} || status=$?
   [ "$status" -le 1 ] || claims_die "ecsim sweep failed on $spec (exit $status)"
-  awk -F, -v labels="$*" -v seeds="$SEEDS" -v work="$CLAIMS_WORK" -v spec="$spec" '
+  awk -F, -v labels="$*" -v work="$CLAIMS_WORK" '
     BEGIN { nl = split(labels, label, " ") }
     FNR == 1 { next }
-    FILENAME ~ /aggregate.csv$/ {
+    {
       # <params...>,metric,n,mean,stddev,min,p50,p95,max,ci95_low,ci95_high: read from the right,
-      # since a parameter value may be a quoted map with commas.
+      # since a parameter value may be a quoted map with commas. Points are in plan order.
       m = $(NF - 9)
       if (first == "") first = m
-      if (m == first) point++
-      if (point > nl) { print "claims: " spec " has more points than labels (" labels ")" > "/dev/stderr"; exit 2 }
+      if (m == first && ++point > nl) exit 1
       printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m, $(NF - 8), $(NF - 7), $(NF - 6), $(NF - 1), $NF, $(NF - 5), $(NF - 2) \
         > (work "/facts/" label[point] ".tsv")
-      next
     }
-    { rows++ }
-    END {
-      if (point != nl) { print "claims: " spec " has " point " points, labels given for " nl > "/dev/stderr"; exit 2 }
-    }' "$dir/aggregate.csv" /dev/null || exit 2
+    END { exit point != nl }' "$dir/aggregate.csv" || claims_die "$spec: its points and the labels given ($*) differ in number"
   awk -F, -v labels="$*" -v seeds="$SEEDS" -v work="$CLAIMS_WORK" '
     BEGIN { split(labels, label, " ") }
     FNR == 1 { for (i = 1; i <= NF; i++) if ($i == "seed") s = i; nm = NF - s; for (i = 1; i <= nm; i++) name[i] = $(s + i); next }

@@ -39,6 +39,7 @@ dir="$CLAIMS_WORK/sweep-quorum-sloppy-partition"
 
 # The measures of one run's traces, added per label and seed.
 trace_measures=(writes_failed reads_failed tvis_10ms tvis_100ms tvis_1s tvis_over_1s k1_during k1_after)
+# shellcheck disable=SC2034  # the measures are read by name, ${!m}
 tail -n +2 "$dir/plan.csv" | while IFS=, read -r key sloppy seed; do
   t="$dir/traces/$key"
   label=strict; [ "$sloppy" = true ] && label=sloppy
