@@ -173,12 +173,17 @@ claims_derive_facts() {
 
 # --- statistics and formatting (awk) -----------------------------------------
 
-# t(0.975, df): exact for df <= 4, else the Cornish-Fisher expansion (within
-# 0.001 of the exact quantile for df >= 5). mean_ci(x, key, n) sets MEAN, SD
-# and HALF (the 95% half-width) of x[key, 1..n].
+# t(0.975, df): the exact quantile for df <= 30 (a table), above it the
+# Cornish-Fisher expansion (error below 1e-5 there). mean_ci(x, key, n) sets
+# MEAN, SD and HALF (the 95% half-width) of x[key, 1..n].
 CLAIMS_AWK='
-function tq(df,   z) {
-  if (df == 1) return 12.706205; if (df == 2) return 4.302653; if (df == 3) return 3.182446; if (df == 4) return 2.776445
+function tq(df,   z, t) {
+  if (df <= 30) {
+    split("12.706205 4.302653 3.182446 2.776445 2.570582 2.446912 2.364624 2.306004 2.262157 2.228139 " \
+          "2.200985 2.178813 2.160369 2.144787 2.131450 2.119905 2.109816 2.100922 2.093024 2.085963 " \
+          "2.079614 2.073873 2.068658 2.063899 2.059539 2.055529 2.051831 2.048407 2.045230 2.042272", t, " ")
+    return t[df] + 0
+  }
   z = 1.959963985
   return z + (z^3 + z) / (4 * df) + (5 * z^5 + 16 * z^3 + 3 * z) / (96 * df^2) + (3 * z^7 + 19 * z^5 + 17 * z^3 - 15 * z) / (384 * df^3)
 }
@@ -218,6 +223,21 @@ function range(lo, hi, kind,   dec) {
   return num(lo, kind, dec) " to " num(hi, kind, dec) unit(kind)
 }
 '
+
+# claims_self_test: the statistics against truths computed elsewhere: a
+# hand-computed interval (x = 2 4 4 4 5 5 7 9: mean 5, s = sqrt(32/7),
+# half-width t(0.975, 7) s / sqrt(8) = 2.364624 sqrt(4/7) = 1.787488), and the t quantile implied
+# by every interval ecsim computed (Boost's exact quantile) for the labels
+# run so far, (ci95_high - mean) sqrt(n) / s = t(0.975, n - 1).
+claims_self_test() {
+  awk "$CLAIMS_AWK"'BEGIN { split("2 4 4 4 5 5 7 9", v, " "); for (i = 1; i <= 8; i++) x["k", i] = v[i]
+    mean_ci(x, "k", 8); d = HALF - 1.787488; exit !(MEAN == 5 && (d < 0 ? -d : d) < 1e-6) }' ||
+    claims_die "self-test: the hand-computed interval of 2 4 4 4 5 5 7 9 is not 5 ± 1.787488"
+  cat "$CLAIMS_WORK"/facts/*.tsv | awk -F'\t' "$CLAIMS_AWK"'
+    $2 >= 2 && $4 > 1e-9 * ($3 < 0 ? -$3 : $3) { t = ($6 - $3) * sqrt($2) / $4; d = t / tq($2 - 1) - 1; n++
+      if ((d < 0 ? -d : d) > 1e-5) { printf "self-test: %s: ecsim'"'"'s interval implies t(0.975, %d) = %.6f, ours is %.6f\n", $1, $2 - 1, t, tq($2 - 1) > "/dev/stderr"; bad = 1 } }
+    END { exit bad || n == 0 }' || claims_die "self-test: our t quantile disagrees with ecsim's intervals"
+}
 
 # claims_fact LABEL METRIC: "n mean stddev lo hi min max" ("0" alone when the
 # metric has no value in any run).

@@ -73,6 +73,7 @@ claims_assert $R rumor.dc-early "an early deletion (3 s) stops the value from sp
   less dc3s dc40s rumor.informed
 claims_assert $R rumor.dc-residue "the certificate's residue is a rumor's residue at k = 3 (no significant difference)" \
   nodiff dc40s push3 'rumor.dc.residue|rumor.residue'
+claims_self_test
 CLAIMS_PRINT_PASS=0 claims_finish README.md $R
 cat "$CLAIMS_WORK/claims.tsv" >>"$log"
 
