@@ -44,6 +44,13 @@ double typical_ns(const Distribution& d) {
   return d.a * cdf + d.b * pdf;
 }
 
+// The smallest mean one-way latency the topology gives a client.
+double smallest_network_latency_ns(const TopologySpec& t) {
+  double least = typical_ns(t.latency);
+  for (const LinkOverride& link : t.links) least = std::min(least, typical_ns(link.latency));
+  return least;
+}
+
 constexpr Named<Fallback> kFallbacks[] = {{"next", Fallback::next}, {"primary", Fallback::primary}, {"none", Fallback::none}};
 const std::vector<std::string> kSessionGuarantees = {"ryw", "mr", "mw", "wfr"};
 
@@ -151,7 +158,8 @@ std::shared_ptr<const SectionValue> load_workload(const YamlReader& r_, const Ya
   if (auto x = m.get("placement")) w.placement = pick(r_, *x, kPlacements);
   if (auto x = m.get("session")) {
     const MapReader sm(r_, *x);
-    sm.allow({"guarantees", "cache_ttl", "on_behind", "max_wait", "fallback", "retries", "timeout", "switch_every"});
+    sm.allow({"guarantees", "cache_ttl", "on_behind", "max_wait", "fallback", "retries", "timeout", "attempt_timeout",
+              "switch_every"});
     if (auto g = sm.get("guarantees")) {
       for (const auto& item : r_.list(*g)) {
         const std::string name = kSessionGuarantees[r_.choice(item, kSessionGuarantees)];
@@ -168,6 +176,13 @@ std::shared_ptr<const SectionValue> load_workload(const YamlReader& r_, const Ya
       w.op_timeout_ns = r_.duration(*t);
       if (w.op_timeout_ns <= 0) r_.fail(*t, fmt::format("{} must be positive", t->path));
     }
+    if (auto t = sm.get("attempt_timeout")) {
+      w.attempt_timeout_ns = r_.duration(*t);
+      if (w.attempt_timeout_ns <= 0) r_.fail(*t, fmt::format("{} must be positive", t->path));
+      if (w.attempt_timeout_ns > w.op_timeout_ns)
+        r_.fail(*t, fmt::format("{} ({}) is longer than session.timeout ({}): an attempt cannot outlive its operation",
+                                t->path, format_duration(w.attempt_timeout_ns), format_duration(w.op_timeout_ns)));
+    }
     if (auto t = sm.get("switch_every")) w.switch_every_ns = r_.duration(*t);
   }
   const auto client_latency = m.get("client_latency");
@@ -177,10 +192,13 @@ std::shared_ptr<const SectionValue> load_workload(const YamlReader& r_, const Ya
   // operation served at once completes at the same instant, so simulated time
   // never advances and the run never ends (found by fuzzing:
   // {clients: 1, closed: true}). Refused, like a rate of 0.
-  if (w.closed && w.clients > 0 && typical_ns(w.think_time) + 2 * typical_ns(w.client_latency) < 1.0) {
+  // Without client_latency the network's latency applies: its smallest mean
+  // (a client next to its replica may pay only that).
+  const double leg_ns = w.client_latency ? typical_ns(*w.client_latency) : smallest_network_latency_ns(s_.topology);
+  if (w.closed && w.clients > 0 && typical_ns(w.think_time) + 2 * leg_ns < 1.0) {
     const YamlValue at = think ? *think : client_latency ? *client_latency : *m.get("closed");
     r_.fail(at, "workload.think_time: a closed loop needs time between operations: with think_time and "
-                "client_latency both 0 (on average under 1ns per operation), each session issues operations "
+                "the client latency both 0 (on average under 1ns per operation), each session issues operations "
                 "forever at the same instant and simulated time never advances; set think_time (e.g. "
                 "think_time: 1ms) or client_latency");
   }
@@ -270,9 +288,13 @@ void write_workload(YAML::Emitter& e_, const SectionValue& value, const Scenario
      << Key << "cache_ttl" << Value << format_duration(w.cache_ttl_ns) << Key << "on_behind" << Value
      << name_of(kBehindPolicies, w.on_behind) << Key << "max_wait" << Value << format_duration(w.max_wait_ns) << Key << "fallback"
      << Value << name_of(kFallbacks, w.fallback) << Key << "retries" << Value << w.retries << Key << "timeout" << Value
-     << format_duration(w.op_timeout_ns) << Key << "switch_every" << Value << format_duration(w.switch_every_ns) << EndMap;
-  e_ << Key << "client_latency" << Value;
-  write_distribution(e_, w.client_latency, true);
+     << format_duration(w.op_timeout_ns) << Key << "attempt_timeout" << Value << format_duration(w.attempt_timeout())
+     << Key << "switch_every" << Value << format_duration(w.switch_every_ns) << EndMap;
+  // Absent: the network's latency (not a distribution of its own).
+  if (w.client_latency) {
+    e_ << Key << "client_latency" << Value;
+    write_distribution(e_, *w.client_latency, true);
+  }
   e_ << EndMap;
 }
 
