@@ -47,6 +47,8 @@ const std::vector<std::string> kMetricOrder = {
     "staleness.reads",           "staleness.k1_fraction",       "staleness.k2_fraction",
     "staleness.k3_fraction",     "messages.sent",               "messages.bytes",
     "messages.delivered",        "messages.dropped",            "messages.duplicated",
+    // Service queues (replicas:, docs/TIME_MODEL.md); empty when nothing was served.
+    "replicas.utilisation_max",  "replicas.queue_delay_p50_s",  "replicas.queue_delay_p99_s",
     "ops.latency_p50_s",         "ops.latency_p99_s",           "ops.partition_ops",
     "ops.partition_failed_fraction", "writes.acknowledged",     "events.processed",
     "sim.end_s",                 "nodes",                       "wall_s",
@@ -321,6 +323,10 @@ void core_metrics(World& w, const SessionVerdicts& v, MetricMap& m) {
   m["messages.delivered"] = static_cast<double>(ks.messages_delivered);
   m["messages.dropped"] = static_cast<double>(ks.messages_dropped);
   m["messages.duplicated"] = static_cast<double>(ks.messages_duplicated);
+  const ServiceReport service = w.sim.service_report();
+  m["replicas.utilisation_max"] = service.served ? service.utilisation_max : kNaN;
+  m["replicas.queue_delay_p50_s"] = service.queue_delay_p50_s.value_or(kNaN);
+  m["replicas.queue_delay_p99_s"] = service.queue_delay_p99_s.value_or(kNaN);
   m["writes.acknowledged"] = static_cast<double>(w.convergence.acknowledged_writes());
   m["events.processed"] = static_cast<double>(ks.events_processed);
   m["sim.end_s"] = to_seconds(w.sim.now());
@@ -403,6 +409,10 @@ void print_summary(World& w, const SessionVerdicts& v, const MetricMap& mm, cons
   }
   fmt::print(out, "  messages      {} sent, {} bytes, {} dropped, {} duplicated\n", format_count(m("messages.sent")),
              format_count(m("messages.bytes")), format_count(m("messages.dropped")), format_count(m("messages.duplicated")));
+  if (!std::isnan(m("replicas.utilisation_max")))
+    fmt::print(out, "  replicas      busiest {:.3g}% utilised; queueing delay p50 {}, p99 {}\n",
+               100 * m("replicas.utilisation_max"), format_seconds(m("replicas.queue_delay_p50_s")),
+               format_seconds(m("replicas.queue_delay_p99_s")));
   for (const auto& mod : w.modules) mod->print(out, mm);
   fmt::print(out, "  events        {} ({}/s)\n", format_count(m("events.processed")),
              format_count(m("events.processed") / std::max(1e-9, m("wall_s"))));

@@ -193,6 +193,16 @@ const Distribution& Network::link_latency(NodeId from, NodeId to) const {
   return m.dists[static_cast<std::size_t>(m.region_latency[m.region[from]][m.region[to]])];
 }
 
+int Network::link_override(NodeId from, NodeId to) const {
+  const Impl& m = *impl_;
+  if (m.dists.size() == 1) return -1;
+  if (!m.pair_latency.empty()) {
+    auto it = m.pair_latency.find(pair_key(from, to));
+    if (it != m.pair_latency.end()) return it->second - 1;
+  }
+  return m.region_latency[m.region[from]][m.region[to]] - 1;  // dists[0] is the default
+}
+
 std::uint32_t Network::degree(NodeId node) const {
   if (complete_) return node_count_ > 0 ? node_count_ - 1 : 0;
   return static_cast<std::uint32_t>(impl_->adjacency[node].size());

@@ -51,6 +51,10 @@ class Network {
 
   void set_node_up(NodeId node, bool up);
 
+  // The index in TopologySpec::links of the override that sets the latency
+  // from `from` to `to`, or -1 (the topology's default latency).
+  int link_override(NodeId from, NodeId to) const;
+
   // Whether every node can reach every other through the graph (ignoring cuts).
   bool connected() const;
   std::size_t edge_count() const;  // directed links (0 for the implicit complete graph)

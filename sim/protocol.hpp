@@ -20,6 +20,13 @@ namespace ecsim {
 
 class Simulator;
 
+// What a message asks of the node that receives it (`replicas.service`):
+// none is handled on arrival; read, write and merge wait for a server of the
+// receiver's FIFO queue and hold it for a drawn service time first
+// (docs/TIME_MODEL.md). Protocols mark messages that apply replica state
+// as merge, replica reads and writes sent by a coordinator as read/write.
+enum class ServiceKind : std::uint8_t { none, read, write, merge };
+
 struct Message {
   std::uint64_t id = 0;
   NodeId from = kNoNode;
@@ -44,8 +51,10 @@ class Context {
   NodeId random_neighbor();
   std::uint32_t neighbor_count() const;
 
-  // Sends a message; `bytes` is the modelled wire size (counted in metrics).
-  void send(NodeId to, std::uint16_t type, std::span<const std::uint64_t> words, std::uint32_t bytes);
+  // Sends a message; `bytes` is the modelled wire size (counted in metrics,
+  // and what bandwidth limits charge); `service`: see ServiceKind.
+  void send(NodeId to, std::uint16_t type, std::span<const std::uint64_t> words, std::uint32_t bytes,
+            ServiceKind service = ServiceKind::none);
   // Fires on_timer(tag) after local_delay_ns of this node's (drifting) clock.
   // Timers die with a crash.
   void set_timer(SimTime local_delay_ns, std::uint32_t tag);

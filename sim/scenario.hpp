@@ -38,6 +38,9 @@ struct LinkOverride {
   std::vector<NodeId> to;
   Distribution latency;
   bool oneway = false;
+  // A WAN link's rate in bytes per second, one FIFO per direction shared by
+  // every message between the two sides; 0 = unlimited (no link stage).
+  double bandwidth_Bps = 0.0;
 };
 
 struct TopologySpec {
@@ -58,6 +61,22 @@ struct NetworkSpec {
   double loss = 0.0;       // drop probability per message (per end-to-end delivery)
   double duplicate = 0.0;  // probability that a delivered message is delivered twice
   bool fifo = false;       // force per-link FIFO (no reordering by jitter)
+  // Per-node NIC rates in bytes per second (`bandwidth: {egress, ingress}`);
+  // 0 = unlimited. A message holds its sender's egress and its receiver's
+  // ingress for bytes / rate, FIFO (docs/TIME_MODEL.md).
+  double egress_Bps = 0.0;
+  double ingress_Bps = 0.0;
+};
+
+// `replicas:` — every node serves requests (client operations, messages a
+// protocol marks as read/write/merge: sim/protocol.hpp ServiceKind) through
+// a FIFO queue with `servers` servers; each request holds a server for a
+// time drawn from its kind's distribution (docs/TIME_MODEL.md).
+struct ServiceSpec {
+  Distribution read = Distribution::constant(100.0 * kMicrosecond);
+  Distribution write = Distribution::constant(200.0 * kMicrosecond);
+  Distribution merge = Distribution::constant(50.0 * kMicrosecond);
+  int servers = 4;
 };
 
 struct ClockSpec {
@@ -124,6 +143,7 @@ struct Scenario {
   StopMode stop = StopMode::duration;
   TopologySpec topology;
   NetworkSpec network;
+  ServiceSpec replicas;
   ClockSpec clocks;
   std::vector<FaultSpec> faults;  // in file order
   CheckSpec checks;

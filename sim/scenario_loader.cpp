@@ -123,6 +123,8 @@ class Loader {
   void links(const YamlValue& v);
   void network(const YamlValue& v);
   void clocks(const YamlValue& v);
+  void replicas(const YamlValue& v);
+  Distribution service_time(const YamlValue& v, const std::string& what);
   void protocols(const YamlValue& v);
   void module_section(const SectionDef& def, const YamlValue& v);
   void top_level_sections(const MapReader& top);
@@ -275,7 +277,7 @@ Scenario Loader::load() {
   apply_overrides(root);
   s_.source_file = path_;
   const MapReader top(r_, YamlValue{root, YAML::Node(), false, ""});
-  std::vector<std::string> keys = {"modules", "name", "seed", "duration", "stop", "topology", "network", "clocks",
+  std::vector<std::string> keys = {"modules", "name", "seed", "duration", "stop", "topology", "network", "replicas", "clocks",
                                    "protocols", "faults", "checks", "output"};
   for (const SectionDef& d : sections_)
     if (!d.is_protocol()) keys.push_back(d.path);
@@ -314,6 +316,7 @@ void Loader::top_level(const MapReader& top) {
   if (!topo) r_.fail(top.self(), "missing required key 'topology' at the top level (e.g. topology: {nodes: 5})");
   topology(*topo);
   if (auto v = top.get("network")) network(*v);
+  if (auto v = top.get("replicas")) replicas(*v);
   if (auto v = top.get("clocks")) clocks(*v);
   if (auto v = top.get("protocols")) protocols(*v);
   if (auto v = top.get("faults")) faults(*v);
@@ -489,12 +492,13 @@ void Loader::edges_file(const YamlValue& file_value) {
 void Loader::links(const YamlValue& v) {
   for (const auto& item : r_.list(v)) {
     const MapReader m(r_, item);
-    m.allow({"from", "to", "latency", "oneway"});
+    m.allow({"from", "to", "latency", "oneway", "bandwidth"});
     LinkOverride link;
     link.from = members(m.require("from"), "topology.links");
     link.to = members(m.require("to"), "topology.links");
     link.latency = distribution(m.require("latency"), Quantity::latency, "latency");
     if (auto o = m.get("oneway")) link.oneway = r_.boolean(*o);
+    if (auto b = m.get("bandwidth")) link.bandwidth_Bps = r_.bandwidth_Bps(*b);
     s_.topology.links.push_back(std::move(link));
   }
 }
@@ -584,10 +588,40 @@ std::filesystem::path Loader::resolve(const std::string& file) const {
 
 void Loader::network(const YamlValue& v) {
   const MapReader m(r_, v);
-  m.allow({"loss", "duplicate", "fifo"});
+  m.allow({"loss", "duplicate", "fifo", "bandwidth"});
   if (auto x = m.get("loss")) s_.network.loss = r_.probability(*x);
   if (auto x = m.get("duplicate")) s_.network.duplicate = r_.probability(*x);
   if (auto x = m.get("fifo")) s_.network.fifo = r_.boolean(*x);
+  if (auto x = m.get("bandwidth")) {
+    const MapReader b(r_, *x);
+    b.allow({"egress", "ingress"});
+    if (auto e = b.get("egress")) s_.network.egress_Bps = r_.bandwidth_Bps(*e);
+    if (auto i = b.get("ingress")) s_.network.ingress_Bps = r_.bandwidth_Bps(*i);
+  }
+}
+
+// A service time: a latency-like distribution whose draws are never clamped
+// at 0 in practice (a normal with mean < 3 stddev would be: refused).
+Distribution Loader::service_time(const YamlValue& v, const std::string& what) {
+  Distribution d = distribution(v, Quantity::latency, what);
+  if (d.kind == Distribution::Kind::normal && d.a < 3 * d.b)
+    r_.fail(v, fmt::format("{}: a normal service time needs mean >= 3 stddev (else more than 0.1% of draws would be "
+                           "negative and cut to 0); use lognormal, exponential or uniform instead",
+                           v.path));
+  return d;
+}
+
+void Loader::replicas(const YamlValue& v) {
+  const MapReader m(r_, v);
+  m.allow({"service", "servers"});
+  if (auto x = m.get("servers")) s_.replicas.servers = static_cast<int>(r_.integer(*x, 1, 1024));
+  if (auto x = m.get("service")) {
+    const MapReader sm(r_, *x);
+    sm.allow({"read", "write", "merge"});
+    if (auto r = sm.get("read")) s_.replicas.read = service_time(*r, "read service time");
+    if (auto w = sm.get("write")) s_.replicas.write = service_time(*w, "write service time");
+    if (auto g = sm.get("merge")) s_.replicas.merge = service_time(*g, "merge service time");
+  }
 }
 
 void Loader::clocks(const YamlValue& v) {
@@ -910,7 +944,21 @@ std::string ConfigWriter::write() {
   e_ << Key << "stop" << Value << name_of(kStopModes, s_.stop);
   topology();
   e_ << Key << "network" << Value << BeginMap << Key << "loss" << Value << num(s_.network.loss) << Key << "duplicate"
-     << Value << num(s_.network.duplicate) << Key << "fifo" << Value << s_.network.fifo << EndMap;
+     << Value << num(s_.network.duplicate) << Key << "fifo" << Value << s_.network.fifo;
+  if (s_.network.egress_Bps > 0 || s_.network.ingress_Bps > 0) {
+    e_ << Key << "bandwidth" << Value << YAML::Flow << BeginMap;
+    if (s_.network.egress_Bps > 0) e_ << Key << "egress" << Value << format_bandwidth(s_.network.egress_Bps);
+    if (s_.network.ingress_Bps > 0) e_ << Key << "ingress" << Value << format_bandwidth(s_.network.ingress_Bps);
+    e_ << EndMap;
+  }
+  e_ << EndMap;
+  e_ << Key << "replicas" << Value << BeginMap << Key << "service" << Value << BeginMap << Key << "read" << Value;
+  distribution(s_.replicas.read, true);
+  e_ << Key << "write" << Value;
+  distribution(s_.replicas.write, true);
+  e_ << Key << "merge" << Value;
+  distribution(s_.replicas.merge, true);
+  e_ << EndMap << Key << "servers" << Value << s_.replicas.servers << EndMap;
   e_ << Key << "clocks" << Value << BeginMap << Key << "skew" << Value;
   distribution(s_.clocks.skew, true);
   e_ << Key << "drift_ppm" << Value;
@@ -971,7 +1019,9 @@ void ConfigWriter::topology() {
       node_set(l.to);
       e_ << Key << "latency" << Value;
       distribution(l.latency, true);
-      e_ << Key << "oneway" << Value << l.oneway << EndMap;
+      e_ << Key << "oneway" << Value << l.oneway;
+      if (l.bandwidth_Bps > 0) e_ << Key << "bandwidth" << Value << format_bandwidth(l.bandwidth_Bps);
+      e_ << EndMap;
     }
     e_ << EndSeq;
   }

@@ -19,8 +19,9 @@ Rng& Context::rng() { return sim_.protocol_rng(protocol_); }
 std::uint32_t Context::node_count() const { return sim_.node_count(); }
 NodeId Context::random_neighbor() { return sim_.network().random_neighbor(node_, sim_.protocol_rng(protocol_)); }
 std::uint32_t Context::neighbor_count() const { return sim_.network().degree(node_); }
-void Context::send(NodeId to, std::uint16_t type, std::span<const std::uint64_t> words, std::uint32_t bytes) {
-  sim_.send(node_, to, protocol_, type, words, bytes);
+void Context::send(NodeId to, std::uint16_t type, std::span<const std::uint64_t> words, std::uint32_t bytes,
+                   ServiceKind service) {
+  sim_.send(node_, to, protocol_, type, words, bytes, service);
 }
 void Context::set_timer(SimTime local_delay_ns, std::uint32_t tag) { sim_.set_timer(node_, protocol_, local_delay_ns, tag); }
 
@@ -31,6 +32,8 @@ Simulator::Simulator(const Scenario& scenario)
       network_(scenario.topology, Rng::stream(scenario.seed, "topology")),
       clocks_(static_cast<std::size_t>(scenario.topology.nodes), scenario.clocks, Rng::stream(scenario.seed, "clocks")),
       network_rng_(Rng::stream(scenario.seed, "network")),
+      costs_(scenario, network_),
+      service_rng_(Rng::stream(scenario.seed, "service")),
       node_count_(static_cast<std::uint32_t>(scenario.topology.nodes)),
       up_bits_((node_count_ + 63) / 64, ~std::uint64_t{0}),
       epoch_(node_count_, 0) {}
@@ -57,12 +60,15 @@ void Simulator::emit_net(NetEventKind kind, NodeId node, NodeId peer, std::uint6
 }
 
 void Simulator::send(NodeId from, NodeId to, std::uint16_t protocol, std::uint16_t type,
-                     std::span<const std::uint64_t> words, std::uint32_t bytes) {
+                     std::span<const std::uint64_t> words, std::uint32_t bytes, ServiceKind service) {
   if (!node_up(from)) return;  // a crashed node sends nothing
   const std::uint64_t id = next_msg_id_++;
   ++stats_.messages_sent;
   stats_.messages_bytes += bytes;
   emit_net(NetEventKind::send, from, to, id, bytes, {});
+  // The sender's NIC serialises every message it sends, lost ones included:
+  // loss and partitions happen in the network, after it.
+  const SimTime left_sender = costs_.has_egress() ? costs_.egress(from, bytes, now_) : now_;
 
   const double loss = current_loss();
   if (loss > 0 && network_rng_.bernoulli(loss)) {
@@ -94,22 +100,28 @@ void Simulator::send(NodeId from, NodeId to, std::uint16_t protocol, std::uint16
   m.type = type;
   m.size = static_cast<std::uint32_t>(words.size());
   m.pending = 0;
+  m.service = service;
   if (words.size() <= kInlineWords) {
     std::copy(words.begin(), words.end(), m.inline_words);
   } else {
     if (spilled_words_.size() <= slot) spilled_words_.resize(slot + 1);
     spilled_words_[slot].assign(words.begin(), words.end());
   }
-  schedule_delivery(slot, from, to, route.latency_ns);
+  transmit(slot, left_sender, route.latency_ns);
 
   if (network_spec_.duplicate > 0 && network_rng_.bernoulli(network_spec_.duplicate)) {
     const Route again = network_.route(from, to, network_rng_);
     if (again.ok) {
       ++stats_.messages_duplicated;
       emit_net(NetEventKind::duplicate, from, to, id, bytes, {});
-      schedule_delivery(slot, from, to, again.latency_ns);
+      transmit(slot, left_sender, again.latency_ns);
     }
   }
+}
+
+SimTime Simulator::admit(NodeId node, ServiceKind kind) {
+  if (!costs_.serves(kind)) return now_;
+  return costs_.admit(node, kind, now_, service_rng_);
 }
 
 // Kernel invariant, on in release: nothing is scheduled before now. Time
@@ -128,17 +140,45 @@ SimTime Simulator::after(SimTime delay, const char* what) const {
   return delay > kMaxTime - now_ ? kMaxTime : now_ + delay;
 }
 
-void Simulator::schedule_delivery(std::uint32_t slot, NodeId from, NodeId to, SimTime latency) {
-  SimTime at = after(latency, "message delivery");
+// One delivery (the original or a duplicate) of a message that left its
+// sender at `left_sender`: across a rate-limited WAN link if one joins the
+// pair (an event when it reaches the link, so the link is FIFO by arrival),
+// then `latency` to the receiver.
+void Simulator::transmit(std::uint32_t slot, SimTime left_sender, SimTime latency) {
+  ++slots_[slot].pending;
+  ++in_flight_;
+  const MessageSlot& m = slots_[slot];
+  const int link = costs_.has_links() ? costs_.link_of(m.from, m.to) : -1;
+  if (link >= 0) {
+    if (left_sender > now_) {
+      schedule_stage(slot, left_sender, at_link, latency);
+      return;
+    }
+    left_sender = costs_.link(link, m.from, m.bytes, now_);
+  }
+  schedule_arrival(slot, time_after(left_sender, latency));
+}
+
+void Simulator::schedule_arrival(std::uint32_t slot, SimTime at) {
+  at = after(at - now_, "message delivery");
   if (network_spec_.fifo) {
     // Per-link FIFO: never deliver before an earlier message on the same link.
-    SimTime& last = fifo_last_[(static_cast<std::uint64_t>(from) << 32) | to];
+    const MessageSlot& m = slots_[slot];
+    SimTime& last = fifo_last_[(static_cast<std::uint64_t>(m.from) << 32) | m.to];
     if (at < last) at = last;
     last = at;
   }
-  ++slots_[slot].pending;
-  ++in_flight_;
-  queue_.push(Event{at, 0, slot, EventKind::deliver, 0});
+  schedule_stage(slot, at, arrived);
+}
+
+// x carries the stage (low 2 bits) and, before the link, the latency still
+// to travel; d the receiver's epoch once it holds the message (a crash in
+// between drops it).
+void Simulator::schedule_stage(std::uint32_t slot, SimTime at, DeliverStage stage, SimTime latency) {
+  const std::uint16_t epoch = stage >= at_server ? epoch_[slots_[slot].to] : 0;
+  // 2^61 ns is 73 years: a latency that long never arrives within a run anyway.
+  const auto travel = static_cast<std::uint64_t>(std::min(latency, SimTime{1} << 61));
+  queue_.push(Event{at, (travel << 2) | stage, slot, EventKind::deliver, epoch});
 }
 
 void Simulator::set_timer(NodeId node, std::uint16_t protocol, SimTime local_delay_ns, std::uint32_t tag) {
@@ -154,30 +194,77 @@ void Simulator::schedule(SimTime at, std::uint16_t component, std::uint64_t x, s
   queue_.push(Event{at, x, a, EventKind::component, static_cast<std::uint16_t>(component | (external ? kExternalBit : 0))});
 }
 
-void Simulator::deliver(std::uint32_t slot) {
-  MessageSlot& m = slots_[slot];
-  --in_flight_;
-  Message msg{m.id, m.from, m.to, m.protocol, m.type, m.bytes, {}};
-  if (!node_up(msg.to)) {
-    ++stats_.messages_dropped;
-    emit_net(NetEventKind::drop, msg.to, msg.from, msg.id, msg.bytes, "crashed");
-  } else {
-    ++stats_.messages_delivered;
-    emit_net(NetEventKind::deliver, msg.to, msg.from, msg.id, msg.bytes, {});
-    // Handlers may send (and grow slots_), so hand them a copy of the payload.
-    const std::uint64_t* words = m.size <= kInlineWords ? m.inline_words : spilled_words_[slot].data();
-    delivering_.assign(words, words + m.size);
-    msg.words = delivering_;
-    Context ctx(*this, msg.to, msg.protocol);
-    protocols_[msg.protocol]->on_message(ctx, msg);
+void Simulator::deliver(const Event& e) {
+  const std::uint32_t slot = e.a;
+  const MessageSlot& m = slots_[slot];
+  switch (static_cast<DeliverStage>(e.x & 3)) {
+    case at_link: {
+      const SimTime crossed = costs_.link(costs_.link_of(m.from, m.to), m.from, m.bytes, now_);
+      schedule_arrival(slot, time_after(crossed, static_cast<SimTime>(e.x >> 2)));
+      return;
+    }
+    case arrived:
+      if (dropped_at_receiver(slot, e)) return;
+      if (costs_.has_ingress()) {
+        const SimTime through = costs_.ingress(m.to, m.bytes, now_);
+        if (through > now_) {
+          schedule_stage(slot, through, at_server);
+          return;
+        }
+      }
+      [[fallthrough]];
+    case at_server:
+      if (dropped_at_receiver(slot, e)) return;
+      if (costs_.serves(m.service)) {
+        const SimTime done = costs_.admit(m.to, m.service, now_, service_rng_);
+        if (done > now_) {
+          schedule_stage(slot, done, served);
+          return;
+        }
+      }
+      [[fallthrough]];
+    case served:
+      if (dropped_at_receiver(slot, e)) return;
+      hand_to_protocol(slot);
+      return;
   }
+}
+
+// A message reaching a crashed receiver, or one that crashed (and perhaps
+// restarted) while the message waited in its NIC or queue, is lost.
+bool Simulator::dropped_at_receiver(std::uint32_t slot, const Event& e) {
+  const MessageSlot& m = slots_[slot];
+  const bool lost = !node_up(m.to) || ((e.x & 3) >= at_server && any_crash_ && e.d != epoch_[m.to]);
+  if (!lost) return false;
+  ++stats_.messages_dropped;
+  emit_net(NetEventKind::drop, m.to, m.from, m.id, m.bytes, "crashed");
+  release(slot);
+  return true;
+}
+
+void Simulator::hand_to_protocol(std::uint32_t slot) {
+  const MessageSlot& m = slots_[slot];
+  Message msg{m.id, m.from, m.to, m.protocol, m.type, m.bytes, {}};
+  ++stats_.messages_delivered;
+  emit_net(NetEventKind::deliver, msg.to, msg.from, msg.id, msg.bytes, {});
+  // Handlers may send (and grow slots_), so hand them a copy of the payload.
+  const std::uint64_t* words = m.size <= kInlineWords ? m.inline_words : spilled_words_[slot].data();
+  delivering_.assign(words, words + m.size);
+  msg.words = delivering_;
+  release(slot);  // before the handler: it may reuse the slot for what it sends
+  Context ctx(*this, msg.to, msg.protocol);
+  protocols_[msg.protocol]->on_message(ctx, msg);
+}
+
+void Simulator::release(std::uint32_t slot) {
+  --in_flight_;
   if (--slots_[slot].pending == 0) free_slots_.push_back(slot);
 }
 
 void Simulator::dispatch(const Event& e) {
   switch (e.kind) {
     case EventKind::deliver:
-      deliver(e.a);
+      deliver(e);
       break;
     case EventKind::timer: {
       const NodeId node = e.a;
@@ -234,6 +321,7 @@ void Simulator::crash(NodeId node, bool lose_state) {
   any_crash_ = true;  // epochs start at 0, so timers set before now carry epoch 0: still correct
   ++epoch_[node];
   network_.set_node_up(node, false);
+  costs_.clear_node(node, now_);  // its NIC and service queue are emptied: what waited there is lost
   hub_.on_node(now_, node, NodeEventKind::crash, lose_state);
   for (std::uint16_t p = 0; p < protocols_.size(); ++p) {
     Context ctx(*this, node, p);

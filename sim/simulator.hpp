@@ -16,6 +16,7 @@
 #include "sim/observer.hpp"
 #include "sim/protocol.hpp"
 #include "sim/scenario.hpp"
+#include "sim/time_costs.hpp"
 
 namespace ecsim {
 
@@ -81,7 +82,14 @@ class Simulator {
   std::uint64_t root_seed() const { return seed_; }
 
   void send(NodeId from, NodeId to, std::uint16_t protocol, std::uint16_t type,
-            std::span<const std::uint64_t> words, std::uint32_t bytes);
+            std::span<const std::uint64_t> words, std::uint32_t bytes, ServiceKind service = ServiceKind::none);
+  // A request of `kind` (from a component: the client driver) arriving at
+  // `node` now joins the node's FIFO service queue (`replicas:`); returns
+  // when its service completes (>= now; now for ServiceKind::none). The
+  // caller checks the node is still up then: a crash empties the queue.
+  SimTime admit(NodeId node, ServiceKind kind);
+  // Service statistics so far (summary.csv replicas.*), over [0, now()].
+  ServiceReport service_report() const { return costs_.service_report(now_); }
   void set_timer(NodeId node, std::uint16_t protocol, SimTime local_delay_ns, std::uint32_t tag);
   // Scheduling before now() (at < now, a negative delay) throws std::logic_error.
   // `external` marks work that must finish before stop: converged/quiescent may end a run
@@ -107,7 +115,9 @@ class Simulator {
     std::uint32_t bytes;
     std::uint16_t protocol, type;
     std::uint32_t size;     // payload words
-    std::uint32_t pending;  // deliveries still scheduled (duplicates)
+    std::uint16_t pending;  // deliveries still scheduled (duplicates)
+    ServiceKind service;    // what the receiver's service queue charges
+    std::uint8_t unused;
     std::uint64_t inline_words[kInlineWords];
   };
   static_assert(sizeof(MessageSlot) == 64);
@@ -119,8 +129,17 @@ class Simulator {
   [[noreturn, gnu::cold, gnu::noinline]] void scheduled_in_past(const char* what, SimTime at) const;
   SimTime after(SimTime delay, const char* what) const;
   void dispatch(const Event& e);
-  void deliver(std::uint32_t slot);
-  void schedule_delivery(std::uint32_t slot, NodeId from, NodeId to, SimTime latency);
+  // A message's way, one event per stage that takes time (docs/TIME_MODEL.md):
+  // sender's egress (computed at send), WAN link, latency, receiver's
+  // ingress, receiver's service queue, then the protocol's handler.
+  enum DeliverStage : std::uint64_t { at_link = 0, arrived = 1, at_server = 2, served = 3 };
+  void deliver(const Event& e);
+  void transmit(std::uint32_t slot, SimTime left_sender, SimTime latency);
+  void schedule_arrival(std::uint32_t slot, SimTime at);
+  void schedule_stage(std::uint32_t slot, SimTime at, DeliverStage stage, SimTime latency = 0);
+  bool dropped_at_receiver(std::uint32_t slot, const Event& e);
+  void hand_to_protocol(std::uint32_t slot);
+  void release(std::uint32_t slot);
   void emit_net(NetEventKind kind, NodeId node, NodeId peer, std::uint64_t id, std::uint32_t bytes, std::string_view reason);
 
   std::uint64_t seed_;
@@ -129,6 +148,8 @@ class Simulator {
   Network network_;
   NodeClocks clocks_;
   Rng network_rng_;
+  TimeCosts costs_;
+  Rng service_rng_;
   // Liveness as a bitset (128 KiB per million nodes stays in L2: it is read
   // on every delivery and timer). Epochs bump on crash/restart so stale
   // timers are ignored; they are consulted only once any node has crashed.

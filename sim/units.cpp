@@ -1,5 +1,9 @@
 #include "sim/units.hpp"
 
+#include <vector>
+
+#include "sim/did_you_mean.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -107,6 +111,46 @@ double parse_rate_per_s(std::string_view text) {
     throw std::invalid_argument("unknown unit '" + std::string(unit) + "' in rate '" + std::string(s) +
                                 "' (use /s, /ms, /m, ...)");
   return n * static_cast<double>(kSecond) / static_cast<double>(*unit_ns);
+}
+
+namespace {
+struct BandwidthUnit {
+  std::string_view name;
+  double Bps;  // bytes per second for 1 of the unit
+};
+constexpr BandwidthUnit kBandwidthUnits[] = {
+    {"bit/s", 1.0 / 8}, {"kbit/s", 1e3 / 8}, {"Mbit/s", 1e6 / 8}, {"Gbit/s", 1e9 / 8},
+    {"B/s", 1.0},       {"kB/s", 1e3},       {"MB/s", 1e6},       {"GB/s", 1e9}};
+}  // namespace
+
+double parse_bandwidth_Bps(std::string_view text) {
+  const std::string_view s = trim(text);
+  const std::string bad = "expected a bandwidth like 1Gbit/s or 10MB/s, got '" + std::string(s) + "'";
+  std::size_t i = 0;
+  while (i < s.size() && (is_digit(s[i]) || s[i] == '.')) ++i;
+  const std::string_view number = s.substr(0, i), unit = trim(s.substr(i));
+  double n = 0.0;
+  const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
+  if (number.empty() || ec != std::errc{} || end != number.data() + number.size() || !std::isfinite(n))
+    throw std::invalid_argument(bad);
+  std::vector<std::string> names;
+  for (const BandwidthUnit& u : kBandwidthUnits) {
+    if (u.name == unit) {
+      if (!(n > 0)) throw std::invalid_argument("bandwidth must be positive, got '" + std::string(s) + "'");
+      return n * u.Bps;
+    }
+    names.emplace_back(u.name);
+  }
+  if (unit.empty()) throw std::invalid_argument(bad + " (a bandwidth needs a unit)");
+  throw std::invalid_argument("unknown unit '" + std::string(unit) + "' in bandwidth '" + std::string(s) + "'" +
+                              did_you_mean(unit, names) + " (use " + join(names) + ")");
+}
+
+std::string format_bandwidth(double Bps) {
+  const BandwidthUnit* unit = &kBandwidthUnits[0];
+  for (int i = 0; i < 4; ++i)
+    if (Bps / kBandwidthUnits[i].Bps >= 1) unit = &kBandwidthUnits[i];
+  return fmt::format("{}{}", Bps / unit->Bps, unit->name);
 }
 
 std::string format_duration(SimTime ns) {

@@ -27,6 +27,15 @@ double parse_rate_per_s(std::string_view text);
 // 1'500'000'000 -> "1.5s", 250'000 -> "250us", 120s -> "2m", 0 -> "0s".
 std::string format_duration(SimTime ns);
 
+// "1Gbit/s", "100 Mbit/s", "10MB/s" -> bytes per second (finite, > 0).
+// Units are decimal SI: bit/s, kbit/s, Mbit/s, Gbit/s (8 bits a byte) and
+// B/s, kB/s, MB/s, GB/s. The number is a plain decimal (no exponent).
+double parse_bandwidth_Bps(std::string_view text);
+
+// 125e6 -> "1Gbit/s": the largest bit unit that keeps the number >= 1,
+// shortest round-trip decimal (parse_bandwidth_Bps reads it back exactly).
+std::string format_bandwidth(double Bps);
+
 // 200.0 -> "200/s" (shortest round-trip decimal).
 std::string format_rate(double per_s);
 

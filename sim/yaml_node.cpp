@@ -162,6 +162,15 @@ double YamlReader::rate_per_s(const YamlValue& v) const {
   }
 }
 
+double YamlReader::bandwidth_Bps(const YamlValue& v) const {
+  const std::string text = scalar(v, "a bandwidth like 1Gbit/s");
+  try {
+    return parse_bandwidth_Bps(text);
+  } catch (const std::invalid_argument& e) {
+    fail(v, fmt::format("{}: {}", v.path, e.what()));
+  }
+}
+
 std::size_t YamlReader::choice(const YamlValue& v, const std::vector<std::string>& options) const {
   const std::string expected = "one of: " + join(options);
   const std::string text = scalar(v, expected);

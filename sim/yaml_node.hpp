@@ -53,6 +53,7 @@ class YamlReader {
   bool boolean(const YamlValue& v) const;
   SimTime duration(const YamlValue& v, bool allow_negative = false) const;
   double rate_per_s(const YamlValue& v) const;
+  double bandwidth_Bps(const YamlValue& v) const;  // "1Gbit/s" -> bytes per second
   // Index of the scalar's text in options, with a did-you-mean on failure.
   std::size_t choice(const YamlValue& v, const std::vector<std::string>& options) const;
   // Items of a list (empty value = empty list), named path[i].

@@ -405,7 +405,7 @@ TEST_CASE("bad input points at the offending node", "[loader][errors]") {
   }
   SECTION("unknown key with no close match lists the keys") {
     const auto e = error_for(std::string(kMinimal) + "network: {zzz: 1}\n");
-    CHECK_THAT(e.what(), Catch::Contains("unknown key 'zzz' in network (expected one of: loss, duplicate, fifo)"));
+    CHECK_THAT(e.what(), Catch::Contains("unknown key 'zzz' in network (expected one of: loss, duplicate, fifo, bandwidth)"));
   }
   SECTION("probability out of range") {
     const auto e = error_for(std::string(kMinimal) + "network:\n  loss: 1.5\n");

@@ -43,7 +43,7 @@ void GossipProtocol::on_timer(Context& ctx, std::uint32_t tag) {
 void GossipProtocol::send_entries(Context& ctx, NodeId to, std::span<const std::uint64_t> keys) {
   buf_.clear();
   store_.entries_for(ctx.node(), keys, buf_);
-  if (!buf_.empty()) ctx.send(to, entries, buf_, store_.entries_wire_bytes(buf_));
+  if (!buf_.empty()) ctx.send(to, entries, buf_, store_.entries_wire_bytes(buf_), ServiceKind::merge);
 }
 
 void GossipProtocol::on_message(Context& ctx, const Message& msg) {
@@ -62,9 +62,9 @@ void GossipProtocol::on_message(Context& ctx, const Message& msg) {
         if (ask) buf_.insert(buf_.end(), wanted_.begin(), wanted_.end());
         const std::uint32_t bytes = (ship ? store_.entries_wire_bytes(entries_) : store_.entry_bytes(0)) +
                                     8 * static_cast<std::uint32_t>(ask ? wanted_.size() : 0);
-        ctx.send(msg.from, reply, buf_, bytes);
+        ctx.send(msg.from, reply, buf_, bytes, ship ? ServiceKind::merge : ServiceKind::none);
       } else if (spec_.mode == GossipMode::pull && ship) {
-        ctx.send(msg.from, entries, entries_, store_.entries_wire_bytes(entries_));
+        ctx.send(msg.from, entries, entries_, store_.entries_wire_bytes(entries_), ServiceKind::merge);
       } else if (spec_.mode == GossipMode::push && ask) {
         ctx.send(msg.from, request, wanted_, 16 + 8 * static_cast<std::uint32_t>(wanted_.size()));
       }

@@ -138,7 +138,8 @@ void MerkleProtocol::send(Context& ctx, NodeId to, MessageType type, std::span<c
     ++stats_.divergent_messages;
     stats_.divergent_bytes += bytes;
   }
-  ctx.send(to, type, words, bytes);
+  // Messages that carry entries are merged by the receiver (replicas.service.merge).
+  ctx.send(to, type, words, bytes, type == push_msg || type == entries_msg ? ServiceKind::merge : ServiceKind::none);
 }
 
 void MerkleProtocol::start_repair(Context& ctx, NodeId peer) {

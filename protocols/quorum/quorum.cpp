@@ -94,7 +94,7 @@ void QuorumProtocol::start(Context& ctx, std::uint64_t ticket, OpKind op, KeyId 
     bytes = kOpIdBytes + store_.entries_wire_bytes(std::span<const std::uint64_t>(buf_).subspan(2));
   }
   for (NodeId r : replicas(key))
-    if (r != ctx.node()) ctx.send(r, type, buf_, bytes);
+    if (r != ctx.node()) ctx.send(r, type, buf_, bytes, o.is_read ? ServiceKind::read : ServiceKind::write);
   if (spec_.sloppy && !o.is_read) {
     for (NodeId r : replicas(key))
       if (r != ctx.node()) o.targets.push_back(Target{r, r, false});
@@ -144,7 +144,7 @@ void QuorumProtocol::repair_if_stale(Context& ctx, NodeId to, KeyId key, std::ui
   const std::uint32_t bytes = store_.entries_wire_bytes(buf_);
   ++read_repairs_;
   read_repair_bytes_ += bytes;
-  ctx.send(to, read_repair, buf_, bytes);
+  ctx.send(to, read_repair, buf_, bytes, ServiceKind::merge);
 }
 
 void QuorumProtocol::summary_metrics(std::vector<std::pair<std::string, double>>& out) const {
@@ -189,7 +189,7 @@ void QuorumProtocol::hint_round(Context& ctx, std::uint32_t slot) {
     if (stand_in == kNoNode) break;  // no node left on the ring
     ++o.next_fallback;
     buf_[2] = intended;
-    ctx.send(stand_in, hinted_write, buf_, bytes);
+    ctx.send(stand_in, hinted_write, buf_, bytes, ServiceKind::write);
     o.targets.push_back(Target{stand_in, intended, false});
   }
   const SimTime next = static_cast<SimTime>(o.rounds + 1) * spec_.hint_after_ns;
@@ -231,7 +231,7 @@ void QuorumProtocol::hand_off(Context& ctx) {
   for (const Hint& h : hints_[ctx.node()]) {
     buf_.assign(1, h.id);
     buf_.insert(buf_.end(), h.entries.begin(), h.entries.end());
-    ctx.send(h.intended, handoff, buf_, kOpIdBytes + store_.entries_wire_bytes(h.entries));
+    ctx.send(h.intended, handoff, buf_, kOpIdBytes + store_.entries_wire_bytes(h.entries), ServiceKind::merge);
   }
   if (!hints_[ctx.node()].empty()) arm_handoff(ctx);
 }

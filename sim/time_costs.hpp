@@ -1,0 +1,83 @@
+#pragma once
+// What moving and serving requests costs in time (docs/TIME_MODEL.md):
+// bandwidth (per-node NIC egress and ingress, WAN links of topology.links)
+// and per-node service queues (`replicas:`). Each resource is a FIFO whose
+// state is the time it next falls idle, so the kernel's state stays
+// O(nodes × servers + links): never per node pair, nothing per request.
+// The simulator calls these at the instant a message or request reaches
+// the resource, so FIFO order is arrival order. Boost.Histogram stays in
+// time_costs.cpp.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "sim/protocol.hpp"
+#include "sim/rng.hpp"
+#include "sim/scenario.hpp"
+
+namespace ecsim {
+
+class Network;
+
+// summary.csv's replicas.* metrics; empty optionals when nothing was served.
+struct ServiceReport {
+  std::uint64_t served = 0;                 // requests that started service
+  double utilisation_max = 0.0;             // max over nodes of busy server-time / (servers × run time)
+  std::optional<double> queue_delay_p50_s;  // arrival at the node -> start of service
+  std::optional<double> queue_delay_p99_s;
+};
+
+class TimeCosts {
+ public:
+  TimeCosts(const Scenario& scenario, const Network& network);
+  ~TimeCosts();
+  TimeCosts(const TimeCosts&) = delete;
+  TimeCosts& operator=(const TimeCosts&) = delete;
+
+  bool has_egress() const { return egress_Bps_ > 0; }
+  bool has_ingress() const { return ingress_Bps_ > 0; }
+  bool has_links() const { return !links_.empty(); }
+  bool serves(ServiceKind kind) const { return kind != ServiceKind::none && servers_ > 0; }
+
+  // When a message of `bytes` sent now has left its sender's NIC.
+  SimTime egress(NodeId from, std::uint32_t bytes, SimTime now);
+  // The rate-limited WAN link between from and to (an index for link()), or -1.
+  int link_of(NodeId from, NodeId to) const;
+  // When a message reaching WAN link `link` now has crossed it (direction by the sender).
+  SimTime link(int link, NodeId from, std::uint32_t bytes, SimTime now);
+  // When a message arriving at `to` now has passed its NIC.
+  SimTime ingress(NodeId to, std::uint32_t bytes, SimTime now);
+  // A request of `kind` arriving at `node` now: when its service completes.
+  // Draws the service time from `rng` (the kernel's "service" stream).
+  SimTime admit(NodeId node, ServiceKind kind, SimTime now, Rng& rng);
+  // The node crashed: its queue is gone, its servers are idle from now on.
+  void clear_node(NodeId node, SimTime now);
+
+  ServiceReport service_report(SimTime run_ns) const;
+
+ private:
+  struct Link {
+    double Bps = 0.0;
+    std::vector<std::uint8_t> from_side;  // per node: 1 when on the link's `from` side
+    SimTime free_forward = 0, free_back = 0;
+  };
+  struct DelayHistogram;  // Boost.Histogram, in time_costs.cpp
+
+  double egress_Bps_, ingress_Bps_;
+  std::vector<SimTime> egress_free_, ingress_free_;  // per node, only when the rate is set
+  std::vector<Link> links_;
+  std::vector<int> link_index_;  // topology.links index -> links_ index, or -1
+  const Network& network_;
+  const ServiceSpec service_;  // a copy: the scenario may not outlive the simulator
+  std::size_t servers_ = 0;              // per node
+  std::vector<SimTime> server_free_;     // node * servers_ + i
+  std::vector<SimTime> busy_ns_;         // per node: service time started
+  std::unique_ptr<DelayHistogram> delays_;
+  std::uint64_t served_ = 0;
+};
+
+// Time to push `bytes` through a link of `Bps` bytes per second, rounded up to whole ns.
+SimTime transmission_ns(std::uint32_t bytes, double Bps);
+
+}  // namespace ecsim
