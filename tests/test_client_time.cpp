@@ -5,6 +5,7 @@
 // the constant latencies in the scenario.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -76,13 +77,14 @@ struct Run {
   }
 };
 
-constexpr SimTime ms(double x) { return static_cast<SimTime>(x * 1e6); }
+SimTime ms(double x) { return std::llround(x * 1e6); }
 
 }  // namespace
 
 TEST_CASE("client time: a scripted op completes after the request and the reply latency", "[clients][time]") {
   // Two nodes, 3 ms everywhere; the client has no place, so it is inside the
-  // replica's region: 3 ms there, 3 ms back.
+  // replica's region: 3 ms there, service (the defaults: a write 200 us, a
+  // read 100 us), 3 ms back.
   const Run run(R"(name: t
 seed: 1
 duration: 5s
@@ -94,16 +96,39 @@ ops:
 )");
   REQUIRE(run.rec.ops.size() == 2);
   CHECK(run.rec.ops[0].invoke_ns == ms(1000));
-  CHECK(run.rec.ops[0].complete_ns == ms(1006));
+  CHECK(run.rec.ops[0].complete_ns == ms(1006.2));
   CHECK(run.rec.ops[0].ok);
   CHECK(run.rec.ops[1].invoke_ns == ms(2000));
-  CHECK(run.rec.ops[1].complete_ns == ms(2006));
+  CHECK(run.rec.ops[1].complete_ns == ms(2006.1));
   CHECK(run.clients.stats().timeouts == 0);
+}
+
+TEST_CASE("client time: requests that reach a replica together queue for its servers", "[clients][time]") {
+  // One server, 1 ms per write, 2 ms per read; three ops reach n0 at 1.001 s:
+  // served by 1.002, 1.003 and 1.005 s (FIFO in arrival order), replies 1 ms later.
+  const Run run(R"(name: t
+seed: 1
+duration: 5s
+topology: {nodes: 1, latency: {dist: constant, value: 1ms}}
+store: {type: lww, keys: 1}
+replicas: {service: {write: 1ms, read: 2ms}, servers: 1}
+ops:
+  - {at: 1s, client: c0, op: write, key: a, value: first}
+  - {at: 1s, client: c1, op: write, key: a, value: second}
+  - {at: 1s, client: c2, op: read, key: a}
+)");
+  REQUIRE(run.rec.ops.size() == 3);
+  CHECK(run.op("first").complete_ns == ms(1003));
+  CHECK(run.op("second").complete_ns == ms(1004));
+  const Op& read = run.rec.ops[2];
+  CHECK(read.op == "read");
+  CHECK(read.complete_ns == ms(1006));
+  CHECK(read.value == "second");
 }
 
 TEST_CASE("client time: a client in one region pays the link latency to a replica in another", "[clients][time]") {
   // us = n0, eu = n1; inside a region 1 ms (us overridden to 7 ms), us-eu 40 ms.
-  // placement: regions puts c0 in us, next to n0.
+  // placement: regions puts c0 in us, next to n0. Each write is served in 200 us.
   const Run run(R"(name: t
 seed: 1
 duration: 5s
@@ -121,9 +146,9 @@ ops:
   - {at: 3s, client: c1, op: write, key: a, value: other, node: eu-0}
 )");
   REQUIRE(run.rec.ops.size() == 3);
-  CHECK(run.op("far").complete_ns == ms(1080));   // 40 ms each way
-  CHECK(run.op("near").complete_ns == ms(2014));  // next to n0: us's own 7 ms each way
-  CHECK(run.op("other").complete_ns == ms(3002)); // c1 sits in eu: 1 ms each way
+  CHECK(run.op("far").complete_ns == ms(1080.2));   // 40 ms each way
+  CHECK(run.op("near").complete_ns == ms(2014.2));  // next to n0: us's own 7 ms each way
+  CHECK(run.op("other").complete_ns == ms(3002.2)); // c1 sits in eu: 1 ms each way
 }
 
 TEST_CASE("client time: with every message lost each op times out, reads retried by the policy", "[clients][time]") {
@@ -190,7 +215,7 @@ TEST_CASE("client time: a partition between the client's place and its replica f
   // c0 sits next to n0; 10 ms everywhere. The request leaves at 1 s for the
   // primary n1, the partition falls at 1.005 s, the request finds n1 cut off at
   // 1.010 s and the client notices at 1.020 s; the retry goes to n0 (10 ms
-  // there and back inside the region): ok at 1.040 s.
+  // there and back inside the region, 200 us to serve the write): ok at 1.0402 s.
   const Run run(R"(name: t
 seed: 1
 duration: 5s
@@ -207,7 +232,7 @@ faults:
   const Op& routed = run.op("x");
   CHECK(routed.ok);
   CHECK(routed.replica == 0);
-  CHECK(routed.complete_ns == ms(1040));
+  CHECK(routed.complete_ns == ms(1040.2));
   const Op& pinned = run.op("pinned");  // never retried elsewhere
   CHECK_FALSE(pinned.ok);
   CHECK(pinned.replica == 1);

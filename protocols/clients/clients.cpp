@@ -369,8 +369,9 @@ void ClientDriver::on_arrive(std::size_t slot) {
     notice_unavailable(slot);  // crashed or cut off while the request travelled
     return;
   }
-  // The request waits its turn in the replica's service queue.
-  const SimTime done = sim_.now();
+  // The request waits its turn in the replica's service queue (with
+  // replication: the coordinator's own work).
+  const SimTime done = sim_.admit(p.replica, p.op == OpKind::read ? ServiceKind::read : ServiceKind::write);
   if (done >= p.deadline_ns) {
     sim_.schedule(p.deadline_ns, self_, tagged(slot, p.token), timeout, true);
     return;
