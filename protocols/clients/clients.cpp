@@ -238,9 +238,9 @@ void ClientDriver::invoke(std::size_t session, OpKind op, KeyId key, std::string
   p.op = op;
   p.key = key;
   p.invoke_ns = sim_.now();
+  p.seq = ++sessions_[session].issued;
   p.closed_loop = closed_loop;
   p.pinned = pinned;
-  p.seq = ++sessions_[session].issued;
   if (op != OpKind::read) {
     p.write = writes_.add(key, value);
     if (value.empty()) {

@@ -75,7 +75,7 @@ class ClientDriver final : public Component {
     std::uint64_t uid = 0;         // unique across clients
     std::uint64_t ring_hash = 0;
     NodeId home = kNoNode;         // where the client sits (workload.placement); kNoNode: anywhere
-    std::uint64_t issued = 0;      // operations invoked so far (OpRecord::seq)
+    std::uint64_t issued = 0;      // ops issued so far (the next op's seq is issued + 1)
     SessionState state;
   };
   // Where an attempt stands; unavailable and behind may be retried elsewhere.
@@ -95,13 +95,13 @@ class ClientDriver final : public Component {
     NodeId pinned = kNoNode;
     Outcome outcome = Outcome::pending;
     std::uint32_t attempts = 0;
-    std::uint64_t seq = 0;      // issue order within the session, from 1
     std::uint32_t token = 0;    // the current attempt's (0: none in flight)
     SimTime deadline_ns = 0;    // the current attempt times out then
     SimTime request_ns = 0;     // the current attempt's request latency
     SimTime arrived_ns = 0;     // when the current attempt reached its replica
     bool waiting = false;       // the replica is holding the current attempt
     std::vector<NodeId> tried;  // replicas tried by this op, in order
+    std::uint64_t seq = 0;      // issue order within the session, 1-based
   };
 
   std::size_t session_for(const std::string& client, std::uint32_t index);
