@@ -114,6 +114,24 @@ TEST_CASE("workload: a closed loop without think time or client latency is refus
   CHECK(run_ecsim("validate " + (dir / "network.yaml").string(), dir).status == 0);
 }
 
+TEST_CASE("workload: an offered load above the replicas' capacity is warned about, not refused", "[robust][workload]") {
+  const fs::path dir = fresh_dir("overload");
+  // Two nodes, one server each, writes 1 ms, reads 3 ms, half and half: a
+  // mean service time of 2 ms, so 500 ops/s per node. Four clients at 300/s
+  // offer 1200/s, 600 per node: over capacity. At 200/s, 400 per node: fine.
+  const std::string head = "name: t\nseed: 1\nduration: 1s\ntopology: {nodes: 2}\nstore: {type: lww, keys: 10}\n"
+                           "replicas: {service: {write: 1ms, read: 3ms}, servers: 1}\n";
+  std::ofstream(dir / "over.yaml") << head << "workload: {clients: 4, rate: 300/s}\n";
+  const Result over = run_ecsim("validate " + (dir / "over.yaml").string(), dir);
+  CHECK(over.status == 0);
+  CHECK(over.err.rfind((dir / "over.yaml").string() + ":7:30: warning: the workload offers about 600 operations/s per node", 0) == 0);
+  CHECK(over.err.find("more than a node serves: 500/s (replicas.servers 1 / the mix's mean service time 2ms)") != std::string::npos);
+  std::ofstream(dir / "fine.yaml") << head << "workload: {clients: 4, rate: 200/s}\n";
+  const Result fine = run_ecsim("validate " + (dir / "fine.yaml").string(), dir);
+  CHECK(fine.status == 0);
+  CHECK(fine.err.find("warning") == std::string::npos);
+}
+
 TEST_CASE("workload: an absurdly low open-loop rate gives no operation, quickly", "[robust][workload]") {
   const fs::path dir = fresh_dir("rate");
   // Mean gap 1e24 ns (1e-15/s) or +inf (1e-300/s): the first draw saturates at

@@ -51,6 +51,33 @@ double smallest_network_latency_ns(const TopologySpec& t) {
   return least;
 }
 
+// Offered load against capacity for an open workload, as a warning (the run
+// is allowed: queues then grow for as long as the load lasts). Estimate:
+// the clients' total rate spread evenly over every node, each serving with
+// `servers` servers at rate 1 / (the mix's mean service time). A lower bound
+// on a node's load: replication and anti-entropy add requests, and routing
+// or hot keys can concentrate them.
+void warn_if_overloaded(const YamlReader& r_, const YamlValue& at, const WorkloadSpec& w, const Scenario& s_) {
+  if (w.closed || w.clients == 0 || !(w.rate_per_s > 0)) return;
+  const ServiceSpec& service = s_.replicas;
+  double mean_service_ns = 0.0;
+  for (const auto& [op, weight] : w.mix)
+    mean_service_ns += weight * typical_ns(op == OpKind::read ? service.read : service.write);
+  if (!(mean_service_ns > 0)) return;
+  const double per_node = w.rate_per_s * w.clients / std::max(1, s_.topology.nodes);
+  const double capacity = service.servers * 1e9 / mean_service_ns;
+  if (per_node <= capacity) return;
+  const SourcePos pos = r_.position(at.node);
+  const std::string where = pos.line > 0 ? fmt::format("{}:{}:{}", r_.file(), pos.line, pos.column)
+                                         : fmt::format("{}: {}", r_.file(), at.path);  // a --set value
+  fmt::print(stderr,
+             "{}: warning: the workload offers about {:.4g} operations/s per node ({} clients x {:.4g}/s over {} "
+             "nodes), more than a node serves: {:.4g}/s (replicas.servers {} / the mix's mean service time {}); queues "
+             "and latencies grow for as long as the load lasts\n",
+             where, per_node, w.clients, w.rate_per_s, s_.topology.nodes, capacity, service.servers,
+             format_duration(static_cast<SimTime>(std::llround(mean_service_ns))));
+}
+
 constexpr Named<Fallback> kFallbacks[] = {{"next", Fallback::next}, {"primary", Fallback::primary}, {"none", Fallback::none}};
 const std::vector<std::string> kSessionGuarantees = {"ryw", "mr", "mw", "wfr"};
 
@@ -202,6 +229,7 @@ std::shared_ptr<const SectionValue> load_workload(const YamlReader& r_, const Ya
                 "forever at the same instant and simulated time never advances; set think_time (e.g. "
                 "think_time: 1ms) or client_latency");
   }
+  if (rate) warn_if_overloaded(r_, *rate, w, s_);
   return std::make_shared<const WorkloadSpec>(w);
 }
 
