@@ -126,6 +126,30 @@ ops:
   CHECK(read.value == "second");
 }
 
+TEST_CASE("client time: a replica that crashes while a request queues answers nothing usable", "[clients][time]") {
+  // The write reaches n1 at 1.001 s and would be served by 1.011 s; n1 crashes
+  // at 1.005 s: the client notices at 1.012 s (one more 1 ms leg), and a
+  // pinned op is not retried. The other write, to n0, is served as usual.
+  const Run run(R"(name: t
+seed: 1
+duration: 5s
+topology: {nodes: 2, latency: {dist: constant, value: 1ms}}
+store: {type: lww, keys: 1}
+replicas: {service: {write: 10ms}, servers: 1}
+ops:
+  - {at: 1s, client: c0, op: write, key: a, value: lost, node: n1}
+  - {at: 1s, client: c1, op: write, key: a, value: kept, node: n0}
+faults:
+  - {at: 1005ms, crash: n1}
+)");
+  REQUIRE(run.rec.ops.size() == 2);
+  CHECK_FALSE(run.op("lost").ok);
+  CHECK(run.op("lost").complete_ns == ms(1012));
+  CHECK(run.op("kept").ok);
+  CHECK(run.op("kept").complete_ns == ms(1012));
+  CHECK(run.clients.stats().unavailable == 1);
+}
+
 TEST_CASE("client time: a client in one region pays the link latency to a replica in another", "[clients][time]") {
   // us = n0, eu = n1; inside a region 1 ms (us overridden to 7 ms), us-eu 40 ms.
   // placement: regions puts c0 in us, next to n0. Each write is served in 200 us.

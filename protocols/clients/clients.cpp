@@ -386,7 +386,9 @@ void ClientDriver::notice_unavailable(std::size_t slot) {
   PendingOp& p = pending_[slot];
   ++stats_.unavailable;
   p.outcome = Outcome::unavailable;
-  sim_.schedule(time_after(sim_.now(), p.request_ns), self_, tagged(slot, p.token), complete, true);
+  const SimTime noticed = time_after(sim_.now(), p.request_ns);
+  if (noticed >= p.deadline_ns) sim_.schedule(p.deadline_ns, self_, tagged(slot, p.token), timeout, true);
+  else sim_.schedule(noticed, self_, tagged(slot, p.token), complete, true);
 }
 
 void ClientDriver::serve(std::size_t slot) {
