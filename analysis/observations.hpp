@@ -52,6 +52,7 @@ struct OpRecord {
   WriteId write = kNoWrite;  // write: its id; read: the id of the write returned
   StateRank rank;            // write: its version's rank; read: the returned state's rank
   std::uint64_t session_uid = 0;  // unique across clients
+  std::uint64_t seq = 0;  // issue order within the session, 1-based; 0 = unknown
   bool is_write = false;
 };
 

@@ -41,6 +41,12 @@ void StateChecker::on_write_accepted(SimTime, NodeId node, KeyId key, WriteId wr
   const ActorId actor = actor_of(node);
   w.key = key;
   w.actor = actor;
+  // A write a replica accepted took effect, also when its reply was lost and
+  // the client recorded a failure: the final state must reflect it.
+  if (!w.listed) {
+    w.listed = true;
+    effective_by_key_[key].push_back(write);
+  }
   if (!needs_causality_) return;
   auto it = known_.find(slot(actor, key));
   w.known_before = it == known_.end() ? 0 : it->second.count;
@@ -68,7 +74,10 @@ void StateChecker::on_op(const OpRecord& op) {
   w.key = op.key_id;
   w.remove = op.op == "decr" || op.op == "remove";
   w.value = std::string(op.value);
-  if (op.ok && !w.acked) acked_by_key_[op.key_id].push_back(op.write);
+  if (op.ok && !w.listed) {
+    w.listed = true;
+    effective_by_key_[op.key_id].push_back(op.write);
+  }
   w.acked = w.acked || op.ok;
 }
 
@@ -82,9 +91,9 @@ bool StateChecker::observed(WriteId later, WriteId earlier) const {
 }
 
 std::string StateChecker::expected(KeyId key) const {
-  auto found = acked_by_key_.find(key);
+  auto found = effective_by_key_.find(key);
   static const std::vector<WriteId> kNone;
-  const std::vector<WriteId>& ws = found == acked_by_key_.end() ? kNone : found->second;
+  const std::vector<WriteId>& ws = found == effective_by_key_.end() ? kNone : found->second;
   switch (type_) {
     case StoreType::gcounter:
     case StoreType::pncounter: {
@@ -144,7 +153,7 @@ void StateChecker::final_value(NodeId node, KeyId key, std::string_view value) {
 
 void StateChecker::finish() {
   if (!applies()) return;
-  for (const auto& [key, ws] : acked_by_key_) {
+  for (const auto& [key, ws] : effective_by_key_) {
     ++checked_;
     const std::string want = expected(key);
     auto it = finals_.find(key);

@@ -72,6 +72,7 @@ class StateChecker final : public ReplicaObserver {
     ActorId actor = kNoActor;        // the replica incarnation that accepted it
     std::uint32_t known_before = 0;  // how many writes that incarnation knew when it accepted it
     bool acked = false;
+    bool listed = false;  // in effective_by_key_: acknowledged, or accepted by a replica
     bool remove = false;  // decr / remove
     std::string value;
   };
@@ -92,7 +93,7 @@ class StateChecker final : public ReplicaObserver {
   // Per (actor, key), lookups only. A lost incarnation's entries stay: the
   // writes it accepted are judged by what it knew then.
   std::unordered_map<std::uint64_t, Known> known_;
-  std::map<KeyId, std::vector<WriteId>> acked_by_key_;
+  std::map<KeyId, std::vector<WriteId>> effective_by_key_;  // writes that took effect, per key
   std::map<KeyId, std::vector<std::pair<NodeId, std::string>>> finals_;
   std::uint64_t checked_ = 0;
   std::uint64_t mismatched_ = 0;

@@ -114,8 +114,9 @@ claims_generated $DOC sloppy.reading "$(verdict strict sloppy writes_failed),$(v
   during the partition (a coordinator on one side with fewer than \`w = 2\` of
   its key's replicas there); sloppy quorums fail none in any seed <!-- claim:sloppy.writes-available -->: a
   stand-in on the coordinator's side (the ring beyond the first three always
-  has one) acknowledges instead. Reads fail the same in both <!-- claim:sloppy.reads-same -->, since they
-  stay on the preference list.
+  has one) acknowledges instead. Reads fail about as often in both (no
+  significant difference at 20 seeds <!-- claim:sloppy.reads-same -->), since they stay on the preference
+  list.
 - **Staleness.** The price is paid during the partition: $(pct sloppy k1_during 1 1-) of the reads
   invoked then miss the newest acknowledged write (its acknowledgements came
   from stand-ins the read does not ask), against none with strict quorums <!-- claim:sloppy.strict-fresh -->,
@@ -132,7 +133,7 @@ claims_generated $DOC sloppy.reading "$(verdict strict sloppy writes_failed),$(v
 
 claims_assert $DOC sloppy.writes-available "sloppy quorums fail no write during the partition, in any seed" zero sloppy writes_failed
 claims_assert $DOC sloppy.writes-available "strict quorums fail writes during the partition" positive strict writes_failed
-claims_assert $DOC sloppy.reads-same "reads fail the same in both" same sloppy strict reads_failed
+claims_assert $DOC sloppy.reads-same "reads fail about as often in both (no significant difference)" nodiff sloppy strict reads_failed
 claims_assert $DOC sloppy.strict-fresh "strict quorums: every read during the partition is fresh" all strict k1_during 1
 claims_assert $DOC sloppy.strict-fresh "sloppy quorums: stale reads during the partition" less sloppy strict k1_during
 claims_assert $DOC sloppy.ryw "sloppy quorums: RYW violations" positive sloppy violations.ryw

@@ -84,28 +84,52 @@ TEST_CASE("validate: 100,000 unary operators in an expect: are a syntax error, n
 }
 
 TEST_CASE("workload: a closed loop without think time or client latency is refused", "[robust][workload]") {
+  // Without client_latency a request takes the network's latency: a topology
+  // with latency 0 leaves nothing to advance time.
+  const char* const kZeroLatency = "name: t\nseed: 1\ntopology: {nodes: 1, latency: 0s}\nstore: {type: lww, keys: 1}\n";
   const fs::path dir = fresh_dir("closed");
-  std::ofstream(dir / "s.yaml") << kHeader << "duration: 1ms\nworkload: {clients: 1, closed: true}\n";
+  std::ofstream(dir / "s.yaml") << kZeroLatency << "duration: 1ms\nworkload: {clients: 1, closed: true}\n";
   const Result r = run_ecsim("run " + (dir / "s.yaml").string() + " --quiet --out " + (dir / "out").string(), dir);
   CHECK(r.status == 2);
   CHECK(r.err.rfind((dir / "s.yaml").string() + ":6:32: error: workload.think_time: a closed loop needs time", 0) == 0);
   CHECK_FALSE(fs::exists(dir / "out"));
   // think_time: 0s said explicitly: the error points at it.
-  std::ofstream(dir / "zero.yaml") << kHeader << "duration: 1ms\nworkload: {clients: 1, closed: true, think_time: 0s}\n";
+  std::ofstream(dir / "zero.yaml") << kZeroLatency << "duration: 1ms\nworkload: {clients: 1, closed: true, think_time: 0s}\n";
   CHECK(run_ecsim("validate " + (dir / "zero.yaml").string(), dir).err.find("zero.yaml:6:50: error: workload.think_time") !=
         std::string::npos);
   // Either delay makes time advance: 1ms of think time in 1ms gives exactly one
   // operation (at t = 0; the next would be at 1ms, which is the stop).
-  std::ofstream(dir / "think.yaml") << kHeader << "duration: 1ms\nworkload: {clients: 1, closed: true, think_time: 1ms}\n";
+  std::ofstream(dir / "think.yaml") << kZeroLatency << "duration: 1ms\nworkload: {clients: 1, closed: true, think_time: 1ms}\n";
   REQUIRE(run_ecsim("run " + (dir / "think.yaml").string() + " --quiet --out " + (dir / "think").string(), dir).status == 0);
   CHECK(lines(slurp(dir / "think" / "ops.csv")) == 1 + 1);
   // normal(0, 1ms) clamped at 0 averages about 0.4ms: accepted.
-  std::ofstream(dir / "normal.yaml") << kHeader
+  std::ofstream(dir / "normal.yaml") << kZeroLatency
                                      << "duration: 1ms\nworkload: {clients: 1, closed: true, "
                                         "think_time: {dist: normal, mean: 0s, stddev: 1ms}}\n";
   CHECK(run_ecsim("validate " + (dir / "normal.yaml").string(), dir).status == 0);
-  std::ofstream(dir / "latency.yaml") << kHeader << "duration: 1ms\nworkload: {clients: 1, closed: true, client_latency: 1us}\n";
+  std::ofstream(dir / "latency.yaml") << kZeroLatency << "duration: 1ms\nworkload: {clients: 1, closed: true, client_latency: 1us}\n";
   CHECK(run_ecsim("validate " + (dir / "latency.yaml").string(), dir).status == 0);
+  // The default topology's 1ms latency is time enough.
+  std::ofstream(dir / "network.yaml") << kHeader << "duration: 1ms\nworkload: {clients: 1, closed: true}\n";
+  CHECK(run_ecsim("validate " + (dir / "network.yaml").string(), dir).status == 0);
+}
+
+TEST_CASE("workload: an offered load above the replicas' capacity is warned about, not refused", "[robust][workload]") {
+  const fs::path dir = fresh_dir("overload");
+  // Two nodes, one server each, writes 1 ms, reads 3 ms, half and half: a
+  // mean service time of 2 ms, so 500 ops/s per node. Four clients at 300/s
+  // offer 1200/s, 600 per node: over capacity. At 200/s, 400 per node: fine.
+  const std::string head = "name: t\nseed: 1\nduration: 1s\ntopology: {nodes: 2}\nstore: {type: lww, keys: 10}\n"
+                           "replicas: {service: {write: 1ms, read: 3ms}, servers: 1}\n";
+  std::ofstream(dir / "over.yaml") << head << "workload: {clients: 4, rate: 300/s}\n";
+  const Result over = run_ecsim("validate " + (dir / "over.yaml").string(), dir);
+  CHECK(over.status == 0);
+  CHECK(over.err.rfind((dir / "over.yaml").string() + ":7:30: warning: the workload offers about 600 operations/s per node", 0) == 0);
+  CHECK(over.err.find("more than a node serves: 500/s (replicas.servers 1 / the mix's mean service time 2ms)") != std::string::npos);
+  std::ofstream(dir / "fine.yaml") << head << "workload: {clients: 4, rate: 200/s}\n";
+  const Result fine = run_ecsim("validate " + (dir / "fine.yaml").string(), dir);
+  CHECK(fine.status == 0);
+  CHECK(fine.err.find("warning") == std::string::npos);
 }
 
 TEST_CASE("workload: an absurdly low open-loop rate gives no operation, quickly", "[robust][workload]") {

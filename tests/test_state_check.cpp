@@ -47,11 +47,12 @@ struct Driver {
 TEST_CASE("state check: pncounter sums acknowledged increments and decrements", "[state_check]") {
   Driver d(StoreType::pncounter);
   // incr 5 + incr "abc" (not a number: counts 1, as the store parses it)
-  // - decr 2 + incr 7 that failed (left out) + incr "" (1) = 5 + 1 - 2 + 1 = 5.
+  // - decr 2 + incr 7 that failed and no replica accepted (left out) + incr "" (1)
+  // = 5 + 1 - 2 + 1 = 5.
   d.update(n0, kX, 1, "incr", "5");
   d.update(n1, kX, 2, "incr", "abc");
   d.update(n0, kX, 3, "decr", "2");
-  d.update(n1, kX, 4, "incr", "7", /*ok=*/false);
+  d.complete(kX, 4, "incr", "7", /*ok=*/false);
   d.update(n0, kX, 5, "incr", "");
   CHECK(d.c.expected(kX) == "5");
   // y: incr 3, decr 3 = 0; no replica holds y at the end, which is right for 0.
@@ -91,14 +92,14 @@ TEST_CASE("state check: gcounter, and a key nobody holds", "[state_check]") {
 TEST_CASE("state check: cart lines per item, sorted, quantity > 0 only", "[state_check]") {
   Driver d(StoreType::cart);
   // apple: +2 -1 = 1; pear: +1 (no quantity means 1) -1 = 0 (dropped);
-  // fig: +0 (dropped); banana: +3; kiwi: +4 failed (left out).
+  // fig: +0 (dropped); banana: +3; kiwi: +4 failed, accepted by no replica (left out).
   d.update(n0, kX, 1, "add", "apple:2");
   d.update(n1, kX, 2, "add", "pear");
   d.update(n0, kX, 3, "remove", "apple:1");
   d.update(n1, kX, 4, "add", "fig:0");
   d.update(n0, kX, 5, "remove", "pear:1");
   d.update(n1, kX, 6, "add", "banana:3");
-  d.update(n1, kX, 7, "add", "kiwi:4", /*ok=*/false);
+  d.complete(kX, 7, "add", "kiwi:4", /*ok=*/false);
   CHECK(d.c.expected(kX) == "apple:1;banana:3");
   d.c.final_value(n0, kX, "apple:1;banana:3");
   d.c.final_value(n1, kX, "apple:2;banana:3");  // missed the remove (union-max merge)
@@ -118,7 +119,10 @@ TEST_CASE("state check: OR-set add-wins", "[state_check]") {
   //    concurrent -> the add wins, b stays.
   // x: add c at n1 (w5), remove c at n1 (w6): same replica, observed -> gone.
   // x: remove d at n2 (w7) with no add: nothing.
-  // x: add e at n2 (w8) acknowledged, remove e at n2 (w9) failed -> e stays.
+  // x: add e at n2 (w8) acknowledged, remove e at n2 (w9) accepted by n2 but
+  //    reported failed (its reply was lost): it took effect -> e gone.
+  // x: remove b (w10) that no replica accepted (the request was lost) and
+  //    the client reports failed: it took no effect -> b stays.
   d.update(n0, kX, 1, "add", "a");
   d.receive(n1, kX, 1);
   d.update(n1, kX, 2, "remove", "a");
@@ -130,8 +134,9 @@ TEST_CASE("state check: OR-set add-wins", "[state_check]") {
   d.update(n2, kX, 7, "remove", "d");
   d.update(n2, kX, 8, "add", "e");
   d.update(n2, kX, 9, "remove", "e", /*ok=*/false);
-  CHECK(d.c.expected(kX) == "b;e");
-  for (NodeId n : {n0, n1, n2}) d.c.final_value(n, kX, "b;e");
+  d.complete(kX, 10, "remove", "b", /*ok=*/false);
+  CHECK(d.c.expected(kX) == "b");
+  for (NodeId n : {n0, n1, n2}) d.c.final_value(n, kX, "b");
   d.c.finish();
   CHECK(d.c.checked_keys() == 1);
   CHECK(d.c.mismatched_keys() == 0);

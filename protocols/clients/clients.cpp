@@ -17,7 +17,7 @@ ClientDriver::ClientDriver(Simulator& sim, const Scenario& scenario, ReplicaStor
     : sim_(sim), scenario_(scenario), workload_(workload_of(scenario)), ops_(ops_of(scenario)),
       store_spec_(store_of(scenario)), store_(store), keys_(keys), writes_(writes), rng_(Rng::stream(scenario.seed, "workload")),
       route_rng_(Rng::stream(scenario.seed, "routing")),
-      latency_rng_(Rng::stream(scenario.seed, "client-latency")) {
+      latency_rng_(Rng::stream(scenario.seed, "client-latency")), loss_rng_(Rng::stream(scenario.seed, "client-loss")) {
   self_ = sim_.add_component(this);
   guarantees_ = SessionGuarantees::from_names(workload_.session_guarantees);
 
@@ -238,6 +238,7 @@ void ClientDriver::invoke(std::size_t session, OpKind op, KeyId key, std::string
   p.op = op;
   p.key = key;
   p.invoke_ns = sim_.now();
+  p.seq = ++sessions_[session].issued;
   p.closed_loop = closed_loop;
   p.pinned = pinned;
   if (op != OpKind::read) {
@@ -271,11 +272,63 @@ void ClientDriver::invoke(std::size_t session, OpKind op, KeyId key, std::string
       p.version = hit->version;
       p.rank = hit->v.rank;
       p.write = hit->v.write;
-      sim_.schedule(sim_.now(), self_, slot, complete, true);
+      p.token = next_token();
+      sim_.schedule(sim_.now(), self_, tagged(slot, p.token), complete, true);
       return;
     }
   }
   attempt(slot);
+}
+
+std::uint32_t ClientDriver::next_token() {
+  if (++last_token_ == 0) ++last_token_;  // 0 means "no attempt in flight"
+  return last_token_;
+}
+
+void ClientDriver::build_local_latency() {
+  // A client next to a replica pays the latency inside the replica's region:
+  // the topology's, unless a link override names the whole region on both
+  // sides (later overrides win, as in the network).
+  const TopologySpec& t = scenario_.topology;
+  const std::size_t regions = std::max<std::size_t>(1, t.regions.size());
+  local_latency_.assign(regions, t.latency);
+  auto per_region = [&](std::vector<NodeId> nodes) {
+    std::sort(nodes.begin(), nodes.end());
+    nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+    std::vector<std::size_t> count(regions, 0);
+    for (NodeId n : nodes) ++count[static_cast<std::size_t>(t.node_region[n])];
+    return count;
+  };
+  for (const LinkOverride& link : t.links) {
+    const std::vector<std::size_t> from = per_region(link.from), to = per_region(link.to);
+    for (std::size_t r = 0; r < regions; ++r) {
+      const auto size = static_cast<std::size_t>(t.regions.empty() ? t.nodes : t.regions[r].nodes);
+      if (from[r] == size && to[r] == size) local_latency_[r] = link.latency;
+    }
+  }
+}
+
+ClientDriver::Leg ClientDriver::travel(const Session& s, NodeId replica, bool to_replica) {
+  Leg leg;
+  // A client with no place, or next to this very replica, is inside its region.
+  const bool placed = s.home != kNoNode && s.home != replica;
+  const NodeId from = to_replica ? s.home : replica;
+  const NodeId to = to_replica ? replica : s.home;
+  Network& net = sim_.network();
+  if (workload_.client_latency) {
+    if (placed && net.link_blocked(from, to)) return leg;
+    leg.latency_ns = workload_.client_latency->sample_duration(latency_rng_);
+  } else if (placed) {
+    const Route route = net.route(from, to, latency_rng_);  // link overrides, graph hops, partitions
+    if (!route.ok) return leg;
+    leg.latency_ns = route.latency_ns;
+  } else {
+    if (local_latency_.empty()) build_local_latency();
+    const auto region = static_cast<std::size_t>(scenario_.topology.node_region[replica]);
+    leg.latency_ns = local_latency_[region].sample_duration(latency_rng_);
+  }
+  leg.delivered = !loss_rng_.bernoulli(sim_.current_loss());
+  return leg;
 }
 
 void ClientDriver::attempt(std::size_t slot) {
@@ -284,22 +337,58 @@ void ClientDriver::attempt(std::size_t slot) {
   if (p.attempts > 0) ++stats_.retries;
   ++p.attempts;
   p.waiting = false;
+  p.token = next_token();
   if (r == kNoNode) {
     // Nothing reachable to try: the op fails now, without a round trip.
     p.outcome = Outcome::failed;
-    sim_.schedule(sim_.now(), self_, slot, complete, true);
+    sim_.schedule(sim_.now(), self_, tagged(slot, p.token), complete, true);
     return;
   }
   p.replica = r;
   p.tried.push_back(r);
   p.outcome = Outcome::pending;
-  const SimTime there = workload_.client_latency.sample_duration(latency_rng_);
-  sim_.schedule(time_after(sim_.now(), there), self_, slot, arrive, true);
+  const WorkloadSpec& w = workload_;
+  p.deadline_ns = std::min(time_after(sim_.now(), w.attempt_timeout()), time_after(p.invoke_ns, w.op_timeout_ns));
+  const Leg leg = travel(sessions_[p.session], r, true);
+  if (!leg.delivered) ++stats_.lost_requests;
+  const SimTime arrival = time_after(sim_.now(), leg.latency_ns);
+  if (!leg.delivered || arrival >= p.deadline_ns) {
+    // The client hears nothing; a request arriving after its deadline is
+    // dropped by the replica (deadline propagation).
+    sim_.schedule(p.deadline_ns, self_, tagged(slot, p.token), timeout, true);
+    return;
+  }
+  p.request_ns = leg.latency_ns;
+  sim_.schedule(arrival, self_, tagged(slot, p.token), arrive, true);
 }
 
 void ClientDriver::on_arrive(std::size_t slot) {
-  pending_[slot].arrived_ns = sim_.now();
-  serve(slot);
+  PendingOp& p = pending_[slot];
+  p.arrived_ns = sim_.now();
+  if (!reachable(sessions_[p.session], p.replica)) {
+    notice_unavailable(slot);  // crashed or cut off while the request travelled
+    return;
+  }
+  // The request waits its turn in the replica's service queue (with
+  // replication: the coordinator's own work).
+  const SimTime done = sim_.admit(p.replica, p.op == OpKind::read ? ServiceKind::read : ServiceKind::write);
+  if (done >= p.deadline_ns) {
+    sim_.schedule(p.deadline_ns, self_, tagged(slot, p.token), timeout, true);
+    return;
+  }
+  if (done == sim_.now()) serve(slot);
+  else sim_.schedule(done, self_, tagged(slot, p.token), served, true);
+}
+
+void ClientDriver::notice_unavailable(std::size_t slot) {
+  // The client's connection notices after one more one-way delay (the
+  // request's): a perfect failure detector, never lost.
+  PendingOp& p = pending_[slot];
+  ++stats_.unavailable;
+  p.outcome = Outcome::unavailable;
+  const SimTime noticed = time_after(sim_.now(), p.request_ns);
+  if (noticed >= p.deadline_ns) sim_.schedule(p.deadline_ns, self_, tagged(slot, p.token), timeout, true);
+  else sim_.schedule(noticed, self_, tagged(slot, p.token), complete, true);
 }
 
 void ClientDriver::serve(std::size_t slot) {
@@ -307,10 +396,7 @@ void ClientDriver::serve(std::size_t slot) {
   Session& s = sessions_[p.session];
   const WorkloadSpec& w = workload_;
   if (!reachable(s, p.replica)) {
-    // Crashed or cut off while the request travelled (or while it waited).
-    ++stats_.unavailable;
-    p.outcome = Outcome::unavailable;
-    send_reply(slot);
+    notice_unavailable(slot);  // crashed or cut off while the request queued (or waited)
     return;
   }
   if (guarantees_.any()) {
@@ -321,7 +407,9 @@ void ClientDriver::serve(std::size_t slot) {
       if (w.on_behind == BehindPolicy::wait && next > sim_.now()) {
         if (!p.waiting) ++stats_.waited;
         p.waiting = true;
-        sim_.schedule(next, self_, slot, recheck, true);
+        // The client gives up at its deadline; the replica then drops the request.
+        if (next >= p.deadline_ns) sim_.schedule(p.deadline_ns, self_, tagged(slot, p.token), timeout, true);
+        else sim_.schedule(next, self_, tagged(slot, p.token), recheck, true);
         return;
       }
       ++stats_.behind;
@@ -333,7 +421,10 @@ void ClientDriver::serve(std::size_t slot) {
   if (quorum_) {
     Context ctx(sim_, p.replica, quorum_id_);
     p.outcome = Outcome::pending;
-    quorum_->start(ctx, slot, p.op, p.key, p.write, s.uid);  // completes in on_quorum_done
+    // The coordinator may take longer than the client waits: a guard, which
+    // holds no run open (the coordinator's own work does).
+    sim_.schedule(p.deadline_ns, self_, tagged(slot, p.token), timeout, false);
+    quorum_->start(ctx, tagged(slot, p.token), p.op, p.key, p.write, s.uid);  // completes in on_quorum_done
     return;
   }
   const ReplicaCall at = store_.call_at(p.replica, sim_.now(), sim_.local_time(p.replica));
@@ -353,9 +444,11 @@ void ClientDriver::serve(std::size_t slot) {
   send_reply(slot);
 }
 
-void ClientDriver::on_quorum_done(std::uint64_t slot, bool ok, bool coordinator_lost, const ReadResult* read,
+void ClientDriver::on_quorum_done(std::uint64_t ticket, bool ok, bool coordinator_lost, const ReadResult* read,
                                   const WriteResult* write) {
-  PendingOp& p = pending_[static_cast<std::size_t>(slot)];
+  const auto slot = static_cast<std::size_t>(ticket & 0xffffffffu);
+  PendingOp& p = pending_[slot];
+  if (p.token != static_cast<std::uint32_t>(ticket >> 32)) return;  // the client gave up on this attempt
   if (ok) {
     p.ok = true;
     p.outcome = Outcome::done;
@@ -369,25 +462,43 @@ void ClientDriver::on_quorum_done(std::uint64_t slot, bool ok, bool coordinator_
       p.rank = write->rank;
     }
   } else if (coordinator_lost && p.op == OpKind::read) {
-    ++stats_.unavailable;
-    p.outcome = Outcome::unavailable;  // the connection dropped: a read can go elsewhere
+    notice_unavailable(slot);  // the connection dropped: a read can go elsewhere
+    return;
   } else {
     // No quorum in time, or the coordinator died with a write whose fate the
     // client cannot know (retrying would apply it twice): the op fails.
-    p.outcome = Outcome::failed;  // no quorum in time: the coordinator reports the failure
+    p.outcome = Outcome::failed;
   }
-  send_reply(static_cast<std::size_t>(slot));
+  send_reply(slot);
 }
 
 void ClientDriver::send_reply(std::size_t slot) {
-  const SimTime back = workload_.client_latency.sample_duration(latency_rng_);
-  sim_.schedule(time_after(sim_.now(), back), self_, slot, complete, true);
+  PendingOp& p = pending_[slot];
+  const Leg leg = travel(sessions_[p.session], p.replica, false);
+  if (!leg.delivered) ++stats_.lost_replies;
+  const SimTime arrival = time_after(sim_.now(), leg.latency_ns);
+  if (!leg.delivered || arrival >= p.deadline_ns) {
+    sim_.schedule(p.deadline_ns, self_, tagged(slot, p.token), timeout, true);
+    return;
+  }
+  sim_.schedule(arrival, self_, tagged(slot, p.token), complete, true);
+}
+
+void ClientDriver::on_timeout(std::size_t slot) {
+  PendingOp& p = pending_[slot];
+  ++stats_.timeouts;
+  p.ok = false;
+  p.outcome = Outcome::timed_out;
+  on_complete(slot);
 }
 
 void ClientDriver::on_complete(std::size_t slot) {
   PendingOp& p = pending_[slot];
+  p.token = 0;  // the attempt is over: its remaining events are stale
   const WorkloadSpec& w = workload_;
-  const bool retryable = p.outcome == Outcome::unavailable || p.outcome == Outcome::behind;
+  // A write that timed out may have been applied: retrying could apply it twice.
+  const bool retryable = p.outcome == Outcome::unavailable || p.outcome == Outcome::behind ||
+                         (p.outcome == Outcome::timed_out && p.op == OpKind::read);
   if (retryable && p.pinned == kNoNode && w.fallback != Fallback::none &&
       p.attempts <= static_cast<std::uint32_t>(w.retries) && sim_.now() - p.invoke_ns < w.op_timeout_ns) {
     attempt(slot);
@@ -433,6 +544,7 @@ void ClientDriver::finish(std::size_t slot) {
   r.write = p.ok || p.op != OpKind::read ? p.write : kNoWrite;
   r.rank = p.rank;
   r.session_uid = s.uid;
+  r.seq = p.seq;
   r.is_write = p.op != OpKind::read;
   if (ReplicaObserver* o = store_.observer()) o->on_op(r);
 
@@ -472,15 +584,19 @@ void ClientDriver::on_event(std::uint64_t x, std::uint32_t a) {
       invoke(static_cast<std::size_t>(x), op, key, {}, kNoNode, true);
       break;
     }
-    case arrive:
-      on_arrive(static_cast<std::size_t>(x));
+    default: {
+      const auto slot = static_cast<std::size_t>(x & 0xffffffffu);
+      if (pending_[slot].token != static_cast<std::uint32_t>(x >> 32)) break;  // a finished attempt's
+      switch (static_cast<Phase>(a)) {
+        case arrive: on_arrive(slot); break;
+        case served:
+        case recheck: serve(slot); break;
+        case complete: on_complete(slot); break;
+        case timeout: on_timeout(slot); break;
+        default: break;
+      }
       break;
-    case complete:
-      on_complete(static_cast<std::size_t>(x));
-      break;
-    case recheck:
-      serve(static_cast<std::size_t>(x));
-      break;
+    }
   }
 }
 

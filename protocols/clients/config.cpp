@@ -44,6 +44,40 @@ double typical_ns(const Distribution& d) {
   return d.a * cdf + d.b * pdf;
 }
 
+// The smallest mean one-way latency the topology gives a client.
+double smallest_network_latency_ns(const TopologySpec& t) {
+  double least = typical_ns(t.latency);
+  for (const LinkOverride& link : t.links) least = std::min(least, typical_ns(link.latency));
+  return least;
+}
+
+// Offered load against capacity for an open workload, as a warning (the run
+// is allowed: queues then grow for as long as the load lasts). Estimate:
+// the clients' total rate spread evenly over every node, each serving with
+// `servers` servers at rate 1 / (the mix's mean service time). A lower bound
+// on a node's load: replication and anti-entropy add requests, and routing
+// or hot keys can concentrate them.
+void warn_if_overloaded(const YamlReader& r_, const YamlValue& at, const WorkloadSpec& w, const Scenario& s_) {
+  if (w.closed || w.clients == 0 || !(w.rate_per_s > 0)) return;
+  const ServiceSpec& service = s_.replicas;
+  double mean_service_ns = 0.0;
+  for (const auto& [op, weight] : w.mix)
+    mean_service_ns += weight * typical_ns(op == OpKind::read ? service.read : service.write);
+  if (!(mean_service_ns > 0)) return;
+  const double per_node = w.rate_per_s * w.clients / std::max(1, s_.topology.nodes);
+  const double capacity = service.servers * 1e9 / mean_service_ns;
+  if (per_node <= capacity) return;
+  const SourcePos pos = r_.position(at.node);
+  const std::string where = pos.line > 0 ? fmt::format("{}:{}:{}", r_.file(), pos.line, pos.column)
+                                         : fmt::format("{}: {}", r_.file(), at.path);  // a --set value
+  fmt::print(stderr,
+             "{}: warning: the workload offers about {:.4g} operations/s per node ({} clients x {:.4g}/s over {} "
+             "nodes), more than a node serves: {:.4g}/s (replicas.servers {} / the mix's mean service time {}); queues "
+             "and latencies grow for as long as the load lasts\n",
+             where, per_node, w.clients, w.rate_per_s, s_.topology.nodes, capacity, service.servers,
+             format_duration(static_cast<SimTime>(std::llround(mean_service_ns))));
+}
+
 constexpr Named<Fallback> kFallbacks[] = {{"next", Fallback::next}, {"primary", Fallback::primary}, {"none", Fallback::none}};
 const std::vector<std::string> kSessionGuarantees = {"ryw", "mr", "mw", "wfr"};
 
@@ -151,7 +185,8 @@ std::shared_ptr<const SectionValue> load_workload(const YamlReader& r_, const Ya
   if (auto x = m.get("placement")) w.placement = pick(r_, *x, kPlacements);
   if (auto x = m.get("session")) {
     const MapReader sm(r_, *x);
-    sm.allow({"guarantees", "cache_ttl", "on_behind", "max_wait", "fallback", "retries", "timeout", "switch_every"});
+    sm.allow({"guarantees", "cache_ttl", "on_behind", "max_wait", "fallback", "retries", "timeout", "attempt_timeout",
+              "switch_every"});
     if (auto g = sm.get("guarantees")) {
       for (const auto& item : r_.list(*g)) {
         const std::string name = kSessionGuarantees[r_.choice(item, kSessionGuarantees)];
@@ -168,6 +203,13 @@ std::shared_ptr<const SectionValue> load_workload(const YamlReader& r_, const Ya
       w.op_timeout_ns = r_.duration(*t);
       if (w.op_timeout_ns <= 0) r_.fail(*t, fmt::format("{} must be positive", t->path));
     }
+    if (auto t = sm.get("attempt_timeout")) {
+      w.attempt_timeout_ns = r_.duration(*t);
+      if (w.attempt_timeout_ns <= 0) r_.fail(*t, fmt::format("{} must be positive", t->path));
+      if (w.attempt_timeout_ns > w.op_timeout_ns)
+        r_.fail(*t, fmt::format("{} ({}) is longer than session.timeout ({}): an attempt cannot outlive its operation",
+                                t->path, format_duration(w.attempt_timeout_ns), format_duration(w.op_timeout_ns)));
+    }
     if (auto t = sm.get("switch_every")) w.switch_every_ns = r_.duration(*t);
   }
   const auto client_latency = m.get("client_latency");
@@ -177,13 +219,17 @@ std::shared_ptr<const SectionValue> load_workload(const YamlReader& r_, const Ya
   // operation served at once completes at the same instant, so simulated time
   // never advances and the run never ends (found by fuzzing:
   // {clients: 1, closed: true}). Refused, like a rate of 0.
-  if (w.closed && w.clients > 0 && typical_ns(w.think_time) + 2 * typical_ns(w.client_latency) < 1.0) {
+  // Without client_latency the network's latency applies: its smallest mean
+  // (a client next to its replica may pay only that).
+  const double leg_ns = w.client_latency ? typical_ns(*w.client_latency) : smallest_network_latency_ns(s_.topology);
+  if (w.closed && w.clients > 0 && typical_ns(w.think_time) + 2 * leg_ns < 1.0) {
     const YamlValue at = think ? *think : client_latency ? *client_latency : *m.get("closed");
     r_.fail(at, "workload.think_time: a closed loop needs time between operations: with think_time and "
-                "client_latency both 0 (on average under 1ns per operation), each session issues operations "
+                "the client latency both 0 (on average under 1ns per operation), each session issues operations "
                 "forever at the same instant and simulated time never advances; set think_time (e.g. "
                 "think_time: 1ms) or client_latency");
   }
+  if (rate) warn_if_overloaded(r_, *rate, w, s_);
   return std::make_shared<const WorkloadSpec>(w);
 }
 
@@ -270,9 +316,13 @@ void write_workload(YAML::Emitter& e_, const SectionValue& value, const Scenario
      << Key << "cache_ttl" << Value << format_duration(w.cache_ttl_ns) << Key << "on_behind" << Value
      << name_of(kBehindPolicies, w.on_behind) << Key << "max_wait" << Value << format_duration(w.max_wait_ns) << Key << "fallback"
      << Value << name_of(kFallbacks, w.fallback) << Key << "retries" << Value << w.retries << Key << "timeout" << Value
-     << format_duration(w.op_timeout_ns) << Key << "switch_every" << Value << format_duration(w.switch_every_ns) << EndMap;
-  e_ << Key << "client_latency" << Value;
-  write_distribution(e_, w.client_latency, true);
+     << format_duration(w.op_timeout_ns) << Key << "attempt_timeout" << Value << format_duration(w.attempt_timeout())
+     << Key << "switch_every" << Value << format_duration(w.switch_every_ns) << EndMap;
+  // Absent: the network's latency (not a distribution of its own).
+  if (w.client_latency) {
+    e_ << Key << "client_latency" << Value;
+    write_distribution(e_, *w.client_latency, true);
+  }
   e_ << EndMap;
 }
 

@@ -2,6 +2,7 @@
 // workload: and ops: — the sections the clients module owns (config.cpp).
 // Both load with their defaults even when absent (no clients, no ops).
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,10 +43,17 @@ struct WorkloadSpec : SectionValue {
   SimTime max_wait_ns = 500 * kMillisecond;  // bound on a replica's wait (on_behind: wait)
   Fallback fallback = Fallback::primary;
   int retries = 2;                          // further attempts after the first
-  SimTime op_timeout_ns = 2 * kSecond;      // no new attempt after this; the op fails
+  SimTime op_timeout_ns = 2 * kSecond;      // no new attempt after this; the op fails by then
+  // How long a client waits for one attempt's reply (a lost request or reply,
+  // or a slow one); 0: op_timeout_ns, i.e. one attempt may use the whole budget.
+  SimTime attempt_timeout_ns = 0;
   SimTime switch_every_ns = 0;              // devices move to another replica this often (0: never)
-  // One-way latency between a client and the replica it talks to.
-  Distribution client_latency = Distribution::constant(0.0);
+  // One-way latency between a client and the replica it talks to, replacing
+  // the network's (partitions and loss still apply). Absent: the network's
+  // latency between the client's place and the replica (clients.hpp).
+  std::optional<Distribution> client_latency;
+
+  SimTime attempt_timeout() const { return attempt_timeout_ns > 0 ? attempt_timeout_ns : op_timeout_ns; }
 };
 
 struct OpSpec {

@@ -30,10 +30,16 @@ class Run final : public ModuleRun {
     m["ops.writes"] = static_cast<double>(c.writes);
     m["ops.cache_hits"] = static_cast<double>(c.cache_hits);
     m["ops.retries"] = static_cast<double>(c.retries);
+    m["ops.timeouts"] = static_cast<double>(c.timeouts);
+    m["ops.lost_requests"] = static_cast<double>(c.lost_requests);
+    m["ops.lost_replies"] = static_cast<double>(c.lost_replies);
   }
 
   void print(std::ostream& out, const MetricMap& m) const override {
     if (m.at("ops.total") > 0) fmt::print(out, "  client ops    {} ({} failed)\n", m.at("ops.total"), m.at("ops.failed"));
+    if (m.at("ops.timeouts") > 0)
+      fmt::print(out, "  timeouts      {} (lost: {} requests, {} replies)\n", m.at("ops.timeouts"), m.at("ops.lost_requests"),
+                 m.at("ops.lost_replies"));
   }
 
  private:
@@ -47,7 +53,8 @@ ModuleDef clients_module() {
   def.name = "clients";
   def.sections = {workload_section(), ops_section()};
   def.always = true;  // workload: and ops: are optional; with neither the driver schedules nothing
-  def.metrics = {"ops.total", "ops.failed", "ops.reads", "ops.writes", "ops.cache_hits", "ops.retries"};
+  def.metrics = {"ops.total", "ops.failed", "ops.reads", "ops.writes", "ops.cache_hits", "ops.retries", "ops.timeouts",
+                 "ops.lost_requests", "ops.lost_replies"};
   def.start = [](ModuleWorld& w) { return std::make_unique<Run>(w); };
   return def;
 }
