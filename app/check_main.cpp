@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "analysis/history.hpp"
+#include "app/build_info.hpp"
 #include "analysis/session_checker.hpp"
 #include "analysis/session_report.hpp"
 #include "analysis/staleness.hpp"
@@ -44,6 +45,7 @@ po::options_description check_options() {
   po::options_description d("Options");
   d.add_options()
       ("help,h", "show this help")
+      ("version", "print version, git commit, compiler and build type")
       ("applied", po::value<std::string>()->value_name("APPLIED_CSV"),
        "per-replica apply order: time_ns,replica,key,version (needed for mw, wfr)")
       ("guarantees", po::value<std::string>()->value_name("LIST"),
@@ -75,6 +77,10 @@ int run(int argc, char** argv) {
   po::notify(vm);
   if (vm.count("help")) {
     std::cout << kUsage << "\n" << options << kExitStatus;
+    return kExitOk;
+  }
+  if (vm.count("version")) {
+    std::cout << version_text("ecsim-check");
     return kExitOk;
   }
   const std::vector<std::string> files = vm.count("ops") ? vm["ops"].as<std::vector<std::string>>() : std::vector<std::string>{};

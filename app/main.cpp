@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "protocols/clients/config.hpp"
+#include "app/build_info.hpp"
 #include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "app/plot.hpp"
@@ -33,7 +34,7 @@ Usage:
   ecsim sweep SWEEP_FILE [--jobs J] [--out DIR] [--shard I/N] [--merge DIR...]
   ecsim analyze RUN_DIR [--check] | --ops F [--applied F] [--events F] | --compare OLD NEW
   ecsim plot RUN_OR_SWEEP_DIR [--out DIR] [--format png,svg]
-  ecsim help [COMMAND]        ecsim COMMAND --help
+  ecsim help [COMMAND]        ecsim COMMAND --help        ecsim --version
 
 Commands:
   run        simulate a scenario, write CSV traces and summary.csv, check expect:
@@ -142,7 +143,8 @@ int cmd_run(const std::vector<std::string>& args) {
   settings.reproduce = fmt::format("ecsim run {} --seed {}", shell_quote(p.file), s.seed);
   for (const std::string& o : lo.overrides) settings.reproduce += " --set " + shell_quote(o);
   if (lo.output_dir) settings.reproduce += " --out " + shell_quote(*lo.output_dir);
-  if (p.vm.count("print-config")) std::cout << resolved_config_yaml(s, modules.sections()) << "---\n";
+  if (p.vm.count("print-config"))
+    std::cout << "# build: " << build_line() << "\n" << resolved_config_yaml(s, modules.sections()) << "---\n";
   const RunOutcome outcome = run_scenario(s, settings, std::cout);
   return outcome.exit_code == 0 ? 0 : kExitFailedExpect;
 }
@@ -156,7 +158,7 @@ int main(int argc, char** argv) {
     return args.empty() ? kExitBadInput : 0;
   }
   if (args[0] == "--version") {
-    std::cout << "ecsim 0.1.0\n";
+    std::cout << version_text("ecsim");
     return 0;
   }
   std::string command = args[0];

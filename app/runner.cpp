@@ -24,6 +24,7 @@
 #include "analysis/session_report.hpp"
 #include "protocols/core/keyspace.hpp"
 #include "protocols/core/module.hpp"
+#include "app/build_info.hpp"
 #include "app/modules.hpp"
 #include "sim/did_you_mean.hpp"
 #include "sim/fault_injector.hpp"
@@ -410,6 +411,7 @@ void print_summary(World& w, const SessionVerdicts& v, const MetricMap& mm, cons
   if (!report.empty()) fmt::print(out, "{}", report);
   if (settings.write_outputs) fmt::print(out, "  outputs       {}/  (trace_hash {})\n", outcome.output_dir, outcome.trace_hash);
   if (!settings.reproduce.empty()) fmt::print(out, "  reproduce     {}\n", settings.reproduce);
+  fmt::print(out, "  build         {}\n", build_line());
 }
 
 }  // namespace
@@ -453,9 +455,11 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
       for (const std::string& name : w.module_metrics) summary.row(name, m[name]);
       summary.row("trace_hash", outcome.trace_hash);
       summary.row("seed", scenario.seed);
+      summary.row("build", build_line());
       summary.close();
     }
-    write_file_atomic(dir->path("scenario.resolved.yaml"), resolved_config_yaml(scenario, modules.sections()));
+    write_file_atomic(dir->path("scenario.resolved.yaml"),
+                      "# build: " + build_line() + "\n" + resolved_config_yaml(scenario, modules.sections()));
     dir->commit();
   }
   if (!settings.quiet) print_summary(w, verdicts, m, outcome, settings, out);
