@@ -9,6 +9,8 @@
 
 #include "protocols/clients/config.hpp"
 #include "app/build_info.hpp"
+#include "app/ci_reports.hpp"
+#include "app/command_line.hpp"
 #include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "app/plot.hpp"
@@ -29,9 +31,9 @@ constexpr int kExitBadInput = 2;
 const char* kTopHelp = R"(ecsim - deterministic discrete-event simulator for eventual-consistency protocols
 
 Usage:
-  ecsim run FILE [--seed S] [--out DIR] [--set key.path=value]... [--quiet]
+  ecsim run FILE [--seed S] [--out DIR] [--set key.path=value]... [--quiet] [--format json] [--junit FILE]
   ecsim validate FILE [--set key.path=value]... [--print]
-  ecsim sweep SWEEP_FILE [--jobs J] [--out DIR] [--shard I/N] [--merge DIR...]
+  ecsim sweep SWEEP_FILE [--jobs J] [--out DIR] [--shard I/N] [--merge DIR...] [--junit FILE]
   ecsim analyze RUN_DIR [--check] | --ops F [--applied F] [--events F] | --compare OLD NEW
   ecsim plot RUN_OR_SWEEP_DIR [--out DIR] [--format png,svg]
   ecsim help [COMMAND]        ecsim COMMAND --help        ecsim --version
@@ -54,9 +56,14 @@ po::options_description run_options() {
       ("seed", po::value<std::uint64_t>(), "override the scenario's seed")
       ("out", po::value<std::string>(), "output directory (replaced atomically)")
       ("set", po::value<std::vector<std::string>>()->composing(), "override a scenario value, e.g. --set network.loss=0.1 (repeatable)")
-      ("quiet,q", "print nothing but errors")
+      ("quiet,q", "print nothing but errors (and the expect: assertions that failed, on stderr)")
       ("no-progress", "no live progress line on stderr")
-      ("print-config", "print the fully resolved configuration before running");
+      ("print-config", "print the fully resolved configuration before running")
+      ("format", po::value<std::string>()->default_value("text")->value_name("text|json"),
+       "the run summary on stdout: text, or json (one JSON document: metrics, verdicts, reproduce command, "
+       "trace_hash, build)")
+      ("junit", po::value<std::string>()->value_name("FILE"),
+       "also write a JUnit XML report to FILE: one test case per expect: assertion");
   return d;
 }
 
@@ -67,13 +74,6 @@ po::options_description validate_options() {
       ("set", po::value<std::vector<std::string>>()->composing(), "override a scenario value before validating (repeatable)")
       ("print", "print the fully resolved configuration");
   return d;
-}
-
-std::string shell_quote(const std::string& s) {
-  if (s.find_first_of(" \t'\"$`\\!*?;&|<>(){}") == std::string::npos && !s.empty()) return s;
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
 }
 
 struct Parsed {
@@ -118,6 +118,12 @@ int cmd_validate(const std::vector<std::string>& args) {
   return 0;
 }
 
+// The expect: report (PASS and FAIL lines, total) and the reproduce command.
+std::string failed_expect_report(const Scenario& s, const RunOutcome& outcome, const std::string& reproduce) {
+  return fmt::format("{}{}reproduce: {}\n", format_expect_report(outcome.expectations, s.source_file),
+                     outcome.output_dir.empty() ? "" : fmt::format("outputs: {}/\n", outcome.output_dir), reproduce);
+}
+
 int cmd_run(const std::vector<std::string>& args) {
   const auto desc = run_options();
   const Parsed p = parse(desc, args);
@@ -136,16 +142,23 @@ int cmd_run(const std::vector<std::string>& args) {
   lo.sections = &modules.sections();
   const Scenario s = load_scenario(p.file, lo);
 
+  const std::string format = p.vm["format"].as<std::string>();
+  if (format != "text" && format != "json")
+    throw po::error(fmt::format("--format expects text or json, got '{}'{}", format, did_you_mean(format, {"text", "json"})));
   RunSettings settings;
   settings.modules = &modules;
-  settings.quiet = p.vm.count("quiet") > 0;
+  settings.quiet = p.vm.count("quiet") > 0 || format == "json";
   settings.progress = !settings.quiet && !p.vm.count("no-progress") && isatty(STDERR_FILENO);
-  settings.reproduce = fmt::format("ecsim run {} --seed {}", shell_quote(p.file), s.seed);
-  for (const std::string& o : lo.overrides) settings.reproduce += " --set " + shell_quote(o);
-  if (lo.output_dir) settings.reproduce += " --out " + shell_quote(*lo.output_dir);
+  settings.reproduce = fmt::format("ecsim run {} --seed {}", cli::shell_quote(p.file), s.seed);
+  for (const std::string& o : lo.overrides) settings.reproduce += " --set " + cli::shell_quote(o);
+  if (lo.output_dir) settings.reproduce += " --out " + cli::shell_quote(*lo.output_dir);
   if (p.vm.count("print-config"))
     std::cout << "# build: " << build_line() << "\n" << resolved_config_yaml(s, modules.sections()) << "---\n";
   const RunOutcome outcome = run_scenario(s, settings, std::cout);
+  if (p.vm.count("junit")) write_junit(p.vm["junit"].as<std::string>(), run_junit_suite(s, outcome, settings.reproduce));
+  if (format == "json") std::cout << run_summary_json(s, outcome, settings.reproduce);
+  // Quiet, a failure still says which assertion failed and how to reproduce it.
+  if (settings.quiet && outcome.exit_code != 0) std::cerr << failed_expect_report(s, outcome, settings.reproduce);
   return outcome.exit_code == 0 ? 0 : kExitFailedExpect;
 }
 

@@ -8,6 +8,8 @@ packages=(build-essential cmake ninja-build pkg-config
           clang  # the second compiler of scripts/test.sh (tests/scripts/compare-clang-hashes.sh)
           libboost-graph-dev libboost-program-options-dev libyaml-cpp-dev libfmt-dev
           catch2 libfccp-dev gnuplot-nox parallel
+          nlohmann-json3-dev  # ecsim run --format json
+          libxml2-utils       # xmllint: the JUnit reports are validated against tests/data/junit/junit-10.xsd
           slurm-wlm munge)  # slurm-wlm, munge: the Slurm sweep test (tests/scripts/test-sweep-slurm.sh)
 missing=()
 for p in "${packages[@]}"; do

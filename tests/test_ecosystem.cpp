@@ -2,12 +2,17 @@
 // names in every run's outputs; JUnit XML and the JSON summary.
 #include <sys/wait.h>
 
+#include <boost/property_tree/ptree.hpp>
+#include <boost/property_tree/xml_parser.hpp>
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include "test_util.hpp"
 
@@ -79,4 +84,145 @@ TEST_CASE("a run's summary.csv, human summary and resolved config name the build
   CHECK(slurp(out / "run" / "summary.csv").find(fmt::format("\nbuild,{}\n", line)) != std::string::npos);
   CHECK(r.out.find(fmt::format("  build         {}\n", line)) != std::string::npos);
   CHECK(slurp(out / "run" / "scenario.resolved.yaml").rfind(fmt::format("# build: {}\n", line), 0) == 0);
+}
+
+namespace {
+
+namespace pt = boost::property_tree;
+
+pt::ptree read_xml_file(const fs::path& path) {
+  pt::ptree tree;
+  pt::read_xml(path.string(), tree);
+  return tree;
+}
+
+struct Case {
+  std::string name, failure_message, failure_text;
+  bool failed = false;
+};
+
+// The test cases of the one suite in a JUnit report, in order.
+std::vector<Case> junit_cases(const pt::ptree& report) {
+  std::vector<Case> cases;
+  for (const auto& [tag, node] : report.get_child("testsuites.testsuite")) {
+    if (tag != "testcase") continue;
+    Case c{node.get<std::string>("<xmlattr>.name"), {}, {}, false};
+    if (const auto f = node.get_child_optional("failure")) {
+      c.failed = true;
+      c.failure_message = f->get<std::string>("<xmlattr>.message");
+      c.failure_text = f->data();
+    }
+    cases.push_back(c);
+  }
+  return cases;
+}
+
+const std::string kDemoExpect[] = {"convergence.reached == 1", "convergence.time_s < 10", "messages.delivered > 0"};
+
+}  // namespace
+
+TEST_CASE("ecsim run --junit: one test case per expect: assertion, failures with value and reproduce command",
+          "[ecosystem][junit]") {
+  const fs::path dir = ecsim::test::fresh_dir("ecosystem", "junit-run");
+  const std::string demo = kSource + "/scenarios/demo.yaml";
+  SECTION("a passing run") {
+    const Result r = run_ecsim(fmt::format("run {} --quiet --out {} --junit {}", demo, (dir / "out").string(),
+                                           (dir / "pass.xml").string()));
+    REQUIRE(r.status == 0);
+    const pt::ptree report = read_xml_file(dir / "pass.xml");
+    CHECK(report.get<int>("testsuites.testsuite.<xmlattr>.tests") == 3);
+    CHECK(report.get<int>("testsuites.testsuite.<xmlattr>.failures") == 0);
+    CHECK(report.get<std::string>("testsuites.testsuite.<xmlattr>.name") == "demo");
+    const std::vector<Case> cases = junit_cases(report);
+    REQUIRE(cases.size() == 3);
+    for (std::size_t i = 0; i < 3; ++i) {
+      CHECK(cases[i].name == kDemoExpect[i]);
+      CHECK_FALSE(cases[i].failed);
+    }
+  }
+  SECTION("a failing run") {
+    // messages.dropped counts drops: never negative, so '< 0' fails; the demo's partition drops some, so '>= 1' passes.
+    const Result r = run_ecsim(fmt::format(
+        "run {} --quiet --out {} --junit {} --set 'checks.expect=[\"messages.dropped < 0\", \"messages.dropped >= 1\"]' 2>/dev/null",
+        demo, (dir / "out").string(), (dir / "fail.xml").string()));
+    REQUIRE(r.status == 1);
+    const pt::ptree report = read_xml_file(dir / "fail.xml");
+    CHECK(report.get<int>("testsuites.testsuite.<xmlattr>.tests") == 2);
+    CHECK(report.get<int>("testsuites.testsuite.<xmlattr>.failures") == 1);
+    const std::vector<Case> cases = junit_cases(report);
+    REQUIRE(cases.size() == 2);
+    CHECK(cases[0].name == "messages.dropped < 0");
+    REQUIRE(cases[0].failed);
+    CHECK(std::regex_match(cases[0].failure_message, std::regex(R"(messages\.dropped = [1-9][0-9]*, expected < 0)")));
+    CHECK(cases[0].failure_text.find("reproduce: ecsim run " + demo + " --seed 42 --set ") != std::string::npos);
+    CHECK(cases[1].name == "messages.dropped >= 1");
+    CHECK_FALSE(cases[1].failed);
+  }
+}
+
+TEST_CASE("ecsim run --quiet: a failed assertion is named on stderr", "[ecosystem]") {
+  const fs::path dir = ecsim::test::fresh_dir("ecosystem", "quiet-fail");
+  const Result r = run_ecsim(fmt::format("run {}/scenarios/demo.yaml --quiet --out {} --set 'checks.expect=[\"messages.dropped < 0\"]' 2>{}",
+                                         kSource, (dir / "out").string(), (dir / "stderr").string()));
+  CHECK(r.status == 1);
+  CHECK(r.out.empty());
+  const std::string err = slurp(dir / "stderr");
+  CHECK(err.find("FAIL  messages.dropped < 0") != std::string::npos);
+  CHECK(err.find("reproduce: ecsim run ") != std::string::npos);
+}
+
+TEST_CASE("ecsim sweep --junit: one test case per sweep assertion, failing points listed", "[ecosystem][junit]") {
+  const fs::path dir = ecsim::test::fresh_dir("ecosystem", "junit-sweep");
+  std::ofstream(dir / "sweep.yaml") << fmt::format(
+      "base: {}/scenarios/demo.yaml\ngrid:\n  network.loss: [0, 0.1]\nseeds: 2\nmetrics: [messages.dropped]\n"
+      "expect:\n  - \"messages.dropped.min >= 0\"\n  - \"messages.dropped.max < 0\"\n",
+      kSource);
+  const Result r = run_ecsim(fmt::format("sweep {} --jobs 2 --quiet --out {} --junit {}", (dir / "sweep.yaml").string(),
+                                         (dir / "out").string(), (dir / "sweep.xml").string()));
+  REQUIRE(r.status == 1);
+  const pt::ptree report = read_xml_file(dir / "sweep.xml");
+  CHECK(report.get<int>("testsuites.testsuite.<xmlattr>.tests") == 2);
+  CHECK(report.get<int>("testsuites.testsuite.<xmlattr>.failures") == 1);
+  const std::vector<Case> cases = junit_cases(report);
+  REQUIRE(cases.size() == 2);
+  CHECK(cases[0].name == "messages.dropped.min >= 0");
+  CHECK_FALSE(cases[0].failed);
+  CHECK(cases[1].name == "messages.dropped.max < 0");
+  REQUIRE(cases[1].failed);
+  CHECK(cases[1].failure_message.rfind("at 2 of 2 points: network.loss=0: ", 0) == 0);
+  CHECK(cases[1].failure_text.find("reproduce: ecsim sweep ") != std::string::npos);
+}
+
+TEST_CASE("ecsim run --format json: the summary as one JSON document, equal to summary.csv", "[ecosystem][json]") {
+  const fs::path dir = ecsim::test::fresh_dir("ecosystem", "json");
+  const Result r = run_ecsim(fmt::format("run {}/scenarios/demo.yaml --format json --out {}", kSource, (dir / "out").string()));
+  REQUIRE(r.status == 0);
+  const nlohmann::json doc = nlohmann::json::parse(r.out);
+  std::ifstream csv(dir / "out" / "summary.csv");
+  std::string line;
+  std::getline(csv, line);
+  REQUIRE(line == "metric,value");
+  std::size_t metric_rows = 0;
+  while (std::getline(csv, line)) {
+    const std::string name = line.substr(0, line.find(',')), value = line.substr(line.find(',') + 1);
+    if (name == "trace_hash" || name == "build") {
+      CHECK(doc.at(name).get<std::string>() == value);
+    } else if (name == "seed") {
+      CHECK(doc.at("seed").get<std::uint64_t>() == std::stoull(value));
+    } else {
+      ++metric_rows;
+      INFO(name);
+      const nlohmann::json& m = doc.at("metrics").at(name);
+      if (value.empty()) CHECK(m.is_null());  // does not apply: empty in CSV, null in JSON
+      else CHECK(m.get<double>() == std::stod(value));
+    }
+  }
+  CHECK(doc.at("metrics").size() == metric_rows);
+  CHECK(doc.at("exit_status") == 0);
+  REQUIRE(doc.at("expect").size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(doc.at("expect")[i].at("assertion") == kDemoExpect[i]);
+    CHECK(doc.at("expect")[i].at("passed") == true);
+  }
+  CHECK(doc.at("reproduce").get<std::string>().rfind("ecsim run ", 0) == 0);
 }
