@@ -29,9 +29,8 @@ constexpr int kExitBadInput = 2;
 
 const char* kUsage = R"(ecsim-check - count session-guarantee violations in a recorded history
 
-Usage:
-  ecsim-check OPS_CSV [--applied APPLIED_CSV] [--guarantees ryw,mr,mw,wfr]
-              [--nodes n0,n1,...] [--examples N] [--violations OUT_CSV] [--staleness OUT_CSV] [--stats]
+Usage: ecsim-check OPS_CSV [--applied APPLIED_CSV] [--guarantees ryw,mr,mw,wfr] [--nodes n0,n1,...] [--examples N] [--violations OUT_CSV] [--staleness OUT_CSV] [--stats]
+  or:  ecsim-check --version
 
   OPS_CSV       client history: client,session,op,key,invoke_ns,complete_ns,ok,version (+ replica),
                 columns in any order, fields may be quoted (docs/SESSIONS.md)

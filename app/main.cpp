@@ -11,6 +11,7 @@
 #include "app/build_info.hpp"
 #include "app/ci_reports.hpp"
 #include "app/command_line.hpp"
+#include "app/completion.hpp"
 #include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "app/plot.hpp"
@@ -30,13 +31,14 @@ constexpr int kExitBadInput = 2;
 
 const char* kTopHelp = R"(ecsim - deterministic discrete-event simulator for eventual-consistency protocols
 
-Usage:
-  ecsim run FILE [--seed S] [--out DIR] [--set key.path=value]... [--quiet] [--format json] [--junit FILE]
-  ecsim validate FILE [--set key.path=value]... [--print]
-  ecsim sweep SWEEP_FILE [--jobs J] [--out DIR] [--shard I/N] [--merge DIR...] [--junit FILE]
-  ecsim analyze RUN_DIR [--check] | --ops F [--applied F] [--events F] | --compare OLD NEW
-  ecsim plot RUN_OR_SWEEP_DIR [--out DIR] [--format png,svg]
-  ecsim help [COMMAND]        ecsim COMMAND --help        ecsim --version
+Usage: ecsim run FILE [--seed S] [--out DIR] [--set key.path=value]... [--quiet] [--format json] [--junit FILE]
+  or:  ecsim validate FILE [--set key.path=value]... [--print]
+  or:  ecsim sweep SWEEP_FILE [--jobs J] [--out DIR] [--shard I/N] [--merge DIR...] [--junit FILE]
+  or:  ecsim analyze RUN_DIR [--check] | --ops F [--applied F] [--events F] | --compare OLD NEW
+  or:  ecsim plot RUN_OR_SWEEP_DIR [--out DIR] [--format png,svg]
+  or:  ecsim help [COMMAND]
+  or:  ecsim COMMAND --help
+  or:  ecsim --version
 
 Commands:
   run        simulate a scenario, write CSV traces and summary.csv, check expect:
@@ -190,6 +192,7 @@ int main(int argc, char** argv) {
     if (command == "plot") return plot_command(args);
     if (command == "analyze") return analyze_command(args);
     if (command == "sweep") return sweep_command(args);
+    if (command == "complete") return complete_command(args);  // hidden: for the shell completion
     std::cerr << fmt::format("ecsim: unknown command '{}'{}\n(try 'ecsim --help')\n", command,
                              did_you_mean(command, {"run", "validate", "sweep", "analyze", "plot", "help"}));
     return kExitBadInput;

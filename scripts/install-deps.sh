@@ -10,6 +10,8 @@ packages=(build-essential cmake ninja-build pkg-config
           catch2 libfccp-dev gnuplot-nox parallel
           nlohmann-json3-dev  # ecsim run --format json
           libxml2-utils       # xmllint: the JUnit reports are validated against tests/data/junit/junit-10.xsd
+          help2man            # the man pages, from --help (cmake/make-man.sh)
+          bash-completion     # the completion's test (tests/scripts/test-completion.sh)
           slurm-wlm munge)  # slurm-wlm, munge: the Slurm sweep test (tests/scripts/test-sweep-slurm.sh)
 missing=()
 for p in "${packages[@]}"; do
