@@ -56,3 +56,4 @@ set(ECSIM_COMPLETION_DIR ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
 install(FILES ${PROJECT_SOURCE_DIR}/app/completion/ecsim DESTINATION ${ECSIM_COMPLETION_DIR})
 # bash-completion loads a completion by the command's name: the same file for ecsim-check.
 install(FILES ${PROJECT_SOURCE_DIR}/app/completion/ecsim DESTINATION ${ECSIM_COMPLETION_DIR} RENAME ecsim-check)
+include(${CMAKE_CURRENT_LIST_DIR}/Package.cmake)
