@@ -12,6 +12,7 @@
 #include "app/ci_reports.hpp"
 #include "app/command_line.hpp"
 #include "app/completion.hpp"
+#include "app/export.hpp"
 #include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "app/plot.hpp"
@@ -36,6 +37,7 @@ Usage: ecsim run FILE [--seed S] [--out DIR] [--set key.path=value]... [--quiet]
   or:  ecsim sweep SWEEP_FILE [--jobs J] [--out DIR] [--shard I/N] [--merge DIR...] [--junit FILE]
   or:  ecsim analyze RUN_DIR [--check] | --ops F [--applied F] [--events F] | --compare OLD NEW
   or:  ecsim plot RUN_OR_SWEEP_DIR [--out DIR] [--format png,svg]
+  or:  ecsim export RUN_DIR --to chrome|shiviz [--out FILE]
   or:  ecsim help [COMMAND]
   or:  ecsim COMMAND --help
   or:  ecsim --version
@@ -46,6 +48,7 @@ Commands:
   sweep      run a scenario over a parameter grid x seeds; runs.csv, aggregate.csv
   analyze    recompute metrics from traces or histories; compare two sweeps
   plot       draw a run's or a sweep's results with gnuplot (PNG and SVG)
+  export     a run's traces for Perfetto/chrome://tracing (--to chrome) or ShiViz (--to shiviz)
 
 Exit status: 0 ok, 1 an expect: assertion failed, 2 bad input or usage.
 The scenario format is described in docs/SCENARIO_REFERENCE.md.
@@ -192,9 +195,10 @@ int main(int argc, char** argv) {
     if (command == "plot") return plot_command(args);
     if (command == "analyze") return analyze_command(args);
     if (command == "sweep") return sweep_command(args);
+    if (command == "export") return export_command(args);
     if (command == "complete") return complete_command(args);  // hidden: for the shell completion
     std::cerr << fmt::format("ecsim: unknown command '{}'{}\n(try 'ecsim --help')\n", command,
-                             did_you_mean(command, {"run", "validate", "sweep", "analyze", "plot", "help"}));
+                             did_you_mean(command, {"run", "validate", "sweep", "analyze", "plot", "export", "help"}));
     return kExitBadInput;
   } catch (const ScenarioError& e) {
     std::cerr << e.what() << "\n";

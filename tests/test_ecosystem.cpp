@@ -226,3 +226,10 @@ TEST_CASE("ecsim run --format json: the summary as one JSON document, equal to s
   }
   CHECK(doc.at("reproduce").get<std::string>().rfind("ecsim run ", 0) == 0);
 }
+
+TEST_CASE("ecsim export: bad --to is a usage error with a did-you-mean", "[ecosystem][export]") {
+  const fs::path dir = ecsim::test::fresh_dir("ecosystem", "export-usage");
+  const Result r = run_ecsim(fmt::format("export {} --to chrom 2>{}", dir.string(), (dir / "stderr").string()));
+  CHECK(r.status == 2);
+  CHECK(slurp(dir / "stderr").find("did you mean 'chrome'") != std::string::npos);
+}
