@@ -44,7 +44,7 @@ expect_none() {  # expect_none UNWANTED FUNCTION WORD...
   fi
 }
 
-for c in run validate sweep analyze plot; do expect "$c" _ecsim ecsim ''; done
+for c in run validate sweep analyze plot export; do expect "$c" _ecsim ecsim ''; done
 expect --version _ecsim ecsim --v
 expect sweep _ecsim ecsim help sw
 expect --junit _ecsim ecsim run scenarios/demo.yaml --j
@@ -52,6 +52,7 @@ expect --format _ecsim ecsim run scenarios/demo.yaml --f
 expect --merge _ecsim ecsim sweep x.yaml --me
 expect_none --merge _ecsim ecsim run scenarios/demo.yaml --me
 expect json _ecsim ecsim run scenarios/demo.yaml --format j
+expect shiviz _ecsim ecsim export out/demo --to s
 # Scenario keys after --set, from the file's resolved configuration (with "=").
 expect network.loss= _ecsim ecsim run scenarios/demo.yaml --set network.l
 expect protocols.gossip.fanout= _ecsim ecsim run scenarios/demo.yaml --seed 3 --set protocols.gossip.f
