@@ -1,6 +1,7 @@
 // ecsim command line: `ecsim run`, `ecsim validate`, `ecsim --help`.
 // Exit status: 0 success, 1 an expect: assertion failed, 2 bad input or usage.
 #include <boost/program_options.hpp>
+#include <charconv>
 #include <fmt/format.h>
 #include <iostream>
 #include <string>
@@ -58,7 +59,7 @@ po::options_description run_options() {
   po::options_description d("ecsim run FILE [options]\n\nSimulates FILE and writes outputs to output.dir (default out/<name>/seed-<seed>)\n\nOptions");
   d.add_options()
       ("help,h", "show this help")
-      ("seed", po::value<std::uint64_t>(), "override the scenario's seed")
+      ("seed", po::value<std::string>()->value_name("S"), "override the scenario's seed (0 .. 2^64-1)")
       ("out", po::value<std::string>(), "output directory (replaced atomically)")
       ("set", po::value<std::vector<std::string>>()->composing(), "override a scenario value, e.g. --set network.loss=0.1 (repeatable)")
       ("quiet,q", "print nothing but errors (and the expect: assertions that failed, on stderr)")
@@ -79,6 +80,15 @@ po::options_description validate_options() {
       ("set", po::value<std::vector<std::string>>()->composing(), "override a scenario value before validating (repeatable)")
       ("print", "print the fully resolved configuration");
   return d;
+}
+
+// A seed is an unsigned 64-bit integer: "-1" is refused, not wrapped to 2^64 - 1.
+std::uint64_t parse_seed(const std::string& text) {
+  std::uint64_t seed = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seed);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size())
+    throw po::error(fmt::format("--seed expects an integer from 0 to 18446744073709551615, got '{}'", text));
+  return seed;
 }
 
 struct Parsed {
@@ -138,7 +148,7 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   if (p.file.empty()) throw po::error("run needs a scenario FILE");
   LoadOptions lo;
-  if (p.vm.count("seed")) lo.seed = p.vm["seed"].as<std::uint64_t>();
+  if (p.vm.count("seed")) lo.seed = parse_seed(p.vm["seed"].as<std::string>());
   if (p.vm.count("out")) lo.output_dir = p.vm["out"].as<std::string>();
   if (p.vm.count("set")) lo.overrides = p.vm["set"].as<std::vector<std::string>>();
   // The scenario's modules (in-tree and `modules:` libraries) before the rest

@@ -352,6 +352,10 @@ std::vector<std::string> plot_run(const fs::path& dir, const fs::path& out, cons
     write_text(out / "spacetime.gp", script);
     run_gnuplot(out, "spacetime.gp");
     drawn.push_back("spacetime");
+  } else if (have_events && !ev.messages.empty()) {
+    // Said, not silently skipped: a reader looking for the picture learns why it is not there.
+    fmt::print(stderr, "ecsim plot: no space-time plot: {} nodes (it is drawn for at most {}; use ecsim export {} --to chrome)\n",
+               ev.nodes.size(), kMaxSpaceTimeNodes, dir.string());
   }
   return drawn;
 }

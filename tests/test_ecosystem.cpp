@@ -233,3 +233,21 @@ TEST_CASE("ecsim export: bad --to is a usage error with a did-you-mean", "[ecosy
   CHECK(r.status == 2);
   CHECK(slurp(dir / "stderr").find("did you mean 'chrome'") != std::string::npos);
 }
+
+TEST_CASE("new-user friction: --seed -1 is refused; ecsim-check without a replica column names no replica",
+          "[ecosystem]") {
+  const fs::path dir = ecsim::test::fresh_dir("ecosystem", "friction");
+  const Result seed = run_ecsim(fmt::format("run {}/scenarios/demo.yaml --seed -1 --out {} 2>{}", kSource,
+                                            (dir / "out").string(), (dir / "seed.err").string()));
+  CHECK(seed.status == 2);
+  CHECK(slurp(dir / "seed.err").find("--seed expects an integer from 0 to 18446744073709551615, got '-1'") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out"));
+  // A read that returned nothing after the session's own write: one RYW violation, served by no recorded replica.
+  std::ofstream(dir / "ops.csv") << "client,session,op,key,invoke_ns,complete_ns,ok,version\n"
+                                    "c0,0,write,k0,0,10,true,5@n0\nc0,0,read,k0,20,30,true,\n";
+  const Result check = shell(fmt::format("{} {}", ECSIM_CHECK_BINARY, (dir / "ops.csv").string()));
+  CHECK(check.status == 0);
+  CHECK(check.out.find("ryw c0/0 read k0 invoked 0.000000 s returned nothing, but the session had written 5@n0") !=
+        std::string::npos);
+  CHECK(check.out.find("at cache") == std::string::npos);
+}
