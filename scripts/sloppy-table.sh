@@ -51,8 +51,8 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 # One line per run: sloppy seed, then the measures in the order of `rows` below.
-tail -n +2 "$dir/plan.csv" | while IFS=, read -r key sloppy seed; do
-  t="$dir/traces/$key"
+tail -n +2 "$dir/plan.csv" | while IFS=, read -r key sloppy seed traces; do
+  t="$dir/traces/$traces"
   # The partition window [start, heal) from the run's event trace.
   read -r from to < <(awk -F, '$3 == "partition" && !s { s = $1 } $3 == "heal" && s && !h { h = $1 } END { print s, h }' "$t/events.csv")
   avail=$(awk -F, -v from="$from" -v to="$to" '

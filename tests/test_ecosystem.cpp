@@ -234,7 +234,7 @@ TEST_CASE("ecsim export: bad --to is a usage error with a did-you-mean", "[ecosy
   CHECK(slurp(dir / "stderr").find("did you mean 'chrome'") != std::string::npos);
 }
 
-TEST_CASE("new-user friction: --seed -1 is refused; ecsim-check without a replica column names no replica",
+TEST_CASE("new-user friction: --seed -1 is refused, and ecsim-check without a replica column names no replica",
           "[ecosystem]") {
   const fs::path dir = ecsim::test::fresh_dir("ecosystem", "friction");
   const Result seed = run_ecsim(fmt::format("run {}/scenarios/demo.yaml --seed -1 --out {} 2>{}", kSource,
@@ -250,4 +250,22 @@ TEST_CASE("new-user friction: --seed -1 is refused; ecsim-check without a replic
   CHECK(check.out.find("ryw c0/0 read k0 invoked 0.000000 s returned nothing, but the session had written 5@n0") !=
         std::string::npos);
   CHECK(check.out.find("at cache") == std::string::npos);
+}
+
+TEST_CASE("sweep --traces: trace folders are named by their parameters and seed", "[ecosystem][sweep]") {
+  const fs::path dir = ecsim::test::fresh_dir("ecosystem", "trace-names");
+  std::ofstream(dir / "sweep.yaml") << fmt::format(
+      "base: {}/scenarios/demo.yaml\ngrid:\n  network.loss: [0, 0.1]\n"
+      "  topology.latency: [{{dist: constant, value: 5ms}}]\nseeds: [3]\nmetrics: [messages.sent]\n",
+      kSource);
+  const Result r = run_ecsim(fmt::format("sweep {} --jobs 2 --quiet --traces --out {}", (dir / "sweep.yaml").string(),
+                                         (dir / "out").string()));
+  REQUIRE(r.status == 0);
+  for (const char* name : {"network.loss=0_topology.latency=dist-constant-value-5ms_seed=3",
+                           "network.loss=0.1_topology.latency=dist-constant-value-5ms_seed=3"}) {
+    INFO(name);
+    CHECK(fs::exists(dir / "out" / "traces" / name / "summary.csv"));
+  }
+  CHECK(slurp(dir / "out" / "plan.csv").find(",3,network.loss=0.1_topology.latency=dist-constant-value-5ms_seed=3\n") !=
+        std::string::npos);
 }

@@ -96,7 +96,7 @@ TEST_CASE("export --to chrome: the trace-event format's required fields, tracks,
   CHECK(instants[2].at("args").at("cause_row") == "3");
 }
 
-TEST_CASE("export --to shiviz: ShiViz's parsing regex matches every event; vector clocks of the causality", "[export]") {
+TEST_CASE("export --to shiviz: ShiViz's parsing regex matches every event, vector clocks of the causality", "[export]") {
   test::TempDir dir;
   dir.write("events.csv", kEvents);
   const std::string log = shiviz_log(dir.path.string());

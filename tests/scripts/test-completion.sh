@@ -28,17 +28,19 @@ complete_line() {  # complete_line FUNCTION WORD...: prints the candidates, one 
   printf '%s\n' "${COMPREPLY[@]}"
 }
 expect() {  # expect WANTED FUNCTION WORD...: WANTED is among the candidates
-  local wanted=$1
+  local wanted=$1 got
   shift
-  if ! complete_line "$@" | grep -qxF -- "$wanted"; then
-    echo "FAIL: '$*' does not offer '$wanted'; got: $(complete_line "$@" | tr '\n' ' ')" >&2
+  got=$(complete_line "$@")  # not piped into grep -q: with pipefail its early exit would fail the pipe
+  if ! grep -qxF -- "$wanted" <<<"$got"; then
+    echo "FAIL: '$*' does not offer '$wanted'; got: $(tr '\n' ' ' <<<"$got")" >&2
     failures=$((failures + 1))
   fi
 }
 expect_none() {  # expect_none UNWANTED FUNCTION WORD...
-  local unwanted=$1
+  local unwanted=$1 got
   shift
-  if complete_line "$@" | grep -qxF -- "$unwanted"; then
+  got=$(complete_line "$@")
+  if grep -qxF -- "$unwanted" <<<"$got"; then
     echo "FAIL: '$*' offers '$unwanted'" >&2
     failures=$((failures + 1))
   fi
