@@ -231,10 +231,15 @@ RunOptions stop_rules(World& w, const RunSettings& settings) {
       if (t - wall_start < std::chrono::seconds(1) || t - last_print < std::chrono::milliseconds(200)) return;
       last_print = t;
       const double wall = std::chrono::duration<double>(t - wall_start).count();
-      fmt::print(stderr, "\r[ecsim] {}  sim {:.2f}/{:.2f} s ({:.0f}%)  events {}  {}/s  divergent keys {}  behind {}   ",
-                 w.scenario.name, to_seconds(now), to_seconds(w.scenario.duration_ns),
-                 100.0 * static_cast<double>(now) / static_cast<double>(std::max<SimTime>(1, w.scenario.duration_ns)),
-                 format_count(static_cast<double>(events)), format_count(static_cast<double>(events) / wall),
+      // A percentage of `duration` only when the run lasts that long: stop: converged/quiescent usually ends far earlier.
+      const std::string until =
+          w.scenario.stop == StopMode::duration
+              ? fmt::format("/{:.2f} s ({:.0f}%)", to_seconds(w.scenario.duration_ns),
+                            100.0 * static_cast<double>(now) / static_cast<double>(std::max<SimTime>(1, w.scenario.duration_ns)))
+              : fmt::format(" s (until {}, at most {:.2f} s)",
+                            w.scenario.stop == StopMode::converged ? "converged" : "quiescent", to_seconds(w.scenario.duration_ns));
+      fmt::print(stderr, "\r[ecsim] {}  sim {:.2f}{}  events {}  {}/s  divergent keys {}  behind {}   ", w.scenario.name,
+                 to_seconds(now), until, format_count(static_cast<double>(events)), format_count(static_cast<double>(events) / wall),
                  w.convergence.divergent_keys(), format_count(static_cast<double>(w.convergence.replicas_behind())));
     };
   }

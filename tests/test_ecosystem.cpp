@@ -269,3 +269,16 @@ TEST_CASE("sweep --traces: trace folders are named by their parameters and seed"
   CHECK(slurp(dir / "out" / "plan.csv").find(",3,network.loss=0.1_topology.latency=dist-constant-value-5ms_seed=3\n") !=
         std::string::npos);
 }
+
+TEST_CASE("the progress line of a run with stop: converged shows no percentage of duration", "[ecosystem][progress]") {
+  if (shell("command -v script >/dev/null").status != 0) return;  // util-linux's script gives the run a terminal
+  const fs::path dir = ecsim::test::fresh_dir("ecosystem", "progress");
+  // 300,000 nodes: over a second of wall time, when the progress line starts; it converges after about 9 s of 120.
+  const Result r = shell(fmt::format(
+      "script -qec \"{} run {}/scenarios/gossip-convergence.yaml --set topology.nodes=300000 --set 'output.traces=[summary]' "
+      "--out {}\" /dev/null | tr '\\r' '\\n' | grep '^\\[ecsim\\]' | head -n 1",
+      ECSIM_BINARY, kSource, (dir / "out").string()));
+  REQUIRE(r.out.find("[ecsim] gossip-convergence  sim ") == 0);
+  CHECK(r.out.find(" s (until converged, at most 120.00 s)") != std::string::npos);
+  CHECK(r.out.find('%') == std::string::npos);
+}
