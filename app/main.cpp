@@ -170,6 +170,10 @@ int cmd_run(const std::vector<std::string>& args) {
   if (p.vm.count("print-config"))
     std::cout << "# build: " << build_line() << "\n" << resolved_config_yaml(s, modules.sections()) << "---\n";
   const RunOutcome outcome = run_scenario(s, settings, std::cout);
+  if (!settings.quiet && s.topology.nodes > kLeanTracesAboveNodes && !s.output.has("events"))
+    std::cout << fmt::format("  note          no events.csv/applied.csv: not written by default above {} nodes "
+                             "(--set 'output.traces=[events, applied, ops, convergence, summary]' writes them)\n",
+                             kLeanTracesAboveNodes);
   if (p.vm.count("junit")) write_junit(p.vm["junit"].as<std::string>(), run_junit_suite(s, outcome, settings.reproduce));
   if (format == "json") std::cout << run_summary_json(s, outcome, settings.reproduce);
   // Quiet, a failure still says which assertion failed and how to reproduce it.
