@@ -282,3 +282,18 @@ TEST_CASE("the progress line of a run with stop: converged shows no percentage o
   CHECK(r.out.find(" s (until converged, at most 120.00 s)") != std::string::npos);
   CHECK(r.out.find('%') == std::string::npos);
 }
+
+TEST_CASE("lean default traces: events and applied only up to 1000 nodes unless listed", "[ecosystem]") {
+  const std::string demo = kSource + "/scenarios/gossip-convergence.yaml";
+  auto traces_line = [&](const std::string& sets) {
+    const Result r = run_ecsim(fmt::format("validate {} --print {}", demo, sets));
+    REQUIRE(r.status == 0);
+    const auto at = r.out.find("  traces: ");
+    REQUIRE(at != std::string::npos);
+    return r.out.substr(at, r.out.find('\n', at) - at);
+  };
+  CHECK(traces_line("--set topology.nodes=1000") ==
+        "  traces: [events, ops, applied, convergence, staleness, violations, summary]");
+  CHECK(traces_line("--set topology.nodes=1001") == "  traces: [ops, convergence, staleness, violations, summary]");
+  CHECK(traces_line("--set topology.nodes=1001 --set 'output.traces=[events, summary]'") == "  traces: [events, summary]");
+}
