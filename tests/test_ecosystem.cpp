@@ -6,6 +6,7 @@
 #include <boost/property_tree/xml_parser.hpp>
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -296,4 +297,25 @@ TEST_CASE("lean default traces: events and applied only up to 1000 nodes unless 
         "  traces: [events, ops, applied, convergence, staleness, violations, summary]");
   CHECK(traces_line("--set topology.nodes=1001") == "  traces: [ops, convergence, staleness, violations, summary]");
   CHECK(traces_line("--set topology.nodes=1001 --set 'output.traces=[events, summary]'") == "  traces: [events, summary]");
+}
+
+TEST_CASE("sweep plot over a map-valued parameter: legend entries fit (at most 40 characters)", "[ecosystem][plot]") {
+  const fs::path dir = ecsim::test::fresh_dir("ecosystem", "map-plot");
+  std::ofstream(dir / "sweep.yaml") << fmt::format(
+      "base: {}/scenarios/demo.yaml\ngrid:\n  network.loss: [0, 0.1]\n"
+      "  topology.latency: [{{dist: constant, value: 5ms}}, {{dist: lognormal, median: 2ms, sigma: 0.3}}]\n"
+      "seeds: 1\nmetrics: [messages.sent]\n",
+      kSource);
+  REQUIRE(run_ecsim(fmt::format("sweep {} --quiet --out {}", (dir / "sweep.yaml").string(), (dir / "out").string())).status == 0);
+  REQUIRE(run_ecsim(fmt::format("plot {} --format svg", (dir / "out").string())).status == 0);
+  const std::string script = slurp(dir / "out" / "plots" / "messages.sent.gp");
+  std::vector<std::string> legends;
+  const std::regex title(R"(title '([^']*)')");
+  for (auto it = std::sregex_iterator(script.begin(), script.end(), title); it != std::sregex_iterator(); ++it) {
+    std::string text = (*it)[1];
+    text.erase(std::remove(text.begin(), text.end(), '\\'), text.end());  // gnuplot escapes
+    if (text.rfind("messages.sent:", 0) != 0) legends.push_back(text);
+  }
+  // The paths go first; the lognormal map is still too long and keeps its two ends.
+  CHECK(legends == std::vector<std::string>{"latency={dist: constant, value: 5ms}", "latency={dist: log...n: 2ms, sigma: 0.3}"});
 }
