@@ -319,3 +319,22 @@ TEST_CASE("sweep plot over a map-valued parameter: legend entries fit (at most 4
   // The paths go first; the lognormal map is still too long and keeps its two ends.
   CHECK(legends == std::vector<std::string>{"latency={dist: constant, value: 5ms}", "latency={dist: log...n: 2ms, sigma: 0.3}"});
 }
+
+TEST_CASE("analyze --compare: sweeps with different parameter sets compare on the common ones", "[ecosystem][compare]") {
+  const fs::path dir = ecsim::test::fresh_dir("ecosystem", "compare-params");
+  const std::string base = fmt::format("base: {}/scenarios/demo.yaml\nseeds: 2\nmetrics: [messages.sent]\n", kSource);
+  std::ofstream(dir / "old.yaml") << base << "grid:\n  network.loss: [0, 0.1]\n";
+  // demo.yaml's gossip fanout is 2: the new sweep runs exactly the old runs, with one more (constant) column.
+  std::ofstream(dir / "new.yaml") << base << "grid:\n  protocols.gossip.fanout: [2]\n  network.loss: [0, 0.1]\n";
+  std::ofstream(dir / "wide.yaml") << base << "grid:\n  protocols.gossip.fanout: [2, 3]\n  network.loss: [0, 0.1]\n";
+  for (const char* s : {"old", "new", "wide"})
+    REQUIRE(run_ecsim(fmt::format("sweep {} --quiet --out {}", (dir / (std::string(s) + ".yaml")).string(), (dir / s).string())).status == 0);
+  const Result same = run_ecsim(fmt::format("analyze --compare {} {}", (dir / "old").string(), (dir / "new").string()));
+  CHECK(same.status == 0);
+  CHECK(same.out.find(": 0 of 2 (point, metric) pairs changed") != std::string::npos);
+  CHECK(same.out.find("(compared on the common parameters; protocols.gossip.fanout only in the new sweep, at 2)") != std::string::npos);
+  const Result wide = run_ecsim(fmt::format("analyze --compare {} {} 2>{}", (dir / "old").string(), (dir / "wide").string(),
+                                            (dir / "stderr").string()));
+  CHECK(wide.status == 2);
+  CHECK(slurp(dir / "stderr").find("'protocols.gossip.fanout' varies in the new sweep only (2 values)") != std::string::npos);
+}
