@@ -11,7 +11,9 @@ packages=(build-essential cmake ninja-build pkg-config
           nlohmann-json3-dev  # ecsim run --format json
           libxml2-utils       # xmllint: the JUnit reports are validated against tests/data/junit/junit-10.xsd
           help2man            # the man pages, from --help (cmake/make-man.sh)
+          man-db              # man (and col, via bsdextrautils): the man pages' test (tests/scripts/test-man-pages.sh)
           bash-completion     # the completion's test (tests/scripts/test-completion.sh)
+          python3             # the docs test (tests/scripts/check-doc-commands.py, CTest docs.commands)
           slurm-wlm munge)  # slurm-wlm, munge: the Slurm sweep test (tests/scripts/test-sweep-slurm.sh)
 missing=()
 for p in "${packages[@]}"; do

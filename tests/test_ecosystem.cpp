@@ -192,6 +192,22 @@ TEST_CASE("ecsim sweep --junit: one test case per sweep assertion, failing point
   REQUIRE(cases[1].failed);
   CHECK(cases[1].failure_message.rfind("at 2 of 2 points: network.loss=0: ", 0) == 0);
   CHECK(cases[1].failure_text.find("reproduce: ecsim sweep ") != std::string::npos);
+
+  // A passing sweep: exit 0, the one case without a failure.
+  std::ofstream(dir / "pass.yaml") << fmt::format(
+      "base: {}/scenarios/demo.yaml\ngrid:\n  network.loss: [0, 0.1]\nseeds: 2\nmetrics: [messages.dropped]\n"
+      "expect:\n  - \"messages.dropped.min >= 0\"\n",
+      kSource);
+  REQUIRE(run_ecsim(fmt::format("sweep {} --jobs 2 --quiet --out {} --junit {}", (dir / "pass.yaml").string(),
+                                (dir / "pass-out").string(), (dir / "pass.xml").string()))
+              .status == 0);
+  const pt::ptree passing = read_xml_file(dir / "pass.xml");
+  CHECK(passing.get<int>("testsuites.testsuite.<xmlattr>.tests") == 1);
+  CHECK(passing.get<int>("testsuites.testsuite.<xmlattr>.failures") == 0);
+  const std::vector<Case> pass_cases = junit_cases(passing);
+  REQUIRE(pass_cases.size() == 1);
+  CHECK(pass_cases[0].name == "messages.dropped.min >= 0");
+  CHECK_FALSE(pass_cases[0].failed);
 }
 
 TEST_CASE("ecsim run --format json: the summary as one JSON document, equal to summary.csv", "[ecosystem][json]") {
