@@ -21,7 +21,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # ecsim_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "ecsim developers <ecsim@localhost>")
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# `ecsim plot` runs gnuplot; an out-of-tree module compiles against the headers of fmt.
+# `ecsim plot` runs gnuplot; an out-of-tree module compiles against the headers of fmt and yaml-cpp.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "gnuplot-nox")
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libfmt-dev, cmake, g++")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libfmt-dev, libyaml-cpp-dev, cmake, g++")
 include(CPack)

@@ -2,7 +2,8 @@
 # The Debian package end to end: `cpack -G DEB` builds ecsim_<version>_amd64.deb
 # from BUILD_DIR; `apt-get install ./ecsim_*.deb` installs it; the installed
 # `ecsim run /usr/share/ecsim/scenarios/demo.yaml` passes, the man pages,
-# completion, headers and CMake package are in place; `apt-get purge`
+# completion, headers and CMake package are in place (tests/out_of_tree builds
+# against them and its scenario runs); `apt-get purge`
 # removes it and the machine's package list is as before.
 # Exit 77 (CTest: skipped) when it cannot install without changing the machine
 # beyond the package: not root, no apt-get, ecsim already installed, or apt
@@ -49,6 +50,11 @@ apt-get install -y -qq --no-install-recommends "$deb" >"$tmp/apt.log" 2>&1 || { 
 [[ -s $tmp/demo/summary.csv ]] || fail "the installed run wrote no summary.csv"
 /usr/bin/ecsim-check --version >/dev/null || fail "the installed ecsim-check --version failed"
 man -w ecsim >/dev/null 2>&1 || fail "man ecsim finds no page"
+# An out-of-tree module builds against the installed headers and CMake package (no prefix needed) and runs.
+src="$(cd "$(dirname "$0")/../.." && pwd)"
+{ cmake -S "$src/tests/out_of_tree" -B "$tmp/flood" && cmake --build "$tmp/flood"; } >"$tmp/flood.log" 2>&1 \
+  || { cat "$tmp/flood.log"; fail "the out-of-tree module does not build against the installed package"; }
+(cd "$tmp" && /usr/bin/ecsim run "$tmp/flood/flood.yaml" --quiet --out "$tmp/flood-run") || fail "the out-of-tree module's scenario failed"
 
 apt-get purge -y -qq ecsim >"$tmp/apt.log" 2>&1 || { cat "$tmp/apt.log"; fail "apt-get purge ecsim failed"; }
 installed=0
