@@ -328,8 +328,9 @@ SessionCheckResult check_sessions(const History& h, const SessionCheckOptions& o
 
 std::string describe_violation(const History& h, const Violation& v) {
   const HistoryOp& op = h.ops[v.op];
-  const std::string replica = op.replica == kNoId ? std::string("cache") : h.replicas[op.replica];
-  std::string s = fmt::format("{} {} {} {} invoked {:.6f} s at {}", kGuaranteeNames[static_cast<std::size_t>(v.guarantee)],
+  // No replica: a cache hit, or a history without the optional replica column (then say nothing).
+  const std::string replica = op.replica != kNoId ? " at " + h.replicas[op.replica] : h.replicas.empty() ? "" : " at cache";
+  std::string s = fmt::format("{} {} {} {} invoked {:.6f} s{}", kGuaranteeNames[static_cast<std::size_t>(v.guarantee)],
                               h.session_name(op.session), op.is_write ? "write" : "read", h.keys[op.key],
                               to_seconds(op.invoke_ns), replica);
   const std::string got = op.version.empty() ? std::string("nothing") : h.format(op.version);

@@ -176,6 +176,41 @@ fs::path aggregate_file(const std::string& arg) {
   return p;
 }
 
+// Two sweeps with different parameter sets compare on the parameters both
+// have: a parameter only one sweep has must hold a single value there (it is
+// that sweep's setting, named in the report); columns are put in `after`'s
+// order. Returns one note per dropped parameter. Throws po::error when a
+// parameter of only one sweep takes several values (which point to compare?).
+std::vector<std::string> align_params(AggregateTable& before, AggregateTable& after) {
+  std::vector<std::string> common, notes;
+  for (const std::string& name : after.params)
+    if (std::find(before.params.begin(), before.params.end(), name) != before.params.end()) common.push_back(name);
+  auto project = [&](AggregateTable& t, const char* which) {
+    std::vector<std::size_t> keep;
+    for (const std::string& name : common)
+      keep.push_back(static_cast<std::size_t>(std::find(t.params.begin(), t.params.end(), name) - t.params.begin()));
+    for (std::size_t i = 0; i < t.params.size(); ++i) {
+      if (std::find(common.begin(), common.end(), t.params[i]) != common.end()) continue;
+      std::set<std::string> values;
+      for (const AggregateRow& r : t.rows) values.insert(r.param_values[i]);
+      if (values.size() > 1)
+        throw po::error(fmt::format("--compare matches points on the parameters both sweeps have; '{}' varies in the {} sweep "
+                                    "only ({} values): compare against a sweep that holds it at one value",
+                                    t.params[i], which, values.size()));
+      notes.push_back(fmt::format("{} only in the {} sweep, at {}", t.params[i], which, values.empty() ? "-" : *values.begin()));
+    }
+    for (AggregateRow& r : t.rows) {
+      std::vector<std::string> v;
+      for (std::size_t k : keep) v.push_back(r.param_values[k]);
+      r.param_values = std::move(v);
+    }
+    t.params = common;
+  };
+  project(before, "old");
+  project(after, "new");
+  return notes;
+}
+
 int compare_command(const cli::ParsedArgs& p) {
   const auto args = p.vm["compare"].as<std::vector<std::string>>();
   if (args.size() != 2 || !p.positional.empty())
@@ -196,12 +231,14 @@ int compare_command(const cli::ParsedArgs& p) {
     keep(before);
     keep(after);
   }
+  const std::vector<std::string> notes = align_params(before, after);
   const AggregateComparison c = compare_aggregates(before, after);
   const bool all = p.vm.count("all") > 0;
   std::size_t changed = 0;
   for (const MetricChange& r : c.rows) changed += r.changed;
   fmt::print("ecsim analyze: {} -> {}: {} of {} (point, metric) pairs changed beyond the 95% confidence interval\n",
              old_file.string(), new_file.string(), changed, c.rows.size());
+  for (const std::string& note : notes) fmt::print("  (compared on the common parameters; {})\n", note);
   for (const MetricChange& r : c.rows) {
     if (!r.changed && !all) continue;
     std::string point;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "analysis/history.hpp"
+#include "app/build_info.hpp"
 #include "analysis/session_checker.hpp"
 #include "analysis/session_report.hpp"
 #include "analysis/staleness.hpp"
@@ -28,9 +29,8 @@ constexpr int kExitBadInput = 2;
 
 const char* kUsage = R"(ecsim-check - count session-guarantee violations in a recorded history
 
-Usage:
-  ecsim-check OPS_CSV [--applied APPLIED_CSV] [--guarantees ryw,mr,mw,wfr]
-              [--nodes n0,n1,...] [--examples N] [--violations OUT_CSV] [--staleness OUT_CSV] [--stats]
+Usage: ecsim-check OPS_CSV [--applied APPLIED_CSV] [--guarantees ryw,mr,mw,wfr] [--nodes n0,n1,...] [--examples N] [--violations OUT_CSV] [--staleness OUT_CSV] [--stats]
+  or:  ecsim-check --version
 
   OPS_CSV       client history: client,session,op,key,invoke_ns,complete_ns,ok,version (+ replica),
                 columns in any order, fields may be quoted (docs/SESSIONS.md)
@@ -44,6 +44,7 @@ po::options_description check_options() {
   po::options_description d("Options");
   d.add_options()
       ("help,h", "show this help")
+      ("version", "print version, git commit, compiler and build type")
       ("applied", po::value<std::string>()->value_name("APPLIED_CSV"),
        "per-replica apply order: time_ns,replica,key,version (needed for mw, wfr)")
       ("guarantees", po::value<std::string>()->value_name("LIST"),
@@ -75,6 +76,10 @@ int run(int argc, char** argv) {
   po::notify(vm);
   if (vm.count("help")) {
     std::cout << kUsage << "\n" << options << kExitStatus;
+    return kExitOk;
+  }
+  if (vm.count("version")) {
+    std::cout << version_text("ecsim-check");
     return kExitOk;
   }
   const std::vector<std::string> files = vm.count("ops") ? vm["ops"].as<std::vector<std::string>>() : std::vector<std::string>{};

@@ -34,6 +34,13 @@ ParsedArgs parse_args(const po::options_description& options, const std::vector<
   return p;
 }
 
+std::string shell_quote(const std::string& s) {
+  if (s.find_first_of(" \t'\"$`\\!*?;&|<>(){}") == std::string::npos && !s.empty()) return s;
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
 int run_command(const std::string& command, const std::function<int()>& body) {
   try {
     return body();

@@ -25,6 +25,10 @@ struct ParsedArgs {
 // for an unknown option ("unrecognised option '--jbos' (did you mean '--jobs'?)").
 ParsedArgs parse_args(const boost::program_options::options_description& options, const std::vector<std::string>& args);
 
+// `s` as one shell word: unchanged when it needs no quoting, else in single
+// quotes (for the reproduce commands runs and sweeps print).
+std::string shell_quote(const std::string& s);
+
 // Runs `body`, printing errors the ecsim way and mapping them to exit status 2:
 // ScenarioError and InputError as "file:line:col: error: ...", option errors with a pointer
 // to --help, anything else as "ecsim COMMAND: error: ...".

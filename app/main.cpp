@@ -1,6 +1,7 @@
 // ecsim command line: `ecsim run`, `ecsim validate`, `ecsim --help`.
 // Exit status: 0 success, 1 an expect: assertion failed, 2 bad input or usage.
 #include <boost/program_options.hpp>
+#include <charconv>
 #include <fmt/format.h>
 #include <iostream>
 #include <string>
@@ -8,6 +9,11 @@
 #include <vector>
 
 #include "protocols/clients/config.hpp"
+#include "app/build_info.hpp"
+#include "app/ci_reports.hpp"
+#include "app/command_line.hpp"
+#include "app/completion.hpp"
+#include "app/export.hpp"
 #include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "app/plot.hpp"
@@ -27,13 +33,15 @@ constexpr int kExitBadInput = 2;
 
 const char* kTopHelp = R"(ecsim - deterministic discrete-event simulator for eventual-consistency protocols
 
-Usage:
-  ecsim run FILE [--seed S] [--out DIR] [--set key.path=value]... [--quiet]
-  ecsim validate FILE [--set key.path=value]... [--print]
-  ecsim sweep SWEEP_FILE [--jobs J] [--out DIR] [--shard I/N] [--merge DIR...]
-  ecsim analyze RUN_DIR [--check] | --ops F [--applied F] [--events F] | --compare OLD NEW
-  ecsim plot RUN_OR_SWEEP_DIR [--out DIR] [--format png,svg]
-  ecsim help [COMMAND]        ecsim COMMAND --help
+Usage: ecsim run FILE [--seed S] [--out DIR] [--set key.path=value]... [--quiet] [--format json] [--junit FILE]
+  or:  ecsim validate FILE [--set key.path=value]... [--print]
+  or:  ecsim sweep SWEEP_FILE [--jobs J] [--out DIR] [--shard I/N] [--merge DIR...] [--junit FILE]
+  or:  ecsim analyze RUN_DIR [--check] | --ops F [--applied F] [--events F] | --compare OLD NEW
+  or:  ecsim plot RUN_OR_SWEEP_DIR [--out DIR] [--format png,svg]
+  or:  ecsim export RUN_DIR --to chrome|shiviz [--out FILE]
+  or:  ecsim help [COMMAND]
+  or:  ecsim COMMAND --help
+  or:  ecsim --version
 
 Commands:
   run        simulate a scenario, write CSV traces and summary.csv, check expect:
@@ -41,6 +49,7 @@ Commands:
   sweep      run a scenario over a parameter grid x seeds; runs.csv, aggregate.csv
   analyze    recompute metrics from traces or histories; compare two sweeps
   plot       draw a run's or a sweep's results with gnuplot (PNG and SVG)
+  export     a run's traces for Perfetto/chrome://tracing (--to chrome) or ShiViz (--to shiviz)
 
 Exit status: 0 ok, 1 an expect: assertion failed, 2 bad input or usage.
 The scenario format is described in docs/SCENARIO_REFERENCE.md.
@@ -50,12 +59,17 @@ po::options_description run_options() {
   po::options_description d("ecsim run FILE [options]\n\nSimulates FILE and writes outputs to output.dir (default out/<name>/seed-<seed>)\n\nOptions");
   d.add_options()
       ("help,h", "show this help")
-      ("seed", po::value<std::uint64_t>(), "override the scenario's seed")
+      ("seed", po::value<std::string>()->value_name("S"), "override the scenario's seed (0 .. 2^64-1)")
       ("out", po::value<std::string>(), "output directory (replaced atomically)")
       ("set", po::value<std::vector<std::string>>()->composing(), "override a scenario value, e.g. --set network.loss=0.1 (repeatable)")
-      ("quiet,q", "print nothing but errors")
+      ("quiet,q", "print nothing but errors (and the expect: assertions that failed, on stderr)")
       ("no-progress", "no live progress line on stderr")
-      ("print-config", "print the fully resolved configuration before running");
+      ("print-config", "print the fully resolved configuration before running")
+      ("format", po::value<std::string>()->default_value("text")->value_name("text|json"),
+       "the run summary on stdout: text, or json (one JSON document: metrics, verdicts, reproduce command, "
+       "trace_hash, build)")
+      ("junit", po::value<std::string>()->value_name("FILE"),
+       "also write a JUnit XML report to FILE: one test case per expect: assertion");
   return d;
 }
 
@@ -68,11 +82,13 @@ po::options_description validate_options() {
   return d;
 }
 
-std::string shell_quote(const std::string& s) {
-  if (s.find_first_of(" \t'\"$`\\!*?;&|<>(){}") == std::string::npos && !s.empty()) return s;
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
+// A seed is an unsigned 64-bit integer: "-1" is refused, not wrapped to 2^64 - 1.
+std::uint64_t parse_seed(const std::string& text) {
+  std::uint64_t seed = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seed);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size())
+    throw po::error(fmt::format("--seed expects an integer from 0 to 18446744073709551615, got '{}'", text));
+  return seed;
 }
 
 struct Parsed {
@@ -117,6 +133,12 @@ int cmd_validate(const std::vector<std::string>& args) {
   return 0;
 }
 
+// The expect: report (PASS and FAIL lines, total) and the reproduce command.
+std::string failed_expect_report(const Scenario& s, const RunOutcome& outcome, const std::string& reproduce) {
+  return fmt::format("{}{}reproduce: {}\n", format_expect_report(outcome.expectations, s.source_file),
+                     outcome.output_dir.empty() ? "" : fmt::format("outputs: {}/\n", outcome.output_dir), reproduce);
+}
+
 int cmd_run(const std::vector<std::string>& args) {
   const auto desc = run_options();
   const Parsed p = parse(desc, args);
@@ -126,7 +148,7 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   if (p.file.empty()) throw po::error("run needs a scenario FILE");
   LoadOptions lo;
-  if (p.vm.count("seed")) lo.seed = p.vm["seed"].as<std::uint64_t>();
+  if (p.vm.count("seed")) lo.seed = parse_seed(p.vm["seed"].as<std::string>());
   if (p.vm.count("out")) lo.output_dir = p.vm["out"].as<std::string>();
   if (p.vm.count("set")) lo.overrides = p.vm["set"].as<std::vector<std::string>>();
   // The scenario's modules (in-tree and `modules:` libraries) before the rest
@@ -135,15 +157,27 @@ int cmd_run(const std::vector<std::string>& args) {
   lo.sections = &modules.sections();
   const Scenario s = load_scenario(p.file, lo);
 
+  const std::string format = p.vm["format"].as<std::string>();
+  if (format != "text" && format != "json")
+    throw po::error(fmt::format("--format expects text or json, got '{}'{}", format, did_you_mean(format, {"text", "json"})));
   RunSettings settings;
   settings.modules = &modules;
-  settings.quiet = p.vm.count("quiet") > 0;
+  settings.quiet = p.vm.count("quiet") > 0 || format == "json";
   settings.progress = !settings.quiet && !p.vm.count("no-progress") && isatty(STDERR_FILENO);
-  settings.reproduce = fmt::format("ecsim run {} --seed {}", shell_quote(p.file), s.seed);
-  for (const std::string& o : lo.overrides) settings.reproduce += " --set " + shell_quote(o);
-  if (lo.output_dir) settings.reproduce += " --out " + shell_quote(*lo.output_dir);
-  if (p.vm.count("print-config")) std::cout << resolved_config_yaml(s, modules.sections()) << "---\n";
+  settings.reproduce = fmt::format("ecsim run {} --seed {}", cli::shell_quote(p.file), s.seed);
+  for (const std::string& o : lo.overrides) settings.reproduce += " --set " + cli::shell_quote(o);
+  if (lo.output_dir) settings.reproduce += " --out " + cli::shell_quote(*lo.output_dir);
+  if (p.vm.count("print-config"))
+    std::cout << "# build: " << build_line() << "\n" << resolved_config_yaml(s, modules.sections()) << "---\n";
   const RunOutcome outcome = run_scenario(s, settings, std::cout);
+  if (!settings.quiet && s.topology.nodes > kLeanTracesAboveNodes && !s.output.has("events"))
+    std::cout << fmt::format("  note          no events.csv/applied.csv: not written by default above {} nodes "
+                             "(--set 'output.traces=[events, applied, ops, convergence, summary]' writes them)\n",
+                             kLeanTracesAboveNodes);
+  if (p.vm.count("junit")) write_junit(p.vm["junit"].as<std::string>(), run_junit_suite(s, outcome, settings.reproduce));
+  if (format == "json") std::cout << run_summary_json(s, outcome, settings.reproduce);
+  // Quiet, a failure still says which assertion failed and how to reproduce it.
+  if (settings.quiet && outcome.exit_code != 0) std::cerr << failed_expect_report(s, outcome, settings.reproduce);
   return outcome.exit_code == 0 ? 0 : kExitFailedExpect;
 }
 
@@ -156,7 +190,7 @@ int main(int argc, char** argv) {
     return args.empty() ? kExitBadInput : 0;
   }
   if (args[0] == "--version") {
-    std::cout << "ecsim 0.1.0\n";
+    std::cout << version_text("ecsim");
     return 0;
   }
   std::string command = args[0];
@@ -175,8 +209,10 @@ int main(int argc, char** argv) {
     if (command == "plot") return plot_command(args);
     if (command == "analyze") return analyze_command(args);
     if (command == "sweep") return sweep_command(args);
+    if (command == "export") return export_command(args);
+    if (command == "complete") return complete_command(args);  // hidden: for the shell completion
     std::cerr << fmt::format("ecsim: unknown command '{}'{}\n(try 'ecsim --help')\n", command,
-                             did_you_mean(command, {"run", "validate", "sweep", "analyze", "plot", "help"}));
+                             did_you_mean(command, {"run", "validate", "sweep", "analyze", "plot", "export", "help"}));
     return kExitBadInput;
   } catch (const ScenarioError& e) {
     std::cerr << e.what() << "\n";

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <regex>
 #include <set>
 #include <spawn.h>
 #include <sstream>
@@ -68,6 +69,19 @@ std::string gq(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
   return out + "'";
+}
+
+// A legend entry or tick label of at most `max` characters: a map-valued
+// parameter ("topology.latency={dist: lognormal, median: 2ms, sigma: 0.3}")
+// would push the key off the picture and clip the title. The middle is
+// elided; the full text stays in the .dat file's comments.
+std::string elide(const std::string& text, std::size_t max = 40) {
+  if (text.size() <= max) return text;
+  // First the parameters' dotted paths go: "topology.latency=..." -> "latency=...".
+  const std::string s = std::regex_replace(text, std::regex(R"((^|, )(?:[A-Za-z0-9_]+\.)+)"), "$1");
+  if (s.size() <= max) return s;
+  const std::size_t head = (max - 3) / 2, tail = max - 3 - head;
+  return s.substr(0, head) + "..." + s.substr(s.size() - tail);
 }
 
 // Text for gnuplot's enhanced mode: '_' and '^' would start sub/superscripts.
@@ -352,6 +366,10 @@ std::vector<std::string> plot_run(const fs::path& dir, const fs::path& out, cons
     write_text(out / "spacetime.gp", script);
     run_gnuplot(out, "spacetime.gp");
     drawn.push_back("spacetime");
+  } else if (have_events && !ev.messages.empty()) {
+    // Said, not silently skipped: a reader looking for the picture learns why it is not there.
+    fmt::print(stderr, "ecsim plot: no space-time plot: {} nodes (it is drawn for at most {}; use ecsim export {} --to chrome)\n",
+               ev.nodes.size(), kMaxSpaceTimeNodes, dir.string());
   }
   return drawn;
 }
@@ -451,7 +469,7 @@ std::vector<std::string> plot_sweep(const fs::path& dir, const fs::path& out, co
     std::string cmds = "plot ";
     for (std::size_t s = 0; s < series_names.size(); ++s) {
       const char* color = colors[s % 8];
-      const std::string title = series_names[s].empty() ? "mean" : label(series_names[s]);
+      const std::string title = series_names[s].empty() ? "mean" : label(elide(series_names[s]));
       cmds += fmt::format("{}{} index {} using 1:3:4 with filledcurves fc rgb '{}' fs transparent solid 0.18 noborder notitle, \\\n"
                           "     '' index {} using 1:2 with linespoints lw 2 pt 7 ps 0.7 lc rgb '{}' title {}",
                           s ? ", \\\n     " : "", gq(base + ".dat"), s, color, s, color, gq(title));
@@ -465,7 +483,7 @@ std::vector<std::string> plot_sweep(const fs::path& dir, const fs::path& out, co
       if (!logx && pad > 0) axis += fmt::format("set xrange [{}:{}]\n", min_x - pad, max_x + pad);
     } else {
       axis = "set xlabel 'grid point'\nset xtics rotate by -30 font ',8' (";
-      for (std::size_t i = 0; i < xlabels.size(); ++i) axis += fmt::format("{}{} {}", i ? ", " : "", gq(label(xlabels[i])), i);
+      for (std::size_t i = 0; i < xlabels.size(); ++i) axis += fmt::format("{}{} {}", i ? ", " : "", gq(label(elide(xlabels[i]))), i);
       axis += ")\nset xrange [-0.5:" + std::to_string(xlabels.size()) + "-0.5]\n";
     }
     const std::string script = "set datafile separator ','\nset datafile missing 'NaN'\nset title " +

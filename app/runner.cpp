@@ -24,6 +24,7 @@
 #include "analysis/session_report.hpp"
 #include "protocols/core/keyspace.hpp"
 #include "protocols/core/module.hpp"
+#include "app/build_info.hpp"
 #include "app/modules.hpp"
 #include "sim/did_you_mean.hpp"
 #include "sim/fault_injector.hpp"
@@ -232,10 +233,15 @@ RunOptions stop_rules(World& w, const RunSettings& settings) {
       if (t - wall_start < std::chrono::seconds(1) || t - last_print < std::chrono::milliseconds(200)) return;
       last_print = t;
       const double wall = std::chrono::duration<double>(t - wall_start).count();
-      fmt::print(stderr, "\r[ecsim] {}  sim {:.2f}/{:.2f} s ({:.0f}%)  events {}  {}/s  divergent keys {}  behind {}   ",
-                 w.scenario.name, to_seconds(now), to_seconds(w.scenario.duration_ns),
-                 100.0 * static_cast<double>(now) / static_cast<double>(std::max<SimTime>(1, w.scenario.duration_ns)),
-                 format_count(static_cast<double>(events)), format_count(static_cast<double>(events) / wall),
+      // A percentage of `duration` only when the run lasts that long: stop: converged/quiescent usually ends far earlier.
+      const std::string until =
+          w.scenario.stop == StopMode::duration
+              ? fmt::format("/{:.2f} s ({:.0f}%)", to_seconds(w.scenario.duration_ns),
+                            100.0 * static_cast<double>(now) / static_cast<double>(std::max<SimTime>(1, w.scenario.duration_ns)))
+              : fmt::format(" s (until {}, at most {:.2f} s)",
+                            w.scenario.stop == StopMode::converged ? "converged" : "quiescent", to_seconds(w.scenario.duration_ns));
+      fmt::print(stderr, "\r[ecsim] {}  sim {:.2f}{}  events {}  {}/s  divergent keys {}  behind {}   ", w.scenario.name,
+                 to_seconds(now), until, format_count(static_cast<double>(events)), format_count(static_cast<double>(events) / wall),
                  w.convergence.divergent_keys(), format_count(static_cast<double>(w.convergence.replicas_behind())));
     };
   }
@@ -420,6 +426,7 @@ void print_summary(World& w, const SessionVerdicts& v, const MetricMap& mm, cons
   if (!report.empty()) fmt::print(out, "{}", report);
   if (settings.write_outputs) fmt::print(out, "  outputs       {}/  (trace_hash {})\n", outcome.output_dir, outcome.trace_hash);
   if (!settings.reproduce.empty()) fmt::print(out, "  reproduce     {}\n", settings.reproduce);
+  fmt::print(out, "  build         {}\n", build_line());
 }
 
 }  // namespace
@@ -463,9 +470,11 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
       for (const std::string& name : w.module_metrics) summary.row(name, m[name]);
       summary.row("trace_hash", outcome.trace_hash);
       summary.row("seed", scenario.seed);
+      summary.row("build", build_line());
       summary.close();
     }
-    write_file_atomic(dir->path("scenario.resolved.yaml"), resolved_config_yaml(scenario, modules.sections()));
+    write_file_atomic(dir->path("scenario.resolved.yaml"),
+                      "# build: " + build_line() + "\n" + resolved_config_yaml(scenario, modules.sections()));
     dir->commit();
   }
   if (!settings.quiet) print_summary(w, verdicts, m, outcome, settings, out);

@@ -69,7 +69,7 @@ SweepResult finish(const SweepPlan& plan, const SweepOptions& opt, const fs::pat
     result.exit_code = 2;
     return result;
   }
-  result.exit_code = assemble(plan, dir, records, opt.quiet, out);
+  result.exit_code = assemble(plan, dir, records, opt.quiet, out, result.expectations);
   result.complete = true;
   return result;
 }
@@ -136,7 +136,7 @@ SweepResult merge_sweep(const SweepPlan& plan, const std::vector<std::string>& s
     if (foreign) fmt::print(out, "  ({} records of other sweeps ignored)\n", foreign);
   }
   write_plan_csv(dir, plan);
-  result.exit_code = assemble(plan, dir, records, opt.quiet, out);
+  result.exit_code = assemble(plan, dir, records, opt.quiet, out, result.expectations);
   result.complete = true;
   return result;
 }

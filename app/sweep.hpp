@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/expect.hpp"
 #include "sim/scenario.hpp"
 
 namespace ecsim {
@@ -85,6 +86,9 @@ struct SweepResult {
   std::size_t runs_failed = 0;
   bool complete = false;          // runs.csv and aggregate.csv were written
   int exit_code = 0;              // 0 ok, 1 a sweep expect: failed, 2 a run failed / bad input
+  // One per sweep expect: assertion when complete (for --junit): passed, or
+  // detail = the failing points with their values.
+  std::vector<ExpectOutcome> expectations;
 };
 
 // The shard's slice of plan.keys: key j belongs to shard (j mod N) + 1.

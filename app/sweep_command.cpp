@@ -3,6 +3,7 @@
 #include "app/sweep.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -12,6 +13,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "app/ci_reports.hpp"
+#include "app/build_info.hpp"
 #include "app/command_line.hpp"
 #include "app/sweep_plan.hpp"
 #include "app/sweep_records.hpp"
@@ -47,6 +50,9 @@ po::options_description sweep_options() {
       ("rerun", "run everything again, ignoring finished runs")
       ("plan,n", "run nothing: print the plan (parameters, points, runs, what is already finished), create DIR "
                  "and write DIR/plan.csv")
+      ("junit", po::value<std::string>()->value_name("FILE"),
+       "also write a JUnit XML report to FILE: one test case per sweep expect: assertion (not with --shard: "
+       "assertions are evaluated at --merge)")
       ("quiet,q", "print nothing but errors")
       ("no-progress", "no live progress bar (plain progress lines are printed when stderr is not a terminal)");
   return d;
@@ -94,6 +100,30 @@ void print_plan(const SweepPlan& plan, const SweepOptions& opt) {
   fmt::print("finished in {}: {} of {}\n", dir.string(), finished, keys.size());
 }
 
+std::string reproduce_command(const std::string& file, const SweepResult& r) {
+  return fmt::format("ecsim sweep {} --out {}", cli::shell_quote(file), cli::shell_quote(r.out_dir));
+}
+
+// One test case per sweep assertion; a sweep that could not finish its runs is one error case.
+JunitSuite sweep_junit_suite(const SweepPlan& plan, const SweepResult& r, const std::string& reproduce, double wall_s) {
+  JunitSuite suite;
+  suite.name = plan.name;
+  suite.file = plan.file;
+  suite.time_s = wall_s;
+  suite.properties = {{"runs", std::to_string(plan.keys.size())}, {"points", std::to_string(plan.points.size())},
+                      {"seeds", std::to_string(plan.seeds.size())}, {"build", build_line()}, {"reproduce", reproduce}};
+  const std::string classname = "ecsim.sweep." + plan.name;
+  if (!r.complete) {
+    const std::string message = fmt::format("{} of {} runs failed: no aggregates, no assertion evaluated", r.runs_failed,
+                                            plan.keys.size());
+    suite.cases.push_back({"every run finishes", classname, JunitCase::Verdict::error, message,
+                           fmt::format("{}\nreproduce: {}\n", message, reproduce)});
+    return suite;
+  }
+  suite.cases = junit_cases(r.expectations, classname, plan.file, reproduce);
+  return suite;
+}
+
 }  // namespace
 
 int sweep_command(const std::vector<std::string>& args) {
@@ -119,14 +149,21 @@ int sweep_command(const std::vector<std::string>& args) {
     opt.quiet = vm.count("quiet") > 0;
     opt.progress = !opt.quiet && !vm.count("no-progress") && isatty(STDERR_FILENO);
     if (vm.count("merge") && vm.count("shard")) throw po::error("--merge and --shard do not go together");
+    if (vm.count("junit") && opt.shard_count > 1)
+      throw po::error("--junit and --shard do not go together: a shard evaluates no assertion; pass --junit to --merge");
 
     const SweepPlan plan = load_sweep(p.positional.front());
     if (vm.count("plan")) {
       print_plan(plan, opt);
       return cli::kExitOk;
     }
+    const auto start = std::chrono::steady_clock::now();
     const SweepResult r = vm.count("merge") ? merge_sweep(plan, vm["merge"].as<std::vector<std::string>>(), opt, std::cout)
                                             : run_sweep(plan, opt, std::cout);
+    if (vm.count("junit")) {
+      const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      write_junit(vm["junit"].as<std::string>(), sweep_junit_suite(plan, r, reproduce_command(p.positional.front(), r), wall_s));
+    }
     return r.exit_code;
   });
 }

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <fmt/ranges.h>
 
 #include "analysis/aggregate.hpp"
 #include "analysis/expect.hpp"
@@ -84,9 +85,9 @@ std::vector<MetricMap> point_metrics(const SweepPlan& plan, const std::map<std::
   return maps;
 }
 
-// Evaluates one assertion at every point and prints its PASS or FAIL line; true when it passed.
-bool report_expectation(const SweepPlan& plan, const Expectation& e, const std::vector<MetricMap>& maps,
-                        std::ostream& out) {
+// Evaluates one assertion at every point and prints its PASS or FAIL line.
+ExpectOutcome report_expectation(const SweepPlan& plan, const Expectation& e, const std::vector<MetricMap>& maps,
+                                 std::ostream& out) {
   const Expression expr = Expression::parse(e.text);  // validated when the plan was read
   std::vector<std::string> failures;
   std::string pass_detail;
@@ -95,16 +96,18 @@ bool report_expectation(const SweepPlan& plan, const Expectation& e, const std::
     if (!r.passed) failures.push_back(fmt::format("{}: {}", point_label(plan, p), r.detail));
     else if (plan.points.size() == 1) pass_detail = r.detail;
   }
+  ExpectOutcome outcome{e.text, e.pos, failures.empty(), {}};
   if (failures.empty()) {
-    fmt::print(out, "  PASS  {}   {}\n", e.text,
-               plan.points.size() == 1 ? pass_detail : fmt::format("at all {} points", plan.points.size()));
-    return true;
+    outcome.detail = plan.points.size() == 1 ? pass_detail : fmt::format("at all {} points", plan.points.size());
+    fmt::print(out, "  PASS  {}   {}\n", e.text, outcome.detail);
+    return outcome;
   }
   fmt::print(out, "  FAIL  {}   at {} of {} points  ({}:{}:{})\n", e.text, failures.size(), plan.points.size(), plan.file,
              e.pos.line, e.pos.column);
   for (std::size_t i = 0; i < failures.size() && i < 10; ++i) fmt::print(out, "          {}\n", failures[i]);
   if (failures.size() > 10) fmt::print(out, "          ... and {} more\n", failures.size() - 10);
-  return false;
+  outcome.detail = fmt::format("at {} of {} points: {}", failures.size(), plan.points.size(), fmt::join(failures, "; "));
+  return outcome;
 }
 
 }  // namespace
@@ -128,13 +131,16 @@ void check_expect_names(const SweepPlan& plan) {
   }
 }
 
-int check_sweep_expect(const SweepPlan& plan, const std::map<std::uint64_t, Record>& records, std::ostream& out) {
+int check_sweep_expect(const SweepPlan& plan, const std::map<std::uint64_t, Record>& records, std::ostream& out,
+                       std::vector<ExpectOutcome>& outcomes) {
   if (plan.expect.empty()) return 0;
   const std::vector<MetricMap> maps = point_metrics(plan, records);
   std::size_t failed_assertions = 0;
   fmt::print(out, "expect ({} grid point{} each):\n", plan.points.size(), plan.points.size() == 1 ? "" : "s");
-  for (const Expectation& e : plan.expect)
-    if (!report_expectation(plan, e, maps, out)) ++failed_assertions;
+  for (const Expectation& e : plan.expect) {
+    outcomes.push_back(report_expectation(plan, e, maps, out));
+    if (!outcomes.back().passed) ++failed_assertions;
+  }
   if (failed_assertions == 0) {
     fmt::print(out, "expect: all {} assertions passed\n", plan.expect.size());
     return 0;

@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <iosfwd>
 #include <map>
+#include <vector>
+
+#include "analysis/expect.hpp"
 
 #include "app/sweep.hpp"
 #include "app/sweep_records.hpp"
@@ -18,8 +21,10 @@ namespace ecsim::sweep_detail {
 void check_expect_names(const SweepPlan& plan);
 
 // Evaluates plan.expect at every point on the statistics of its runs'
-// records, printing PASS/FAIL lines to `out`. Returns 1 when an assertion
-// failed somewhere, else 0.
-int check_sweep_expect(const SweepPlan& plan, const std::map<std::uint64_t, Record>& records, std::ostream& out);
+// records, printing PASS/FAIL lines to `out` and appending one outcome per
+// assertion to `outcomes` (a failure's detail lists the failing points).
+// Returns 1 when an assertion failed somewhere, else 0.
+int check_sweep_expect(const SweepPlan& plan, const std::map<std::uint64_t, Record>& records, std::ostream& out,
+                       std::vector<ExpectOutcome>& outcomes);
 
 }  // namespace ecsim::sweep_detail

@@ -52,18 +52,18 @@ void print_first_metric(const SweepPlan& plan, const AggregateTable& agg, std::o
 }  // namespace
 
 int assemble(const SweepPlan& plan, const fs::path& dir, const std::map<std::uint64_t, Record>& records, bool quiet,
-             std::ostream& out) {
+             std::ostream& out, std::vector<ExpectOutcome>& outcomes) {
   const SweepTable table = run_table(plan, records);
   const AggregateTable agg = aggregate_runs(table);
   write_runs_csv(dir / "runs.csv", table);
   write_aggregate_csv(dir / "aggregate.csv", agg);
   if (quiet) {
     std::ostringstream sink;
-    return check_sweep_expect(plan, records, sink);
+    return check_sweep_expect(plan, records, sink, outcomes);
   }
   print_first_metric(plan, agg, out);
   fmt::print(out, "outputs: {}  {}\n", (dir / "runs.csv").string(), (dir / "aggregate.csv").string());
-  return check_sweep_expect(plan, records, out);
+  return check_sweep_expect(plan, records, out, outcomes);
 }
 
 }  // namespace ecsim::sweep_detail

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iosfwd>
 #include <map>
+#include <vector>
 
 #include "app/sweep.hpp"
 #include "app/sweep_records.hpp"
@@ -15,8 +16,9 @@ namespace ecsim::sweep_detail {
 
 // Writes DIR/runs.csv and DIR/aggregate.csv from `records` (one for every
 // run of the plan); unless `quiet`, prints the first metric per point and
-// the outputs' paths. Returns the expect: status: 0 passed (or none), 1 failed.
+// the outputs' paths. Returns the expect: status: 0 passed (or none), 1 failed;
+// `outcomes` receives one verdict per assertion.
 int assemble(const SweepPlan& plan, const std::filesystem::path& dir, const std::map<std::uint64_t, Record>& records,
-             bool quiet, std::ostream& out);
+             bool quiet, std::ostream& out, std::vector<ExpectOutcome>& outcomes);
 
 }  // namespace ecsim::sweep_detail

@@ -2,6 +2,7 @@
 // values) and runs (points x seeds, with their run keys). See sweep_plan.hpp.
 #include "app/sweep_plan.hpp"
 
+#include <cctype>
 #include <set>
 
 #include <fmt/format.h>
@@ -130,6 +131,21 @@ std::string point_label(const SweepPlan& plan, std::size_t point) {
   for (std::size_t i = 0; i < plan.params.size(); ++i)
     s += fmt::format("{}{}={}", i ? ", " : "", plan.params[i], plan.points[point].values[i]);
   return s;
+}
+
+std::string trace_dir_name(const SweepPlan& plan, const SweepRun& run) {
+  std::string name;
+  for (std::size_t i = 0; i < plan.params.size(); ++i) name += fmt::format("{}={}_", plan.params[i], plan.points[run.point].values[i]);
+  name += fmt::format("seed={}", run.seed);
+  std::string safe;
+  for (char c : name) {
+    const bool keep = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '=' || c == '+' || c == '-' || c == '_';
+    // "{dist: constant, value: 5ms}" -> "dist-constant-value-5ms": one '-' between words, none next to '=' or '_'.
+    if (keep && (c == '_' || c == '=') && !safe.empty() && safe.back() == '-') safe.pop_back();
+    if (keep) safe += c;
+    else if (!safe.empty() && safe.back() != '-' && safe.back() != '=' && safe.back() != '_') safe += '-';
+  }
+  return plan.params.empty() || safe.size() > 200 ? key_hex(run.key) : safe;
 }
 
 std::string describe_run(const SweepPlan& plan, std::uint64_t key) {

@@ -46,6 +46,12 @@ std::string key_hex(std::uint64_t key);
 // "path=value, path=value" of a point, or "(all runs)" when nothing is swept.
 std::string point_label(const SweepPlan& plan, std::size_t point);
 
+// The folder a run's traces go to with --traces (DIR/traces/<this>): its
+// parameters and seed, "protocols.gossip.fanout=2_network.loss=0.1_seed=11",
+// characters other than letters, digits and ".=+-" as '-'; the run key
+// (key_hex) when nothing is swept or the name would be longer than 200.
+std::string trace_dir_name(const SweepPlan& plan, const SweepRun& run);
+
 // A run, for messages: its point and seed (its key when the plan lacks it).
 std::string describe_run(const SweepPlan& plan, std::uint64_t key);
 

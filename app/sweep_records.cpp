@@ -192,11 +192,13 @@ void write_plan_csv(const fs::path& dir, const SweepPlan& plan) {
     std::vector<std::string> header = {"run"};
     header.insert(header.end(), plan.params.begin(), plan.params.end());
     header.push_back("seed");
+    header.push_back("traces");  // the folder under DIR/traces/ with --traces
     w.header(header);
     for (const SweepRun& r : plan.runs) {
       w.field(key_hex(r.key));
       for (const std::string& v : plan.points[r.point].values) w.field(v);
       w.field(r.seed);
+      w.field(trace_dir_name(plan, r));
       w.end_row();
     }
   });

@@ -82,7 +82,7 @@ std::string run_one(const SweepPlan& plan, const fs::path& dir, const SweepRun& 
     settings.quiet = true;
     settings.write_outputs = keep_traces;
     settings.modules = plan.modules;
-    if (keep_traces) s.output.dir = (dir / "traces" / key_hex(run.key)).string();
+    if (keep_traces) s.output.dir = (dir / "traces" / trace_dir_name(plan, run)).string();
     std::ostringstream sink;
     const RunOutcome outcome = run_scenario(s, settings, sink);
     write_record(plan, dir, run.key, run.seed, outcome);

@@ -29,3 +29,31 @@ configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/ecsimConfig.cmake.in
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/ecsimConfigVersion.cmake COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/ecsimConfig.cmake ${PROJECT_BINARY_DIR}/ecsimConfigVersion.cmake
         DESTINATION ${ECSIM_CMAKE_DIR})
+
+# Man pages, made by help2man from the programs' own --help (cmake/make-man.sh:
+# `ecsim --help` and every `ecsim COMMAND --help`), so they cannot drift from
+# it; bash completion (app/completion/ecsim), which reads --help and `ecsim
+# complete keys` at completion time.
+find_program(HELP2MAN_EXECUTABLE help2man)
+if(HELP2MAN_EXECUTABLE)
+  set(ECSIM_MAN_DIR ${PROJECT_BINARY_DIR}/man)
+  add_custom_command(OUTPUT ${ECSIM_MAN_DIR}/ecsim.1
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${ECSIM_MAN_DIR}
+    COMMAND ${PROJECT_SOURCE_DIR}/cmake/make-man.sh $<TARGET_FILE:ecsim> ${ECSIM_MAN_DIR}/ecsim.1
+            "deterministic simulator for eventual-consistency protocols" run validate sweep analyze plot export
+    DEPENDS ecsim ${PROJECT_SOURCE_DIR}/cmake/make-man.sh VERBATIM)
+  add_custom_command(OUTPUT ${ECSIM_MAN_DIR}/ecsim-check.1
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${ECSIM_MAN_DIR}
+    COMMAND ${PROJECT_SOURCE_DIR}/cmake/make-man.sh $<TARGET_FILE:ecsim-check> ${ECSIM_MAN_DIR}/ecsim-check.1
+            "count session-guarantee violations in a recorded history"
+    DEPENDS ecsim-check ${PROJECT_SOURCE_DIR}/cmake/make-man.sh VERBATIM)
+  add_custom_target(ecsim_man ALL DEPENDS ${ECSIM_MAN_DIR}/ecsim.1 ${ECSIM_MAN_DIR}/ecsim-check.1)
+  install(FILES ${ECSIM_MAN_DIR}/ecsim.1 ${ECSIM_MAN_DIR}/ecsim-check.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+else()
+  message(WARNING "help2man not found: no man pages (apt-get install help2man, or scripts/install-deps.sh)")
+endif()
+set(ECSIM_COMPLETION_DIR ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
+install(FILES ${PROJECT_SOURCE_DIR}/app/completion/ecsim DESTINATION ${ECSIM_COMPLETION_DIR})
+# bash-completion loads a completion by the command's name: the same file for ecsim-check.
+install(FILES ${PROJECT_SOURCE_DIR}/app/completion/ecsim DESTINATION ${ECSIM_COMPLETION_DIR} RENAME ecsim-check)
+include(${CMAKE_CURRENT_LIST_DIR}/Package.cmake)

@@ -8,6 +8,12 @@ packages=(build-essential cmake ninja-build pkg-config
           clang  # the second compiler of scripts/test.sh (tests/scripts/compare-clang-hashes.sh)
           libboost-graph-dev libboost-program-options-dev libyaml-cpp-dev libfmt-dev
           catch2 libfccp-dev gnuplot-nox parallel
+          nlohmann-json3-dev  # ecsim run --format json
+          libxml2-utils       # xmllint: the JUnit reports are validated against tests/data/junit/junit-10.xsd
+          help2man            # the man pages, from --help (cmake/make-man.sh)
+          man-db              # man (and col, via bsdextrautils): the man pages' test (tests/scripts/test-man-pages.sh)
+          bash-completion     # the completion's test (tests/scripts/test-completion.sh)
+          python3             # the docs test (tests/scripts/check-doc-commands.py, CTest docs.commands)
           slurm-wlm munge)  # slurm-wlm, munge: the Slurm sweep test (tests/scripts/test-sweep-slurm.sh)
 missing=()
 for p in "${packages[@]}"; do

@@ -40,8 +40,8 @@ dir="$CLAIMS_WORK/sweep-quorum-sloppy-partition"
 # The measures of one run's traces, added per label and seed.
 trace_measures=(writes_failed reads_failed tvis_10ms tvis_100ms tvis_1s tvis_over_1s k1_during k1_after)
 # shellcheck disable=SC2034  # the measures are read by name, ${!m}
-tail -n +2 "$dir/plan.csv" | while IFS=, read -r key sloppy seed; do
-  t="$dir/traces/$key"
+tail -n +2 "$dir/plan.csv" | while IFS=, read -r key sloppy seed traces; do
+  t="$dir/traces/$traces"
   label=strict; [ "$sloppy" = true ] && label=sloppy
   # The partition window [start, heal) from the run's event trace.
   read -r from to < <(awk -F, '$3 == "partition" && !s { s = $1 } $3 == "heal" && s && !h { h = $1 } END { print s, h }' "$t/events.csv")

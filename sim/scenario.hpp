@@ -122,6 +122,11 @@ struct CheckSpec {
   std::vector<Expectation> expect;
 };
 
+// Above this many nodes the default output.traces leaves out events and
+// applied: they grow with nodes x messages (447 MB for a 300,000-node gossip
+// run); listing them in output.traces writes them anyway.
+inline constexpr int kLeanTracesAboveNodes = 1000;
+
 struct OutputSpec {
   std::string dir;                  // default out/<name>/seed-<seed>
   std::vector<std::string> traces;  // events | ops | convergence | summary

@@ -852,6 +852,8 @@ void Loader::output(const std::optional<YamlValue>& v) {
   OutputSpec& o = s_.output;
   o.dir = fmt::format("out/{}/seed-{}", s_.name, s_.seed);
   o.traces = kTraceNames;
+  if (s_.topology.nodes > kLeanTracesAboveNodes)
+    std::erase_if(o.traces, [](const std::string& t) { return t == "events" || t == "applied"; });
   for (const SectionDef& d : sections_)  // module traces (sagas.csv, ...) when the module is present
     if (s_.has_section(d.path)) o.traces.insert(o.traces.end(), d.traces.begin(), d.traces.end());
   if (v) {
