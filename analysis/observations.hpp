@@ -52,6 +52,7 @@ struct OpRecord {
   WriteId write = kNoWrite;  // write: its id; read: the id of the write returned
   StateRank rank;            // write: its version's rank; read: the returned state's rank
   std::uint64_t session_uid = 0;  // unique across clients
+  std::uint64_t seq = 0;  // issue order within the session, 1-based; 0 = unknown
   bool is_write = false;
 };
 
@@ -67,9 +68,12 @@ class ReplicaObserver {
   // The same change, naming the write whose version the replica now holds and
   // that version's text as ops.csv writes it: the per-replica apply order the
   // MW/WFR checkers read (applied.csv). Stores format the text only when some
-  // observer wants it.
+  // observer wants it. `step` identifies the atomic step (one store call:
+  // one client write, one message's merged batch) the change belongs to:
+  // changes with one step were applied together, no reader could see them
+  // apart (ReplicaStore numbers them; 0 = a step of its own).
   virtual bool wants_applied_versions() const { return false; }
-  virtual void on_version_applied(SimTime, NodeId, KeyId, WriteId, std::string_view version) {}
+  virtual void on_version_applied(SimTime, NodeId, KeyId, WriteId, std::string_view version, std::uint64_t step) {}
   // A replica lost all its state (crash with lose_state).
   virtual void on_state_lost(SimTime, NodeId) {}
   // Client level.
@@ -84,8 +88,8 @@ class ReplicaObserverHub final : public ReplicaObserver {
     if (o->wants_applied_versions()) version_observers_.push_back(o);
   }
   bool wants_applied_versions() const override { return !version_observers_.empty(); }
-  void on_version_applied(SimTime t, NodeId n, KeyId k, WriteId w, std::string_view v) override {
-    for (auto* o : version_observers_) o->on_version_applied(t, n, k, w, v);
+  void on_version_applied(SimTime t, NodeId n, KeyId k, WriteId w, std::string_view v, std::uint64_t step) override {
+    for (auto* o : version_observers_) o->on_version_applied(t, n, k, w, v, step);
   }
   void on_write_accepted(SimTime t, NodeId n, KeyId k, WriteId w, StateRank r, std::uint64_t s) override {
     for (auto* o : observers_) o->on_write_accepted(t, n, k, w, r, s);

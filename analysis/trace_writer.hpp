@@ -22,7 +22,7 @@ class TraceWriter final : public Observer, public ReplicaObserver {
   bool wants_net_events() const override { return events_.has_value(); }
   // Versions name the writes in `receive` rows (the trailing `version` column).
   bool wants_applied_versions() const override { return events_.has_value(); }
-  void on_version_applied(SimTime, NodeId, KeyId, WriteId, std::string_view version) override;
+  void on_version_applied(SimTime, NodeId, KeyId, WriteId, std::string_view version, std::uint64_t step) override;
   void on_write_received(SimTime, NodeId, KeyId, WriteId) override;
   void on_net(const NetEvent&) override;
   void on_node(SimTime, NodeId, NodeEventKind, bool lose_state) override;

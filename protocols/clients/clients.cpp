@@ -238,6 +238,7 @@ void ClientDriver::invoke(std::size_t session, OpKind op, KeyId key, std::string
   p.op = op;
   p.key = key;
   p.invoke_ns = sim_.now();
+  p.seq = ++sessions_[session].issued;
   p.closed_loop = closed_loop;
   p.pinned = pinned;
   if (op != OpKind::read) {
@@ -433,6 +434,7 @@ void ClientDriver::finish(std::size_t slot) {
   r.write = p.ok || p.op != OpKind::read ? p.write : kNoWrite;
   r.rank = p.rank;
   r.session_uid = s.uid;
+  r.seq = p.seq;
   r.is_write = p.op != OpKind::read;
   if (ReplicaObserver* o = store_.observer()) o->on_op(r);
 

@@ -61,6 +61,7 @@ class ClientDriver final : public Component {
     std::uint64_t uid = 0;         // unique across clients
     std::uint64_t ring_hash = 0;
     NodeId home = kNoNode;         // where the client sits (workload.placement); kNoNode: anywhere
+    std::uint64_t issued = 0;      // ops issued so far (the next op's seq is issued + 1)
     SessionState state;
   };
   // Where an attempt stands; unavailable and behind may be retried elsewhere.
@@ -83,6 +84,7 @@ class ClientDriver final : public Component {
     SimTime arrived_ns = 0;     // when the current attempt reached its replica
     bool waiting = false;       // the replica is holding the current attempt
     std::vector<NodeId> tried;  // replicas tried by this op, in order
+    std::uint64_t seq = 0;      // issue order within the session, 1-based
   };
 
   std::size_t session_for(const std::string& client, std::uint32_t index);
