@@ -51,7 +51,7 @@ void TraceWriter::on_fault(SimTime t, FaultEventKind kind, std::string_view desc
   event_row(t, kNoNode, kinds[static_cast<int>(kind)], kNoNode, 0, description, -1);
 }
 
-void TraceWriter::on_applied(SimTime t, NodeId node, KeyId key, std::uint64_t, StateRank) {
+void TraceWriter::on_applied(SimTime t, NodeId node, KeyId key, std::uint64_t, StateRank, WriteId) {
   if (!events_) return;
   event_row(t, node, "apply", kNoNode, 0, key_name_(key), -1);
 }

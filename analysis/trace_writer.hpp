@@ -27,7 +27,7 @@ class TraceWriter final : public Observer, public ReplicaObserver {
   void on_net(const NetEvent&) override;
   void on_node(SimTime, NodeId, NodeEventKind, bool lose_state) override;
   void on_fault(SimTime, FaultEventKind, std::string_view) override;
-  void on_applied(SimTime, NodeId, KeyId, std::uint64_t, StateRank) override;
+  void on_applied(SimTime, NodeId, KeyId, std::uint64_t, StateRank, WriteId) override;
   void on_state_lost(SimTime, NodeId) override;
   void on_op(const OpRecord&) override;
 

@@ -28,6 +28,9 @@ struct RunOutcome {
   std::vector<ExpectOutcome> expectations;
   std::string output_dir;
   std::string trace_hash;
+  // Why convergence was not reached (summary.csv `convergence.reason`): empty
+  // when it was; "check off" / "no key-value writes" when it does not apply.
+  std::string convergence_reason;
   int exit_code = 0;  // 0 pass, 1 an expectation failed
 };
 

@@ -70,7 +70,7 @@ TEST_CASE("trace writer: exact bytes of events.csv and ops.csv", "[trace_writer]
   w.on_fault(121, FaultEventKind::loss_start, "loss 0.5, duplicate 0.1");  // a comma: quoted
   w.on_fault(122, FaultEventKind::loss_end, "");
   w.on_version_applied(130, 0, 0, 5, "130@n0", 0);  // no row of its own: names write 5 for receive rows
-  w.on_applied(130, 0, 0, 0xabc, StateRank{1, 2});
+  w.on_applied(130, 0, 0, 0xabc, StateRank{1, 2}, 5);
   w.on_version_applied(135, 1, 0, 5, "999@n9", 0);  // not the first apply of write 5: ignored
   w.on_write_received(140, 1, 0, 5);
   w.on_write_received(141, 1, 1, 9);  // a write never applied anywhere: no version
@@ -120,7 +120,7 @@ TEST_CASE("trace writer: a path left empty disables that trace", "[trace_writer]
   CHECK_FALSE(w.wants_applied_versions());
   w.on_net(NetEvent{10, NetEventKind::send, 0, 0, 1, 100, ""});
   w.on_node(20, 0, NodeEventKind::crash, false);
-  w.on_applied(30, 0, 0, 1, StateRank{});
+  w.on_applied(30, 0, 0, 1, StateRank{}, 1);
   w.on_write_received(40, 0, 0, 1);
   w.on_op(op("c0", 0, "write", "k0", "v", 1, 2, 0, true, "1@n0"));
   w.close();

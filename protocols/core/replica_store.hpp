@@ -127,8 +127,9 @@ class ReplicaStore {
   std::uint64_t current_step() const { return step_; }
   // Stores report every change of a replica's state through these: the
   // observer (checkers) and the listeners (protocols' indexes).
-  void notify_applied(const ReplicaCall& at, KeyId key, std::uint64_t digest, StateRank rank) const {
-    if (at.observer) at.observer->on_applied(at.now, at.node, key, digest, rank);
+  void notify_applied(const ReplicaCall& at, KeyId key, std::uint64_t digest, StateRank rank,
+                      WriteId write = kNoWrite) const {
+    if (at.observer) at.observer->on_applied(at.now, at.node, key, digest, rank, write);
     for (StoreListener* l : listeners_) l->on_state_changed(at.node, key, digest);
     if (at.node < cleared_.size()) cleared_[at.node] = 0;
   }

@@ -89,7 +89,7 @@ bool LwwStore::offer(const ReplicaCall& at, KeyId key, const LwwVersion& v) {
     list.insert(it, Entry{key, v});
     holds_any_[at.node] = 1;
   }
-  notify_applied(at, key, digest_of(v), rank_of(v));
+  notify_applied(at, key, digest_of(v), rank_of(v), v.write);
   if (at.observer->wants_applied_versions()) at.observer->on_version_applied(at.now, at.node, key, v.write, version_text(v), current_step());
   return true;
 }
