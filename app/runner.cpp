@@ -11,6 +11,7 @@
 #include <set>
 #include <unordered_set>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include "analysis/convergence.hpp"
 #include "analysis/csv_writer.hpp"
@@ -25,6 +26,7 @@
 #include "protocols/core/coordinator.hpp"
 #include "protocols/core/keyspace.hpp"
 #include "protocols/core/module.hpp"
+#include "protocols/quorum/module.hpp"
 #include "app/modules.hpp"
 #include "sim/did_you_mean.hpp"
 #include "sim/fault_injector.hpp"
@@ -318,17 +320,20 @@ SessionVerdicts check_history(World& w) {
 }
 
 // "n3, n7, n9 and 4 more".
-std::string name_some(const World& w, const std::vector<NodeId>& nodes, std::size_t shown = 3) {
+std::string name_some(const std::vector<std::string>& names, const std::vector<NodeId>& nodes, std::size_t shown = 3) {
   std::string s;
-  for (std::size_t i = 0; i < nodes.size() && i < shown; ++i)
-    s += (i ? ", " : "") + w.scenario.topology.node_names[nodes[i]];
+  for (std::size_t i = 0; i < nodes.size() && i < shown; ++i) s += (i ? ", " : "") + names[nodes[i]];
   if (nodes.size() > shown) s += fmt::format(" and {} more", nodes.size() - shown);
   return s;
 }
+std::string name_some(const World& w, const std::vector<NodeId>& nodes) {
+  return name_some(w.scenario.topology.node_names, nodes);
+}
 
-// Nodes outside the largest connected component of the topology graph.
-std::vector<NodeId> cut_off_nodes(World& w) {
-  Network& net = w.sim.network();
+// Nodes outside the largest connected component of the topology graph
+// (links only; partitions and crashes aside).
+std::vector<NodeId> cut_off_nodes(const Network& net) {
+  if (net.connected()) return {};
   const std::uint32_t n = net.node_count();
   std::vector<std::uint32_t> component(n, 0);
   std::vector<std::uint32_t> sizes{0};
@@ -362,7 +367,7 @@ std::string convergence_reason(World& w) {
   if (w.convergence.converged()) return "";
   std::vector<std::string> why;
   if (!w.sim.network().connected()) {
-    const std::vector<NodeId> cut = cut_off_nodes(w);
+    const std::vector<NodeId> cut = cut_off_nodes(w.sim.network());
     why.push_back(fmt::format("disconnected graph: {} cut off from the rest", name_some(w, cut)));
   }
   if (w.sim.network().active_cuts() > 0) why.push_back("partition never healed");
@@ -518,6 +523,47 @@ void print_summary(World& w, const SessionVerdicts& v, const MetricMap& mm, cons
 }
 
 }  // namespace
+
+std::vector<std::string> scenario_warnings(const Scenario& s) {
+  std::vector<std::string> out;
+  Simulator sim(s);  // the graph as a run draws it
+  const std::vector<NodeId> cut = cut_off_nodes(sim.network());
+  if (cut.empty()) return out;
+  SourcePos at{1, 1};
+  try {  // point at topology.graph
+    const YAML::Node root = YAML::LoadFile(s.source_file);
+    YAML::Node node = root["topology"];
+    if (node && node.IsMap() && node["graph"]) node = node["graph"];
+    if (node) at = SourcePos{node.Mark().line + 1, node.Mark().column + 1};
+  } catch (const YAML::Exception&) {
+  }
+  const std::string where = fmt::format("{}:{}:{}: warning: ", s.source_file, at.line, at.column);
+  const std::vector<std::string>& names = s.topology.node_names;
+  std::vector<NodeId> isolated;
+  for (NodeId n : cut)
+    if (sim.network().degree(n) == 0) isolated.push_back(n);
+  if (!isolated.empty())
+    out.push_back(where + fmt::format("the graph leaves {} isolated (no links): their replicas never converge with the rest",
+                                      name_some(names, isolated)));
+  if (cut.size() > isolated.size())
+    out.push_back(where + fmt::format("the graph is disconnected: {} cut off from its largest component",
+                                      name_some(names, cut)));
+  if (const std::unique_ptr<KeyPlacement> placement = quorum_placement(s)) {
+    std::vector<std::uint8_t> off(names.size(), 0);
+    for (NodeId n : cut) off[n] = 1;
+    std::uint64_t unreachable = 0;
+    KeyId example = 0;
+    const auto keys = static_cast<KeyId>(store_of(s).keys);
+    for (KeyId k = 0; k < keys; ++k) {
+      const std::vector<NodeId> replicas = placement->replicas(k);
+      if (std::all_of(replicas.begin(), replicas.end(), [&](NodeId r) { return off[r] != 0; }) && unreachable++ == 0) example = k;
+    }
+    if (unreachable > 0)
+      out.push_back(where + fmt::format("{} keys (e.g. k{}) have no replica in the graph's largest component", unreachable,
+                                        example));
+  }
+  return out;
+}
 
 RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, std::ostream& out) {
   const ModuleRegistry& modules = settings.modules ? *settings.modules : modules_of(scenario);

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/wait.h>
 
 #include "app/modules.hpp"
 #include "app/runner.hpp"
@@ -195,4 +196,22 @@ checks: {convergence: false, staleness: false, lost_writes: false, session: []}
     CHECK(r.summary.find("convergence") == std::string::npos);
     CHECK(r.summary.find("visibility") == std::string::npos);
   }
+}
+
+TEST_CASE("ecsim validate warns about isolated nodes and keys without a reachable replica", "[semantics][cli]") {
+  const fs::path dir = temp_dir();
+  std::ofstream(dir / "edges.csv") << "from,to\nn0,n1\n";
+  // n2 and n3 have no links; with one replica per key, the keys placed on
+  // them have no replica in the connected part {n0, n1}.
+  std::ofstream(dir / "disc.yaml") << "name: disc\nseed: 1\nduration: 1s\ntopology:\n  nodes: 4\n  graph: {file: edges.csv}\n"
+                                      "store: {type: lww, keys: 40}\nprotocols:\n  replication: {n: 1, w: 1, r: 1}\n";
+  const std::string err = (dir / "stderr.txt").string();
+  const std::string cmd = std::string(ECSIM_BINARY) + " validate " + (dir / "disc.yaml").string() + " >/dev/null 2>" + err;
+  const int status = std::system(cmd.c_str());
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  const std::string text = ecsim::test::slurp(err);
+  CHECK(text.find("disc.yaml:6:10: warning: the graph leaves n2, n3 isolated (no links)") != std::string::npos);
+  CHECK(text.find("keys (e.g. k") != std::string::npos);
+  CHECK(text.find("have no replica in the graph's largest component") != std::string::npos);
 }
