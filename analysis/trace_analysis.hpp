@@ -40,7 +40,7 @@ struct TraceInputs {
   // Partial replication: the replicas responsible for a key, as indexes into
   // `nodes`, by key name (ecsim analyze: from scenario.resolved.yaml's
   // replication section). Empty: every node replicates every key.
-  std::function<std::vector<std::uint32_t>(std::string_view key)> replicas_of;
+  std::function<std::vector<std::uint32_t>(std::string_view key)> replicas_of = {};
 };
 
 struct TraceAnalysis {
