@@ -474,7 +474,7 @@ TEST_CASE("history CSV: columns by name, the same counts as built in memory, err
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("session order at one instant follows seq; without seq both orders hold", "[sessions][checker]") {
+TEST_CASE("session order at one instant follows seq, without seq both orders hold", "[sessions][checker]") {
   // crash-recovery's shape: one session writes x at n0 and y at n1 at the
   // same instant (zero latency). n1 applies y at once and x 1 s later; n0
   // applies x at once and y 1 s later.
