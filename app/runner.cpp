@@ -308,6 +308,7 @@ struct SessionVerdicts {
 SessionVerdicts check_history(World& w) {
   const Scenario& s = w.scenario;
   SessionVerdicts v{w.history.finish(), std::nullopt, std::nullopt};
+  if (!w.key_value_run()) return v;  // no history: session and staleness metrics do not apply (empty)
   if (w.session_checks && !w.history.unorderable()) {
     SessionCheckOptions o;
     o.check = {false, false, false, false};

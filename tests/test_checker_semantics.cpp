@@ -192,6 +192,9 @@ checks: {convergence: false, staleness: false, lost_writes: false, session: []}
     CHECK(std::isnan(r.at("convergence.time_s")));
     CHECK(std::isnan(r.at("convergence.reached")));
     CHECK(std::isnan(r.at("staleness.never_visible")));
+    CHECK(std::isnan(r.at("staleness.reads")));
+    CHECK(std::isnan(r.at("violations.ryw")));
+    CHECK(std::isnan(r.at("lost_writes")));
     CHECK(r.outcome.convergence_reason == "no key-value writes");
     CHECK(r.summary.find("convergence") == std::string::npos);
     CHECK(r.summary.find("visibility") == std::string::npos);
