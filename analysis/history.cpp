@@ -182,7 +182,7 @@ void HistoryBuilder::add_apply(SimTime time_ns, std::string_view replica, std::s
   if (continues && !by_time && time_ns != previous_ns)
     throw std::invalid_argument(fmt::format("step {} has rows at {} and {}: the rows of one step share one time", step,
                                             previous_ns, time_ns));
-  if (!continues) last_step_id_[r] = ++steps_;
+  if (!continues) last_step_id_[r] = static_cast<std::uint32_t>(h_.applies.size());
   last_step_[r] = step;
   row.step = last_step_id_[r];
   row.time_ns = time_ns;

@@ -81,7 +81,9 @@ struct ApplyRow {
   Version version;
   std::uint32_t incarnation = 0;
   std::uint32_t key = 0;
-  std::uint64_t step = 0;  // unique per step of an incarnation (the builder numbers rows alone in their step)
+  // The row's step, as the index in History::applies of the step's first
+  // row: within one incarnation (rows in time order) it orders steps.
+  std::uint32_t step = 0;
 };
 
 struct History {
@@ -141,8 +143,7 @@ class HistoryBuilder {
   std::vector<std::uint32_t> current_incarnation_;  // by replica id
   std::vector<SimTime> last_apply_ns_;              // by replica id
   std::vector<std::uint64_t> last_step_;            // by replica id: the input step of its previous row (0: none)
-  std::vector<std::uint64_t> last_step_id_;         // by replica id: the step number given to its previous row
-  std::uint64_t steps_ = 0;                         // steps numbered so far
+  std::vector<std::uint32_t> last_step_id_;         // by replica id: the step of its previous row
 };
 
 // Reads ops.csv (and applied.csv when `applied_path` is not empty) with

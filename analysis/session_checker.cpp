@@ -140,13 +140,13 @@ void read_pass(const History& h, bool by_client, bool ryw, bool mr, Sink* ryw_si
   }
 }
 
-// A point in one replica incarnation's apply order: its time, then its step
-// (steps are numbered in input order, which is time order per replica). Rows
-// of one step are at one moment: no reader could see them apart.
+// A point in one replica incarnation's apply order: its step, named by the
+// step's first row in History::applies (input order is time order per
+// replica, so within an incarnation this orders steps by time, then input).
+// Rows of one step are at one moment: no reader could see them apart.
 struct Moment {
-  std::int64_t time = kNever;
-  std::uint64_t step = 0;
-  bool never() const { return time == kNever; }
+  std::uint32_t first_row = kNoId;
+  bool never() const { return first_row == kNoId; }
   friend auto operator<=>(const Moment&, const Moment&) = default;
 };
 
@@ -183,7 +183,7 @@ struct AppliedIndex {
         groups.push_back(Group{static_cast<std::uint32_t>(a.group), static_cast<std::uint32_t>(i), 0});
         ++key_first[a.key_kind + 1];
       }
-      moment.push_back(Moment{a.time, a.tie});
+      moment.push_back(Moment{static_cast<std::uint32_t>(a.tie)});
       version.push_back(a.version);
       newest.push_back(new_group || newest.back() < a.version ? a.version : newest.back());
     }
@@ -235,7 +235,7 @@ struct Requirements {
       const Moment t = ix.reflected_at(grp, v);
       if (t.never()) continue;
       if (inc_latest[grp.incarnation].never()) incs_touched.push_back(grp.incarnation);
-      if (inc_latest[grp.incarnation] < t) {
+      if (inc_latest[grp.incarnation].never() || inc_latest[grp.incarnation] < t) {
         inc_latest[grp.incarnation] = t;
         inc_cause[grp.incarnation] = op;
       }
@@ -268,7 +268,7 @@ void check_write(const History& h, const AppliedIndex& ix, const Requirements& r
     // it reflect what came first (one step is one moment: no inversion).
     if (!held.never() && held < latest) {
       const std::uint32_t cause = req.inc_cause[grp.incarnation];
-      sink.add(h, Violation{g, w.op, h.ops[cause].version, cause, grp.incarnation, held.time});
+      sink.add(h, Violation{g, w.op, h.ops[cause].version, cause, grp.incarnation, h.applies[held.first_row].time_ns});
       return;
     }
   }
