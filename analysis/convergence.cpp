@@ -79,6 +79,7 @@ void ConvergenceTracker::record(SimTime now) {
 void ConvergenceTracker::check_visibility(SimTime now, KeyState& ks) {
   if (ks.pending.empty()) return;
   const std::uint32_t live = live_replicas(ks);
+  if (live == 0) return;  // every replica of the key is down: nothing holds it
   auto visible = [&](const PendingWrite& p) {
     std::uint64_t covering = 0;
     for (const Holder& h : ks.holders)
