@@ -12,16 +12,45 @@ ConvergenceTracker::ConvergenceTracker(std::uint32_t nodes, bool record_series)
 
 ConvergenceTracker::KeyState& ConvergenceTracker::key_state(KeyId key) {
   if (key >= keys_.size()) keys_.resize(static_cast<std::size_t>(key) + 1);
-  return keys_[key];
+  KeyState& ks = keys_[key];
+  if (placement_ && !ks.placed) {
+    ks.replicas = placement_->replicas(key);
+    std::sort(ks.replicas.begin(), ks.replicas.end());
+    ks.placed = true;
+  }
+  return ks;
 }
 
-void ConvergenceTracker::add_holder(KeyState& ks, std::uint64_t digest, StateRank rank) {
+bool ConvergenceTracker::responsible(NodeId node, KeyId key) const {
+  if (!placement_) return true;
+  if (key < keys_.size() && keys_[key].placed)
+    return std::binary_search(keys_[key].replicas.begin(), keys_[key].replicas.end(), node);
+  const std::vector<NodeId> list = placement_->replicas(key);
+  return std::find(list.begin(), list.end(), node) != list.end();
+}
+
+std::uint32_t ConvergenceTracker::live_replicas(const KeyState& ks) const {
+  if (!placement_) return live_count_;
+  std::uint32_t n = 0;
+  for (NodeId r : ks.replicas) n += live_[r];
+  return n;
+}
+
+void ConvergenceTracker::add_holder(KeyState& ks, std::uint64_t digest, StateRank rank, WriteId write) {
   for (Holder& h : ks.holders)
     if (h.digest == digest) {
       ++h.count;
       return;
     }
-  ks.holders.push_back(Holder{digest, rank, 1});
+  ks.holders.push_back(Holder{digest, rank, write, 1});
+}
+
+// Whether a replica holding `h` has seen pending write `p`: it holds p, or a
+// write that causally follows p (a register's state is one write; merged
+// states, and runs without causality, compare ranks).
+bool ConvergenceTracker::covers(const Holder& h, const PendingWrite& p) const {
+  if (causality_ && h.write != kNoWrite) return h.write == p.write || causality_->precedes(p.write, h.write);
+  return p.rank <= h.rank;
 }
 
 void ConvergenceTracker::remove_holder(KeyState& ks, std::uint64_t digest) {
@@ -49,11 +78,13 @@ void ConvergenceTracker::record(SimTime now) {
 
 void ConvergenceTracker::check_visibility(SimTime now, KeyState& ks) {
   if (ks.pending.empty()) return;
+  const std::uint32_t live = live_replicas(ks);
+  if (live == 0) return;  // every replica of the key is down: nothing holds it
   auto visible = [&](const PendingWrite& p) {
-    std::uint64_t at_least = 0;
+    std::uint64_t covering = 0;
     for (const Holder& h : ks.holders)
-      if (p.rank <= h.rank) at_least += h.count;
-    return at_least == live_count_;
+      if (covers(h, p)) covering += h.count;
+    return covering == live;
   };
   auto it = std::remove_if(ks.pending.begin(), ks.pending.end(), [&](const PendingWrite& p) {
     if (!visible(p)) return false;
@@ -71,8 +102,9 @@ void ConvergenceTracker::refresh(SimTime now, KeyId key) {
     const Holder* newest = &ks.holders.front();
     for (const Holder& h : ks.holders)
       if (newest->rank < h.rank) newest = &h;
-    divergent = !(ks.holders.size() == 1 && ks.holders.front().count == live_count_);
-    behind = live_count_ - newest->count;
+    const std::uint32_t live = live_replicas(ks);
+    divergent = !(ks.holders.size() == 1 && ks.holders.front().count == live);
+    behind = live - newest->count;
   }
   const bool was_converged = divergent_keys_ == 0;
   if (divergent != ks.divergent) {
@@ -90,19 +122,22 @@ void ConvergenceTracker::refresh_all(SimTime now) {
   for (KeyId k = 0; k < keys_.size(); ++k) refresh(now, k);
 }
 
-void ConvergenceTracker::on_applied(SimTime now, NodeId node, KeyId key, std::uint64_t digest, StateRank rank) {
-  last_change_ = now;
+void ConvergenceTracker::on_applied(SimTime now, NodeId node, KeyId key, std::uint64_t digest, StateRank rank,
+                                    WriteId write) {
   KeyState& ks = key_state(key);
+  if (placement_ && !std::binary_search(ks.replicas.begin(), ks.replicas.end(), node)) return;  // a hinted copy
+  last_change_ = now;
   auto& list = nodes_[node];
   auto it = std::lower_bound(list.begin(), list.end(), key, [](const NodeEntry& e, KeyId k) { return e.key < k; });
   if (it != list.end() && it->key == key) {
     if (live_[node]) remove_holder(ks, it->digest);
     it->digest = digest;
     it->rank = rank;
+    it->write = write;
   } else {
-    list.insert(it, NodeEntry{key, digest, rank});
+    list.insert(it, NodeEntry{key, digest, rank, write});
   }
-  if (live_[node]) add_holder(ks, digest, rank);
+  if (live_[node]) add_holder(ks, digest, rank, write);
   refresh(now, key);
 }
 
@@ -123,7 +158,7 @@ void ConvergenceTracker::on_node(SimTime now, NodeId node, NodeEventKind kind, b
   } else if (kind == NodeEventKind::restart && !live_[node]) {
     live_[node] = 1;
     ++live_count_;
-    for (const NodeEntry& e : nodes_[node]) add_holder(keys_[e.key], e.digest, e.rank);
+    for (const NodeEntry& e : nodes_[node]) add_holder(keys_[e.key], e.digest, e.rank, e.write);
     last_heal_ = now;
     refresh_all(now);
   }
@@ -160,6 +195,11 @@ std::vector<double> ConvergenceTracker::visibility_delays_s() const {
   for (const WriteTimes& w : writes_)
     if (w.acked >= 0 && w.visible >= 0) out.push_back(w.visible > w.acked ? to_seconds(w.visible - w.acked) : 0.0);
   return out;
+}
+
+void ConvergenceTracker::exclude_lost(const std::vector<WriteId>& lost) {
+  for (WriteId w : lost)
+    if (w < writes_.size()) writes_[w].visible = -1;
 }
 
 std::uint64_t ConvergenceTracker::writes_never_visible() const {

@@ -1,21 +1,29 @@
 #pragma once
 // Convergence and visibility, from replica observations alone.
 //
-// For every key the tracker keeps which state digests the live replicas hold
-// and how many hold each. A key is divergent while live replicas hold
-// different states (absent counts as a state). The newest state of a key is
-// the one with the highest rank; `replicas_behind` counts (live replica, key)
-// pairs not holding it (with one key: the number of replicas behind).
+// A key's replicas are every node, or with a KeyPlacement (partial
+// replication) the nodes responsible for it; other nodes' states for the key
+// (hinted copies) are not judged. For every key the tracker keeps which state
+// digests its live replicas hold and how many hold each. A key is divergent
+// while its live replicas hold different states (absent counts as a state).
+// The newest state of a key is the one with the highest rank;
+// `replicas_behind` counts (live replica, key) pairs not holding it.
 //
 // convergence.time_s: from the later of the last acknowledged write and the
-// last heal/restart until every live replica holds the same state for every
-// key, and stays so until the end. t-visibility of a write: from its
-// acknowledgement until every live replica holds a state of at least its rank.
+// last heal/restart until every key's live replicas hold one state, and
+// stay so until the end. t-visibility of a write: from its acknowledgement
+// until every live replica of its key holds it or a write that causally
+// follows it (with a causality oracle, the lost-writes checker; without one,
+// or for states that merge many writes, a state of at least its rank). A
+// write discarded in favour of a concurrent one never becomes visible that
+// way, and one the lost-writes checker finds lost at the end is never
+// visible (exclude_lost): for LWW, never_visible >= lost_writes.
 #include <cmath>
 #include <cstdint>
 #include <vector>
 
 #include "sim/inline_vector.hpp"
+#include "analysis/lost_writes.hpp"
 #include "analysis/observations.hpp"
 #include "sim/observer.hpp"
 
@@ -34,7 +42,16 @@ class ConvergenceTracker final : public Observer, public ReplicaObserver {
   void on_node(SimTime, NodeId, NodeEventKind, bool lose_state) override;
   void on_fault(SimTime, FaultEventKind, std::string_view) override;
   void on_write_accepted(SimTime, NodeId, KeyId, WriteId, StateRank, std::uint64_t) override;
-  void on_applied(SimTime, NodeId, KeyId, std::uint64_t digest, StateRank) override;
+  void on_applied(SimTime, NodeId, KeyId, std::uint64_t digest, StateRank, WriteId) override;
+  // Judge each key over its responsible replicas (not owned; set before the run).
+  void set_placement(const KeyPlacement* placement) { placement_ = placement; }
+  // Visibility follows causality as this checker tracks it (not owned; it
+  // must observe writes before this tracker does).
+  void set_causality(const LostWritesChecker* causality) { causality_ = causality; }
+  // After the final reads: these writes are lost, hence never visible.
+  void exclude_lost(const std::vector<WriteId>& lost);
+  // Whether `node` is one of `key`'s replicas (always, without placement).
+  bool responsible(NodeId node, KeyId key) const;
   void on_state_lost(SimTime, NodeId) override;
   void on_op(const OpRecord&) override;
 
@@ -55,6 +72,7 @@ class ConvergenceTracker final : public Observer, public ReplicaObserver {
   struct Holder {
     std::uint64_t digest;
     StateRank rank;
+    WriteId write;  // the write whose version the state is (kNoWrite: a merged state)
     std::uint32_t count;
   };
   struct PendingWrite {
@@ -64,6 +82,8 @@ class ConvergenceTracker final : public Observer, public ReplicaObserver {
   struct KeyState {
     std::vector<Holder> holders;  // over live replicas, absent not listed
     std::vector<PendingWrite> pending;
+    std::vector<NodeId> replicas;  // with placement: the responsible nodes, sorted
+    bool placed = false;           // replicas looked up
     bool divergent = false;
     std::uint64_t behind = 0;
   };
@@ -71,6 +91,7 @@ class ConvergenceTracker final : public Observer, public ReplicaObserver {
     KeyId key;
     std::uint64_t digest;
     StateRank rank;
+    WriteId write;
   };
   struct WriteTimes {
     SimTime accepted = -1;
@@ -79,7 +100,9 @@ class ConvergenceTracker final : public Observer, public ReplicaObserver {
   };
 
   KeyState& key_state(KeyId key);
-  void add_holder(KeyState& ks, std::uint64_t digest, StateRank rank);
+  void add_holder(KeyState& ks, std::uint64_t digest, StateRank rank, WriteId write);
+  std::uint32_t live_replicas(const KeyState& ks) const;
+  bool covers(const Holder& h, const PendingWrite& p) const;
   void remove_holder(KeyState& ks, std::uint64_t digest);
   void refresh(SimTime now, KeyId key);
   void refresh_all(SimTime now);
@@ -100,6 +123,8 @@ class ConvergenceTracker final : public Observer, public ReplicaObserver {
   std::uint64_t acked_writes_ = 0;
   bool record_series_;
   std::vector<ConvergencePoint> series_;
+  const KeyPlacement* placement_ = nullptr;
+  const LostWritesChecker* causality_ = nullptr;
 };
 
 }  // namespace ecsim

@@ -127,8 +127,10 @@ void HistoryBuilder::reserve(std::size_t ops, std::size_t applies) {
 }
 
 void HistoryBuilder::add_op(std::string_view client, std::uint32_t session, bool is_write, bool ok, std::string_view key,
-                            SimTime invoke_ns, SimTime complete_ns, std::string_view replica, const VersionText& version) {
+                            SimTime invoke_ns, SimTime complete_ns, std::string_view replica, const VersionText& version,
+                            std::uint64_t seq) {
   HistoryOp op;
+  op.seq = seq;
   const std::uint32_t client_id = intern(client_ids_, h_.clients, client);
   const std::uint64_t session_key = (static_cast<std::uint64_t>(client_id) << 32) | session;
   auto [it, added] = session_ids_.emplace(session_key, static_cast<std::uint32_t>(h_.session_client.size()));
@@ -151,6 +153,8 @@ std::uint32_t HistoryBuilder::incarnation_of(std::uint32_t replica, SimTime time
   if (replica >= current_incarnation_.size()) {
     current_incarnation_.resize(replica + 1, kNoId);
     last_apply_ns_.resize(replica + 1, std::numeric_limits<SimTime>::min());
+    last_step_.resize(replica + 1, 0);
+    last_step_id_.resize(replica + 1, 0);
   }
   if (time_ns < last_apply_ns_[replica])
     throw std::invalid_argument(fmt::format("time {} is before this replica's previous row ({}): rows of one replica must be in time order",
@@ -163,11 +167,24 @@ std::uint32_t HistoryBuilder::incarnation_of(std::uint32_t replica, SimTime time
   return current_incarnation_[replica];
 }
 
-void HistoryBuilder::add_apply(SimTime time_ns, std::string_view replica, std::string_view key, const VersionText& version) {
+void HistoryBuilder::add_apply(SimTime time_ns, std::string_view replica, std::string_view key, const VersionText& version,
+                               std::uint64_t step) {
   h_.has_applies = true;
   const std::uint32_t r = intern(replica_ids_, h_.replicas, replica);
   ApplyRow row;
+  const bool same_incarnation = r < current_incarnation_.size() && current_incarnation_[r] != kNoId;
+  const SimTime previous_ns = r < last_apply_ns_.size() ? last_apply_ns_[r] : 0;
   row.incarnation = incarnation_of(r, time_ns);
+  // Consecutive rows of one incarnation with one nonzero step share a step
+  // number; without a step id, so do consecutive rows at one time.
+  const bool by_time = step == kStepByTime;
+  const bool continues = step != 0 && same_incarnation && last_step_[r] == step && (!by_time || time_ns == previous_ns);
+  if (continues && !by_time && time_ns != previous_ns)
+    throw std::invalid_argument(fmt::format("step {} has rows at {} and {}: the rows of one step share one time", step,
+                                            previous_ns, time_ns));
+  if (!continues) last_step_id_[r] = static_cast<std::uint32_t>(h_.applies.size());
+  last_step_[r] = step;
+  row.step = last_step_id_[r];
   row.time_ns = time_ns;
   row.key = intern(key_ids_, h_.keys, key);
   row.version = version_of(version);
@@ -180,6 +197,7 @@ void HistoryBuilder::add_state_lost(SimTime time_ns, std::string_view replica) {
   incarnation_of(r, time_ns);
   // The next row of this replica starts a new incarnation that holds nothing.
   current_incarnation_[r] = kNoId;
+  last_step_[r] = 0;
 }
 
 History HistoryBuilder::finish(const std::vector<std::string>& node_order) {
@@ -236,6 +254,7 @@ History read_history_csv(const std::string& ops_path, const std::string& applied
                       key = t.require("key"), invoke = t.require("invoke_ns"), complete = t.require("complete_ns"),
                       ok = t.require("ok"), version = t.require("version");
     const std::optional<std::size_t> replica = t.find("replica");
+    const std::optional<std::size_t> seq = t.find("seq");  // optional: without it, today's real-time order
     while (t.next()) {
       if (t[client].empty()) t.fail(client, "client: must not be empty");
       const std::int64_t s = t.integer(session, "session");
@@ -249,13 +268,20 @@ History read_history_csv(const std::string& ops_path, const std::string& applied
       const bool is_ok = t.boolean(ok, "ok");
       const VersionText v = version_field(t, version);
       const std::string_view rep = replica ? t[*replica] : std::string_view();
-      b.add_op(t[client], static_cast<std::uint32_t>(s), op_name != "read", is_ok, t[key], inv, com, rep, v);
+      std::uint64_t issue = 0;
+      if (seq && !t[*seq].empty()) {
+        const std::int64_t q = t.integer(*seq, "seq");
+        if (q < 0) t.fail(*seq, fmt::format("seq: expected a number >= 0 (0 = unknown), got {}", q));
+        issue = static_cast<std::uint64_t>(q);
+      }
+      b.add_op(t[client], static_cast<std::uint32_t>(s), op_name != "read", is_ok, t[key], inv, com, rep, v, issue);
     }
   }
   if (!applied_path.empty()) {
     CsvReader t(applied_path, "history file");
     const std::size_t time = t.require("time_ns"), replica = t.require("replica"), key = t.require("key"),
                       version = t.require("version");
+    const std::optional<std::size_t> step = t.find("step");  // optional: without it, every row is a step of its own
     bool any = false;
     while (t.next()) {
       any = true;
@@ -270,7 +296,13 @@ History read_history_csv(const std::string& ops_path, const std::string& applied
         } else {
           const VersionText v = version_field(t, version);
           if (v.empty()) t.fail(version, "version: must not be empty in an applied row");
-          b.add_apply(at, t[replica], t[key], v);
+          std::uint64_t step_id = kStepByTime;  // no step column (or an empty cell): rows at one time are one step
+          if (step && !t[*step].empty()) {
+            const std::int64_t q = t.integer(*step, "step");
+            if (q < 0) t.fail(*step, fmt::format("step: expected a number >= 0 (0 = a step of its own), got {}", q));
+            step_id = static_cast<std::uint64_t>(q);
+          }
+          b.add_apply(at, t[replica], t[key], v, step_id);
         }
       } catch (const std::invalid_argument& e) {
         t.fail(time, fmt::format("time_ns: {}", e.what()));

@@ -56,6 +56,8 @@ class VersionSyntaxError : public std::runtime_error {
 VersionText parse_version(std::string_view text);
 
 inline constexpr std::uint32_t kNoId = 0xFFFFFFFFu;
+// An applied row without a step id (HistoryBuilder::add_apply).
+inline constexpr std::uint64_t kStepByTime = std::numeric_limits<std::uint64_t>::max();
 
 struct HistoryOp {
   std::int64_t invoke_ns = 0;
@@ -64,18 +66,24 @@ struct HistoryOp {
   std::uint32_t session = 0;      // dense id of (client, session), by first appearance
   std::uint32_t key = 0;          // dense id of the key name
   std::uint32_t replica = kNoId;  // dense id of the replica name; kNoId when none (cache hit, failed)
+  std::uint64_t seq = 0;          // issue order within the session, 1-based; 0 = unknown (ops.csv without `seq`)
   bool is_write = false;          // every op but "read" updates
   bool ok = false;
 };
 
 // A replica's state for `key` took on `version` at `time_ns`. Replicas are
 // split into incarnations: a replica that loses its state (crash with
-// lose_state) starts a new incarnation that holds nothing.
+// lose_state) starts a new incarnation that holds nothing. Rows of one
+// incarnation with the same `step` were applied atomically (one message's
+// batch, one store call): no reader could see one without the others.
 struct ApplyRow {
   std::int64_t time_ns = 0;
   Version version;
   std::uint32_t incarnation = 0;
   std::uint32_t key = 0;
+  // The row's step, as the index in History::applies of the step's first
+  // row: within one incarnation (rows in time order) it orders steps.
+  std::uint32_t step = 0;
 };
 
 struct History {
@@ -97,10 +105,18 @@ struct History {
 // Times per replica in applied rows must not go backwards.
 class HistoryBuilder {
  public:
+  // `seq`: the op's issue order within its session (1-based; 0 = unknown).
   void add_op(std::string_view client, std::uint32_t session, bool is_write, bool ok, std::string_view key,
-              SimTime invoke_ns, SimTime complete_ns, std::string_view replica, const VersionText& version);
-  // Throws std::invalid_argument when time_ns is before the replica's previous row.
-  void add_apply(SimTime time_ns, std::string_view replica, std::string_view key, const VersionText& version);
+              SimTime invoke_ns, SimTime complete_ns, std::string_view replica, const VersionText& version,
+              std::uint64_t seq = 0);
+  // `step`: consecutive rows of one replica with the same nonzero step were
+  // applied in one atomic step (at one time); 0 = a step of its own;
+  // kStepByTime (no step known) = consecutive rows of one replica at one
+  // time are one step, the meaning of histories without a step column.
+  // Throws std::invalid_argument when time_ns is before the replica's previous
+  // row, or differs from it within one step.
+  void add_apply(SimTime time_ns, std::string_view replica, std::string_view key, const VersionText& version,
+                 std::uint64_t step = kStepByTime);
   void add_state_lost(SimTime time_ns, std::string_view replica);
   void reserve(std::size_t ops, std::size_t applies);
   // The history has an applied order even if no row is added (nothing applied).
@@ -126,6 +142,8 @@ class HistoryBuilder {
   std::unordered_map<std::uint64_t, std::uint32_t> session_ids_;
   std::vector<std::uint32_t> current_incarnation_;  // by replica id
   std::vector<SimTime> last_apply_ns_;              // by replica id
+  std::vector<std::uint64_t> last_step_;            // by replica id: the input step of its previous row (0: none)
+  std::vector<std::uint32_t> last_step_id_;         // by replica id: the step of its previous row
 };
 
 // Reads ops.csv (and applied.csv when `applied_path` is not empty) with

@@ -2,9 +2,10 @@
 // Records a run's client history and per-replica apply order as a History
 // (analysis/history.hpp), from the same fields ops.csv and applied.csv carry,
 // so the checkers see exactly what a re-check of the written files would.
-// Optionally writes applied.csv: `time_ns,replica,key,version`, one row each
-// time a replica's state for a key takes on a new version, and a row with
-// empty key and version when a replica loses its state.
+// Optionally writes applied.csv: `time_ns,replica,key,version,step`, one row
+// each time a replica's state for a key takes on a new version (rows with one
+// step were applied in one atomic step), and a row with empty key, version
+// and step when a replica loses its state.
 #include <functional>
 #include <optional>
 #include <string>
@@ -25,7 +26,7 @@ class HistoryRecorder final : public ReplicaObserver {
                   const std::string& applied_path);
 
   bool wants_applied_versions() const override { return record_applies_ || applied_.has_value(); }
-  void on_version_applied(SimTime, NodeId, KeyId, WriteId, std::string_view version) override;
+  void on_version_applied(SimTime, NodeId, KeyId, WriteId, std::string_view version, std::uint64_t step) override;
   void on_state_lost(SimTime, NodeId) override;
   void on_op(const OpRecord&) override;
 

@@ -100,7 +100,7 @@ bool LostWritesChecker::precedes(WriteId earlier, WriteId later) const {
   return entry(writes_[later].clock, e.origin) >= e.seq;
 }
 
-std::uint64_t LostWritesChecker::count_lost() const {
+std::vector<WriteId> LostWritesChecker::lost() const {
   // Per key, the distinct writes the final states reflect, sorted: a CRDT
   // lists every write it merged (many, mostly the same on every replica).
   std::unordered_map<KeyId, std::vector<WriteId>> reflected_by_key;
@@ -110,7 +110,7 @@ std::uint64_t LostWritesChecker::count_lost() const {
     list.erase(std::unique(list.begin(), list.end()), list.end());
     reflected_by_key.emplace(k, std::move(list));
   }
-  std::uint64_t lost = 0;
+  std::vector<WriteId> lost;
   for (WriteId w = 1; w < writes_.size(); ++w) {
     const WriteCausality& c = writes_[w];
     if (!c.acked) continue;
@@ -120,7 +120,7 @@ std::uint64_t LostWritesChecker::count_lost() const {
       reflected = std::binary_search(it->second.begin(), it->second.end(), w);
       for (std::size_t i = 0; !reflected && !only_listed_ && i < it->second.size(); ++i) reflected = precedes(w, it->second[i]);
     }
-    if (!reflected) ++lost;
+    if (!reflected) lost.push_back(w);
   }
   return lost;
 }

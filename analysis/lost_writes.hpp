@@ -47,8 +47,9 @@ class LostWritesChecker final : public ReplicaObserver {
   // earlier one; a counter's later increment does not.)
   void count_only_listed(bool on) { only_listed_ = on; }
 
-  // Counts lost writes; call after all final reads.
-  std::uint64_t count_lost() const;
+  // The lost writes in id order, and their number; call after all final reads.
+  std::vector<WriteId> lost() const;
+  std::uint64_t count_lost() const { return lost().size(); }
   // True if write `earlier` happened before write `later` (or is it).
   bool precedes(WriteId earlier, WriteId later) const;
 

@@ -63,18 +63,32 @@ class ReplicaObserver {
   virtual void on_write_accepted(SimTime, NodeId, KeyId, WriteId, StateRank, std::uint64_t session_uid) {}
   // A replica received a replicated copy of a write (kept or not): causality.
   virtual void on_write_received(SimTime, NodeId, KeyId, WriteId) {}
-  // A replica's state for a key changed.
-  virtual void on_applied(SimTime, NodeId, KeyId, std::uint64_t digest, StateRank) {}
+  // A replica's state for a key changed. `write`: the write whose version the
+  // state now is (a register); kNoWrite when the state merges many (CRDTs).
+  virtual void on_applied(SimTime, NodeId, KeyId, std::uint64_t digest, StateRank, WriteId write) {}
   // The same change, naming the write whose version the replica now holds and
   // that version's text as ops.csv writes it: the per-replica apply order the
   // MW/WFR checkers read (applied.csv). Stores format the text only when some
-  // observer wants it.
+  // observer wants it. `step` identifies the atomic step (one store call:
+  // one client write, one message's merged batch) the change belongs to:
+  // changes with one step were applied together, no reader could see them
+  // apart (ReplicaStore numbers them; 0 = a step of its own).
   virtual bool wants_applied_versions() const { return false; }
-  virtual void on_version_applied(SimTime, NodeId, KeyId, WriteId, std::string_view version) {}
+  virtual void on_version_applied(SimTime, NodeId, KeyId, WriteId, std::string_view version, std::uint64_t step) {}
   // A replica lost all its state (crash with lose_state).
   virtual void on_state_lost(SimTime, NodeId) {}
   // Client level.
   virtual void on_op(const OpRecord&) {}
+};
+
+// Which replicas are responsible for a key (the preference list under
+// partial replication): convergence, visibility and lost writes are judged
+// over them. The app wires it from the module that places keys.
+class KeyPlacement {
+ public:
+  virtual ~KeyPlacement() = default;
+  // The key's replicas; the same list for the whole run.
+  virtual std::vector<NodeId> replicas(KeyId key) const = 0;
 };
 
 // Fans replica observations out to every registered observer.
@@ -85,8 +99,8 @@ class ReplicaObserverHub final : public ReplicaObserver {
     if (o->wants_applied_versions()) version_observers_.push_back(o);
   }
   bool wants_applied_versions() const override { return !version_observers_.empty(); }
-  void on_version_applied(SimTime t, NodeId n, KeyId k, WriteId w, std::string_view v) override {
-    for (auto* o : version_observers_) o->on_version_applied(t, n, k, w, v);
+  void on_version_applied(SimTime t, NodeId n, KeyId k, WriteId w, std::string_view v, std::uint64_t step) override {
+    for (auto* o : version_observers_) o->on_version_applied(t, n, k, w, v, step);
   }
   void on_write_accepted(SimTime t, NodeId n, KeyId k, WriteId w, StateRank r, std::uint64_t s) override {
     for (auto* o : observers_) o->on_write_accepted(t, n, k, w, r, s);
@@ -94,8 +108,8 @@ class ReplicaObserverHub final : public ReplicaObserver {
   void on_write_received(SimTime t, NodeId n, KeyId k, WriteId w) override {
     for (auto* o : observers_) o->on_write_received(t, n, k, w);
   }
-  void on_applied(SimTime t, NodeId n, KeyId k, std::uint64_t d, StateRank r) override {
-    for (auto* o : observers_) o->on_applied(t, n, k, d, r);
+  void on_applied(SimTime t, NodeId n, KeyId k, std::uint64_t d, StateRank r, WriteId w) override {
+    for (auto* o : observers_) o->on_applied(t, n, k, d, r, w);
   }
   void on_state_lost(SimTime t, NodeId n) override { for (auto* o : observers_) o->on_state_lost(t, n); }
   void on_op(const OpRecord& r) override { for (auto* o : observers_) o->on_op(r); }

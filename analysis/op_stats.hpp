@@ -28,6 +28,7 @@ class OpStats final : public Observer, public ReplicaObserver {
   void on_op(const OpRecord&) override;
   // Partitions still in force at `end_ns` end there.
   OpStatsResult finish(SimTime end_ns) const;
+  std::size_t ops() const { return ops_.size(); }  // completed operations so far
 
  private:
   struct Op {

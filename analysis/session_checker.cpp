@@ -16,24 +16,37 @@ Guarantee guarantee_from_name(std::string_view name) {
 namespace {
 
 constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
+constexpr std::uint64_t kLastTie = std::numeric_limits<std::uint64_t>::max();
 
-// A sort entry: a group (owner and key, or session), a time, an op (or
-// row) index, and the fields the passes read, carried along so that the
-// passes scan memory in order instead of jumping around the history.
+// A sort entry: a group (owner and key, or session), a time and a tie-break
+// at equal times, an op (or row) index, and the fields the passes read,
+// carried along so that the passes scan memory in order instead of jumping
+// around the history.
 struct Entry {
   std::uint64_t group;
   std::int64_t time;
+  std::uint64_t tie;  // session order at one instant (seq), or an applied row's step
   Version version;
   std::uint32_t op;
   std::uint32_t key_kind;  // key, and kWriteBit for a write
   static constexpr std::uint32_t kWriteBit = 0x80000000u;
   std::uint32_t key() const { return key_kind & ~kWriteBit; }
   bool is_write() const { return (key_kind & kWriteBit) != 0; }
+  // Whether this completed op precedes the invoked op `e` of its session:
+  // completed no later than e was invoked and, at one instant, issued
+  // before it (ties carry seq; an unknown seq keeps the real-time order).
+  bool completed_before(const Entry& e) const { return time != e.time ? time < e.time : tie < e.tie; }
 };
-static_assert(sizeof(Entry) == 40);
+static_assert(sizeof(Entry) == 48);
 
-Entry entry(std::uint64_t group, std::int64_t time, std::uint32_t op, const HistoryOp& o) {
-  return Entry{group, time, o.version, op, o.key | (o.is_write ? Entry::kWriteBit : 0)};
+// Ties at one instant: a completed op with a known seq precedes the ops of
+// its session issued later; with seq unknown (0) it precedes every op
+// invoked at that instant, as real time alone says.
+Entry invoked_entry(std::uint64_t group, std::uint32_t op, const HistoryOp& o) {
+  return Entry{group, o.invoke_ns, o.seq != 0 ? o.seq : kLastTie, o.version, op, o.key | (o.is_write ? Entry::kWriteBit : 0)};
+}
+Entry completed_entry(std::uint64_t group, std::uint32_t op, const HistoryOp& o) {
+  return Entry{group, o.complete_ns, o.seq, o.version, op, o.key | (o.is_write ? Entry::kWriteBit : 0)};
 }
 
 // Stable counting sort by a dense id in [0, n).
@@ -56,7 +69,10 @@ void sort_entries(std::vector<Entry>& v, std::size_t major_n, std::size_t minor_
   std::vector<Entry> scratch;
   counting_sort(v, scratch, minor_n, [](const Entry& e) { return static_cast<std::uint32_t>(e.group); });
   counting_sort(v, scratch, major_n, [](const Entry& e) { return static_cast<std::uint32_t>(e.group >> 32); });
-  auto by_time = [](const Entry& a, const Entry& b) { return a.time != b.time ? a.time < b.time : a.op < b.op; };
+  auto by_time = [](const Entry& a, const Entry& b) {
+    if (a.time != b.time) return a.time < b.time;
+    return a.tie != b.tie ? a.tie < b.tie : a.op < b.op;
+  };
   for (std::size_t a = 0; a < v.size();) {
     std::size_t b = a + 1;
     while (b < v.size() && v[b].group == v[a].group) ++b;
@@ -86,9 +102,9 @@ void read_pass(const History& h, bool by_client, bool ryw, bool mr, Sink* ryw_si
     if (!op.ok) continue;
     const std::uint64_t owner = by_client ? h.session_client[op.session] : op.session;
     const std::uint64_t group = (owner << 32) | op.key;
-    if (!op.is_write) invoked.push_back(entry(group, op.invoke_ns, i, op));
+    if (!op.is_write) invoked.push_back(invoked_entry(group, i, op));
     if (!op.version.empty() && ((op.is_write && ryw) || (!op.is_write && mr)))
-      completed.push_back(entry(group, op.complete_ns, i, op));
+      completed.push_back(completed_entry(group, i, op));
   }
   const std::size_t owners = by_client ? h.clients.size() : h.session_count();
   sort_entries(invoked, owners, h.keys.size());
@@ -103,7 +119,7 @@ void read_pass(const History& h, bool by_client, bool ryw, bool mr, Sink* ryw_si
     Version written, read;  // newest seen so far; empty = nothing
     std::uint32_t written_by = kNoId, read_by = kNoId;
     for (std::size_t e = a; e < b; ++e) {
-      while (j < completed.size() && completed[j].group == group && completed[j].time <= invoked[e].time) {
+      while (j < completed.size() && completed[j].group == group && completed[j].completed_before(invoked[e])) {
         const Entry& c = completed[j];
         if (c.is_write()) {
           if (written.empty() || written < c.version) written = c.version, written_by = c.op;
@@ -124,14 +140,24 @@ void read_pass(const History& h, bool by_client, bool ryw, bool mr, Sink* ryw_si
   }
 }
 
+// A point in one replica incarnation's apply order: its step, named by the
+// step's first row in History::applies (input order is time order per
+// replica, so within an incarnation this orders steps by time, then input).
+// Rows of one step are at one moment: no reader could see them apart.
+struct Moment {
+  std::uint32_t first_row = kNoId;
+  bool never() const { return first_row == kNoId; }
+  friend auto operator<=>(const Moment&, const Moment&) = default;
+};
+
 // The applied order, grouped by (key, incarnation) and sorted by time, with
 // the running maximum of versions: the newest version a replica incarnation
-// reflects at any time.
+// reflects at any moment.
 struct AppliedIndex {
   struct Group {
     std::uint32_t incarnation, begin, end;
   };
-  std::vector<std::int64_t> time;
+  std::vector<Moment> moment;
   std::vector<Version> version;
   std::vector<Version> newest;
   std::vector<Group> groups;
@@ -142,10 +168,10 @@ struct AppliedIndex {
     order.reserve(h.applies.size());
     for (std::uint32_t i = 0; i < h.applies.size(); ++i) {
       const ApplyRow& a = h.applies[i];
-      order.push_back(Entry{(static_cast<std::uint64_t>(a.key) << 32) | a.incarnation, a.time_ns, a.version, i, a.key});
+      order.push_back(Entry{(static_cast<std::uint64_t>(a.key) << 32) | a.incarnation, a.time_ns, a.step, a.version, i, a.key});
     }
     sort_entries(order, h.keys.size(), h.incarnation_replica.size());
-    time.reserve(order.size());
+    moment.reserve(order.size());
     version.reserve(order.size());
     newest.reserve(order.size());
     key_first.assign(h.keys.size() + 1, 0);
@@ -157,7 +183,7 @@ struct AppliedIndex {
         groups.push_back(Group{static_cast<std::uint32_t>(a.group), static_cast<std::uint32_t>(i), 0});
         ++key_first[a.key_kind + 1];
       }
-      time.push_back(a.time);
+      moment.push_back(Moment{static_cast<std::uint32_t>(a.tie)});
       version.push_back(a.version);
       newest.push_back(new_group || newest.back() < a.version ? a.version : newest.back());
     }
@@ -170,31 +196,31 @@ struct AppliedIndex {
     const auto it = std::lower_bound(newest.begin() + g.begin, newest.begin() + g.end, v);
     return static_cast<std::uint32_t>(it - newest.begin());
   }
-  // When group g first reflected v (kNever if never).
-  std::int64_t reflected_at(const Group& g, const Version& v) const {
+  // When group g first reflected v (never if never).
+  Moment reflected_at(const Group& g, const Version& v) const {
     const std::uint32_t r = first_reaching(g, v);
-    return r < g.end ? time[r] : kNever;
+    return r < g.end ? moment[r] : Moment{};
   }
-  // When group g took on exactly v (kNever if it never held it).
-  std::int64_t holds_at(const Group& g, const Version& v) const {
+  // When group g took on exactly v (never if it never held it).
+  Moment holds_at(const Group& g, const Version& v) const {
     const std::uint32_t r = first_reaching(g, v);
-    return r < g.end && version[r] == v ? time[r] : kNever;
+    return r < g.end && version[r] == v ? moment[r] : Moment{};
   }
 };
 
 // Per-session requirements of MW (writes) or WFR (reads): the newest version
-// per key, and per replica incarnation the latest time at which it came to
+// per key, and per replica incarnation the latest moment at which it came to
 // reflect one of them.
 struct Requirements {
   std::vector<Version> key_newest;
   std::vector<std::uint32_t> key_cause;
   std::vector<std::uint32_t> keys_touched;
-  std::vector<std::int64_t> inc_latest;
+  std::vector<Moment> inc_latest;
   std::vector<std::uint32_t> inc_cause;
   std::vector<std::uint32_t> incs_touched;
 
   Requirements(std::size_t keys, std::size_t incarnations)
-      : key_newest(keys), key_cause(keys, kNoId), inc_latest(incarnations, kNever), inc_cause(incarnations, kNoId) {}
+      : key_newest(keys), key_cause(keys, kNoId), inc_latest(incarnations), inc_cause(incarnations, kNoId) {}
 
   void add(const AppliedIndex& ix, std::uint32_t key, const Version& v, std::uint32_t op) {
     if (key_newest[key].empty()) keys_touched.push_back(key);
@@ -206,10 +232,10 @@ struct Requirements {
     // An older version still counts: a replica may reflect it and never the newer one.
     for (std::uint32_t g = ix.key_first[key]; g < ix.key_first[key + 1]; ++g) {
       const auto& grp = ix.groups[g];
-      const std::int64_t t = ix.reflected_at(grp, v);
-      if (t == kNever) continue;
-      if (inc_latest[grp.incarnation] == kNever) incs_touched.push_back(grp.incarnation);
-      if (t > inc_latest[grp.incarnation]) {
+      const Moment t = ix.reflected_at(grp, v);
+      if (t.never()) continue;
+      if (inc_latest[grp.incarnation].never()) incs_touched.push_back(grp.incarnation);
+      if (inc_latest[grp.incarnation].never() || inc_latest[grp.incarnation] < t) {
         inc_latest[grp.incarnation] = t;
         inc_cause[grp.incarnation] = op;
       }
@@ -217,7 +243,7 @@ struct Requirements {
   }
   void reset() {
     for (std::uint32_t k : keys_touched) key_newest[k] = Version{}, key_cause[k] = kNoId;
-    for (std::uint32_t i : incs_touched) inc_latest[i] = kNever, inc_cause[i] = kNoId;
+    for (std::uint32_t i : incs_touched) inc_latest[i] = Moment{}, inc_cause[i] = kNoId;
     keys_touched.clear();
     incs_touched.clear();
   }
@@ -235,12 +261,14 @@ void check_write(const History& h, const AppliedIndex& ix, const Requirements& r
   if (req.incs_touched.empty()) return;
   for (std::uint32_t gi = ix.key_first[key]; gi < ix.key_first[key + 1]; ++gi) {
     const auto& grp = ix.groups[gi];
-    const std::int64_t latest = req.inc_latest[grp.incarnation];
-    if (latest == kNever) continue;
-    const std::int64_t held = ix.holds_at(grp, w.version);
-    if (held != kNever && held < latest) {  // (b): this replica took on w before reflecting what came first
+    const Moment latest = req.inc_latest[grp.incarnation];
+    if (latest.never()) continue;
+    const Moment held = ix.holds_at(grp, w.version);
+    // (b): this replica took on w in an earlier step than the one that made
+    // it reflect what came first (one step is one moment: no inversion).
+    if (!held.never() && held < latest) {
       const std::uint32_t cause = req.inc_cause[grp.incarnation];
-      sink.add(h, Violation{g, w.op, h.ops[cause].version, cause, grp.incarnation, held});
+      sink.add(h, Violation{g, w.op, h.ops[cause].version, cause, grp.incarnation, h.applies[held.first_row].time_ns});
       return;
     }
   }
@@ -252,8 +280,8 @@ void write_pass(const History& h, bool mw, bool wfr, Sink& mw_sink, Sink& wfr_si
   for (std::uint32_t i = 0; i < h.ops.size(); ++i) {
     const HistoryOp& op = h.ops[i];
     if (!op.ok || op.version.empty()) continue;
-    if (op.is_write) invoked.push_back(entry(op.session, op.invoke_ns, i, op));
-    if ((op.is_write && mw) || (!op.is_write && wfr)) armed.push_back(entry(op.session, op.complete_ns, i, op));
+    if (op.is_write) invoked.push_back(invoked_entry(op.session, i, op));
+    if ((op.is_write && mw) || (!op.is_write && wfr)) armed.push_back(completed_entry(op.session, i, op));
   }
   sort_entries(invoked, 1, h.session_count());
   sort_entries(armed, 1, h.session_count());
@@ -267,7 +295,7 @@ void write_pass(const History& h, bool mw, bool wfr, Sink& mw_sink, Sink& wfr_si
     while (b < invoked.size() && invoked[b].group == session) ++b;
     while (j < armed.size() && armed[j].group < session) ++j;
     for (std::size_t e = a; e < b; ++e) {
-      while (j < armed.size() && armed[j].group == session && armed[j].time <= invoked[e].time) {
+      while (j < armed.size() && armed[j].group == session && armed[j].completed_before(invoked[e])) {
         const Entry& c = armed[j];
         (c.is_write() ? written : read).add(ix, c.key(), c.version, c.op);
         ++j;

@@ -4,8 +4,10 @@
 // docs/SESSIONS.md defines them, from a History alone (analysis/history.hpp):
 // the same code checks a simulated run and a history recorded elsewhere.
 //
-// Order within a session is real time: op A precedes op B when A completed
-// no later than B was invoked (complete_ns <= invoke_ns); overlapping ops of
+// Order within a session is real time, then issue order: op A precedes op B
+// when A completed before B was invoked, or at the same instant and A was
+// issued first (A.seq < B.seq; with seq unknown, 0, A completing at the
+// instant B is invoked is enough, as before seq existed); overlapping ops of
 // one session are unordered. Failed ops (ok = false) are ignored: the client
 // was told they did not happen.
 //
@@ -17,7 +19,9 @@
 //   session: (a) W1 is the same key and has the higher version, so every
 //   replica orders W2 first; or (b) some replica took on W2's version at a
 //   time when it did not yet reflect W1 (held no version of W1's key at least
-//   W1's), and reflected W1 later.
+//   W1's), and reflected W1 in a later step (the order a replica applied
+//   rows in: time, then step; rows of one step, applied.csv's `step`, are one
+//   moment that no reader could see apart).
 // - WFR: the same as MW with W1 replaced by the version an earlier read of
 //   the session returned: a write that some replica applied before a write
 //   the session had read.

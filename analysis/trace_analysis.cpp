@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -78,11 +79,18 @@ struct Item {
   SimTime t;
   int cls;
   std::size_t index;
+  std::size_t row = 0;  // writes and ops: the ops.csv row (completion order) they belong to
+  // At one instant: node events, then writes and ops by ops.csv row (a
+  // write accepted before its own op completes, an earlier op completed
+  // before a later write is accepted, as a session issues them), then applies.
+  int phase() const { return cls == node_event ? 0 : cls == apply ? 2 : 1; }
 };
 
 // The checkers a live run wires, fed by the replay.
 struct Checkers {
-  explicit Checkers(std::uint32_t node_count) : convergence(node_count, false) {}
+  // Visibility follows causality as the lost-writes checker rebuilds it
+  // (the versions analyze reads are LWW's), as in a run.
+  explicit Checkers(std::uint32_t node_count) : convergence(node_count, false) { convergence.set_causality(&lost); }
   Checkers(const Checkers&) = delete;
   Checkers& operator=(const Checkers&) = delete;
 
@@ -90,7 +98,8 @@ struct Checkers {
   LostWritesChecker lost;
   OpStats op_stats;
   const std::vector<Observer*> kernel = {&convergence, &op_stats};  // node events, faults
-  const std::vector<ReplicaObserver*> observers = {&convergence, &lost, &op_stats};
+  // The lost-writes checker sees each write before the tracker asks it.
+  const std::vector<ReplicaObserver*> observers = {&lost, &convergence, &op_stats};
 };
 
 class Replay {
@@ -169,6 +178,24 @@ class Replay {
   std::set<KeyId> written_;
 };
 
+namespace {
+
+// TraceInputs::replicas_of, by the replay's key ids.
+class NamedPlacement final : public KeyPlacement {
+ public:
+  NamedPlacement(const TraceInputs& in, const std::vector<std::string>& key_names) : in_(in), key_names_(key_names) {}
+  std::vector<NodeId> replicas(KeyId key) const override {
+    const std::vector<std::uint32_t> list = in_.replicas_of(key_names_[key]);
+    return std::vector<NodeId>(list.begin(), list.end());
+  }
+
+ private:
+  const TraceInputs& in_;
+  const std::vector<std::string>& key_names_;
+};
+
+}  // namespace
+
 TraceAnalysis Replay::run() {
   read_inputs();
   resolve_nodes();
@@ -176,6 +203,11 @@ TraceAnalysis Replay::run() {
   index_applied_writes();
   measure_sessions();
   Checkers checkers(static_cast<std::uint32_t>(nodes_.size()));
+  std::optional<NamedPlacement> placement;
+  if (in_.replicas_of) {
+    placement.emplace(in_, key_names_);
+    checkers.convergence.set_placement(&*placement);
+  }
   live_.assign(nodes_.size(), 1);
   replay(timeline(), checkers);
   convergence_results(checkers);
@@ -338,12 +370,15 @@ std::vector<Item> Replay::timeline() const {
   const bool lost_from_events = have_events_;  // state losses: events.csv if given, else applied.csv
   for (std::size_t i = 0; i < events_.node_events.size(); ++i)
     items.push_back({events_.node_events[i].t, Item::node_event, i});
-  for (std::size_t w = 0; w < writes_.size(); ++w) items.push_back({writes_[w].accept_ns, Item::write, w});
+  for (std::size_t w = 0; w < writes_.size(); ++w)
+    items.push_back({writes_[w].accept_ns, Item::write, w, writes_[w].from_op ? static_cast<std::size_t>(writes_[w].id - 1) : SIZE_MAX});
   for (std::size_t i = 0; i < applied_.size(); ++i)
     if (!applied_[i].key.empty() || !lost_from_events) items.push_back({applied_[i].t, Item::apply, i});
-  for (std::size_t i = 0; i < ops_.size(); ++i) items.push_back({ops_[i].complete, Item::op, i});
+  for (std::size_t i = 0; i < ops_.size(); ++i) items.push_back({ops_[i].complete, Item::op, i, i});
   std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
-    return a.t != b.t ? a.t < b.t : a.cls < b.cls;
+    if (a.t != b.t) return a.t < b.t;
+    if (a.phase() != b.phase()) return a.phase() < b.phase();
+    return a.row != b.row ? a.row < b.row : a.cls < b.cls;
   });
   return items;
 }
@@ -409,7 +444,7 @@ void Replay::replay_apply(std::size_t index, Checkers& c) {
   holds_[{n, k}] = apply_write_[index];
   // Every applied copy was received; copies received and not kept are not in the traces.
   for (ReplicaObserver* o : c.observers) o->on_write_received(a.t, n, k, apply_write_[index]);
-  for (ReplicaObserver* o : c.observers) o->on_applied(a.t, n, k, apply_digest_[index], apply_rank_[index]);
+  for (ReplicaObserver* o : c.observers) o->on_applied(a.t, n, k, apply_digest_[index], apply_rank_[index], apply_write_[index]);
 }
 
 void Replay::replay_op(std::size_t index, Checkers& c) {
@@ -447,6 +482,29 @@ void Replay::convergence_results(Checkers& c) {
     return;
   }
   MetricMap& m = out_.metrics;
+  if (ops_.empty() && writes_.empty()) {  // as a run with no key-value activity reports them
+    for (const char* name : {"convergence.time_s", "convergence.reached", "staleness.t_visibility_p50_s",
+                             "staleness.t_visibility_p99_s", "staleness.never_visible", "lost_writes"})
+      m[name] = kNaN;
+    out_.notes.push_back("convergence, visibility and lost_writes: no key-value writes, nothing to measure");
+    return;
+  }
+  // Final reads, as the run does them: what every live replica holds for every written key.
+  for (KeyId k : written_)
+    for (NodeId n = 0; n < live_.size(); ++n) {
+      if (!live_[n] || !c.convergence.responsible(n, k)) continue;
+      auto h = holds_.find({n, k});
+      c.lost.final_read(n, k, h == holds_.end() ? kNoWrite : h->second);
+    }
+  const auto unnamed = std::count_if(writes_.begin(), writes_.end(), [](const WriteInfo& w) { return !w.from_op; });
+  if (unnamed > 0)
+    out_.notes.push_back(fmt::format("visibility: {} applied writes are named by no acknowledged op (failed ops carry no "
+                                     "version), so the sessions they causally follow are unknown and visibility can "
+                                     "come out later than the run measured it",
+                                     unnamed));
+  const std::vector<WriteId> lost = c.lost.lost();
+  m["lost_writes"] = static_cast<double>(lost.size());
+  c.convergence.exclude_lost(lost);  // a lost write was never visible
   const std::vector<double> visibility = c.convergence.visibility_delays_s();
   out_.visibility_delays_s = visibility;
   m["convergence.time_s"] = c.convergence.convergence_time_s();
@@ -454,14 +512,6 @@ void Replay::convergence_results(Checkers& c) {
   m["staleness.t_visibility_p50_s"] = visibility.empty() ? kNaN : percentile(visibility, 50);
   m["staleness.t_visibility_p99_s"] = visibility.empty() ? kNaN : percentile(visibility, 99);
   m["staleness.never_visible"] = static_cast<double>(c.convergence.writes_never_visible());
-  // Final reads, as the run does them: what every live replica holds for every written key.
-  for (KeyId k : written_)
-    for (NodeId n = 0; n < live_.size(); ++n) {
-      if (!live_[n]) continue;
-      auto h = holds_.find({n, k});
-      c.lost.final_read(n, k, h == holds_.end() ? kNoWrite : h->second);
-    }
-  m["lost_writes"] = static_cast<double>(c.lost.count_lost());
   if (events_.receives == 0)
     out_.notes.push_back("lost_writes: events.csv has no receive rows, so causality is rebuilt from applied versions "
                          "only (a copy a replica received and discarded is missing)");

@@ -19,7 +19,9 @@
 // What each metric needs is in docs/ANALYZE.md; a metric whose inputs are
 // missing is reported as NaN with a note saying why, never guessed.
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analysis/expect.hpp"  // MetricMap
@@ -35,6 +37,10 @@ struct TraceInputs {
   // (a replica that never appears in a trace still counts as diverging).
   // Empty: the names seen in the traces, in natural order ("n2" < "n10").
   std::vector<std::string> nodes;
+  // Partial replication: the replicas responsible for a key, as indexes into
+  // `nodes`, by key name (ecsim analyze: from scenario.resolved.yaml's
+  // replication section). Empty: every node replicates every key.
+  std::function<std::vector<std::uint32_t>(std::string_view key)> replicas_of = {};
 };
 
 struct TraceAnalysis {

@@ -13,7 +13,7 @@ TraceWriter::TraceWriter(const std::string& events_path, const std::string& ops_
   }
   if (!ops_path.empty()) {
     ops_.emplace(ops_path);
-    ops_->header({"client", "session", "op", "key", "value", "invoke_ns", "complete_ns", "replica", "ok", "version"});
+    ops_->header({"client", "session", "seq", "op", "key", "value", "invoke_ns", "complete_ns", "replica", "ok", "version"});
   }
 }
 
@@ -51,12 +51,12 @@ void TraceWriter::on_fault(SimTime t, FaultEventKind kind, std::string_view desc
   event_row(t, kNoNode, kinds[static_cast<int>(kind)], kNoNode, 0, description, -1);
 }
 
-void TraceWriter::on_applied(SimTime t, NodeId node, KeyId key, std::uint64_t, StateRank) {
+void TraceWriter::on_applied(SimTime t, NodeId node, KeyId key, std::uint64_t, StateRank, WriteId) {
   if (!events_) return;
   event_row(t, node, "apply", kNoNode, 0, key_name_(key), -1);
 }
 
-void TraceWriter::on_version_applied(SimTime, NodeId, KeyId, WriteId write, std::string_view version) {
+void TraceWriter::on_version_applied(SimTime, NodeId, KeyId, WriteId write, std::string_view version, std::uint64_t) {
   if (write >= versions_.size()) versions_.resize(static_cast<std::size_t>(write) + 1);
   if (versions_[write].empty()) versions_[write] = version;
 }
@@ -76,7 +76,9 @@ void TraceWriter::on_state_lost(SimTime t, NodeId node) {
 void TraceWriter::on_op(const OpRecord& r) {
   if (!ops_) return;
   CsvWriter& w = *ops_;
-  w.field(r.client).field(r.session).field(r.op).field(r.key).field(r.value).field(r.invoke_ns).field(r.complete_ns);
+  w.field(r.client).field(r.session);
+  if (r.seq == 0) w.empty_field(); else w.field(r.seq);
+  w.field(r.op).field(r.key).field(r.value).field(r.invoke_ns).field(r.complete_ns);
   if (r.replica == kNoNode) w.empty_field(); else w.field(node_names_[r.replica]);
   w.field(r.ok).field(r.version);
   w.end_row();

@@ -22,12 +22,12 @@ class TraceWriter final : public Observer, public ReplicaObserver {
   bool wants_net_events() const override { return events_.has_value(); }
   // Versions name the writes in `receive` rows (the trailing `version` column).
   bool wants_applied_versions() const override { return events_.has_value(); }
-  void on_version_applied(SimTime, NodeId, KeyId, WriteId, std::string_view version) override;
+  void on_version_applied(SimTime, NodeId, KeyId, WriteId, std::string_view version, std::uint64_t step) override;
   void on_write_received(SimTime, NodeId, KeyId, WriteId) override;
   void on_net(const NetEvent&) override;
   void on_node(SimTime, NodeId, NodeEventKind, bool lose_state) override;
   void on_fault(SimTime, FaultEventKind, std::string_view) override;
-  void on_applied(SimTime, NodeId, KeyId, std::uint64_t, StateRank) override;
+  void on_applied(SimTime, NodeId, KeyId, std::uint64_t, StateRank, WriteId) override;
   void on_state_lost(SimTime, NodeId) override;
   void on_op(const OpRecord&) override;
 

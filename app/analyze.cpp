@@ -17,6 +17,9 @@
 #include "analysis/csv_reader.hpp"
 #include "analysis/csv_writer.hpp"
 #include "analysis/trace_analysis.hpp"
+#include "protocols/core/keyspace.hpp"
+#include "protocols/core/store_config.hpp"
+#include "protocols/quorum/module.hpp"
 #include "app/command_line.hpp"
 #include "sim/did_you_mean.hpp"
 #include "sim/scenario_loader.hpp"
@@ -65,6 +68,21 @@ std::string show(double v) {
 }
 
 // summary.csv: metric,value rows (text values such as trace_hash are skipped).
+}  // namespace
+
+std::function<std::vector<std::uint32_t>(std::string_view)> key_replicas(const Scenario& scenario) {
+  std::shared_ptr<const KeyPlacement> placement = quorum_placement(scenario);
+  if (!placement) return {};
+  // Key names to the run's key ids: workload keys by number, others as the run interned them.
+  auto keys = std::make_shared<KeySpace>(static_cast<std::uint32_t>(store_of(scenario).keys));
+  return [placement, keys](std::string_view name) {
+    const std::vector<NodeId> list = placement->replicas(keys->intern(name));
+    return std::vector<std::uint32_t>(list.begin(), list.end());
+  };
+}
+
+namespace {
+
 std::map<std::string, double> read_summary(const fs::path& path) {
   std::map<std::string, double> out;
   CsvReader in(path.string());
@@ -106,7 +124,9 @@ int analyze_traces_command(const cli::ParsedArgs& p) {
     node_source = "--nodes";
   } else if (!dir.empty() && fs::exists(dir / "scenario.resolved.yaml")) {
     try {
-      in.nodes = load_scenario_with_modules((dir / "scenario.resolved.yaml").string()).topology.node_names;
+      const Scenario resolved = load_scenario_with_modules((dir / "scenario.resolved.yaml").string());
+      in.nodes = resolved.topology.node_names;
+      in.replicas_of = key_replicas(resolved);
       node_source = "scenario.resolved.yaml";
     } catch (const ScenarioError&) {
       // e.g. an empirical distribution, which the resolved form only summarises

@@ -2,10 +2,19 @@
 // `ecsim analyze`: recompute a run's metrics from its CSV traces (or from a
 // history recorded elsewhere), check them against the run's summary.csv, and
 // compare two sweeps' aggregates (docs/ANALYZE.md).
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ecsim {
+
+struct Scenario;
+
+// The scenario's partial replication as TraceInputs::replicas_of wants it
+// (each key's replicas by key name); empty when every node holds every key.
+std::function<std::vector<std::uint32_t>(std::string_view)> key_replicas(const Scenario& scenario);
 
 // The `ecsim analyze` command line; returns the exit status.
 int analyze_command(const std::vector<std::string>& args);

@@ -109,6 +109,7 @@ std::string run_summary_json(const Scenario& scenario, const RunOutcome& outcome
   doc["build"] = build_line();
   doc["output_dir"] = outcome.output_dir;
   doc["trace_hash"] = outcome.trace_hash;
+  doc["convergence.reason"] = outcome.convergence_reason;  // text, as in summary.csv: "" when converged
   doc["reproduce"] = reproduce;
   doc["exit_status"] = outcome.exit_code;
   nlohmann::ordered_json& metrics = doc["metrics"] = nlohmann::ordered_json::object();

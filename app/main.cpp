@@ -127,6 +127,7 @@ int cmd_validate(const std::vector<std::string>& args) {
   lo.sections = &modules.sections();
   const Scenario s = load_scenario(p.file, lo);
   check_runnable(s, modules);
+  for (const std::string& w : scenario_warnings(s)) std::cerr << w << "\n";
   if (p.vm.count("print")) std::cout << resolved_config_yaml(s, modules.sections());
   std::cout << fmt::format("{}: ok ({} nodes, {} ops, {} faults, {} expectations)\n", p.file, s.topology.nodes, ops_of(s).size(),
                            s.faults.size(), s.checks.expect.size());

@@ -11,6 +11,7 @@
 #include <set>
 #include <unordered_set>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include "analysis/convergence.hpp"
 #include "analysis/csv_writer.hpp"
@@ -22,8 +23,10 @@
 #include "analysis/history_recorder.hpp"
 #include "analysis/op_stats.hpp"
 #include "analysis/session_report.hpp"
+#include "protocols/core/coordinator.hpp"
 #include "protocols/core/keyspace.hpp"
 #include "protocols/core/module.hpp"
+#include "protocols/quorum/module.hpp"
 #include "app/build_info.hpp"
 #include "app/modules.hpp"
 #include "sim/did_you_mean.hpp"
@@ -118,6 +121,17 @@ std::vector<std::string> module_metric_names(const Scenario& s, const ModuleRegi
   return out;
 }
 
+// Partial replication: a key's replicas are the coordinator's preference
+// list (the quorum module), when it names fewer than every node.
+class CoordinatorPlacement final : public KeyPlacement {
+ public:
+  explicit CoordinatorPlacement(ReplicaCoordinator& c) : coordinator_(c) {}
+  std::vector<NodeId> replicas(KeyId key) const override { return coordinator_.replicas(key); }
+
+ private:
+  ReplicaCoordinator& coordinator_;  // replicas() caches lists, hence not const
+};
+
 // Everything one run builds, in construction order: the kernel and the
 // shared key-value world, the modules (replication protocols, then the
 // fault injector, then applications), and the checkers that observe.
@@ -139,7 +153,19 @@ struct World {
                 orderable && (session_checks || s.checks.staleness), session_checks && wants_apply_order(s),
                 out_path("applied")) {
     start_modules();
+    wire_placement();
     attach_checkers();
+  }
+
+  // Whether the run had key-value activity (client operations or writes);
+  // saga-only and rumor-only runs have none, and key-value metrics do not apply.
+  bool key_value_run() const { return writes.size() > 0 || op_stats.ops() > 0; }
+
+  void wire_placement() {
+    ReplicaCoordinator* c = services.find<ReplicaCoordinator>();
+    if (!c || c->replicas(0).size() >= sim.node_count()) return;
+    placement = std::make_unique<CoordinatorPlacement>(*c);
+    convergence.set_placement(placement.get());
   }
 
   static bool wants_apply_order(const Scenario& s) {
@@ -164,13 +190,17 @@ struct World {
   // store (writes, state changes, client operations) through two hubs.
   void attach_checkers() {
     store->set_observer(&replica_events);
+    // Causality (the lost-writes checker) judges LWW visibility too, so it
+    // runs for either check, and sees each write before the tracker does.
+    const bool lww = store_of(scenario).type == StoreType::lww;
+    if (scenario.checks.lost_writes || (lww && scenario.checks.staleness)) {
+      lost = std::make_unique<LostWritesChecker>(sim.node_count());
+      lost->count_only_listed(!lww);
+      replica_events.add(lost.get());
+      if (lww) convergence.set_causality(lost.get());
+    }
     sim.add_observer(&convergence);
     replica_events.add(&convergence);
-    if (scenario.checks.lost_writes) {
-      lost = std::make_unique<LostWritesChecker>(sim.node_count());
-      lost->count_only_listed(store_of(scenario).type != StoreType::lww);
-      replica_events.add(lost.get());
-    }
     if (state_check.applies()) replica_events.add(&state_check);
     sim.add_observer(&traces);
     replica_events.add(&traces);
@@ -204,6 +234,7 @@ struct World {
   std::vector<std::unique_ptr<ModuleRun>> modules;
   ConvergenceTracker convergence;
   std::unique_ptr<LostWritesChecker> lost;
+  std::unique_ptr<KeyPlacement> placement;
   StateChecker state_check;
   TraceWriter traces;
   const bool orderable;
@@ -261,7 +292,7 @@ void final_reads(World& w) {
   for (KeyId k : written) {
     seen.clear();
     for (NodeId n = 0; n < w.sim.node_count(); ++n) {
-      if (!w.sim.node_up(n)) continue;
+      if (!w.sim.node_up(n) || !w.convergence.responsible(n, k)) continue;
       const std::uint64_t digest = w.store->state_digest(n, k);
       if (digest == 0 || !seen.insert(digest).second) continue;
       if (w.lost) {
@@ -285,6 +316,7 @@ struct SessionVerdicts {
 SessionVerdicts check_history(World& w) {
   const Scenario& s = w.scenario;
   SessionVerdicts v{w.history.finish(), std::nullopt, std::nullopt};
+  if (!w.key_value_run()) return v;  // no history: session and staleness metrics do not apply (empty)
   if (w.session_checks && !w.history.unorderable()) {
     SessionCheckOptions o;
     o.check = {false, false, false, false};
@@ -296,15 +328,86 @@ SessionVerdicts check_history(World& w) {
   return v;
 }
 
+// "n3, n7, n9 and 4 more".
+std::string name_some(const std::vector<std::string>& names, const std::vector<NodeId>& nodes, std::size_t shown = 3) {
+  std::string s;
+  for (std::size_t i = 0; i < nodes.size() && i < shown; ++i) s += (i ? ", " : "") + names[nodes[i]];
+  if (nodes.size() > shown) s += fmt::format(" and {} more", nodes.size() - shown);
+  return s;
+}
+std::string name_some(const World& w, const std::vector<NodeId>& nodes) {
+  return name_some(w.scenario.topology.node_names, nodes);
+}
+
+// Nodes outside the largest connected component of the topology graph
+// (links only; partitions and crashes aside).
+std::vector<NodeId> cut_off_nodes(const Network& net) {
+  if (net.connected()) return {};
+  const std::uint32_t n = net.node_count();
+  std::vector<std::uint32_t> component(n, 0);
+  std::vector<std::uint32_t> sizes{0};
+  for (NodeId start = 0; start < n; ++start) {
+    if (component[start]) continue;
+    const auto id = static_cast<std::uint32_t>(sizes.size());
+    sizes.push_back(0);
+    std::vector<NodeId> todo{start};
+    component[start] = id;
+    while (!todo.empty()) {
+      const NodeId a = todo.back();
+      todo.pop_back();
+      ++sizes[id];
+      for (NodeId b : net.neighbors(a))
+        if (!component[b]) component[b] = id, todo.push_back(b);
+    }
+  }
+  const auto largest = static_cast<std::uint32_t>(std::max_element(sizes.begin(), sizes.end()) - sizes.begin());
+  std::vector<NodeId> out;
+  for (NodeId a = 0; a < n; ++a)
+    if (component[a] != largest) out.push_back(a);
+  return out;
+}
+
+// Why convergence was not reached, from what is known at the end: a graph
+// that cannot carry the data, a partition still in force, replicas down, or
+// a run that stopped while the protocol was still working.
+std::string convergence_reason(World& w) {
+  if (!w.scenario.checks.convergence) return "check off";
+  if (!w.key_value_run()) return "no key-value writes";
+  if (w.convergence.converged()) return "";
+  std::vector<std::string> why;
+  if (!w.sim.network().connected()) {
+    const std::vector<NodeId> cut = cut_off_nodes(w.sim.network());
+    why.push_back(fmt::format("disconnected graph: {} cut off from the rest", name_some(w, cut)));
+  }
+  if (w.sim.network().active_cuts() > 0) why.push_back("partition never healed");
+  std::vector<NodeId> down;
+  for (NodeId n = 0; n < w.sim.node_count(); ++n)
+    if (!w.sim.node_up(n)) down.push_back(n);
+  if (!down.empty()) why.push_back(fmt::format("replicas down at the end: {}", name_some(w, down)));
+  if (why.empty() || w.sim.messages_in_flight() > 0) {
+    const SimTime last = w.convergence.last_change_ns();
+    why.push_back(fmt::format("ended before quiescence at {:.3f} s ({} messages in flight, last state change at {:.3f} s); "
+                              "a longer duration may converge",
+                              to_seconds(w.sim.now()), w.sim.messages_in_flight(), to_seconds(last)));
+  }
+  std::string s;
+  for (const std::string& r : why) s += (s.empty() ? "" : "; ") + r;
+  return s;
+}
+
 void core_metrics(World& w, const SessionVerdicts& v, MetricMap& m) {
   const KernelStats& ks = w.sim.stats();
+  const CheckSpec& checks = w.scenario.checks;
+  const bool kv = w.key_value_run();
+  if (w.lost) w.convergence.exclude_lost(w.lost->lost());  // a lost write was never visible
   const std::vector<double> visibility = w.convergence.visibility_delays_s();
-  m["convergence.time_s"] = w.convergence.convergence_time_s();
-  m["convergence.reached"] = w.convergence.converged() ? 1 : 0;
-  m["staleness.t_visibility_p50_s"] = visibility.empty() ? kNaN : percentile(visibility, 50);
-  m["staleness.t_visibility_p99_s"] = visibility.empty() ? kNaN : percentile(visibility, 99);
-  m["staleness.never_visible"] = static_cast<double>(w.convergence.writes_never_visible());
-  m["lost_writes"] = w.lost ? static_cast<double>(w.lost->count_lost()) : kNaN;
+  const bool converge = kv && checks.convergence, stale = kv && checks.staleness;
+  m["convergence.time_s"] = converge ? w.convergence.convergence_time_s() : kNaN;
+  m["convergence.reached"] = converge ? (w.convergence.converged() ? 1 : 0) : kNaN;
+  m["staleness.t_visibility_p50_s"] = stale && !visibility.empty() ? percentile(visibility, 50) : kNaN;
+  m["staleness.t_visibility_p99_s"] = stale && !visibility.empty() ? percentile(visibility, 99) : kNaN;
+  m["staleness.never_visible"] = stale ? static_cast<double>(w.convergence.writes_never_visible()) : kNaN;
+  m["lost_writes"] = kv && checks.lost_writes && w.lost ? static_cast<double>(w.lost->count_lost()) : kNaN;
   m["state.checked_keys"] = w.state_check.applies() ? static_cast<double>(w.state_check.checked_keys()) : kNaN;
   m["state.mismatched_keys"] = w.state_check.applies() ? static_cast<double>(w.state_check.mismatched_keys()) : kNaN;
   for (std::size_t g = 0; g < kGuaranteeNames.size(); ++g) {
@@ -342,7 +445,7 @@ void core_metrics(World& w, const SessionVerdicts& v, MetricMap& m) {
 
 // Writes the trace files (or only hashes them) and returns the trace hash,
 // which covers every deterministic byte written.
-std::string write_traces(World& w, const SessionVerdicts& v, MetricMap& m,
+std::string write_traces(World& w, const SessionVerdicts& v, MetricMap& m, const std::string& reason,
                          const std::function<std::string(const char*)>& out_path) {
   w.traces.close();
   std::uint64_t hash = fnv1a64(format_hash_hex(w.traces.events_hash()));
@@ -373,6 +476,7 @@ std::string write_traces(World& w, const SessionVerdicts& v, MetricMap& m,
     for (const std::string& name : kMetricOrder)
       if (name != "wall_s") det.row(name, m[name]);
     for (const std::string& name : w.module_metrics) det.row(name, m[name]);
+    det.row("convergence.reason", reason);
     hash = fnv1a64(format_hash_hex(det.hash()), hash);
   }
   const TracePath module_path = [&](std::string_view name) { return out_path(std::string(name).c_str()); };
@@ -388,13 +492,20 @@ void print_summary(World& w, const SessionVerdicts& v, const MetricMap& mm, cons
              w.sim.node_count(), to_seconds(w.sim.now()), m("wall_s"));
   // Key-value lines only when the run had key-value activity (not on a
   // saga-only or rumor-only run, where they would mean nothing).
-  if (w.writes.size() > 0 || m("ops.total") > 0) {
-    fmt::print(out, "  convergence   {}{}\n", format_seconds(m("convergence.time_s")),
-               w.convergence.converged() ? " after the last write/heal"
-                                         : fmt::format(" ({} keys still divergent)", w.convergence.divergent_keys()));
-    fmt::print(out, "  visibility    p50 {}, p99 {} ({} acknowledged writes)\n", format_seconds(m("staleness.t_visibility_p50_s")),
-               format_seconds(m("staleness.t_visibility_p99_s")), m("writes.acknowledged"));
-    if (w.lost) fmt::print(out, "  lost writes   {}\n", m("lost_writes"));
+  if (w.key_value_run()) {
+    const CheckSpec& checks = scenario.checks;
+    if (checks.convergence) {
+      if (w.convergence.converged())
+        fmt::print(out, "  convergence   {} after the last write/heal\n", format_seconds(m("convergence.time_s")));
+      else
+        fmt::print(out, "  convergence   never ({} keys still divergent): {}\n", w.convergence.divergent_keys(),
+                   outcome.convergence_reason);
+    }
+    if (checks.staleness)
+      fmt::print(out, "  visibility    p50 {}, p99 {} ({} acknowledged writes, {} never visible)\n",
+                 format_seconds(m("staleness.t_visibility_p50_s")), format_seconds(m("staleness.t_visibility_p99_s")),
+                 m("writes.acknowledged"), m("staleness.never_visible"));
+    if (checks.lost_writes && w.lost) fmt::print(out, "  lost writes   {}\n", m("lost_writes"));
     if (w.state_check.applies()) {
       fmt::print(out, "  exact state   {} of {} keys differ from what the history implies\n", m("state.mismatched_keys"),
                  m("state.checked_keys"));
@@ -431,6 +542,47 @@ void print_summary(World& w, const SessionVerdicts& v, const MetricMap& mm, cons
 
 }  // namespace
 
+std::vector<std::string> scenario_warnings(const Scenario& s) {
+  std::vector<std::string> out;
+  Simulator sim(s);  // the graph as a run draws it
+  const std::vector<NodeId> cut = cut_off_nodes(sim.network());
+  if (cut.empty()) return out;
+  SourcePos at{1, 1};
+  try {  // point at topology.graph
+    const YAML::Node root = YAML::LoadFile(s.source_file);
+    YAML::Node node = root["topology"];
+    if (node && node.IsMap() && node["graph"]) node = node["graph"];
+    if (node) at = SourcePos{node.Mark().line + 1, node.Mark().column + 1};
+  } catch (const YAML::Exception&) {
+  }
+  const std::string where = fmt::format("{}:{}:{}: warning: ", s.source_file, at.line, at.column);
+  const std::vector<std::string>& names = s.topology.node_names;
+  std::vector<NodeId> isolated;
+  for (NodeId n : cut)
+    if (sim.network().degree(n) == 0) isolated.push_back(n);
+  if (!isolated.empty())
+    out.push_back(where + fmt::format("the graph leaves {} isolated (no links): their replicas never converge with the rest",
+                                      name_some(names, isolated)));
+  if (cut.size() > isolated.size())
+    out.push_back(where + fmt::format("the graph is disconnected: {} cut off from its largest component",
+                                      name_some(names, cut)));
+  if (const std::unique_ptr<KeyPlacement> placement = quorum_placement(s)) {
+    std::vector<std::uint8_t> off(names.size(), 0);
+    for (NodeId n : cut) off[n] = 1;
+    std::uint64_t unreachable = 0;
+    KeyId example = 0;
+    const auto keys = static_cast<KeyId>(store_of(s).keys);
+    for (KeyId k = 0; k < keys; ++k) {
+      const std::vector<NodeId> replicas = placement->replicas(k);
+      if (std::all_of(replicas.begin(), replicas.end(), [&](NodeId r) { return off[r] != 0; }) && unreachable++ == 0) example = k;
+    }
+    if (unreachable > 0)
+      out.push_back(where + fmt::format("{} keys (e.g. k{}) have no replica in the graph's largest component", unreachable,
+                                        example));
+  }
+  return out;
+}
+
 RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, std::ostream& out) {
   const ModuleRegistry& modules = settings.modules ? *settings.modules : modules_of(scenario);
   check_runnable(scenario, modules);
@@ -454,9 +606,10 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
   MetricMap& m = outcome.metrics;
   const SessionVerdicts verdicts = check_history(w);
   core_metrics(w, verdicts, m);
+  outcome.convergence_reason = convergence_reason(w);
   for (const std::string& name : w.module_metrics) m[name] = kNaN;  // unset = does not apply
   for (const auto& mod : w.modules) mod->add_metrics(m, w.sim.now());
-  outcome.trace_hash = write_traces(w, verdicts, m, out_path);
+  outcome.trace_hash = write_traces(w, verdicts, m, outcome.convergence_reason, out_path);
   m["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
   outcome.expectations = evaluate_expectations(scenario.checks.expect, m);
@@ -468,6 +621,7 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
       summary.header({"metric", "value"});
       for (const std::string& name : kMetricOrder) summary.row(name, m[name]);
       for (const std::string& name : w.module_metrics) summary.row(name, m[name]);
+      summary.row("convergence.reason", outcome.convergence_reason);
       summary.row("trace_hash", outcome.trace_hash);
       summary.row("seed", scenario.seed);
       summary.row("build", build_line());

@@ -28,8 +28,18 @@ struct RunOutcome {
   std::vector<ExpectOutcome> expectations;
   std::string output_dir;
   std::string trace_hash;
+  // Why convergence was not reached (summary.csv `convergence.reason`): empty
+  // when it was; "check off" / "no key-value writes" when it does not apply.
+  std::string convergence_reason;
   int exit_code = 0;  // 0 pass, 1 an expectation failed
 };
+
+// What `ecsim validate` warns about (exit 0): nodes the topology graph cuts
+// off from its largest connected component (isolated nodes first), and with
+// partial replication keys none of whose replicas is in that component.
+// Each line is "file:line:col: warning: ..." at topology.graph (or
+// topology, or 1:1).
+std::vector<std::string> scenario_warnings(const Scenario& s);
 
 // Names of every metric a run reports (for validating expect: up front),
 // with the in-tree modules or with `modules`.

@@ -46,7 +46,8 @@ tail -n +2 "$dir/plan.csv" | while IFS=, read -r key sloppy seed traces; do
   # The partition window [start, heal) from the run's event trace.
   read -r from to < <(awk -F, '$3 == "partition" && !s { s = $1 } $3 == "heal" && s && !h { h = $1 } END { print s, h }' "$t/events.csv")
   read -r writes_failed reads_failed < <(awk -F, -v from="$from" -v to="$to" '
-    NR > 1 && $6 >= from && $6 < to { k = ($3 == "read") ? "r" : "w"; n[k]++; if ($9 != "true") f[k]++ }
+    NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }  # columns by name: ops.csv may gain columns
+    $col["invoke_ns"] >= from && $col["invoke_ns"] < to { k = ($col["op"] == "read") ? "r" : "w"; n[k]++; if ($col["ok"] != "true") f[k]++ }
     END { printf "%s %s\n", (n["w"] ? f["w"] / n["w"] : "-"), (n["r"] ? f["r"] / n["r"] : "-") }' "$t/ops.csv")
   # t-visibility in four delay groups (upper bounds of staleness.csv's groups, seconds).
   read -r tvis_10ms tvis_100ms tvis_1s tvis_over_1s < <(awk -F, '
@@ -54,7 +55,8 @@ tail -n +2 "$dir/plan.csv" | while IFS=, read -r key sloppy seed traces; do
     END { for (g = 1; g <= 4; g++) printf "%s%s", (g > 1 ? " " : ""), (n[g] ? c[g] / n[g] : "-"); print "" }' "$t/staleness.csv")
   # k1 of the reads invoked in [lo, hi): ecsim-check on every write and those reads.
   k1() {
-    awk -F, -v lo="$1" -v hi="$2" 'NR == 1 || $3 != "read" || ($6 >= lo && $6 < hi)' "$t/ops.csv" >"$CLAIMS_WORK/ops.csv"
+    awk -F, -v lo="$1" -v hi="$2" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; print; next }
+      $col["op"] != "read" || ($col["invoke_ns"] >= lo && $col["invoke_ns"] < hi)' "$t/ops.csv" >"$CLAIMS_WORK/ops.csv"
     "$check" "$CLAIMS_WORK/ops.csv" --guarantees "" --nodes n0,n1,n2,n3,n4,n5 --staleness "$CLAIMS_WORK/st.csv" >/dev/null
     awk -F, '$1 == "k" && $2 == 1 { x = $4 } END { print (x == "" ? "-" : x) }' "$CLAIMS_WORK/st.csv"
   }

@@ -4,7 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include "test_util.hpp"
+#include "app/analyze.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -81,6 +83,7 @@ TEST_CASE("analyze on a run's traces equals the metrics computed during the run"
     in.applied = lo.output_dir.value() + "/applied.csv";
     in.events = lo.output_dir.value() + "/events.csv";
     in.nodes = s.topology.node_names;
+    in.replicas_of = key_replicas(s);
     const TraceAnalysis a = analyze_traces(in);
     std::size_t compared = 0;
     for (const std::string& name : analyzable_metrics()) {
@@ -92,6 +95,12 @@ TEST_CASE("analyze on a run's traces equals the metrics computed during the run"
       if (std::isnan(expected) && name.rfind("staleness.k", 0) == 0) continue;
       if (std::isnan(expected) && name == "staleness.reads") continue;
       if (std::isnan(expected) && name == "lost_writes" && !s.checks.lost_writes) continue;
+      // Writes of failed ops that replicas applied have no session in ops.csv (analyze notes it).
+      const bool unnamed = std::any_of(a.notes.begin(), a.notes.end(), [](const std::string& n) { return n.rfind("visibility:", 0) == 0; });
+      if (unnamed && name.rfind("staleness.t_visibility", 0) == 0) continue;
+      // Checks the scenario switched off are empty in the run; analyze measures them.
+      if (std::isnan(expected) && name.rfind("convergence.", 0) == 0 && !s.checks.convergence) continue;
+      if (std::isnan(expected) && name.rfind("staleness.", 0) == 0 && !s.checks.staleness) continue;
       INFO(name << ": run " << expected << ", analyze " << it->second);
       CHECK(same(it->second, expected));
       ++compared;
@@ -262,18 +271,22 @@ TEST_CASE("analyze of the hand-written trace directory gives the values computed
   CHECK(m.at("convergence.reached") == 1);
   CHECK(m.at("convergence.time_s") == Approx(1.0));
 
-  // Visibility: acknowledgement until every live replica holds it or newer.
-  //   W1 ack 1010, all >= W1 when n2 takes W2 at 1300: 290
-  //   W2 ack 1110, same instant 1300: 190;   W3 ack 1510, n2 at 1700: 190
-  //   W7 ack 1530, n0 at 1660: 130;          W4 ack 5010, n1 takes W5 at 6100: 1090
-  //   W5 ack 6010, n2 at 8500: 2490;         W8 ack 7210, n2 at 8400: 1190
+  // Visibility: acknowledgement until every live replica holds the write or
+  // one that causally follows it (a concurrent write that won does not count).
+  //   W1 ack 1010: W2 (concurrent) at n1 and n0 does not cover it; W3, which
+  //      n1 accepted after receiving W1, does: n1 1500, n0 1600, n2 1700: 690
+  //   W2 ack 1110, n2 takes it at 1300: 190;   W3 ack 1510, n2 at 1700: 190
+  //   W7 ack 1530, n0 at 1660: 130
+  //   W4 never: W5, concurrent, replaced it everywhere (and W4 is lost)
+  //   W5 ack 6010, n2 at 8500: 2490;           W8 ack 7210, n2 at 8400: 1190
   //   W6 never (n0 and n1 never hold z; n2 crashes).
-  // Sorted 130 190 190 290 1090 1190 2490: p50 = rank 3 = 290 ms; p99 at
-  // rank 5.94 = 1190 + 0.94 * (2490 - 1190) = 2412 ms.
-  CHECK(m.at("staleness.t_visibility_p50_s") == Approx(0.290));
-  CHECK(m.at("staleness.t_visibility_p99_s") == Approx(2.412));
-  CHECK(m.at("staleness.never_visible") == 1);
-  REQUIRE(a.visibility_delays_s.size() == 7);
+  // Sorted 130 190 190 690 1190 2490: p50 at rank 2.5 = 190 + 0.5 * 500 =
+  // 440 ms; p99 at rank 4.95 = 1190 + 0.95 * (2490 - 1190) = 2425 ms.
+  CHECK(m.at("staleness.t_visibility_p50_s") == Approx(0.440));
+  CHECK(m.at("staleness.t_visibility_p99_s") == Approx(2.425));
+  CHECK(m.at("staleness.never_visible") == 2);
+  CHECK(m.at("staleness.never_visible") >= m.at("lost_writes"));
+  REQUIRE(a.visibility_delays_s.size() == 6);
 
   // Lost writes (final state: live n0 and n1 hold x W3, v W7, y W5, u W8, no z):
   //   W1: W3 was accepted at n1 after n1 received W1 (the discarded copy) -> superseded
@@ -359,8 +372,10 @@ TEST_CASE("analyze of the hand-written trace directory without some inputs", "[a
     CHECK(a.metrics.at("convergence.reached") == 0);
     CHECK(std::isnan(a.metrics.at("convergence.time_s")));
     CHECK(a.metrics.at("lost_writes") == 2);
-    CHECK(a.metrics.at("staleness.never_visible") == 1);
-    CHECK(a.metrics.at("staleness.t_visibility_p50_s") == Approx(0.290));
+    // W1 and W4 lost, W6 never leaves n2: 3 never visible; the rest sorted
+    // 130 190 190 1190 2490: p50 = 190 ms.
+    CHECK(a.metrics.at("staleness.never_visible") == 3);
+    CHECK(a.metrics.at("staleness.t_visibility_p50_s") == Approx(0.190));
     CHECK(a.metrics.count("messages.sent") == 0);
     CHECK(a.metrics.count("ops.partition_ops") == 0);
     CHECK(a.metrics.at("violations.wfr") == 1);
@@ -393,8 +408,8 @@ TEST_CASE("ecsim analyze on the hand-written trace directory writes the hand val
   }
   CHECK(v["convergence.time_s"] == "1");
   CHECK(v["lost_writes"] == "2");
-  CHECK(v["staleness.t_visibility_p50_s"] == "0.29");
-  CHECK(std::stod(v["staleness.t_visibility_p99_s"]) == Approx(2.412));
+  CHECK(std::stod(v["staleness.t_visibility_p50_s"]) == Approx(0.44));
+  CHECK(std::stod(v["staleness.t_visibility_p99_s"]) == Approx(2.425));
   CHECK(v["violations.ryw"] == "1");
   CHECK(v["violations.mr"] == "1");
   CHECK(v["violations.mw"] == "1");

@@ -51,7 +51,7 @@ struct AppliedLog final : ReplicaObserver {
     KeyId key;
   };
   std::vector<Entry> entries;
-  void on_applied(SimTime t, NodeId n, KeyId k, std::uint64_t, StateRank) override { entries.push_back({t, n, k}); }
+  void on_applied(SimTime t, NodeId n, KeyId k, std::uint64_t, StateRank, WriteId) override { entries.push_back({t, n, k}); }
   SimTime last() const { return entries.empty() ? -1 : entries.back().t; }
 };
 

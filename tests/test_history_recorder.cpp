@@ -54,11 +54,11 @@ TEST_CASE("history recorder: exact applied.csv rows and the history built", "[hi
   HistoryRecorder rec({"n0", "n1", "n2"}, key_name, true, true, applied.string());
   CHECK(rec.wants_applied_versions());
 
-  rec.on_version_applied(1000, 0, 0, 1, "1000@n0");
-  rec.on_version_applied(2500, 1, 0, 1, "1000@n0");
-  rec.on_version_applied(3000, 1, 1, 2, "2999.1@n1");
+  rec.on_version_applied(1000, 0, 0, 1, "1000@n0", 7);
+  rec.on_version_applied(2500, 1, 0, 1, "1000@n0", 8);
+  rec.on_version_applied(3000, 1, 1, 2, "2999.1@n1", 9);
   rec.on_state_lost(4000, 1);
-  rec.on_version_applied(5000, 1, 0, 1, "1000@n0");
+  rec.on_version_applied(5000, 1, 0, 1, "1000@n0", 10);
   rec.on_op(op("c0", 0, true, "k0", 900, 1200, 0, true, "1000@n0"));
   rec.on_op(op("c1", 2, false, "k1", 2000, 2100, kNoNode, false, ""));
   rec.on_op(op("c1", 2, false, "k1", 3100, 3200, 1, true, "2999.1@n1"));
@@ -67,12 +67,12 @@ TEST_CASE("history recorder: exact applied.csv rows and the history built", "[hi
 
   // One row per state change; a state loss is a row with key and version empty.
   const std::string want =
-      "time_ns,replica,key,version\n"
-      "1000,n0,k0,1000@n0\n"
-      "2500,n1,k0,1000@n0\n"
-      "3000,n1,k1,2999.1@n1\n"
-      "4000,n1,,\n"
-      "5000,n1,k0,1000@n0\n";
+      "time_ns,replica,key,version,step\n"
+      "1000,n0,k0,1000@n0,7\n"
+      "2500,n1,k0,1000@n0,8\n"
+      "3000,n1,k1,2999.1@n1,9\n"
+      "4000,n1,,,\n"
+      "5000,n1,k0,1000@n0,10\n";
   CHECK(slurp(applied) == want);
   CHECK(rec.applied_hash() == fnv1a64(want));
 
@@ -129,7 +129,7 @@ TEST_CASE("history recorder: record flags and no file", "[history_recorder]") {
     HistoryRecorder rec({"n0"}, key_name, false, false, "");
     CHECK_FALSE(rec.wants_applied_versions());
     rec.on_op(op("c0", 0, true, "k0", 1, 2, 0, true, "1@n0"));
-    rec.on_version_applied(1, 0, 0, 1, "1@n0");
+    rec.on_version_applied(1, 0, 0, 1, "1@n0", 0);
     const History h = rec.finish();
     CHECK(h.ops.empty());
     CHECK(h.applies.empty());
@@ -139,7 +139,7 @@ TEST_CASE("history recorder: record flags and no file", "[history_recorder]") {
   SECTION("applies recorded for the checkers, but no file") {
     HistoryRecorder rec({"n0"}, key_name, false, true, "");
     CHECK(rec.wants_applied_versions());
-    rec.on_version_applied(1, 0, 0, 1, "1@n0");
+    rec.on_version_applied(1, 0, 0, 1, "1@n0", 0);
     const History h = rec.finish();
     CHECK(h.has_applies);  // an applied order, even if empty, is known
     CHECK(h.applies.size() == 1);
@@ -149,28 +149,28 @@ TEST_CASE("history recorder: record flags and no file", "[history_recorder]") {
     const fs::path dir = fresh_dir("file-only");
     HistoryRecorder rec({"n0"}, key_name, false, false, (dir / "applied.csv").string());
     CHECK(rec.wants_applied_versions());
-    rec.on_version_applied(7, 0, 3, 1, "5@n0");
+    rec.on_version_applied(7, 0, 3, 1, "5@n0", 0);
     const History h = rec.finish();
     CHECK(h.applies.empty());
-    CHECK(slurp(dir / "applied.csv") == "time_ns,replica,key,version\n7,n0,k3,5@n0\n");
+    CHECK(slurp(dir / "applied.csv") == "time_ns,replica,key,version,step\n7,n0,k3,5@n0,0\n");
   }
 }
 
 TEST_CASE("history recorder: versions that are not totally ordered stop recording, not the file", "[history_recorder]") {
   const fs::path dir = fresh_dir("unorderable");
   HistoryRecorder rec({"n0", "n1"}, key_name, true, true, (dir / "applied.csv").string());
-  rec.on_version_applied(10, 0, 0, 1, "10@n0");
-  rec.on_version_applied(20, 1, 0, 2, "{n0:1,n1:1}");  // an MV-register context: not orderable
+  rec.on_version_applied(10, 0, 0, 1, "10@n0", 0);
+  rec.on_version_applied(20, 1, 0, 2, "{n0:1,n1:1}", 0);  // an MV-register context: not orderable
   CHECK(rec.unorderable());
-  rec.on_version_applied(30, 0, 0, 2, "{n0:1,n1:1}");
+  rec.on_version_applied(30, 0, 0, 2, "{n0:1,n1:1}", 0);
   rec.on_op(op("c0", 0, true, "k0", 5, 15, 0, true, "10@n0"));  // not recorded any more
   const History h = rec.finish();
   CHECK(h.ops.empty());
   CHECK(h.applies.size() == 1);
   // The file has every row; text with commas is quoted.
   CHECK(slurp(dir / "applied.csv") ==
-        "time_ns,replica,key,version\n"
-        "10,n0,k0,10@n0\n"
-        "20,n1,k0,\"{n0:1,n1:1}\"\n"
-        "30,n0,k0,\"{n0:1,n1:1}\"\n");
+        "time_ns,replica,key,version,step\n"
+        "10,n0,k0,10@n0,0\n"
+        "20,n1,k0,\"{n0:1,n1:1}\",0\n"
+        "30,n0,k0,\"{n0:1,n1:1}\",0\n");
 }

@@ -31,7 +31,7 @@ struct Recorder final : ReplicaObserver {
   std::vector<WriteId> accepted;
   std::vector<std::pair<NodeId, WriteId>> received;
   std::vector<NodeId> lost;
-  void on_applied(SimTime t, NodeId n, KeyId k, std::uint64_t d, StateRank) override { applied.push_back({t, n, k, d}); }
+  void on_applied(SimTime t, NodeId n, KeyId k, std::uint64_t d, StateRank, WriteId) override { applied.push_back({t, n, k, d}); }
   void on_write_accepted(SimTime, NodeId, KeyId, WriteId w, StateRank, std::uint64_t) override { accepted.push_back(w); }
   void on_write_received(SimTime, NodeId n, KeyId, WriteId w) override { received.emplace_back(n, w); }
   void on_state_lost(SimTime, NodeId n) override { lost.push_back(n); }

@@ -34,8 +34,14 @@ struct Hist {
   Hist& r(const char* client, const char* key, SimTime invoke, SimTime complete, const char* version, bool ok = true) {
     return op(client, 0, false, key, invoke, complete, version, ok);
   }
-  Hist& apply(SimTime t, const char* replica, const char* key, const char* version) {
-    b.add_apply(t, replica, key, parse_version(version));
+  Hist& apply(SimTime t, const char* replica, const char* key, const char* version, std::uint64_t step = kStepByTime) {
+    b.add_apply(t, replica, key, parse_version(version), step);
+    return *this;
+  }
+  // An op with its issue order in the session (ops.csv `seq`).
+  Hist& seq_op(std::uint64_t seq, bool write, const char* key, SimTime invoke, SimTime complete, const char* version,
+               const char* replica = "n0") {
+    b.add_op("c0", 0, write, true, key, invoke, complete, replica, parse_version(version), seq);
     return *this;
   }
   Hist& lost(SimTime t, const char* replica) {
@@ -465,5 +471,91 @@ TEST_CASE("history CSV: columns by name, the same counts as built in memory, err
   CHECK_THAT(error_of(good, write_file(dir / "ap2.csv", "time_ns,replica,key,version\n5,n0,k,\n")),
              Catch::Contains("ap2.csv:2:8: error: version: must not be empty"));
   CHECK_THAT(error_of((dir / "missing.csv").string()), Catch::Contains("missing.csv: error: cannot open history file"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("session order at one instant follows seq, without seq both orders hold", "[sessions][checker]") {
+  // crash-recovery's shape: one session writes x at n0 and y at n1 at the
+  // same instant (zero latency). n1 applies y at once and x 1 s later; n0
+  // applies x at once and y 1 s later.
+  auto build = [](bool with_seq) {
+    Hist h;
+    h.seq_op(with_seq ? 1 : 0, true, "x", 0, 0, "0.1@n0", "n0").seq_op(with_seq ? 2 : 0, true, "y", 0, 0, "0.2@n1", "n1");
+    h.apply(0, "n0", "x", "0.1@n0").apply(0, "n1", "y", "0.2@n1");
+    h.apply(1000, "n0", "y", "0.2@n1").apply(1000, "n1", "x", "0.1@n0");
+    return h.done();
+  };
+  // Without seq each write "precedes" the other (both completed at the
+  // instant the other was invoked): n1 inverts x-before-y, n0 y-before-x.
+  CHECK(count(build(false), Guarantee::mw) == 2);
+  // With seq only x (seq 1) precedes y (seq 2): n1 held y for 1 s without x,
+  // a reader there could see it; n0's order is the session's. One violation.
+  const History h = build(true);
+  const auto res = check_sessions(h);
+  REQUIRE(res[Guarantee::mw].violations == 1);
+  CHECK(res[Guarantee::mw].examples.at(0).op == 1);
+  CHECK(h.replicas[h.incarnation_replica[res[Guarantee::mw].examples.at(0).incarnation]] == "n1");
+
+  // Reads: a write with seq 2 does not precede a read with seq 1 at the same
+  // instant (the read was issued first), so the read owes it nothing.
+  Hist r;
+  r.seq_op(1, false, "x", 5, 5, "").seq_op(2, true, "x", 5, 5, "5@n0").seq_op(3, false, "x", 5, 5, "");
+  CHECK(count(r.done(), Guarantee::ryw) == 1);  // only the read issued after the write (seq 3)
+  Hist overlapping;  // overlapping ops stay unordered whatever their seq
+  overlapping.seq_op(1, true, "x", 0, 10, "5@n0").seq_op(2, false, "x", 5, 15, "");
+  CHECK(count(overlapping.done(), Guarantee::ryw) == 0);
+}
+
+TEST_CASE("atomic steps: writes applied in one step are one moment for MW", "[sessions][checker]") {
+  // The session writes x then y (ordered in real time). n1 receives both at
+  // t = 10 and applies y first.
+  auto build = [](std::uint64_t step_y, std::uint64_t step_x) {
+    Hist h;
+    h.w("c0", "x", 0, 1, "1@n0").w("c0", "y", 2, 3, "3@n0");
+    h.apply(1, "n0", "x", "1@n0", 1).apply(3, "n0", "y", "3@n0", 2);
+    h.apply(10, "n1", "y", "3@n0", step_y).apply(10, "n1", "x", "1@n0", step_x);
+    return h.done();
+  };
+  CHECK(count(build(7, 7), Guarantee::mw) == 0);  // one message's batch: no reader could see y without x
+  CHECK(count(build(7, 8), Guarantee::mw) == 1);  // two steps at one instant: a read between them sees y alone
+  CHECK(count(build(0, 0), Guarantee::mw) == 1);  // step 0: each row a step of its own
+  CHECK(count(build(kStepByTime, kStepByTime), Guarantee::mw) == 0);  // no step known: one instant, as before steps
+  // Rows of one step must share their time.
+  HistoryBuilder b;
+  b.add_apply(10, "n1", "y", parse_version("3@n0"), 7);
+  CHECK_THROWS_AS(b.add_apply(11, "n1", "x", parse_version("1@n0"), 7), std::invalid_argument);
+}
+
+TEST_CASE("history CSV: seq and step columns give the same verdicts as the history built in memory", "[sessions][checker]") {
+  const auto dir = temp_dir();
+  // crash-recovery's shape again, through the files ecsim writes.
+  const std::string ops_seq = write_file(dir / "ops-seq.csv",
+                                         "client,session,seq,op,key,invoke_ns,complete_ns,replica,ok,version\n"
+                                         "c0,0,1,write,x,0,0,n0,true,0.1@n0\n"
+                                         "c0,0,2,write,y,0,0,n1,true,0.2@n1\n");
+  const std::string ops_plain = write_file(dir / "ops-plain.csv",
+                                           "client,session,op,key,invoke_ns,complete_ns,replica,ok,version\n"
+                                           "c0,0,write,x,0,0,n0,true,0.1@n0\n"
+                                           "c0,0,write,y,0,0,n1,true,0.2@n1\n");
+  const std::string applied = write_file(dir / "applied-steps.csv",
+                                         "time_ns,replica,key,version,step\n"
+                                         "0,n0,x,0.1@n0,1\n0,n1,y,0.2@n1,2\n1000,n0,y,0.2@n1,3\n1000,n1,x,0.1@n0,4\n");
+  CHECK(check_sessions(read_history_csv(ops_seq, applied))[Guarantee::mw].violations == 1);
+  CHECK(check_sessions(read_history_csv(ops_plain, applied))[Guarantee::mw].violations == 2);
+  CHECK(read_history_csv(ops_seq, applied).ops[1].seq == 2);
+  // One step of two rows at one instant: no violation; two steps: one.
+  const std::string ops2 = write_file(dir / "ops2.csv",
+                                      "client,session,op,key,invoke_ns,complete_ns,ok,version\n"
+                                      "c0,0,write,x,0,1,true,1@n0\nc0,0,write,y,2,3,true,3@n0\n");
+  const std::string one_step = write_file(dir / "one-step.csv", "time_ns,replica,key,version,step\n10,n1,y,3@n0,7\n10,n1,x,1@n0,7\n");
+  const std::string two_steps = write_file(dir / "two-steps.csv", "time_ns,replica,key,version,step\n10,n1,y,3@n0,7\n10,n1,x,1@n0,8\n");
+  CHECK(check_sessions(read_history_csv(ops2, one_step))[Guarantee::mw].violations == 0);
+  CHECK(check_sessions(read_history_csv(ops2, two_steps))[Guarantee::mw].violations == 1);
+  CHECK_THAT(error_of(ops2, write_file(dir / "bad-step.csv", "time_ns,replica,key,version,step\n10,n1,y,3@n0,7\n11,n1,x,1@n0,7\n")),
+             Catch::Contains("bad-step.csv:3:1: error: time_ns: step 7 has rows at 10 and 11"));
+  CHECK_THAT(error_of(ops2, write_file(dir / "neg-step.csv", "time_ns,replica,key,version,step\n10,n1,y,3@n0,-1\n")),
+             Catch::Contains("neg-step.csv:2:14: error: step: expected a number >= 0"));
+  CHECK_THAT(error_of(write_file(dir / "neg-seq.csv", "client,session,seq,op,key,invoke_ns,complete_ns,ok,version\nc0,0,-2,read,k,0,1,true,\n")),
+             Catch::Contains("neg-seq.csv:2:6: error: seq: expected a number >= 0"));
   std::filesystem::remove_all(dir);
 }

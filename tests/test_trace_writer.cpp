@@ -69,13 +69,15 @@ TEST_CASE("trace writer: exact bytes of events.csv and ops.csv", "[trace_writer]
   w.on_fault(120, FaultEventKind::heal, "all");
   w.on_fault(121, FaultEventKind::loss_start, "loss 0.5, duplicate 0.1");  // a comma: quoted
   w.on_fault(122, FaultEventKind::loss_end, "");
-  w.on_version_applied(130, 0, 0, 5, "130@n0");  // no row of its own: names write 5 for receive rows
-  w.on_applied(130, 0, 0, 0xabc, StateRank{1, 2});
-  w.on_version_applied(135, 1, 0, 5, "999@n9");  // not the first apply of write 5: ignored
+  w.on_version_applied(130, 0, 0, 5, "130@n0", 0);  // no row of its own: names write 5 for receive rows
+  w.on_applied(130, 0, 0, 0xabc, StateRank{1, 2}, 5);
+  w.on_version_applied(135, 1, 0, 5, "999@n9", 0);  // not the first apply of write 5: ignored
   w.on_write_received(140, 1, 0, 5);
   w.on_write_received(141, 1, 1, 9);  // a write never applied anywhere: no version
   w.on_state_lost(150, 1);
-  w.on_op(op("c0", 3, "write", "k0", "a,b", 120, 160, 0, true, "130@n0"));
+  OpRecord first = op("c0", 3, "write", "k0", "a,b", 120, 160, 0, true, "130@n0");
+  first.seq = 4;  // the fourth op of its session; the others leave seq unknown (an empty cell)
+  w.on_op(first);
   w.on_op(op("c1", 0, "read", "k1", "say \"hi\"", 170, 180, kNoNode, false, ""));
   w.on_op(op("c1", 1, "incr", "k1", "", 190, 190, 1, true, "L7@n1"));
   w.close();
@@ -101,10 +103,10 @@ TEST_CASE("trace writer: exact bytes of events.csv and ops.csv", "[trace_writer]
       "141,n1,receive,,,k1,,\n"
       "150,n1,state_lost,,,,,\n";
   const std::string ops =
-      "client,session,op,key,value,invoke_ns,complete_ns,replica,ok,version\n"
-      "c0,3,write,k0,\"a,b\",120,160,n0,true,130@n0\n"
-      "c1,0,read,k1,\"say \"\"hi\"\"\",170,180,,false,\n"
-      "c1,1,incr,k1,,190,190,n1,true,L7@n1\n";
+      "client,session,seq,op,key,value,invoke_ns,complete_ns,replica,ok,version\n"
+      "c0,3,4,write,k0,\"a,b\",120,160,n0,true,130@n0\n"
+      "c1,0,,read,k1,\"say \"\"hi\"\"\",170,180,,false,\n"
+      "c1,1,,incr,k1,,190,190,n1,true,L7@n1\n";
   CHECK(slurp(dir / "events.csv") == events);
   CHECK(slurp(dir / "ops.csv") == ops);
   CHECK(w.events_hash() == fnv1a64(events));
@@ -118,14 +120,14 @@ TEST_CASE("trace writer: a path left empty disables that trace", "[trace_writer]
   CHECK_FALSE(w.wants_applied_versions());
   w.on_net(NetEvent{10, NetEventKind::send, 0, 0, 1, 100, ""});
   w.on_node(20, 0, NodeEventKind::crash, false);
-  w.on_applied(30, 0, 0, 1, StateRank{});
+  w.on_applied(30, 0, 0, 1, StateRank{}, 1);
   w.on_write_received(40, 0, 0, 1);
   w.on_op(op("c0", 0, "write", "k0", "v", 1, 2, 0, true, "1@n0"));
   w.close();
   CHECK(w.events_hash() == 0);
   CHECK(slurp(dir / "ops.csv") ==
-        "client,session,op,key,value,invoke_ns,complete_ns,replica,ok,version\n"
-        "c0,0,write,k0,v,1,2,n0,true,1@n0\n");
+        "client,session,seq,op,key,value,invoke_ns,complete_ns,replica,ok,version\n"
+        "c0,0,,write,k0,v,1,2,n0,true,1@n0\n");
   std::size_t files = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++files;
   CHECK(files == 1);  // no events.csv

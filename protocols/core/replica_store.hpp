@@ -120,10 +120,16 @@ class ReplicaStore {
     return ReplicaCall{node, now, local_time, observer_};
   }
  protected:
+  // Atomic steps: a store starts one per write() and merge() call; every
+  // state change it reports until the next belongs to it (the MW/WFR
+  // checkers' applied.csv `step`: changes of one step are one moment).
+  std::uint64_t begin_step() { return ++step_; }
+  std::uint64_t current_step() const { return step_; }
   // Stores report every change of a replica's state through these: the
   // observer (checkers) and the listeners (protocols' indexes).
-  void notify_applied(const ReplicaCall& at, KeyId key, std::uint64_t digest, StateRank rank) const {
-    if (at.observer) at.observer->on_applied(at.now, at.node, key, digest, rank);
+  void notify_applied(const ReplicaCall& at, KeyId key, std::uint64_t digest, StateRank rank,
+                      WriteId write = kNoWrite) const {
+    if (at.observer) at.observer->on_applied(at.now, at.node, key, digest, rank, write);
     for (StoreListener* l : listeners_) l->on_state_changed(at.node, key, digest);
     if (at.node < cleared_.size()) cleared_[at.node] = 0;
   }
@@ -150,6 +156,7 @@ class ReplicaStore {
   }
   ReplicaObserver* observer_ = &no_observer();
   mutable std::vector<std::uint8_t> cleared_;  // per node: cleared, nothing applied since
+  std::uint64_t step_ = 0;                     // steps begun so far
 
  public:
 

@@ -89,8 +89,8 @@ bool LwwStore::offer(const ReplicaCall& at, KeyId key, const LwwVersion& v) {
     list.insert(it, Entry{key, v});
     holds_any_[at.node] = 1;
   }
-  notify_applied(at, key, digest_of(v), rank_of(v));
-  if (at.observer->wants_applied_versions()) at.observer->on_version_applied(at.now, at.node, key, v.write, version_text(v));
+  notify_applied(at, key, digest_of(v), rank_of(v), v.write);
+  if (at.observer->wants_applied_versions()) at.observer->on_version_applied(at.now, at.node, key, v.write, version_text(v), current_step());
   return true;
 }
 
@@ -112,6 +112,7 @@ ReadResult LwwStore::read(const ReplicaCall& at, KeyId key) {
 }
 
 WriteResult LwwStore::write(const ReplicaCall& at, KeyId key, OpKind, WriteId write, std::uint64_t session_uid) {
+  begin_step();
   const LwwVersion v{stamp(at), at.node, write};
   WriteResult result;
   result.version = version_text(v);
@@ -177,6 +178,7 @@ void LwwStore::entries_for(NodeId self, std::span<const std::uint64_t> keys, std
 }
 
 void LwwStore::merge(const ReplicaCall& at, std::span<const std::uint64_t> entries) {
+  begin_step();  // one message's batch: one atomic step
   const std::size_t n = entries.size() / kWordsPerEntry;
   for (std::size_t j = 0; j < n; ++j) {
     const Entry e = decode(entries.data() + j * kWordsPerEntry);

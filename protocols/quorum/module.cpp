@@ -17,7 +17,24 @@ class QuorumRun final : public ProtocolRun {
   bool idle() const override { return static_cast<const QuorumProtocol&>(protocol()).hints_pending() == 0; }
 };
 
+class RingPlacement final : public KeyPlacement {
+ public:
+  RingPlacement(std::uint32_t nodes, std::size_t n) : ring_(QuorumProtocol::make_ring(nodes)), n_(n) {}
+  std::vector<NodeId> replicas(KeyId key) const override { return QuorumProtocol::preference_list(ring_, key, n_); }
+
+ private:
+  HashRing ring_;
+  std::size_t n_;
+};
+
 }  // namespace
+
+std::unique_ptr<KeyPlacement> quorum_placement(const Scenario& scenario) {
+  const ReplicationSpec* spec = scenario.section<ReplicationSpec>();
+  const auto nodes = static_cast<std::uint32_t>(scenario.topology.nodes);
+  if (!spec || spec->n <= 0 || static_cast<std::uint32_t>(spec->n) >= nodes) return nullptr;
+  return std::make_unique<RingPlacement>(nodes, static_cast<std::size_t>(spec->n));
+}
 
 ModuleDef quorum_module() {
   ModuleDef def;

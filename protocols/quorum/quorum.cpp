@@ -18,11 +18,19 @@ QuorumProtocol::QuorumProtocol(const ReplicationSpec& spec, ReplicaStore& store,
     hints_.resize(nodes);
     handoff_armed_.assign(nodes, 0);
   }
+  ring_ = make_ring(nodes);
+}
+
+HashRing QuorumProtocol::make_ring(std::uint32_t nodes) {
   std::vector<NodeId> all(nodes);
   for (NodeId n = 0; n < nodes; ++n) all[n] = n;
   // As for client routing: enough virtual nodes for balance, at most ~4M points.
   const auto vnodes = static_cast<std::uint32_t>(std::clamp<std::uint64_t>((4u << 20) / std::max<std::uint32_t>(1, nodes), 1, 64));
-  ring_ = HashRing(all, vnodes);
+  return HashRing(all, vnodes);
+}
+
+std::vector<NodeId> QuorumProtocol::preference_list(const HashRing& ring, KeyId key, std::size_t count) {
+  return ring.successors(stable_hash("key-" + std::to_string(key)), count);
 }
 
 ReplicaCall QuorumProtocol::call(Context& ctx) const { return store_.call_at(ctx.node(), ctx.now(), ctx.local_time()); }
@@ -30,7 +38,7 @@ ReplicaCall QuorumProtocol::call(Context& ctx) const { return store_.call_at(ctx
 const std::vector<NodeId>& QuorumProtocol::replicas(KeyId key) {
   if (key >= preference_.size()) preference_.resize(static_cast<std::size_t>(key) + 1);
   std::vector<NodeId>& list = preference_[key];
-  if (list.empty()) list = ring_.successors(stable_hash("key-" + std::to_string(key)), static_cast<std::size_t>(spec_.n));
+  if (list.empty()) list = preference_list(ring_, key, static_cast<std::size_t>(spec_.n));
   return list;
 }
 

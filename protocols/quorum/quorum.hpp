@@ -79,6 +79,10 @@ class QuorumProtocol final : public Protocol, public ReplicaCoordinator {
   // A replica that crashes with lose_state is wiped (ReplicaStore clears
   // once per crash, whichever protocol asks first).
   QuorumProtocol(const ReplicationSpec& spec, ReplicaStore& store, std::uint32_t nodes);
+  // The ring of `nodes` nodes that places keys, and a key's first `count`
+  // nodes on it: the same lists without a running protocol (ecsim analyze).
+  static HashRing make_ring(std::uint32_t nodes);
+  static std::vector<NodeId> preference_list(const HashRing& ring, KeyId key, std::size_t count);
   std::string_view name() const override { return "replication"; }
   void on_start(Context& ctx) override;
   void on_message(Context& ctx, const Message& msg) override;
