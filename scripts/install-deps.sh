@@ -11,6 +11,7 @@ packages=(build-essential cmake ninja-build pkg-config
           nlohmann-json3-dev  # ecsim run --format json
           libxml2-utils       # xmllint: the JUnit reports are validated against tests/data/junit/junit-10.xsd
           help2man            # the man pages, from --help (cmake/make-man.sh)
+          file                # CPack DEB (dpkg-shlibdeps) for the package test (cmake/Package.cmake)
           man-db              # man (and col, via bsdextrautils): the man pages' test (tests/scripts/test-man-pages.sh)
           bash-completion     # the completion's test (tests/scripts/test-completion.sh)
           python3             # the docs test (tests/scripts/check-doc-commands.py, CTest docs.commands)
