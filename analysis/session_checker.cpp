@@ -15,7 +15,6 @@ Guarantee guarantee_from_name(std::string_view name) {
 
 namespace {
 
-constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
 constexpr std::uint64_t kLastTie = std::numeric_limits<std::uint64_t>::max();
 
 // A sort entry: a group (owner and key, or session), a time and a tie-break
