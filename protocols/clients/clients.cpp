@@ -249,7 +249,7 @@ void ClientDriver::invoke(std::size_t session, OpKind op, KeyId key, std::string
       // (so removes hit members that exist).
       switch (op) {
         case OpKind::incr:
-        case OpKind::decr: value = "1"; break;
+        case OpKind::decr: value.assign(1, '1'); break;  // not = "1": g++ 12 warns -Wrestrict falsely on it
         case OpKind::add:
         case OpKind::remove:
           value = fmt::format("e{}", rng_.below(static_cast<std::uint64_t>(std::max(1, store_spec_.elements))));
