@@ -60,8 +60,8 @@ TimeCosts::TimeCosts(const Scenario& scenario, const Network& network)
     link_index_.push_back(static_cast<int>(links_.size()));
     Link l;
     l.Bps = spec.bandwidth_Bps;
-    l.from_side.assign(nodes, 0);
-    for (NodeId n : spec.from) l.from_side[n] = 1;
+    l.from_side = spec.from;
+    std::sort(l.from_side.begin(), l.from_side.end());
     links_.push_back(std::move(l));
   }
   const auto zero = [](const Distribution& d) { return d.is_constant() && d.a == 0.0; };
@@ -85,7 +85,8 @@ int TimeCosts::link_of(NodeId from, NodeId to) const {
 
 SimTime TimeCosts::link(int index, NodeId from, std::uint32_t bytes, SimTime now) {
   Link& l = links_[static_cast<std::size_t>(index)];
-  SimTime& free = l.from_side[from] ? l.free_forward : l.free_back;
+  const bool forward = std::binary_search(l.from_side.begin(), l.from_side.end(), from);
+  SimTime& free = forward ? l.free_forward : l.free_back;
   free = std::max(free, now) + transmission_ns(bytes, l.Bps);
   return free;
 }

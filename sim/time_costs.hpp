@@ -61,7 +61,7 @@ class TimeCosts {
  private:
   struct Link {
     double Bps = 0.0;
-    std::vector<std::uint8_t> from_side;  // per node: 1 when on the link's `from` side
+    std::vector<NodeId> from_side;  // the link's `from` nodes, sorted: no per-node state beyond its definition
     SimTime free_forward = 0, free_back = 0;
   };
   struct DelayHistogram;  // Boost.Histogram, in time_costs.cpp
