@@ -2,6 +2,7 @@
 // rebuilt state equals a sequential replay of the union of all appended
 // events, computed here independently of the protocol and the checker.
 // Applying events in arrival order (the shortcut) diverges.
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -26,7 +27,7 @@ Scenario log_scenario(int replicas) {
   s.seed = 11;
   s.duration_ns = 6 * kSecond;
   s.topology.nodes = replicas;
-  for (int i = 0; i < replicas; ++i) s.topology.node_names.push_back("n" + std::to_string(i));
+  for (int i = 0; i < replicas; ++i) s.topology.node_names.push_back(fmt::format("n{}", i));
   s.topology.node_region.assign(static_cast<std::size_t>(replicas), 0);
   Distribution jitter;
   jitter.kind = Distribution::Kind::uniform;

@@ -2,6 +2,7 @@
 // kernel, with writes injected by a tiny component. The truth the tracker is
 // checked against is read straight from the store (which write each replica
 // holds) and from a separate observer that timestamps every state change.
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -30,7 +31,7 @@ Scenario gossip_scenario(int nodes, GossipMode mode, std::uint64_t seed = 1) {
   s.topology.nodes = nodes;
   s.topology.graph = GraphKind::complete;
   s.topology.latency = Distribution::constant(5.0 * kMillisecond);
-  for (int i = 0; i < nodes; ++i) s.topology.node_names.push_back("n" + std::to_string(i));
+  for (int i = 0; i < nodes; ++i) s.topology.node_names.push_back(fmt::format("n{}", i));
   s.topology.node_region.assign(static_cast<std::size_t>(nodes), 0);
   edit_store(s).type = StoreType::lww;
   edit_store(s).timestamps = TimestampKind::hlc;

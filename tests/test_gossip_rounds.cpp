@@ -4,6 +4,7 @@
 // We compare the full simulator (kernel + gossip + LWW store + convergence
 // checker) against that formula and against a direct Monte Carlo of the
 // round model written here, independent of the simulator.
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
@@ -46,7 +47,7 @@ Scenario push_scenario(int nodes, std::uint64_t seed) {
   s.seed = seed;
   s.duration_ns = 200 * kSecond;
   s.topology.nodes = nodes;
-  for (int i = 0; i < nodes; ++i) s.topology.node_names.push_back("n" + std::to_string(i));
+  for (int i = 0; i < nodes; ++i) s.topology.node_names.push_back(fmt::format("n{}", i));
   s.topology.node_region.assign(static_cast<std::size_t>(nodes), 0);
   s.topology.latency = Distribution::constant(1.0 * kMillisecond);  // << interval: rounds stay synchronous
   edit_store(s).keys = 1;

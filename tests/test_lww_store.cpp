@@ -2,6 +2,7 @@
 // digest/compare, and the classic physical-clock LWW anomaly that HLC and
 // Lamport timestamps avoid. Expected winners are worked out by hand from the
 // local clock readings passed in each ReplicaCall.
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -187,8 +188,8 @@ TEST_CASE("LWW merge order does not matter (random merge schedules)", "[lww]") {
       const NodeId node = static_cast<NodeId>(rng.below(2));  // n0 or n1
       const KeyId key = static_cast<KeyId>(rng.below(6));
       const SimTime t = static_cast<SimTime>(rng.below(1000));
-      const WriteId w = a.write(node, t, key, "v" + std::to_string(i));
-      b.write(node, t, key, "v" + std::to_string(i));
+      const WriteId w = a.write(node, t, key, fmt::format("v{}", i));
+      b.write(node, t, key, fmt::format("v{}", i));
       const auto version = std::make_pair(t, node);
       auto it = best.find(key);
       // A later equal (time, origin) write has a higher id: it wins the tie.

@@ -1,6 +1,7 @@
 // Network: topology shapes, partitions (group, directed, one-way), routing
 // around cuts and crashed relays, and per-region latency overrides. Expected
 // hop counts and latencies are worked out by hand from the graph.
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -20,7 +21,7 @@ TopologySpec topology(int nodes, GraphKind graph, SimTime latency_ns) {
   t.nodes = nodes;
   t.graph = graph;
   t.latency = Distribution::constant(static_cast<double>(latency_ns));
-  for (int i = 0; i < nodes; ++i) t.node_names.push_back("n" + std::to_string(i));
+  for (int i = 0; i < nodes; ++i) t.node_names.push_back(fmt::format("n{}", i));
   t.node_region.assign(static_cast<std::size_t>(nodes), 0);
   return t;
 }

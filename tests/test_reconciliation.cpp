@@ -2,6 +2,7 @@
 // were corrupted are repaired by the next job run; without the job they
 // stay wrong. The truth and the copies are tracked here by an observer of
 // our own, independently of the checker, and both must agree.
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -27,7 +28,7 @@ Scenario recon_scenario() {
   s.seed = 3;
   s.duration_ns = 4 * kSecond;
   s.topology.nodes = 4;
-  for (int i = 0; i < 4; ++i) s.topology.node_names.push_back("n" + std::to_string(i));
+  for (int i = 0; i < 4; ++i) s.topology.node_names.push_back(fmt::format("n{}", i));
   s.topology.node_region.assign(4, 0);
   s.topology.latency = Distribution::constant(1.0 * ms);
   ReconcileSpec r;
