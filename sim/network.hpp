@@ -51,6 +51,10 @@ class Network {
 
   void set_node_up(NodeId node, bool up);
 
+  // The latency distribution of the link from `from` to `to` (the topology's,
+  // or a links override). link_latency(n, n): the latency inside n's region.
+  const Distribution& link_latency(NodeId from, NodeId to) const;
+
   // The index in TopologySpec::links of the override that sets the latency
   // from `from` to `to`, or -1 (the topology's default latency).
   int link_override(NodeId from, NodeId to) const;
@@ -62,7 +66,6 @@ class Network {
  struct Impl;  // opaque: keeps Boost out of this header
 
  private:
-  const Distribution& link_latency(NodeId from, NodeId to) const;
   void invalidate_routes();
 
   std::uint32_t node_count_ = 0;

@@ -285,29 +285,6 @@ std::uint32_t ClientDriver::next_token() {
   return last_token_;
 }
 
-void ClientDriver::build_local_latency() {
-  // A client next to a replica pays the latency inside the replica's region:
-  // the topology's, unless a link override names the whole region on both
-  // sides (later overrides win, as in the network).
-  const TopologySpec& t = scenario_.topology;
-  const std::size_t regions = std::max<std::size_t>(1, t.regions.size());
-  local_latency_.assign(regions, t.latency);
-  auto per_region = [&](std::vector<NodeId> nodes) {
-    std::sort(nodes.begin(), nodes.end());
-    nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
-    std::vector<std::size_t> count(regions, 0);
-    for (NodeId n : nodes) ++count[static_cast<std::size_t>(t.node_region[n])];
-    return count;
-  };
-  for (const LinkOverride& link : t.links) {
-    const std::vector<std::size_t> from = per_region(link.from), to = per_region(link.to);
-    for (std::size_t r = 0; r < regions; ++r) {
-      const auto size = static_cast<std::size_t>(t.regions.empty() ? t.nodes : t.regions[r].nodes);
-      if (from[r] == size && to[r] == size) local_latency_[r] = link.latency;
-    }
-  }
-}
-
 ClientDriver::Leg ClientDriver::travel(const Session& s, NodeId replica, bool to_replica) {
   Leg leg;
   // A client with no place, or next to this very replica, is inside its region.
@@ -323,9 +300,9 @@ ClientDriver::Leg ClientDriver::travel(const Session& s, NodeId replica, bool to
     if (!route.ok) return leg;
     leg.latency_ns = route.latency_ns;
   } else {
-    if (local_latency_.empty()) build_local_latency();
-    const auto region = static_cast<std::size_t>(scenario_.topology.node_region[replica]);
-    leg.latency_ns = local_latency_[region].sample_duration(latency_rng_);
+    // The latency inside the replica's region: the topology's, or an override
+    // that links the region to itself (the network's own lookup).
+    leg.latency_ns = net.link_latency(replica, replica).sample_duration(latency_rng_);
   }
   leg.delivered = !loss_rng_.bernoulli(sim_.current_loss());
   return leg;

@@ -119,7 +119,6 @@ class ClientDriver final : public Component {
     SimTime latency_ns = 0;
   };
   Leg travel(const Session& s, NodeId replica, bool to_replica);
-  void build_local_latency();
   void attempt(std::size_t slot);
   void on_arrive(std::size_t slot);
   void serve(std::size_t slot);
@@ -145,7 +144,6 @@ class ClientDriver final : public Component {
   Rng route_rng_;    // random routing, a stream of its own: every configuration sees the same workload
   Rng latency_rng_;  // client-replica latency (retries draw more)
   Rng loss_rng_;     // client-replica message loss, a stream of its own
-  std::vector<Distribution> local_latency_;  // by region: a client next to a replica of it
   std::uint32_t last_token_ = 0;
   std::uint16_t self_ = 0;
   std::vector<Session> sessions_;
