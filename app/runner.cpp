@@ -339,34 +339,6 @@ std::string name_some(const World& w, const std::vector<NodeId>& nodes) {
   return name_some(w.scenario.topology.node_names, nodes);
 }
 
-// Nodes outside the largest connected component of the topology graph
-// (links only; partitions and crashes aside).
-std::vector<NodeId> cut_off_nodes(const Network& net) {
-  if (net.connected()) return {};
-  const std::uint32_t n = net.node_count();
-  std::vector<std::uint32_t> component(n, 0);
-  std::vector<std::uint32_t> sizes{0};
-  for (NodeId start = 0; start < n; ++start) {
-    if (component[start]) continue;
-    const auto id = static_cast<std::uint32_t>(sizes.size());
-    sizes.push_back(0);
-    std::vector<NodeId> todo{start};
-    component[start] = id;
-    while (!todo.empty()) {
-      const NodeId a = todo.back();
-      todo.pop_back();
-      ++sizes[id];
-      for (NodeId b : net.neighbors(a))
-        if (!component[b]) component[b] = id, todo.push_back(b);
-    }
-  }
-  const auto largest = static_cast<std::uint32_t>(std::max_element(sizes.begin(), sizes.end()) - sizes.begin());
-  std::vector<NodeId> out;
-  for (NodeId a = 0; a < n; ++a)
-    if (component[a] != largest) out.push_back(a);
-  return out;
-}
-
 // Why convergence was not reached, from what is known at the end: a graph
 // that cannot carry the data, a partition still in force, replicas down, or
 // a run that stopped while the protocol was still working.
@@ -376,7 +348,7 @@ std::string convergence_reason(World& w) {
   if (w.convergence.converged()) return "";
   std::vector<std::string> why;
   if (!w.sim.network().connected()) {
-    const std::vector<NodeId> cut = cut_off_nodes(w.sim.network());
+    const std::vector<NodeId> cut = w.sim.network().outside_largest_component();
     why.push_back(fmt::format("disconnected graph: {} cut off from the rest", name_some(w, cut)));
   }
   if (w.sim.network().active_cuts() > 0) why.push_back("partition never healed");
@@ -545,7 +517,7 @@ void print_summary(World& w, const SessionVerdicts& v, const MetricMap& mm, cons
 std::vector<std::string> scenario_warnings(const Scenario& s) {
   std::vector<std::string> out;
   Simulator sim(s);  // the graph as a run draws it
-  const std::vector<NodeId> cut = cut_off_nodes(sim.network());
+  const std::vector<NodeId> cut = sim.network().outside_largest_component();
   if (cut.empty()) return out;
   SourcePos at{1, 1};
   try {  // point at topology.graph

@@ -323,14 +323,25 @@ void Network::set_node_up(NodeId node, bool up) {
 
 void Network::invalidate_routes() { impl_->route_cache.clear(); }
 
-bool Network::connected() const {
-  if (complete_ || node_count_ <= 1) return true;
+bool Network::connected() const { return outside_largest_component().empty(); }
+
+std::vector<NodeId> Network::outside_largest_component() const {
+  if (complete_ || node_count_ <= 1) return {};
   UndirectedGraph g(node_count_);
   for (NodeId a = 0; a < node_count_; ++a)
     for (NodeId b : impl_->adjacency[a])
       if (a < b) boost::add_edge(a, b, g);
   std::vector<int> component(node_count_);
-  return boost::connected_components(g, component.data()) == 1;
+  const int count = boost::connected_components(g, component.data());
+  if (count == 1) return {};
+  // Components are numbered in order of their lowest node: ties go to the first.
+  std::vector<std::size_t> sizes(static_cast<std::size_t>(count), 0);
+  for (int c : component) ++sizes[static_cast<std::size_t>(c)];
+  const auto largest = static_cast<int>(std::max_element(sizes.begin(), sizes.end()) - sizes.begin());
+  std::vector<NodeId> out;
+  for (NodeId a = 0; a < node_count_; ++a)
+    if (component[a] != largest) out.push_back(a);
+  return out;
 }
 
 std::size_t Network::edge_count() const { return complete_ ? 0 : boost::num_edges(impl_->graph); }

@@ -61,6 +61,9 @@ class Network {
 
   // Whether every node can reach every other through the graph (ignoring cuts).
   bool connected() const;
+  // The nodes outside the graph's largest connected component (links only,
+  // cuts and crashes aside), in id order; empty when connected.
+  std::vector<NodeId> outside_largest_component() const;
   std::size_t edge_count() const;  // directed links (0 for the implicit complete graph)
 
  struct Impl;  // opaque: keeps Boost out of this header
