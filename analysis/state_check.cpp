@@ -43,10 +43,7 @@ void StateChecker::on_write_accepted(SimTime, NodeId node, KeyId key, WriteId wr
   w.actor = actor;
   // A write a replica accepted took effect, also when its reply was lost and
   // the client recorded a failure: the final state must reflect it.
-  if (!w.listed) {
-    w.listed = true;
-    effective_by_key_[key].push_back(write);
-  }
+  took_effect(write, w);
   if (!needs_causality_) return;
   auto it = known_.find(slot(actor, key));
   w.known_before = it == known_.end() ? 0 : it->second.count;
@@ -74,11 +71,13 @@ void StateChecker::on_op(const OpRecord& op) {
   w.key = op.key_id;
   w.remove = op.op == "decr" || op.op == "remove";
   w.value = std::string(op.value);
-  if (op.ok && !w.listed) {
-    w.listed = true;
-    effective_by_key_[op.key_id].push_back(op.write);
-  }
-  w.acked = w.acked || op.ok;
+  if (op.ok) took_effect(op.write, w);
+}
+
+void StateChecker::took_effect(WriteId id, Write& w) {
+  if (w.listed) return;
+  w.listed = true;
+  effective_by_key_[w.key].push_back(id);
 }
 
 bool StateChecker::observed(WriteId later, WriteId earlier) const {

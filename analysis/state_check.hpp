@@ -71,11 +71,12 @@ class StateChecker final : public ReplicaObserver {
     KeyId key = 0;
     ActorId actor = kNoActor;        // the replica incarnation that accepted it
     std::uint32_t known_before = 0;  // how many writes that incarnation knew when it accepted it
-    bool acked = false;
     bool listed = false;  // in effective_by_key_: acknowledged, or accepted by a replica
     bool remove = false;  // decr / remove
     std::string value;
   };
+  // Lists a write among those the final state must reflect (once).
+  void took_effect(WriteId id, Write& w);
   struct Known {
     std::unordered_map<WriteId, std::uint32_t> position;  // order in which the replica learned each write
     std::uint32_t count = 0;
