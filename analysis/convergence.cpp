@@ -11,8 +11,10 @@ ConvergenceTracker::ConvergenceTracker(std::uint32_t nodes, bool record_series)
 }
 
 ConvergenceTracker::KeyState& ConvergenceTracker::key_state(KeyId key) {
-  if (key >= keys_.size()) keys_.resize(static_cast<std::size_t>(key) + 1);
+  if (cached_ != nullptr && cached_key_ == key) return *cached_;
   KeyState& ks = keys_[key];
+  cached_key_ = key;
+  cached_ = &ks;
   if (placement_ && !ks.placed) {
     ks.replicas = placement_->replicas(key);
     std::sort(ks.replicas.begin(), ks.replicas.end());
@@ -23,8 +25,8 @@ ConvergenceTracker::KeyState& ConvergenceTracker::key_state(KeyId key) {
 
 bool ConvergenceTracker::responsible(NodeId node, KeyId key) const {
   if (!placement_) return true;
-  if (key < keys_.size() && keys_[key].placed)
-    return std::binary_search(keys_[key].replicas.begin(), keys_[key].replicas.end(), node);
+  if (const auto it = keys_.find(key); it != keys_.end() && it->second.placed)
+    return std::binary_search(it->second.replicas.begin(), it->second.replicas.end(), node);
   const std::vector<NodeId> list = placement_->replicas(key);
   return std::find(list.begin(), list.end(), node) != list.end();
 }
@@ -94,8 +96,9 @@ void ConvergenceTracker::check_visibility(SimTime now, KeyState& ks) {
   ks.pending.erase(it, ks.pending.end());
 }
 
-void ConvergenceTracker::refresh(SimTime now, KeyId key) {
-  KeyState& ks = keys_[key];
+void ConvergenceTracker::refresh(SimTime now, KeyId key) { refresh(now, key_state(key)); }
+
+void ConvergenceTracker::refresh(SimTime now, KeyState& ks) {
   bool divergent = false;
   std::uint64_t behind = 0;
   if (!ks.holders.empty()) {
@@ -119,7 +122,7 @@ void ConvergenceTracker::refresh(SimTime now, KeyId key) {
 }
 
 void ConvergenceTracker::refresh_all(SimTime now) {
-  for (KeyId k = 0; k < keys_.size(); ++k) refresh(now, k);
+  for (auto& entry : keys_) refresh(now, entry.second);
 }
 
 void ConvergenceTracker::on_applied(SimTime now, NodeId node, KeyId key, std::uint64_t digest, StateRank rank,
@@ -144,7 +147,7 @@ void ConvergenceTracker::on_applied(SimTime now, NodeId node, KeyId key, std::ui
 void ConvergenceTracker::on_state_lost(SimTime now, NodeId node) {
   last_change_ = now;
   if (live_[node])
-    for (const NodeEntry& e : nodes_[node]) remove_holder(keys_[e.key], e.digest);
+    for (const NodeEntry& e : nodes_[node]) remove_holder(key_state(e.key), e.digest);
   nodes_[node].clear();
   refresh_all(now);
 }
@@ -153,12 +156,12 @@ void ConvergenceTracker::on_node(SimTime now, NodeId node, NodeEventKind kind, b
   if (kind == NodeEventKind::crash && live_[node]) {
     live_[node] = 0;
     --live_count_;
-    for (const NodeEntry& e : nodes_[node]) remove_holder(keys_[e.key], e.digest);
+    for (const NodeEntry& e : nodes_[node]) remove_holder(key_state(e.key), e.digest);
     refresh_all(now);
   } else if (kind == NodeEventKind::restart && !live_[node]) {
     live_[node] = 1;
     ++live_count_;
-    for (const NodeEntry& e : nodes_[node]) add_holder(keys_[e.key], e.digest, e.rank, e.write);
+    for (const NodeEntry& e : nodes_[node]) add_holder(key_state(e.key), e.digest, e.rank, e.write);
     last_heal_ = now;
     refresh_all(now);
   }
@@ -174,7 +177,7 @@ void ConvergenceTracker::on_write_accepted(SimTime now, NodeId, KeyId key, Write
   key_state(key).pending.push_back(PendingWrite{write, rank});
   // Visibility is checked when the store reports the state change (on_applied),
   // or right here when the write was superseded at once.
-  check_visibility(now, keys_[key]);
+  check_visibility(now, key_state(key));
 }
 
 void ConvergenceTracker::on_op(const OpRecord& op) {

@@ -20,6 +20,7 @@
 // visible (exclude_lost): for LWW, never_visible >= lost_writes.
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include "sim/inline_vector.hpp"
@@ -105,11 +106,17 @@ class ConvergenceTracker final : public Observer, public ReplicaObserver {
   bool covers(const Holder& h, const PendingWrite& p) const;
   void remove_holder(KeyState& ks, std::uint64_t digest);
   void refresh(SimTime now, KeyId key);
+  void refresh(SimTime now, KeyState& ks);
   void refresh_all(SimTime now);
   void check_visibility(SimTime now, KeyState& ks);
   void record(SimTime now);
 
-  std::vector<KeyState> keys_;
+  // Only keys the run touched: a run with few operations over many keys
+  // (store.keys: 100000000) must not pay per key. Ordered, so refresh_all
+  // visits keys in id order; references stay valid as keys are added.
+  std::map<KeyId, KeyState> keys_;
+  KeyId cached_key_ = 0;
+  KeyState* cached_ = nullptr;  // the last key looked up (most runs touch one key at a time)
   std::vector<InlineVector<NodeEntry>> nodes_;  // per node, sorted by key
   std::vector<std::uint8_t> live_;
   std::uint32_t live_count_;

@@ -4,7 +4,9 @@
 #include <charconv>
 #include <fmt/format.h>
 #include <iostream>
+#include <new>
 #include <string>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
 
@@ -140,6 +142,27 @@ std::string failed_expect_report(const Scenario& s, const RunOutcome& outcome, c
                      outcome.output_dir.empty() ? "" : fmt::format("outputs: {}/\n", outcome.output_dir), reproduce);
 }
 
+// Out of memory during a run: name the inputs memory grows with and the limit
+// that was hit, instead of a bare "std::bad_alloc". Per-key state is sparse
+// (only keys the run touches), so store.keys alone no longer costs memory.
+std::string out_of_memory_report(const std::string& file, const Scenario& s) {
+  const WorkloadSpec& w = workload_of(s);
+  std::string limit = "no address-space limit (ulimit -v) is set";
+  if (rlimit rl{}; getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    limit = fmt::format("the address-space limit is {:.0f} MiB (ulimit -v)", static_cast<double>(rl.rlim_cur) / (1 << 20));
+  std::string ops = "no generated workload";
+  if (w.clients > 0 && !w.closed)
+    ops = fmt::format("about {:.3g} generated operations (workload.clients {} x workload.rate {}/s x duration {} s)",
+                      w.clients * w.rate_per_s * static_cast<double>(s.duration_ns) / 1e9, w.clients, w.rate_per_s,
+                      static_cast<double>(s.duration_ns) / 1e9);
+  else if (w.clients > 0)
+    ops = fmt::format("{} closed-loop clients over {} s", w.clients, static_cast<double>(s.duration_ns) / 1e9);
+  return fmt::format(
+      "{}: error: out of memory during the run (std::bad_alloc); {}. Memory grows with topology.nodes ({}; about "
+      "450 bytes per node for a gossip run, bench/README.md) and with the history: {}. Lower these or raise the limit.",
+      file, limit, s.topology.nodes, ops);
+}
+
 int cmd_run(const std::vector<std::string>& args) {
   const auto desc = run_options();
   const Parsed p = parse(desc, args);
@@ -170,7 +193,13 @@ int cmd_run(const std::vector<std::string>& args) {
   if (lo.output_dir) settings.reproduce += " --out " + cli::shell_quote(*lo.output_dir);
   if (p.vm.count("print-config"))
     std::cout << "# build: " << build_line() << "\n" << resolved_config_yaml(s, modules.sections()) << "---\n";
-  const RunOutcome outcome = run_scenario(s, settings, std::cout);
+  RunOutcome outcome;
+  try {
+    outcome = run_scenario(s, settings, std::cout);
+  } catch (const std::bad_alloc&) {
+    std::cerr << out_of_memory_report(p.file, s) << "\n";
+    return kExitBadInput;
+  }
   if (!settings.quiet && s.topology.nodes > kLeanTracesAboveNodes && !s.output.has("events"))
     std::cout << fmt::format("  note          no events.csv/applied.csv: not written by default above {} nodes "
                              "(--set 'output.traces=[events, applied, ops, convergence, summary]' writes them)\n",

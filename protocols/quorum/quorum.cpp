@@ -36,7 +36,6 @@ std::vector<NodeId> QuorumProtocol::preference_list(const HashRing& ring, KeyId 
 ReplicaCall QuorumProtocol::call(Context& ctx) const { return store_.call_at(ctx.node(), ctx.now(), ctx.local_time()); }
 
 const std::vector<NodeId>& QuorumProtocol::replicas(KeyId key) {
-  if (key >= preference_.size()) preference_.resize(static_cast<std::size_t>(key) + 1);
   std::vector<NodeId>& list = preference_[key];
   if (list.empty()) list = preference_list(ring_, key, static_cast<std::size_t>(spec_.n));
   return list;
@@ -46,7 +45,6 @@ NodeId QuorumProtocol::fallback(KeyId key, std::size_t i) {
   const std::size_t n = replicas(key).size();
   const std::size_t want = n + i + 1;
   if (want > nodes_) return kNoNode;  // the ring has no more nodes
-  if (key >= ring_order_.size()) ring_order_.resize(static_cast<std::size_t>(key) + 1);
   std::vector<NodeId>& order = ring_order_[key];
   if (order.size() < want)  // grow by doubling: a big cluster never walks its whole ring for one key
     order = ring_.successors(stable_hash("key-" + std::to_string(key)), std::min<std::size_t>(nodes_, std::max(want, 2 * order.size())));

@@ -42,6 +42,7 @@
 // unchanged: a write ships the coordinator's state, a read merges states.
 #include <cstdint>
 #include <functional>
+#include <unordered_map>
 #include <vector>
 
 #include "protocols/core/coordinator.hpp"
@@ -154,7 +155,9 @@ class QuorumProtocol final : public Protocol, public ReplicaCoordinator {
   ReplicaStore& store_;
   std::uint16_t protocol_id_ = 0;
   HashRing ring_;
-  std::vector<std::vector<NodeId>> preference_;  // by key, computed on first use
+  // By key, computed on first use; only keys used (store.keys may be huge).
+  // Never iterated, so the hash order cannot reach the trace.
+  std::unordered_map<KeyId, std::vector<NodeId>> preference_;
   std::vector<Op> ops_;
   std::vector<std::uint32_t> free_;
   std::vector<std::uint64_t> buf_, key_;
@@ -163,7 +166,7 @@ class QuorumProtocol final : public Protocol, public ReplicaCoordinator {
   std::uint64_t read_repair_bytes_ = 0;
   // Sloppy quorums
   std::uint32_t nodes_ = 0;
-  std::vector<std::vector<NodeId>> ring_order_;  // by key: the first nodes clockwise, computed as far as needed
+  std::unordered_map<KeyId, std::vector<NodeId>> ring_order_;  // by key: the first nodes clockwise, computed as far as needed
   std::vector<std::vector<Hint>> hints_;          // by holder
   std::vector<std::uint8_t> handoff_armed_;       // by node: its handoff timer is set
   std::uint64_t next_hint_id_ = 1;
