@@ -146,6 +146,7 @@ std::string failed_expect_report(const Scenario& s, const RunOutcome& outcome, c
 // that was hit, instead of a bare "std::bad_alloc". Per-key state is sparse
 // (only keys the run touches), so store.keys alone no longer costs memory.
 std::string out_of_memory_report(const std::string& file, const Scenario& s) {
+  constexpr double kBytesPerNode = 450;  // peak RSS / nodes, 1M nodes, 10 ops (bench/README.md "Memory per key and per node")
   const WorkloadSpec& w = workload_of(s);
   std::string limit = "no address-space limit (ulimit -v) is set";
   if (rlimit rl{}; getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
@@ -158,9 +159,10 @@ std::string out_of_memory_report(const std::string& file, const Scenario& s) {
   else if (w.clients > 0)
     ops = fmt::format("{} closed-loop clients over {} s", w.clients, static_cast<double>(s.duration_ns) / 1e9);
   return fmt::format(
-      "{}: error: out of memory during the run (std::bad_alloc); {}. Memory grows with topology.nodes ({}; about "
-      "450 bytes per node for a gossip run, bench/README.md) and with the history: {}. Lower these or raise the limit.",
-      file, limit, s.topology.nodes, ops);
+      "{}: error: out of memory during the run (std::bad_alloc); {}. Memory grows with topology.nodes ({}: about "
+      "{:.0f} MiB at the 450 bytes per node measured for a gossip run, bench/README.md) and with the history: {}. "
+      "Lower these or raise the limit.",
+      file, limit, s.topology.nodes, kBytesPerNode * s.topology.nodes / (1 << 20), ops);
 }
 
 int cmd_run(const std::vector<std::string>& args) {

@@ -261,7 +261,7 @@ TEST_CASE("memory: store.keys costs nothing per untouched key, and running out o
   INFO(nodes.err);
   CHECK(nodes.status == 2);
   CHECK(nodes.err.rfind((dir / "nodes.yaml").string() + ": error: out of memory during the run (std::bad_alloc); the address-space limit is 293 MiB", 0) == 0);
-  CHECK(nodes.err.find("topology.nodes (1000000;") != std::string::npos);
+  CHECK(nodes.err.find("topology.nodes (1000000: about 429 MiB at the 450 bytes per node") != std::string::npos);  // 450e6 / 2^20
   CHECK(nodes.err.find("about 10 generated operations (workload.clients 1 x workload.rate 10/s x duration 1 s)") != std::string::npos);
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
