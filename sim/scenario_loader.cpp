@@ -558,6 +558,7 @@ NodeId Loader::node_ref(const YamlValue& v, const std::string& where) {
 
 std::vector<NodeId> Loader::members(const YamlValue& v, const std::string& where) {
   std::vector<NodeId> out;
+  std::vector<bool> listed(static_cast<std::size_t>(s_.topology.nodes));  // dedup in O(N), not a search per node
   const auto items = r_.scalar_or_list(v);
   if (items.empty()) r_.fail(v, fmt::format("{}: expected at least one node or region name", v.path));
   for (const auto& item : items) {
@@ -572,7 +573,10 @@ std::vector<NodeId> Loader::members(const YamlValue& v, const std::string& where
       unknown_node(item, name, where, true);
     }
     for (NodeId id : ids)
-      if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+      if (!listed[id]) {
+        listed[id] = true;
+        out.push_back(id);
+      }
   }
   return out;
 }
