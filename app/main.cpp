@@ -160,9 +160,9 @@ std::string out_of_memory_report(const std::string& file, const Scenario& s) {
     ops = fmt::format("{} closed-loop clients over {} s", w.clients, static_cast<double>(s.duration_ns) / 1e9);
   return fmt::format(
       "{}: error: out of memory during the run (std::bad_alloc); {}. Memory grows with topology.nodes ({}: about "
-      "{:.0f} MiB at the 450 bytes per node measured for a gossip run, bench/README.md) and with the history: {}. "
+      "{:.0f} MiB at the {:.0f} bytes per node measured for a gossip run, bench/README.md) and with the history: {}. "
       "Lower these or raise the limit.",
-      file, limit, s.topology.nodes, kBytesPerNode * s.topology.nodes / (1 << 20), ops);
+      file, limit, s.topology.nodes, kBytesPerNode * s.topology.nodes / (1 << 20), kBytesPerNode, ops);
 }
 
 int cmd_run(const std::vector<std::string>& args) {
