@@ -109,13 +109,15 @@ struct Verdict {
 };
 
 // Loads and runs a scenario's text; the properties it breaks. With
-// `out_dir`, also writes its traces there (every trace, events included).
-Verdict evaluate(const ExplorePlan& plan, const std::string& yaml, const std::string& out_dir = "") {
+// `out_dir`, also writes its traces there (every trace, events included),
+// and with `summary` keeps the run's human summary.
+Verdict evaluate(const ExplorePlan& plan, const std::string& yaml, const std::string& out_dir = "",
+                 std::string* summary = nullptr) {
   Scenario s = load_scenario(plan.base_file, text_options(plan, yaml));
   s.checks.expect = plan.properties;  // positions in the explore file
   s.source_file = plan.file;
   RunSettings settings;
-  settings.quiet = true;
+  settings.quiet = summary == nullptr;
   settings.modules = plan.modules;
   settings.write_outputs = !out_dir.empty();
   settings.hash_all_traces = true;  // the replay check compares every event
@@ -126,6 +128,7 @@ Verdict evaluate(const ExplorePlan& plan, const std::string& yaml, const std::st
   }
   std::ostringstream sink;
   const RunOutcome o = run_scenario(s, settings, sink);
+  if (summary) *summary = sink.str();
   Verdict v;
   v.trace_hash = o.trace_hash;
   for (std::size_t k = 0; k < o.expectations.size(); ++k)
@@ -162,7 +165,7 @@ struct Counterexample {
   std::string detail;     // of the first failing run
   std::string min_yaml;   // empty when not shrunk
   ShrinkReport shrink;
-  std::vector<std::string> witness;  // violations.csv rows of the minimal run
+  std::vector<std::string> witness;  // the minimal run's summary lines
 };
 
 struct Replay {
@@ -219,13 +222,20 @@ Replay replay_failures(const ExplorePlan& plan, const std::vector<const Trial*>&
   return r;
 }
 
-std::vector<std::string> read_witness(const fs::path& violations_csv, std::size_t max_rows) {
-  std::ifstream in(violations_csv);
-  std::vector<std::string> rows;
-  std::string line;
-  while (rows.size() < max_rows + 1 && std::getline(in, line)) rows.push_back(line);
-  if (rows.size() <= 1) return {};  // the header only: nothing violated a session guarantee
-  return rows;
+// The witness: the minimal run's summary lines (lost writes, visibility,
+// each session violation with the operations involved), without the lines
+// about outputs and the build.
+std::vector<std::string> witness_lines(const std::string& summary) {
+  std::vector<std::string> out;
+  std::istringstream in(summary);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("  ", 0) != 0) continue;  // the title, PASS/FAIL lines, expect: totals
+    std::string what;
+    std::istringstream(line) >> what;
+    if (what == "outputs" || what == "reproduce" || what == "build" || what == "events") continue;  // events: wall-time rate
+    out.push_back(line.substr(2));
+  }
+  return out;
 }
 
 std::string min_header(const ExplorePlan& plan, const Counterexample& c, const std::string& min_path) {
@@ -340,8 +350,9 @@ void Explorer::shrink(Counterexample& c, const fs::path& tmp_dir, std::size_t nu
   write_file_atomic(tmp_dir / file, c.min_yaml);
   // The minimal run's traces, for `ecsim plot` and the witnesses.
   const fs::path traces = tmp_dir / fmt::format("min-{}", number);
-  evaluate(plan_, c.min_yaml, traces.string());
-  c.witness = read_witness(traces / "violations.csv", 5);
+  std::string summary;
+  evaluate(plan_, c.min_yaml, traces.string(), &summary);
+  c.witness = witness_lines(summary);
 }
 
 void Explorer::write_runs_csv(const fs::path& path) const {
@@ -395,6 +406,15 @@ void Explorer::print_report() const {
                  c.shrink.reduced.empty() ? "nothing could be removed" : join(c.shrink.reduced));
     fmt::print(out_, "        minimal scenario: {}\n        reproduce: ecsim run {} --seed {}\n", min_file.string(),
                min_file.string(), c.first->seed);
+    if (const YAML::Node faults = YAML::Load(c.min_yaml)["faults"]; faults && faults.size() > 0) {
+      std::vector<std::string> shown;
+      for (const auto& f : faults) {
+        YAML::Emitter e;
+        e << YAML::Flow << f;
+        shown.push_back(e.c_str());
+      }
+      fmt::print(out_, "        its faults: {}\n", join(shown, ", "));
+    }
     fmt::print(out_, "        traces: {}   (ecsim plot {})\n", (dir_ / fmt::format("min-{}", number)).string(),
                (dir_ / fmt::format("min-{}", number)).string());
     for (const std::string& row : c.witness) fmt::print(out_, "        | {}\n", row);
