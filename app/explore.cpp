@@ -1,6 +1,7 @@
 // `ecsim explore`: building each run's scenario, running the runs, the
 // replay check, shrinking and the outputs. See explore.hpp and docs/EXPLORE.md.
 #include "app/explore.hpp"
+#include "app/explore_run.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -29,6 +30,7 @@
 namespace ecsim {
 
 namespace fs = std::filesystem;
+using namespace explore_detail;
 
 namespace {
 
@@ -46,21 +48,8 @@ struct Trial {
   std::string error;                 // the run could not be built or run
 };
 
-std::string emit(const YAML::Node& root) {
-  YAML::Emitter e;
-  e << root;
-  return std::string(e.c_str()) + "\n";
-}
-
 std::uint64_t run_seed(const ExplorePlan& plan, std::uint64_t index) {
   return Rng::stream(plan.seed, "explore.run", index).next_u64();
-}
-
-LoadOptions text_options(const ExplorePlan& plan, const std::string& yaml) {
-  LoadOptions lo;
-  lo.text = yaml;
-  lo.sections = &plan.modules->sections();
-  return lo;
 }
 
 // Node names and duration of a sampled scenario (the base's unless sample:
@@ -78,7 +67,7 @@ Trial build_trial(const ExplorePlan& plan, std::uint64_t index) {
   t.index = index;
   t.seed = run_seed(plan, index);
   Rng rng = Rng::stream(t.seed, "explore.schedule");
-  YAML::Node root = YAML::Load(plan.base_text);
+  YAML::Node root = base_tree(plan);
   for (const ExploreParam& p : plan.sample) {
     const SampledValue v = draw_sample(p.rule, rng);
     set_yaml_path(root, p.path, YAML::Load(v.yaml));
@@ -93,51 +82,8 @@ Trial build_trial(const ExplorePlan& plan, std::uint64_t index) {
   for (const YAML::Node& f : schedule.faults) faults.push_back(f);
   root["faults"] = faults;
   root["seed"] = t.seed;
-  root.remove("output");
-  YAML::Node expect(YAML::NodeType::Sequence);
-  for (const Expectation& e : plan.properties) expect.push_back(e.text);
-  root["checks"]["expect"] = expect;
   t.yaml = emit(root);
   return t;
-}
-
-struct Verdict {
-  std::vector<std::size_t> broken;
-  std::vector<char> unknown;
-  std::vector<std::string> details;
-  std::string trace_hash;
-};
-
-// Loads and runs a scenario's text; the properties it breaks. With
-// `out_dir`, also writes its traces there (every trace, events included),
-// and with `summary` keeps the run's human summary.
-Verdict evaluate(const ExplorePlan& plan, const std::string& yaml, const std::string& out_dir = "",
-                 std::string* summary = nullptr) {
-  Scenario s = load_scenario(plan.base_file, text_options(plan, yaml));
-  s.checks.expect = plan.properties;  // positions in the explore file
-  s.source_file = plan.file;
-  RunSettings settings;
-  settings.quiet = summary == nullptr;
-  settings.modules = plan.modules;
-  settings.write_outputs = !out_dir.empty();
-  settings.hash_all_traces = true;  // the replay check compares every event
-  if (settings.write_outputs) {
-    s.output.dir = out_dir;
-    for (const char* t : {"events", "applied"})  // left out by default above 1000 nodes; a counterexample needs them
-      if (!s.output.has(t)) s.output.traces.emplace_back(t);
-  }
-  std::ostringstream sink;
-  const RunOutcome o = run_scenario(s, settings, sink);
-  if (summary) *summary = sink.str();
-  Verdict v;
-  v.trace_hash = o.trace_hash;
-  for (std::size_t k = 0; k < o.expectations.size(); ++k)
-    if (!o.expectations[k].passed) {
-      v.broken.push_back(k);
-      v.unknown.push_back(o.expectations[k].unknown ? 1 : 0);
-      v.details.push_back(o.expectations[k].detail);
-    }
-  return v;
 }
 
 void run_trial(const ExplorePlan& plan, Trial& t) {
@@ -220,22 +166,6 @@ Replay replay_failures(const ExplorePlan& plan, const std::vector<const Trial*>&
     break;
   }
   return r;
-}
-
-// The witness: the minimal run's summary lines (lost writes, visibility,
-// each session violation with the operations involved), without the lines
-// about outputs and the build.
-std::vector<std::string> witness_lines(const std::string& summary) {
-  std::vector<std::string> out;
-  std::istringstream in(summary);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("  ", 0) != 0) continue;  // the title, PASS/FAIL lines, expect: totals
-    std::string what;
-    std::istringstream(line) >> what;
-    if (what == "outputs" || what == "reproduce" || what == "build" || what == "events") continue;  // events: wall-time rate
-    out.push_back(line.substr(2));
-  }
-  return out;
 }
 
 std::string min_header(const ExplorePlan& plan, const Counterexample& c, const std::string& min_path) {

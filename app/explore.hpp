@@ -31,6 +31,15 @@ struct ExploreParam {
   SampleRule rule;
 };
 
+// `exhaustive:` — the bound of `ecsim explore --exhaustive` (exhaustive.cpp).
+struct ExhaustiveSpec {
+  int depth = 2;                   // at most this many message choices in a schedule
+  std::uint64_t messages = 40;     // choice points: messages 1..N of each run
+  std::vector<MessageChoice::Fate> fates = {MessageChoice::Fate::drop, MessageChoice::Fate::duplicate};
+  SimTime delay_ns = kSecond;      // what fate delay adds
+  std::uint64_t max_runs = 100'000;
+};
+
 struct ExplorePlan {
   std::string file;          // the explore file, as given
   std::string name;          // `name:` or the file's stem
@@ -40,6 +49,8 @@ struct ExplorePlan {
   std::uint64_t runs = 1000; // budget (`runs:`)
   double time_budget_s = 0;  // `time_budget:` in wall seconds; 0 = none
   NemesisSpec nemesis;
+  bool has_nemesis = false;  // randomized runs need one; --exhaustive does not
+  ExhaustiveSpec exhaustive;
   std::vector<ExploreParam> sample;
   std::vector<Expectation> properties;  // `expect:`, positions in the explore file
   bool shrink = true;
@@ -64,6 +75,7 @@ struct ExploreOptions {
   std::uint64_t runs = 0;     // overrides the plan's budget when > 0
   double time_budget_s = -1;  // overrides the plan's when >= 0
   bool shrink = true;         // false: --no-shrink
+  bool exhaustive = false;    // --exhaustive: bounded exhaustive search instead of random runs
   bool quiet = false;
   bool progress = false;
   // Test-only (--test-inject-nondeterminism): the kernel perturbs one message
@@ -80,6 +92,13 @@ struct ExploreResult {
 };
 
 ExploreResult run_explore(const ExplorePlan& plan, const ExploreOptions& options, std::ostream& out);
+
+// Breadth-first search over the kernel's message choices (drop, duplicate,
+// delay message i; sim/scenario.hpp MessageChoice) of the base scenario at
+// its own seed, up to plan.exhaustive's bound: the first schedule (fewest
+// choices, then lowest message numbers) that breaks a property is written as
+// DIR/min-1.yaml with a `choices:` list that `ecsim run` replays.
+ExploreResult run_exhaustive(const ExplorePlan& plan, const ExploreOptions& options, std::ostream& out);
 
 // The `ecsim explore` command line; returns the exit status.
 int explore_command(const std::vector<std::string>& args);

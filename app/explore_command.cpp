@@ -39,6 +39,8 @@ po::options_description explore_options() {
        "I/N: make only runs i with i mod N = I-1, for a cluster scheduler; each shard shrinks its own first failures")
       ("out,o", po::value<std::string>()->value_name("DIR"), "output directory (default out/explore/<name>)")
       ("plan,n", "run nothing: check FILE and its base scenario and print what would be explored")
+      ("exhaustive", "instead of random runs: breadth-first search over which messages are dropped, duplicated "
+                     "or delayed, within the file's exhaustive: bound; the shortest schedule that breaks a property")
       ("no-shrink", "write the first failing run of each property as it is, without shrinking")
       ("quiet,q", "print only failures and errors")
       ("no-progress", "no live progress bar");
@@ -75,6 +77,7 @@ ExploreOptions read_options(const po::variables_map& vm) {
   opt.quiet = vm.count("quiet") > 0;
   opt.progress = !opt.quiet && !vm.count("no-progress") && isatty(STDERR_FILENO);
   opt.inject_nondeterminism = vm.count("test-inject-nondeterminism") > 0;
+  opt.exhaustive = vm.count("exhaustive") > 0;
   return opt;
 }
 
@@ -85,11 +88,17 @@ void print_plan(const ExplorePlan& plan, const ExploreOptions& opt) {
   std::vector<std::string> kinds;
   for (const NemesisKind& k : plan.nemesis.kinds)
     kinds.push_back(fmt::format("{} ({}..{} per run)", name_of(k.type), k.count_lo, k.count_hi));
-  fmt::print("nemesis: {}{}\n", join(kinds), plan.nemesis.swarm ? "; swarm: each run switches a random subset off" : "");
+  if (plan.has_nemesis)
+    fmt::print("nemesis: {}{}\n", join(kinds), plan.nemesis.swarm ? "; swarm: each run switches a random subset off" : "");
+  else
+    fmt::print("nemesis: none (the file is for --exhaustive)\n");
+  const ExhaustiveSpec& e = plan.exhaustive;
+  fmt::print("--exhaustive: at most {} choices on messages 1..{}, fates {}, at most {} runs\n", e.depth, e.messages,
+             e.fates.size(), e.max_runs);
   std::vector<std::string> params;
   for (const ExploreParam& p : plan.sample) params.push_back(p.path);
   fmt::print("sample: {}\n", params.empty() ? "nothing" : join(params));
-  for (const Expectation& e : plan.properties) fmt::print("property: {}\n", e.text);
+  for (const Expectation& p : plan.properties) fmt::print("property: {}\n", p.text);
   fmt::print("shrink: {}\n", plan.shrink ? fmt::format("at most {} runs per property", plan.shrink_max_runs) : "off");
 }
 
@@ -114,6 +123,9 @@ int explore_command(const std::vector<std::string>& args) {
       print_plan(plan, opt);
       return cli::kExitOk;
     }
+    if (opt.exhaustive) return run_exhaustive(plan, opt, std::cout).exit_code;
+    if (!plan.has_nemesis)
+      throw po::error(fmt::format("{} has no nemesis: for random runs; add one, or run it with --exhaustive", plan.file));
     return run_explore(plan, opt, std::cout).exit_code;
   });
 }

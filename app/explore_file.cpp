@@ -1,5 +1,6 @@
 // `ecsim explore`: reading and checking the explore file. See explore.hpp and
 // docs/EXPLORE.md.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -76,6 +77,7 @@ class ExploreReader {
   void check_sample() const;
   void properties(const YamlValue& v, const Scenario& base);
   void shrink(const YamlValue& v);
+  void exhaustive(const YamlValue& v);
 
   std::string file_;
   YamlReader r_;
@@ -86,12 +88,19 @@ ExplorePlan ExploreReader::read() {
   const YAML::Node root = detail::parse_one_document(read_text(file_, "explore file"), file_, "explore file");
   if (root.IsNull()) throw ScenarioError(file_, 1, 1, "explore file is empty: expected a map with base:, nemesis: and expect:");
   const MapReader top(r_, YamlValue{root, YAML::Node(), false, ""});
-  top.allow({"base", "name", "seed", "runs", "time_budget", "nemesis", "sample", "expect", "shrink"});
+  top.allow({"base", "name", "seed", "runs", "time_budget", "nemesis", "sample", "expect", "shrink", "exhaustive"});
   plan_.file = file_;
   base(top.require("base"));
   name(top.get("name"));
   budget(top);
-  plan_.nemesis = read_nemesis(r_, top.require("nemesis"));
+  if (auto v = top.get("nemesis")) {
+    plan_.nemesis = read_nemesis(r_, *v);
+    plan_.has_nemesis = true;
+  }
+  if (auto v = top.get("exhaustive")) exhaustive(*v);
+  if (!top.has("nemesis") && !top.has("exhaustive"))
+    r_.fail(top.self(), "an explore file needs nemesis: (randomized fault schedules) or exhaustive: (the bound of "
+                        "--exhaustive), or both");
   if (auto v = top.get("sample")) sample(*v);
   if (auto v = top.get("shrink")) shrink(*v);
 
@@ -185,6 +194,30 @@ void ExploreReader::shrink(const YamlValue& v) {
   const MapReader m(r_, v);
   m.allow({"max_runs"});
   if (auto x = m.get("max_runs")) plan_.shrink_max_runs = static_cast<std::uint64_t>(r_.integer(*x, 1, 10'000'000));
+}
+
+void ExploreReader::exhaustive(const YamlValue& v) {
+  const MapReader m(r_, v);
+  m.allow({"depth", "messages", "fates", "delay", "max_runs"});
+  ExhaustiveSpec& e = plan_.exhaustive;
+  if (auto x = m.get("depth")) e.depth = static_cast<int>(r_.integer(*x, 1, 10));
+  if (auto x = m.get("messages")) e.messages = static_cast<std::uint64_t>(r_.integer(*x, 1, 1'000'000));
+  if (auto x = m.get("fates")) {
+    e.fates.clear();
+    static const std::vector<std::string> names = {"drop", "duplicate", "delay"};
+    for (const YamlValue& item : r_.scalar_or_list(*x)) {
+      const auto fate = static_cast<MessageChoice::Fate>(r_.choice(item, names));
+      if (std::find(e.fates.begin(), e.fates.end(), fate) != e.fates.end())
+        r_.fail(item, fmt::format("{}: '{}' is listed twice", x->path, item.node.Scalar()));
+      e.fates.push_back(fate);
+    }
+    if (e.fates.empty()) r_.fail(*x, "exhaustive.fates: name at least one of drop, duplicate, delay");
+  }
+  if (auto x = m.get("delay")) {
+    e.delay_ns = r_.duration(*x);
+    if (e.delay_ns <= 0) r_.fail(*x, "exhaustive.delay must be positive");
+  }
+  if (auto x = m.get("max_runs")) e.max_runs = static_cast<std::uint64_t>(r_.integer(*x, 1, 100'000'000));
 }
 
 }  // namespace

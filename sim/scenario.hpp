@@ -111,6 +111,18 @@ struct FaultSpec {
   SimTime period_ns = 0;
 };
 
+// `choices:` — a schedule of the kernel's message fates, as `ecsim explore
+// --exhaustive` finds them: message `message` (messages are numbered 1, 2,
+// ... in the order they are sent, which is deterministic) is dropped,
+// delivered twice, or delayed, instead of what the network would draw.
+struct MessageChoice {
+  enum class Fate { drop, duplicate, delay };
+  std::uint64_t message = 0;
+  Fate fate = Fate::drop;
+  SimTime delay_ns = 0;  // delay: added to the message's latency
+  SourcePos pos;
+};
+
 struct Expectation {
   std::string text;  // e.g. "convergence.time_s < 5"
   SourcePos pos;
@@ -153,6 +165,7 @@ struct Scenario {
   ServiceSpec replicas;
   ClockSpec clocks;
   std::vector<FaultSpec> faults;  // in file order
+  std::vector<MessageChoice> choices;  // by increasing message number
   CheckSpec checks;
   OutputSpec output;
   // Module sections (sim/section.hpp), in load order: protocols.gossip,

@@ -129,6 +129,7 @@ class Loader {
   void module_section(const SectionDef& def, const YamlValue& v);
   void top_level_sections(const MapReader& top);
   void faults(const YamlValue& v);
+  void choices(const YamlValue& v);
   FaultSpec fault(const YamlValue& v);
   std::pair<FaultSpec::Kind, YamlValue> fault_kind(const MapReader& m, const YamlValue& v);
   SimTime fault_until(const YamlValue& u, SimTime at_ns);
@@ -279,7 +280,7 @@ Scenario Loader::load() {
   s_.source_file = path_;
   const MapReader top(r_, YamlValue{root, YAML::Node(), false, ""});
   std::vector<std::string> keys = {"modules", "name", "seed", "duration", "stop", "topology", "network", "replicas", "clocks",
-                                   "protocols", "faults", "checks", "output"};
+                                   "protocols", "faults", "choices", "checks", "output"};
   for (const SectionDef& d : sections_)
     if (!d.is_protocol()) keys.push_back(d.path);
   top.allow(keys);
@@ -321,6 +322,7 @@ void Loader::top_level(const MapReader& top) {
   if (auto v = top.get("clocks")) clocks(*v);
   if (auto v = top.get("protocols")) protocols(*v);
   if (auto v = top.get("faults")) faults(*v);
+  if (auto v = top.get("choices")) choices(*v);
   top_level_sections(top);
   checks(top.get("checks"));
   output(top.get("output"));
@@ -677,6 +679,35 @@ void Loader::faults(const YamlValue& v) {
 }
 
 namespace {
+const Named<MessageChoice::Fate> kFates[] = {
+    {"drop", MessageChoice::Fate::drop}, {"duplicate", MessageChoice::Fate::duplicate}, {"delay", MessageChoice::Fate::delay}};
+}  // namespace
+
+// choices: [{message: 17, fate: drop}, {message: 23, fate: delay, by: 500ms}]
+void Loader::choices(const YamlValue& v) {
+  for (const auto& item : r_.list(v)) {
+    const MapReader m(r_, item);
+    m.allow({"message", "fate", "by"});
+    MessageChoice c;
+    c.pos = r_.position(item.node);
+    const YamlValue number = m.require("message");
+    c.message = static_cast<std::uint64_t>(r_.integer(number, 1, INT64_MAX));
+    if (!s_.choices.empty() && c.message <= s_.choices.back().message)
+      r_.fail(number, fmt::format("{}: messages must be listed in increasing order, each once (after message {})",
+                                  number.path, s_.choices.back().message));
+    c.fate = pick(r_, m.require("fate"), kFates);
+    const auto by = m.get("by");
+    if (c.fate == MessageChoice::Fate::delay) {
+      if (!by) r_.fail(item, fmt::format("{}: a delay needs by: (e.g. by: 500ms)", item.path));
+      c.delay_ns = r_.duration(*by);
+    } else if (by) {
+      r_.fail_key(*by, fmt::format("'by' applies only to fate: delay"));
+    }
+    s_.choices.push_back(c);
+  }
+}
+
+namespace {
 
 using FaultKind = FaultSpec::Kind;
 
@@ -980,6 +1011,16 @@ std::string ConfigWriter::write() {
   if (!s_.faults.empty()) {
     e_ << Key << "faults" << Value << BeginSeq;
     for (const auto& f : s_.faults) fault(f);
+    e_ << EndSeq;
+  }
+  if (!s_.choices.empty()) {
+    e_ << Key << "choices" << Value << BeginSeq;
+    for (const MessageChoice& c : s_.choices) {
+      e_ << YAML::Flow << BeginMap << Key << "message" << Value << c.message << Key << "fate" << Value
+         << name_of(kFates, c.fate);
+      if (c.fate == MessageChoice::Fate::delay) e_ << Key << "by" << Value << dur(c.delay_ns);
+      e_ << EndMap;
+    }
     e_ << EndSeq;
   }
   checks_and_output();

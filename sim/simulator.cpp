@@ -45,7 +45,8 @@ Simulator::Simulator(const Scenario& scenario)
       node_count_(static_cast<std::uint32_t>(scenario.topology.nodes)),
       up_bits_((node_count_ + 63) / 64, ~std::uint64_t{0}),
       epoch_(node_count_, 0),
-      perturbed_(g_inject_nondeterminism && g_simulators_built++ % 2 == 1) {}
+      perturbed_(g_inject_nondeterminism && g_simulators_built++ % 2 == 1),
+      choices_(scenario.choices) {}
 
 Simulator::~Simulator() = default;
 
@@ -79,10 +80,14 @@ void Simulator::send(NodeId from, NodeId to, std::uint16_t protocol, std::uint16
   // loss and partitions happen in the network, after it.
   const SimTime left_sender = costs_.has_egress() ? costs_.egress(from, bytes, now_) : now_;
 
+  // A scheduled fate (scenario.choices) replaces the network's draws for this message.
+  const MessageChoice* choice = nullptr;
+  while (next_choice_ < choices_.size() && choices_[next_choice_].message < id) ++next_choice_;
+  if (next_choice_ < choices_.size() && choices_[next_choice_].message == id) choice = &choices_[next_choice_];
   const double loss = current_loss();
-  if (loss > 0 && network_rng_.bernoulli(loss)) {
+  if (choice ? choice->fate == MessageChoice::Fate::drop : (loss > 0 && network_rng_.bernoulli(loss))) {
     ++stats_.messages_dropped;
-    emit_net(NetEventKind::drop, from, to, id, bytes, "loss");
+    emit_net(NetEventKind::drop, from, to, id, bytes, choice ? "choice" : "loss");
     return;
   }
   const Route route = network_.route(from, to, network_rng_);
@@ -116,9 +121,11 @@ void Simulator::send(NodeId from, NodeId to, std::uint16_t protocol, std::uint16
     if (spilled_words_.size() <= slot) spilled_words_.resize(slot + 1);
     spilled_words_[slot].assign(words.begin(), words.end());
   }
-  transmit(slot, left_sender, route.latency_ns + (perturbed_ && id == 1 ? 1 : 0));
+  const SimTime delay = choice && choice->fate == MessageChoice::Fate::delay ? choice->delay_ns : 0;
+  transmit(slot, left_sender, route.latency_ns + delay + (perturbed_ && id == 1 ? 1 : 0));
 
-  if (const double dup = current_duplicate(); dup > 0 && network_rng_.bernoulli(dup)) {
+  const double dup = current_duplicate();
+  if (choice ? choice->fate == MessageChoice::Fate::duplicate : (dup > 0 && network_rng_.bernoulli(dup))) {
     const Route again = network_.route(from, to, network_rng_);
     if (again.ok) {
       ++stats_.messages_duplicated;

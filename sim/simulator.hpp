@@ -178,6 +178,8 @@ class Simulator {
   double loss_override_ = -1.0;
   double duplicate_override_ = -1.0;
   bool perturbed_ = false;  // inject_nondeterminism_for_tests
+  std::vector<MessageChoice> choices_;  // scenario.choices, by message number
+  std::size_t next_choice_ = 0;
   std::uint64_t next_msg_id_ = 1;
   std::uint64_t pending_external_ = 0;
   std::uint64_t in_flight_ = 0;

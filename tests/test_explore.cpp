@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include <yaml-cpp/yaml.h>
 
 #include "app/explore.hpp"
@@ -47,6 +49,15 @@ bool reproduces(const fs::path& min_yaml) {
   settings.write_outputs = false;
   std::ostringstream sink;
   return run_scenario(s, settings, sink).exit_code == 1;
+}
+
+std::string error_text_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ScenarioError& e) {
+    return e.what();
+  }
+  return "no error";
 }
 
 // The fault kinds of a scenario's faults: list ("clock", "crash", ...).
@@ -253,4 +264,60 @@ TEST_CASE("explore: exit status 2 on a bad file, 1 when a property broke, 0 when
   CHECK(status(kExamples + "lww-skew.explore.yaml --no-shrink --runs 60") == 1);
   CHECK(status(kExamples + "lww-hlc.explore.yaml --runs 60") == 0);
   CHECK(status(kExamples + "lww-hlc.explore.yaml --runs 0") == 2);
+}
+
+TEST_CASE("explore --exhaustive: the hand-analysed two-round gossip case needs exactly two drops", "[explore][exhaustive]") {
+  TempDir tmp;
+  const ExplorePlan plan = load_explore(kExamples + "gossip-two-rounds.explore.yaml");
+  ExploreOptions opt;
+  opt.quiet = true;
+  std::string min_text;
+  for (unsigned jobs : {1u, 2u}) {
+    opt.jobs = jobs;
+    opt.out_dir = (tmp.path / fmt::format("j{}", jobs)).string();
+    std::ostringstream out;
+    const ExploreResult r = run_exhaustive(plan, opt, out);
+    CHECK(r.exit_code == 1);
+    // Depth 1 ran every single drop (one per message of the base run) and none failed.
+    const std::string search = slurp(tmp.path / fmt::format("j{}", jobs) / "search.csv");
+    CHECK(search == "depth,schedules\n0,1\n1,10\n2,48\n");
+    const fs::path min = tmp.path / fmt::format("j{}", jobs) / "min-1.yaml";
+    const YAML::Node root = YAML::LoadFile(min.string());
+    REQUIRE(root["choices"].size() == 2);
+    for (const auto& c : root["choices"]) CHECK(c["fate"].as<std::string>() == "drop");
+    // One message of each gossip round, both from n0 to n1 (the round at 200 ms and at 300 ms).
+    const std::string text = slurp(min);
+    CHECK_THAT(text, Catch::Contains("(n0 -> n1, sent at 200ms): drop") && Catch::Contains("(n0 -> n1, sent at 300ms): drop"));
+    CHECK(reproduces(min));
+    std::string body = text.substr(text.find("name:"));
+    if (min_text.empty()) min_text = body;
+    CHECK(body == min_text);  // the same schedule with 1 and 2 jobs
+  }
+}
+
+TEST_CASE("choices: a scheduled fate replaces the network's draw for that message only", "[explore][exhaustive]") {
+  TempDir tmp;
+  const std::string base = slurp(kExamples + "gossip-two-rounds.yaml");
+  auto messages = [&](const std::string& choices) {
+    Scenario s = load_scenario_with_modules(tmp.write("c.yaml", base + choices));
+    RunSettings settings;
+    settings.quiet = true;
+    settings.write_outputs = false;
+    std::ostringstream sink;
+    const MetricMap m = run_scenario(s, settings, sink).metrics;
+    return std::vector<double>{m.at("messages.sent"), m.at("messages.dropped"), m.at("messages.duplicated")};
+  };
+  // Without choices: 10 messages (worked out in the base file: 2 per round at 0, 100, 200, 300 ms
+  // plus the request and data of the 200 ms round).
+  CHECK(messages("") == std::vector<double>{10, 0, 0});
+  // Dropping the 200 ms digest (message 5) moves the request and data to the 300 ms round: still 10 sent, 1 dropped.
+  CHECK(messages("choices: [{message: 5, fate: drop}]\n") == std::vector<double>{10, 1, 0});
+  // Dropping both rounds' digests (5, then 7 in that run): no request, no data: 8 sent, 2 dropped.
+  CHECK(messages("choices: [{message: 5, fate: drop}, {message: 7, fate: drop}]\n") == std::vector<double>{8, 2, 0});
+  CHECK(messages("choices: [{message: 1, fate: duplicate}]\n") == std::vector<double>{10, 0, 1});
+  CHECK_THAT(error_text_of([&] { messages("choices: [{message: 5, fate: drp}]\n"); }),
+             Catch::Contains("did you mean 'drop'"));
+  CHECK_THAT(error_text_of([&] { messages("choices: [{message: 5, fate: drop}, {message: 2, fate: drop}]\n"); }),
+             Catch::Contains("increasing order"));
+  CHECK_THAT(error_text_of([&] { messages("choices: [{message: 5, fate: delay}]\n"); }), Catch::Contains("needs by:"));
 }

@@ -1,0 +1,243 @@
+// `ecsim explore --exhaustive`: breadth-first search over the kernel's
+// message choices. See explore.hpp (run_exhaustive) and docs/EXPLORE.md.
+//
+// A schedule is a list of (message number, fate) with increasing numbers.
+// Its children add one choice on a later message of the parent's own run:
+// the child's run equals the parent's up to that message (same choices
+// before it), so every schedule of at most `depth` choices on the first
+// `messages` messages is run exactly once, in order of length, then message
+// numbers. There is no state hashing: each schedule runs from the start.
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "analysis/csv_reader.hpp"
+#include "analysis/csv_writer.hpp"
+#include "analysis/output_dir.hpp"
+#include "app/explore_run.hpp"
+#include "app/parallel.hpp"
+#include "app/progress.hpp"
+#include "sim/strings.hpp"
+#include "sim/units.hpp"
+
+namespace ecsim {
+
+namespace fs = std::filesystem;
+using namespace explore_detail;
+
+namespace {
+
+const char* fate_name(MessageChoice::Fate f) {
+  switch (f) {
+    case MessageChoice::Fate::drop: return "drop";
+    case MessageChoice::Fate::duplicate: return "duplicate";
+    case MessageChoice::Fate::delay: return "delay";
+  }
+  return "?";
+}
+
+struct Schedule {
+  std::vector<MessageChoice> choices;
+  double messages = 0;  // messages its run sent: the choice points of its children
+  bool failed = false;
+  std::string error;
+  Verdict verdict;
+};
+
+std::string scenario_with(const ExplorePlan& plan, const std::vector<MessageChoice>& choices) {
+  YAML::Node root = base_tree(plan);
+  root.remove("choices");
+  if (!choices.empty()) {
+    YAML::Node list(YAML::NodeType::Sequence);
+    for (const MessageChoice& c : choices) {
+      YAML::Node e;
+      e["message"] = c.message;
+      e["fate"] = fate_name(c.fate);
+      if (c.fate == MessageChoice::Fate::delay) e["by"] = format_duration(c.delay_ns);
+      e.SetStyle(YAML::EmitterStyle::Flow);
+      list.push_back(e);
+    }
+    root["choices"] = list;
+  }
+  return emit(root);
+}
+
+void run_schedule(const ExplorePlan& plan, Schedule& s) {
+  try {
+    s.verdict = evaluate(plan, scenario_with(plan, s.choices));
+    s.messages = s.verdict.messages_sent;
+    s.failed = !s.verdict.broken.empty();
+  } catch (const std::exception& e) {
+    s.error = e.what();
+  }
+}
+
+// Every child of every schedule in `frontier`, in order.
+std::vector<Schedule> children(const std::vector<Schedule>& frontier, const ExhaustiveSpec& spec) {
+  std::vector<Schedule> out;
+  for (const Schedule& parent : frontier) {
+    const std::uint64_t after = parent.choices.empty() ? 0 : parent.choices.back().message;
+    const auto last = std::min<std::uint64_t>(static_cast<std::uint64_t>(parent.messages), spec.messages);
+    for (std::uint64_t m = after + 1; m <= last; ++m)
+      for (MessageChoice::Fate f : spec.fates) {
+        Schedule child;
+        child.choices = parent.choices;
+        MessageChoice c;
+        c.message = m;
+        c.fate = f;
+        if (f == MessageChoice::Fate::delay) c.delay_ns = spec.delay_ns;
+        child.choices.push_back(c);
+        out.push_back(std::move(child));
+      }
+  }
+  return out;
+}
+
+// "message 5 (n0 -> n1, sent at 200ms): drop" for each choice, from the run's events.csv.
+std::vector<std::string> describe(const std::vector<MessageChoice>& choices, const fs::path& events) {
+  std::map<std::uint64_t, std::string> sends;
+  if (fs::exists(events)) {
+    CsvReader in(events.string());
+    const std::size_t t = in.require("time_ns"), node = in.require("node"), kind = in.require("kind"),
+                      peer = in.require("peer"), msg = in.require("msg_id");
+    while (in.next())
+      if (in[kind] == "send")
+        sends[std::stoull(std::string(in[msg]))] =
+            fmt::format("{} -> {}, sent at {}", in[node], in[peer], format_duration(std::stoll(std::string(in[t]))));
+  }
+  std::vector<std::string> out;
+  for (const MessageChoice& c : choices) {
+    const auto it = sends.find(c.message);
+    out.push_back(fmt::format("message {} ({}): {}{}", c.message, it == sends.end() ? "not sent" : it->second,
+                              fate_name(c.fate),
+                              c.fate == MessageChoice::Fate::delay ? " by " + format_duration(c.delay_ns) : ""));
+  }
+  return out;
+}
+
+class Search {
+ public:
+  Search(const ExplorePlan& plan, const ExploreOptions& opt, std::ostream& out)
+      : plan_(plan), spec_(plan.exhaustive), opt_(opt), out_(out),
+        dir_(opt.out_dir.empty() ? fs::path("out") / "explore" / (plan.name + "-exhaustive") : fs::path(opt.out_dir)) {}
+
+  ExploreResult run();
+
+ private:
+  bool level(std::vector<Schedule>& schedules, int depth);
+  void write_counterexample(const Schedule& s, AtomicOutputDir& dir);
+
+  const ExplorePlan& plan_;
+  const ExhaustiveSpec& spec_;
+  const ExploreOptions& opt_;
+  std::ostream& out_;
+  fs::path dir_;
+  std::uint64_t runs_ = 0;
+  bool bound_reached_ = false;
+  std::vector<std::pair<int, std::uint64_t>> levels_;  // depth, schedules run
+  const Schedule* found_ = nullptr;
+  std::string error_;
+};
+
+// Runs one level; true when a schedule failed (found_ is the first, in order).
+bool Search::level(std::vector<Schedule>& schedules, int depth) {
+  if (runs_ + schedules.size() > spec_.max_runs) {
+    schedules.resize(spec_.max_runs - runs_);
+    bound_reached_ = true;
+  }
+  Progress progress(fmt::format("ecsim explore --exhaustive (depth {})", depth), schedules.size(), opt_.progress,
+                    opt_.quiet);
+  parallel_for(schedules.size(), opt_.jobs, [&](std::size_t i) { run_schedule(plan_, schedules[i]); }, &progress);
+  runs_ += schedules.size();
+  levels_.emplace_back(depth, schedules.size());
+  for (const Schedule& s : schedules) {
+    if (!s.error.empty()) {
+      error_ = s.error;
+      return true;
+    }
+    if (s.failed) {
+      found_ = &s;
+      return true;
+    }
+  }
+  return false;
+}
+
+void Search::write_counterexample(const Schedule& s, AtomicOutputDir& dir) {
+  const fs::path traces = dir.temp_path() / "min-1";
+  std::string summary;
+  YAML::Node root = YAML::Load(scenario_with(plan_, s.choices));
+  root["name"] = plan_.name + "-exhaustive-min-1";
+  const std::string body = emit(root);
+  evaluate(plan_, body, traces.string(), &summary);
+  const std::vector<std::string> what = describe(s.choices, traces / "events.csv");
+  std::string header = fmt::format(
+      "# Shortest schedule that breaks \"{}\" ({}): {} message choice{}, found by\n"
+      "# ecsim explore {} --exhaustive after {} runs (depth <= {}, messages 1..{}).\n",
+      plan_.properties[s.verdict.broken.front()].text, s.verdict.details.front(), s.choices.size(),
+      s.choices.size() == 1 ? "" : "s", plan_.file, runs_, spec_.depth, spec_.messages);
+  for (const std::string& w : what) header += "#   " + w + "\n";
+  header += fmt::format("# Reproduce: ecsim run {}   (exit status 1: the property fails)\n", (dir_ / "min-1.yaml").string());
+  write_file_atomic(dir.path("min-1.yaml"), header + body);
+  fmt::print(out_, "  FAIL  {}   {}\n", plan_.properties[s.verdict.broken.front()].text, s.verdict.details.front());
+  fmt::print(out_, "        shortest schedule: {} choice{}\n", s.choices.size(), s.choices.size() == 1 ? "" : "s");
+  for (const std::string& w : what) fmt::print(out_, "          {}\n", w);
+  fmt::print(out_, "        minimal scenario: {}\n        reproduce: ecsim run {}\n", (dir_ / "min-1.yaml").string(),
+             (dir_ / "min-1.yaml").string());
+  fmt::print(out_, "        traces: {}   (ecsim plot {})\n", (dir_ / "min-1").string(), (dir_ / "min-1").string());
+  for (const std::string& line : witness_lines(summary)) fmt::print(out_, "        | {}\n", line);
+}
+
+ExploreResult Search::run() {
+  AtomicOutputDir dir(dir_);
+  ExploreResult result;
+  result.out_dir = dir_.string();
+  std::vector<Schedule> frontier(1);  // the base scenario: no choices
+  bool stop = level(frontier, 0);
+  for (int depth = 1; !stop && depth <= spec_.depth && !bound_reached_; ++depth) {
+    std::vector<Schedule> next = children(frontier, spec_);
+    if (next.empty()) break;
+    frontier = std::move(next);
+    stop = level(frontier, depth);
+  }
+  {
+    CsvWriter w(dir.path("search.csv"));
+    w.header({"depth", "schedules"});
+    for (const auto& [d, n] : levels_) w.row(d, n);
+    w.close();
+  }
+  std::vector<std::string> per_level;
+  for (const auto& [d, n] : levels_) per_level.push_back(fmt::format("depth {}: {}", d, n));
+  fmt::print(out_, "explore {} --exhaustive: {} schedules run ({}){}\n", plan_.name, runs_, join(per_level),
+             bound_reached_ ? fmt::format("; stopped at max_runs {}", spec_.max_runs) : "");
+  result.runs_done = runs_;
+  if (!error_.empty()) {
+    dir.commit();
+    fmt::print(out_, "a schedule could not run: {}\n", error_);
+    result.exit_code = 2;
+    return result;
+  }
+  if (found_) {
+    write_counterexample(*found_, dir);
+    result.runs_failed = 1;
+    result.exit_code = 1;
+  } else {
+    fmt::print(out_, "  no schedule of at most {} choice{} on messages 1..{} breaks a property{}\n", spec_.depth,
+               spec_.depth == 1 ? "" : "s", spec_.messages, bound_reached_ ? " among those run" : "");
+  }
+  dir.commit();
+  fmt::print(out_, "outputs: {}/ (search.csv{})\n", dir_.string(), found_ ? ", min-1.yaml, min-1/" : "");
+  return result;
+}
+
+}  // namespace
+
+ExploreResult run_exhaustive(const ExplorePlan& plan, const ExploreOptions& options, std::ostream& out) {
+  return Search(plan, options, out).run();
+}
+
+}  // namespace ecsim

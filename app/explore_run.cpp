@@ -1,0 +1,76 @@
+// See explore_run.hpp.
+#include "app/explore_run.hpp"
+
+#include <sstream>
+
+#include "app/modules.hpp"
+#include "app/runner.hpp"
+#include "sim/scenario_loader.hpp"
+
+namespace ecsim::explore_detail {
+
+LoadOptions text_options(const ExplorePlan& plan, const std::string& yaml) {
+  LoadOptions lo;
+  lo.text = yaml;
+  lo.sections = &plan.modules->sections();
+  return lo;
+}
+
+std::string emit(const YAML::Node& root) {
+  YAML::Emitter e;
+  e << root;
+  return std::string(e.c_str()) + "\n";
+}
+
+Verdict evaluate(const ExplorePlan& plan, const std::string& yaml, const std::string& out_dir, std::string* summary) {
+  Scenario s = load_scenario(plan.base_file, text_options(plan, yaml));
+  s.checks.expect = plan.properties;  // positions in the explore file
+  s.source_file = plan.file;
+  RunSettings settings;
+  settings.quiet = summary == nullptr;
+  settings.modules = plan.modules;
+  settings.write_outputs = !out_dir.empty();
+  settings.hash_all_traces = true;  // the replay check compares every event
+  if (settings.write_outputs) {
+    s.output.dir = out_dir;
+    for (const char* t : {"events", "applied"})  // left out by default above 1000 nodes; a counterexample needs them
+      if (!s.output.has(t)) s.output.traces.emplace_back(t);
+  }
+  std::ostringstream sink;
+  const RunOutcome o = run_scenario(s, settings, sink);
+  if (summary) *summary = sink.str();
+  Verdict v;
+  v.trace_hash = o.trace_hash;
+  v.messages_sent = o.metrics.at("messages.sent");
+  for (std::size_t k = 0; k < o.expectations.size(); ++k)
+    if (!o.expectations[k].passed) {
+      v.broken.push_back(k);
+      v.unknown.push_back(o.expectations[k].unknown ? 1 : 0);
+      v.details.push_back(o.expectations[k].detail);
+    }
+  return v;
+}
+
+std::vector<std::string> witness_lines(const std::string& summary) {
+  std::vector<std::string> out;
+  std::istringstream in(summary);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("  ", 0) != 0) continue;  // the title, PASS/FAIL lines, expect: totals
+    std::string what;
+    std::istringstream(line) >> what;
+    if (what == "outputs" || what == "reproduce" || what == "build" || what == "events") continue;  // events: wall-time rate
+    out.push_back(line.substr(2));
+  }
+  return out;
+}
+
+YAML::Node base_tree(const ExplorePlan& plan) {
+  YAML::Node root = YAML::Load(plan.base_text);
+  root.remove("output");
+  YAML::Node expect(YAML::NodeType::Sequence);
+  for (const Expectation& e : plan.properties) expect.push_back(e.text);
+  root["checks"]["expect"] = expect;
+  return root;
+}
+
+}  // namespace ecsim::explore_detail

@@ -1,0 +1,45 @@
+#pragma once
+// `ecsim explore`, internal: running one generated scenario in-process and
+// reading its verdict, shared by the randomized exploration (explore.cpp)
+// and the bounded exhaustive search (exhaustive.cpp). Includes yaml-cpp.
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "app/explore.hpp"
+#include "sim/scenario_loader.hpp"
+
+namespace ecsim::explore_detail {
+
+// Loading `yaml` as the text of the plan's base file, with its modules.
+LoadOptions text_options(const ExplorePlan& plan, const std::string& yaml);
+
+// A scenario tree as the text of a scenario file.
+std::string emit(const YAML::Node& root);
+
+struct Verdict {
+  std::vector<std::size_t> broken;   // indices into plan.properties
+  std::vector<char> unknown;         // per broken property: unknown (a value not available), not false
+  std::vector<std::string> details;  // per broken property: the values, as expect: reports them
+  std::string trace_hash;            // over every trace, events included
+  double messages_sent = 0;
+};
+
+// Loads a scenario's text (relative paths resolve as for the base file) and
+// runs it with the plan's properties as its expect:. With `out_dir`, also
+// writes every trace there (events included), and with `summary` keeps the
+// run's human summary. Throws what loading or running throws.
+Verdict evaluate(const ExplorePlan& plan, const std::string& yaml, const std::string& out_dir = "",
+                 std::string* summary = nullptr);
+
+// The witness: a run summary's lines (lost writes, visibility, each session
+// violation with the operations involved), without outputs, build and the
+// wall-time event rate.
+std::vector<std::string> witness_lines(const std::string& summary);
+
+// The base scenario's tree with the plan's properties as its expect: and
+// no output: section, ready for faults, choices or sampled values.
+YAML::Node base_tree(const ExplorePlan& plan);
+
+}  // namespace ecsim::explore_detail
