@@ -17,13 +17,13 @@ CsvWriter::CsvWriter(const std::filesystem::path& path) : path_(path) {
   file_ = std::fopen(path.c_str(), "wb");
   if (file_ == nullptr)
     throw std::runtime_error(fmt::format("cannot create '{}': {}", path.string(), std::strerror(errno)));
-  buffer_.reserve(kFlushThresholdBytes + 4096);
+  buffer_.reserve(kInitialBufferBytes);
 }
 
 CsvWriter CsvWriter::hash_only() {
   CsvWriter w;
   w.hash_only_ = true;
-  w.buffer_.reserve(kFlushThresholdBytes + 4096);
+  w.buffer_.reserve(kInitialBufferBytes);
   return w;
 }
 

@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "app/explore.hpp"
+#include "app/input_files.hpp"
 #include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "sim/config_nodes.hpp"
@@ -25,26 +26,6 @@ using detail::YamlReader;
 using detail::YamlValue;
 
 namespace {
-
-std::string read_text(const std::string& file, const char* what) {
-  std::error_code ec;
-  if (!fs::is_regular_file(file, ec))
-    throw ScenarioError(file, 0, 0, fmt::format("{} not found (looked in {})", what,
-                                                fs::absolute(file, ec).lexically_normal().string()));
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ScenarioError(file, 0, 0, fmt::format("cannot open {}", what));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// "--set:1:14: error: what (in --set a=b)" -> "what"
-std::string bare_message(const ScenarioError& e) {
-  std::string m = e.what();
-  if (const auto at = m.find("error: "); at != std::string::npos) m = m.substr(at + 7);
-  if (const auto in = m.rfind(" (in --set "); in != std::string::npos) m = m.substr(0, in);
-  return m;
-}
 
 // The values a rule can produce at its extremes (every value of a choice):
 // each must be valid for its path, so that no run fails on a bad draw.
@@ -85,7 +66,7 @@ class ExploreReader {
 };
 
 ExplorePlan ExploreReader::read() {
-  const YAML::Node root = detail::parse_one_document(read_text(file_, "explore file"), file_, "explore file");
+  const YAML::Node root = detail::parse_one_document(read_input_file(file_, "explore file"), file_, "explore file");
   if (root.IsNull()) throw ScenarioError(file_, 1, 1, "explore file is empty: expected a map with base:, nemesis: and expect:");
   const MapReader top(r_, YamlValue{root, YAML::Node(), false, ""});
   top.allow({"base", "name", "seed", "runs", "time_budget", "nemesis", "sample", "expect", "shrink", "exhaustive"});
@@ -114,12 +95,8 @@ ExplorePlan ExploreReader::read() {
 }
 
 void ExploreReader::base(const YamlValue& v) {
-  const fs::path base_path(r_.scalar(v, "the path of a scenario file"));
-  plan_.base_file = (base_path.is_absolute() ? base_path : fs::path(file_).parent_path() / base_path).string();
-  if (!fs::is_regular_file(plan_.base_file))
-    r_.fail(v, fmt::format("base: scenario file not found (looked in {})",
-                           fs::absolute(plan_.base_file).lexically_normal().string()));
-  plan_.base_text = read_text(plan_.base_file, "scenario file");
+  plan_.base_file = resolve_base_file(r_, v, file_);
+  plan_.base_text = read_input_file(plan_.base_file, "scenario file");
 }
 
 void ExploreReader::name(const std::optional<YamlValue>& v) {

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "app/input_files.hpp"
 #include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "app/sample_rules.hpp"
@@ -88,26 +89,12 @@ SweepPlan SweepReader::read() {
 }
 
 YAML::Node SweepReader::read_file() {
-  std::error_code ec;
-  if (!fs::is_regular_file(file_, ec))
-    throw ScenarioError(file_, 0, 0, fmt::format("sweep file not found (looked in {})",
-                                                 fs::absolute(file_, ec).lexically_normal().string()));
-  std::ifstream in(file_, std::ios::binary);
-  if (!in) throw ScenarioError(file_, 0, 0, "cannot open sweep file");
-  std::stringstream text;
-  text << in.rdbuf();
-  const YAML::Node root = detail::parse_one_document(text.str(), file_, "sweep file");
+  const YAML::Node root = detail::parse_one_document(read_input_file(file_, "sweep file"), file_, "sweep file");
   if (root.IsNull()) throw ScenarioError(file_, 1, 1, "sweep file is empty: expected a map with base: and grid:, zip: or sample:");
   return root;
 }
 
-void SweepReader::base(const YamlValue& v) {
-  const fs::path base_path(r_.scalar(v, "the path of a scenario file"));
-  plan_.base_file = (base_path.is_absolute() ? base_path : fs::path(file_).parent_path() / base_path).string();
-  if (!fs::is_regular_file(plan_.base_file))
-    r_.fail(v, fmt::format("base: scenario file not found (looked in {})",
-                           fs::absolute(plan_.base_file).lexically_normal().string()));
-}
+void SweepReader::base(const YamlValue& v) { plan_.base_file = resolve_base_file(r_, v, file_); }
 
 void SweepReader::name(const std::optional<YamlValue>& v) {
   if (!v) {

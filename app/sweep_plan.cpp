@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "analysis/csv_writer.hpp"
+#include "app/input_files.hpp"
 #include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "sim/hash.hpp"
@@ -20,16 +21,6 @@ namespace sweep_detail {
 namespace {
 
 constexpr std::size_t kMaxRuns = 10'000'000;
-
-// "--set:1:14: error: what (in --set a=b)" -> "what"
-std::string bare_message(const ScenarioError& e) {
-  std::string m = e.what();
-  const auto at = m.find("error: ");
-  if (at != std::string::npos) m = m.substr(at + 7);
-  const auto in = m.rfind(" (in --set ");
-  if (in != std::string::npos) m = m.substr(0, in);
-  return m;
-}
 
 // The base scenario with values[i] for params[i], loaded and checked.
 Scenario load_point(const SweepPlan& plan, const std::vector<ParamInfo>& params,

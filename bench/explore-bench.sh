@@ -18,8 +18,8 @@ wall() {  # seconds a command takes
   awk -v a="$start" -v b="$end" 'BEGIN { print b - a }' 
 }
 runs=2000
-t1=$(wall "$ecsim" explore bench/scenarios/explore/five-nodes.explore.yaml --runs $runs --jobs 1 -q --no-progress --out "$out/j1")
-t2=$(wall "$ecsim" explore bench/scenarios/explore/five-nodes.explore.yaml --runs $runs --jobs 2 -q --no-progress --out "$out/j2")
+t1=$(wall "$ecsim" explore bench/scenarios/explore/five-nodes.explore.yaml --runs $runs --jobs 1 -q --no-progress --no-shrink --out "$out/j1")
+t2=$(wall "$ecsim" explore bench/scenarios/explore/five-nodes.explore.yaml --runs $runs --jobs 2 -q --no-progress --no-shrink --out "$out/j2")
 cmp -s "$out/j1/runs.csv" "$out/j2/runs.csv" || { echo "explore-bench: runs.csv differs between --jobs 1 and 2" >&2; exit 1; }
 awk -v n=$runs -v t1="$t1" -v t2="$t2" 'BEGIN {
   printf "explore, 5 nodes, ~100 ops, %d runs: --jobs 1 %.2f s (%.0f runs/s), --jobs 2 %.2f s (%.0f runs/s), speed-up %.2fx\n",
