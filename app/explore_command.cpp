@@ -78,6 +78,9 @@ ExploreOptions read_options(const po::variables_map& vm) {
   opt.progress = !opt.quiet && !vm.count("no-progress") && isatty(STDERR_FILENO);
   opt.inject_nondeterminism = vm.count("test-inject-nondeterminism") > 0;
   opt.exhaustive = vm.count("exhaustive") > 0;
+  for (const char* o : {"shard", "runs", "time-budget", "no-shrink"})
+    if (opt.exhaustive && vm.count(o))
+      throw po::error(fmt::format("--{} does not apply to --exhaustive (its bound is the file's exhaustive: section)", o));
   return opt;
 }
 
