@@ -13,10 +13,12 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "app/memory_estimate.hpp"
 #include "app/sweep_output.hpp"
 #include "app/sweep_plan.hpp"
 #include "app/sweep_records.hpp"
 #include "app/sweep_run.hpp"
+#include "sim/scenario_loader.hpp"
 
 namespace ecsim {
 
@@ -35,6 +37,19 @@ std::vector<std::uint64_t> pending_runs(const SweepPlan& plan, const fs::path& d
     else pending.push_back(key);
   }
   return pending;
+}
+
+// Refuses the sweep before its runs start when a point's memory estimate
+// exceeds its share of the memory available (`jobs` runs at a time).
+void refuse_if_too_big(const SweepPlan& plan, unsigned jobs) {
+  MemoryAvailable available = memory_available();
+  if (jobs > 1) {
+    available.bytes /= jobs;
+    available.source += fmt::format(", divided among the {} runs --jobs runs at a time", jobs);
+  }
+  for (std::size_t i = 0; i < plan.points.size(); ++i)
+    if (const auto refusal = memory_refusal(memory_need(plan.points[i].scenario), available))
+      throw ScenarioError(plan.file, 0, 0, fmt::format("sweep point {}: {}", point_label(plan, i), *refusal));
 }
 
 void print_start(const SweepPlan& plan, const SweepOptions& opt, const fs::path& dir, const SweepResult& result,
@@ -95,6 +110,7 @@ SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& opt, std::ostre
   result.runs_planned = keys.size();
   const std::vector<std::uint64_t> pending = pending_runs(plan, dir, keys, opt, result);
   const unsigned jobs = std::max(1u, std::min<unsigned>(opt.jobs, static_cast<unsigned>(std::max<std::size_t>(1, pending.size()))));
+  if (!pending.empty()) refuse_if_too_big(plan, jobs);
   if (!opt.quiet) print_start(plan, opt, dir, result, pending.size(), jobs, out);
 
   const auto start = std::chrono::steady_clock::now();

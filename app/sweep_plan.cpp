@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "analysis/csv_writer.hpp"
+#include "app/memory_estimate.hpp"
 #include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "sim/hash.hpp"
@@ -35,6 +36,7 @@ std::string bare_message(const ScenarioError& e) {
 Scenario load_point(const SweepPlan& plan, const std::vector<ParamInfo>& params,
                     const std::vector<const AxisValue*>& values) {
   LoadOptions lo;
+  lo.check_nodes = node_count_refusal;
   for (std::size_t i = 0; i < params.size(); ++i) lo.overrides.push_back(params[i].path + "=" + values[i]->yaml);
   std::string where;
   for (std::size_t i = 0; i < params.size(); ++i)
