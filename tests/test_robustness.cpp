@@ -305,4 +305,28 @@ TEST_CASE("memory: a run whose estimate exceeds the memory available is refused 
   CHECK_FALSE(fs::exists(dir / "out-nodes"));
   CHECK_FALSE(fs::exists(dir / "out-ops"));
 }
+
+TEST_CASE("memory: a sweep is refused before it starts when a point, times --jobs, does not fit", "[robust][memory][sweep]") {
+  const fs::path dir = fresh_dir("sweep-estimate");
+  std::ofstream(dir / "base.yaml") << "name: t\nseed: 1\ntopology: {nodes: 8}\nworkload: {clients: 1, rate: 10/s}\nduration: 1s\n";
+  const auto sweep = [&](const std::string& name, const std::string& grid) {
+    std::ofstream(dir / (name + ".yaml")) << "base: base.yaml\ngrid:\n  " << grid << "\nseeds: 2\n";
+    return run_ecsim("sweep " + (dir / (name + ".yaml")).string() + " --jobs 2 --out " + (dir / ("out-" + name)).string(),
+                     dir, 1L << 20);
+  };
+  // A point with 50 million nodes: refused while its point loads, at the value in the sweep file.
+  const Result nodes = sweep("nodes", "topology.nodes: [8, 50000000]");
+  INFO(nodes.err);
+  CHECK(nodes.status == 2);
+  CHECK(nodes.err.rfind((dir / "nodes.yaml").string() + ":3:23: error: refused before running: it needs about 21458 MiB", 0) == 0);
+  // 2 million operations (about 840 MiB) fit in 1 GiB once, not twice: two run at a time.
+  const Result ops = sweep("ops", "workload.rate: [10/s, 2000000/s]");
+  INFO(ops.err);
+  CHECK(ops.status == 2);
+  CHECK(ops.err.find((dir / "ops.yaml").string() + ": error: sweep point workload.rate=2000000/s: refused before running: "
+                     "it needs about 839 MiB of memory and ") != std::string::npos);
+  CHECK(ops.err.find("shared by the 2 runs at a time of --jobs 2)") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out-nodes"));
+  CHECK_FALSE(fs::exists(dir / "out-ops"));
+}
 #endif
