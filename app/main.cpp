@@ -149,8 +149,9 @@ std::string failed_expect_report(const Scenario& s, const RunOutcome& outcome, c
 std::string out_of_memory_report(const std::string& file, const MemoryNeed& need, const MemoryAvailable& available) {
   return fmt::format(
       "{}: error: out of memory during the run (std::bad_alloc), although the estimate, about {:.0f} MiB, fit in the "
-      "{:.0f} MiB available ({}). Memory grows with {}, estimated at the costs measured for a gossip run "
-      "(bench/README.md); other inputs (a dense graph, long traces) add to them. Lower these or raise the limit.",
+      "{:.0f} MiB available ({}). Memory grows with {}, at the costs measured in bench/README.md "
+      "(\"Memory per key and per node\"); other inputs (a dense graph, long traces) add to them. Lower these or raise "
+      "the limit.",
       file, need.bytes() / (1 << 20), available.bytes / (1 << 20), available.source, describe_need(need));
 }
 
