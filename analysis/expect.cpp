@@ -472,11 +472,13 @@ class ExpectEvaluator {
       result.detail = join(problems, "; ");
       return result;
     }
-    if (truth(e_.root_) == Truth::yes) {
+    const Truth t = truth(e_.root_);
+    if (t == Truth::yes) {
       result.passed = true;
       result.detail = metric_values(e_.root_);
       return result;
     }
+    result.unknown = t == Truth::unknown;
     explain_failure(e_.root_, problems);
     result.detail = join(problems, "; ");
     return result;
@@ -654,6 +656,7 @@ std::vector<ExpectOutcome> evaluate_expectations(const std::vector<Expectation>&
     try {
       const ExpectResult result = Expression::parse(expectation.text).evaluate(metrics);
       outcome.passed = result.passed;
+      outcome.unknown = result.unknown;
       outcome.detail = result.detail;
     } catch (const ExpectSyntaxError& error) {
       outcome.passed = false;

@@ -55,6 +55,9 @@ std::string caret_diagnostic(std::string_view text, const ExpectSyntaxError& err
 
 struct ExpectResult {
   bool passed = false;
+  // Failed as unknown rather than false: a value it needs is not available
+  // (NaN). `ecsim explore` keeps the two apart when it shrinks a failure.
+  bool unknown = false;
   // Passed: the referenced metrics' values ("convergence.time_s = 3.1").
   // Failed: why, with values ("convergence.time_s = 7.2, expected < 5").
   std::string detail;
@@ -102,6 +105,7 @@ struct ExpectOutcome {
   std::string text;  // the assertion as written
   SourcePos pos;     // where it is in the scenario file
   bool passed = false;
+  bool unknown = false;  // see ExpectResult
   std::string detail;  // see ExpectResult; for a syntax error, the message and column
 };
 

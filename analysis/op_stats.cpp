@@ -20,7 +20,9 @@ void OpStats::on_fault(SimTime t, FaultEventKind kind, std::string_view) {
     case FaultEventKind::flap_heal: cuts_ = std::max(0, cuts_ - 1); break;
     case FaultEventKind::heal: cuts_ = 0; break;
     case FaultEventKind::loss_start:
-    case FaultEventKind::loss_end: break;
+    case FaultEventKind::loss_end:
+    case FaultEventKind::duplicate_start:
+    case FaultEventKind::duplicate_end: break;
   }
   if (before == 0 && cuts_ > 0) cut_since_ = t;
   if (before > 0 && cuts_ == 0) partitions_.emplace_back(cut_since_, t);

@@ -420,6 +420,8 @@ void Replay::replay_fault(const NodeEvent& e, Checkers& c) const {
   if (e.kind == "partition") kind = flap ? FaultEventKind::flap_cut : FaultEventKind::partition;
   else if (e.kind == "heal") kind = flap ? FaultEventKind::flap_heal : FaultEventKind::heal;
   else if (e.kind == "loss_start") kind = FaultEventKind::loss_start;
+  else if (e.kind == "duplicate_start") kind = FaultEventKind::duplicate_start;
+  else if (e.kind == "duplicate_end") kind = FaultEventKind::duplicate_end;
   for (Observer* o : c.kernel) o->on_fault(e.t, kind, e.key);
 }
 

@@ -85,9 +85,9 @@ std::vector<ApplyText> read_applied(const std::string& path) {
 
 // Every kind analysis/trace_writer.cpp writes; rows of the kinds not counted
 // above (timer, clock_step, apply) are read and skipped.
-constexpr std::array<std::string_view, 15> kKnownEventKinds = {
+constexpr std::array<std::string_view, 17> kKnownEventKinds = {
     "send", "deliver", "drop", "duplicate", "timer", "crash", "restart", "clock_step",
-    "partition", "heal", "loss_start", "loss_end", "apply", "receive", "state_lost"};
+    "partition", "heal", "loss_start", "loss_end", "duplicate_start", "duplicate_end", "apply", "receive", "state_lost"};
 
 EventScan scan_events(const std::string& path) {
   CsvReader in(path, "trace file");
@@ -115,7 +115,8 @@ EventScan scan_events(const std::string& path) {
     } else if (kind == "duplicate") {
       ++s.duplicated;
     } else if (kind == "crash" || kind == "restart" || kind == "state_lost" || kind == "receive" || kind == "partition" ||
-               kind == "heal" || kind == "loss_start" || kind == "loss_end") {
+               kind == "heal" || kind == "loss_start" || kind == "loss_end" ||
+               kind == "duplicate_start" || kind == "duplicate_end") {
       if ((kind == "crash" || kind == "restart" || kind == "state_lost" || kind == "receive") && node.empty())
         in.fail(node_col, fmt::format("node: a {} row names its node", kind));
       std::string key = optional_field(in, key_col), version = optional_field(in, version_col);

@@ -47,7 +47,8 @@ void TraceWriter::on_node(SimTime t, NodeId node, NodeEventKind kind, bool lose_
 
 void TraceWriter::on_fault(SimTime t, FaultEventKind kind, std::string_view description) {
   if (!events_) return;
-  static constexpr std::string_view kinds[] = {"partition", "heal", "loss_start", "loss_end", "partition", "heal"};
+  static constexpr std::string_view kinds[] = {"partition", "heal",      "loss_start",      "loss_end",
+                                                "partition", "heal",      "duplicate_start", "duplicate_end"};
   event_row(t, kNoNode, kinds[static_cast<int>(kind)], kNoNode, 0, description, -1);
 }
 

@@ -56,4 +56,25 @@ int run_command(const std::string& command, const std::function<int()>& body) {
   return kExitBadInput;
 }
 
+std::pair<unsigned, unsigned> parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  unsigned i = 0, n = 0;
+  bool ok = slash != std::string::npos;
+  try {
+    std::size_t used = 0;
+    if (ok) {
+      i = static_cast<unsigned>(std::stoul(text.substr(0, slash), &used));
+      ok = used == slash;
+      n = static_cast<unsigned>(std::stoul(text.substr(slash + 1), &used));
+      ok = ok && used == text.size() - slash - 1;
+    }
+  } catch (const std::exception&) {
+    ok = false;
+  }
+  if (!ok) throw boost::program_options::error(fmt::format("--shard expects I/N such as 2/8, got '{}'", text));
+  if (n < 1 || i < 1 || i > n)
+    throw boost::program_options::error(fmt::format("--shard {}: shards count from 1, so I must be between 1 and N", text));
+  return {i, n};
+}
+
 }  // namespace ecsim::cli

@@ -5,6 +5,7 @@
 // Includes Boost: include it only from the command .cpp files.
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/program_options.hpp>
@@ -24,6 +25,9 @@ struct ParsedArgs {
 // `positional`. Throws boost::program_options::error, with a did-you-mean
 // for an unknown option ("unrecognised option '--jbos' (did you mean '--jobs'?)").
 ParsedArgs parse_args(const boost::program_options::options_description& options, const std::vector<std::string>& args);
+
+// "I/N" of --shard (1 <= I <= N): {I, N}. Throws boost::program_options::error.
+std::pair<unsigned, unsigned> parse_shard(const std::string& text);
 
 // `s` as one shell word: unchanged when it needs no quoting, else in single
 // quotes (for the reproduce commands runs and sweeps print).

@@ -14,6 +14,7 @@
 #include "app/ci_reports.hpp"
 #include "app/command_line.hpp"
 #include "app/completion.hpp"
+#include "app/explore.hpp"
 #include "app/export.hpp"
 #include "app/memory_estimate.hpp"
 #include "app/modules.hpp"
@@ -38,6 +39,7 @@ const char* kTopHelp = R"(ecsim - deterministic discrete-event simulator for eve
 Usage: ecsim run FILE [--seed S] [--out DIR] [--set key.path=value]... [--quiet] [--format json] [--junit FILE]
   or:  ecsim validate FILE [--set key.path=value]... [--print]
   or:  ecsim sweep SWEEP_FILE [--jobs J] [--out DIR] [--shard I/N] [--merge DIR...] [--junit FILE]
+  or:  ecsim explore EXPLORE_FILE [--runs N] [--time-budget T] [--jobs J] [--shard I/N] [--out DIR]
   or:  ecsim analyze RUN_DIR [--check] | --ops F [--applied F] [--events F] | --compare OLD NEW
   or:  ecsim plot RUN_OR_SWEEP_DIR [--out DIR] [--format png,svg]
   or:  ecsim export RUN_DIR --to chrome|shiviz [--out FILE]
@@ -49,11 +51,13 @@ Commands:
   run        simulate a scenario, write CSV traces and summary.csv, check expect:
   validate   check a scenario file and print its fully resolved configuration
   sweep      run a scenario over a parameter grid x seeds; runs.csv, aggregate.csv
+  explore    randomized fault schedules against properties; shrink failures to a minimal scenario
   analyze    recompute metrics from traces or histories; compare two sweeps
   plot       draw a run's or a sweep's results with gnuplot (PNG and SVG)
   export     a run's traces for Perfetto/chrome://tracing (--to chrome) or ShiViz (--to shiviz)
 
-Exit status: 0 ok, 1 an expect: assertion failed, 2 bad input or usage.
+Exit status: 0 ok, 1 an expect: assertion (explore: a property) failed, 2 bad input or usage,
+3 explore found a failing run that was not deterministic (a simulator bug).
 The scenario format is described in docs/SCENARIO_REFERENCE.md.
 )";
 
@@ -234,17 +238,18 @@ int main(int argc, char** argv) {
   // Ctrl-C or SIGTERM during a run removes its temporary output directory
   // (exit status 128 + signal). Not for plot: it starts gnuplot, which would
   // inherit the blocked signals.
-  if (command == "run" || command == "sweep" || command == "analyze") install_interrupt_cleanup();
+  if (command == "run" || command == "sweep" || command == "explore" || command == "analyze") install_interrupt_cleanup();
   try {
     if (command == "run") return cmd_run(args);
     if (command == "validate") return cmd_validate(args);
     if (command == "plot") return plot_command(args);
     if (command == "analyze") return analyze_command(args);
     if (command == "sweep") return sweep_command(args);
+    if (command == "explore") return explore_command(args);
     if (command == "export") return export_command(args);
     if (command == "complete") return complete_command(args);  // hidden: for the shell completion
     std::cerr << fmt::format("ecsim: unknown command '{}'{}\n(try 'ecsim --help')\n", command,
-                             did_you_mean(command, {"run", "validate", "sweep", "analyze", "plot", "export", "help"}));
+                             did_you_mean(command, {"run", "validate", "sweep", "explore", "analyze", "plot", "export", "help"}));
     return kExitBadInput;
   } catch (const ScenarioError& e) {
     std::cerr << e.what() << "\n";

@@ -179,6 +179,26 @@ struct RunEvents {
   double end_s = 0;
 };
 
+// violations.csv rows as "t_s,node_index,label" points for the space-time
+// diagram: each violating operation at its completion on the serving replica
+// (a counterexample of `ecsim explore` shows where the guarantee broke).
+std::string violation_points(const fs::path& violations, const RunEvents& ev) {
+  std::string text = "# t_s,node,label\n";
+  if (!fs::exists(violations)) return text;
+  CsvReader in(violations.string());
+  const std::size_t g = in.require("guarantee"), op = in.require("op"), key = in.require("key"),
+                    done = in.require("complete_ns"), replica = in.require("replica");
+  while (in.next()) {
+    const std::string node(in[replica]);
+    if (node.empty()) continue;
+    auto it = std::find(ev.nodes.begin(), ev.nodes.end(), node);
+    if (it == ev.nodes.end()) continue;  // a node the diagram does not show
+    text += fmt::format("{},{},{} {} {}\n", parse_csv_double(std::string(in[done])) / 1e9, it - ev.nodes.begin(),
+                        in[g], in[op], in[key]);
+  }
+  return text;
+}
+
 RunEvents read_run_events(const fs::path& events, const std::vector<std::string>& node_order, double end_s) {
   RunEvents r;
   r.nodes = node_order;
@@ -355,6 +375,13 @@ std::vector<std::string> plot_run(const fs::path& dir, const fs::path& out, cons
     cmds += "plot 'spacetime.dat' using 1:2:($3-$1):($4-$2) with vectors head size screen 0.006,20 filled lw 0.6 "
             "lc rgb '#2166ac' title 'message (send -> delivery)'";
     if (!ev.drops.empty()) cmds += ", \\\n     'spacetime-drops.dat' using 1:2 with points pt 2 ps 0.8 lc rgb '#b2182b' title 'dropped'";
+    const std::string violations = violation_points(dir / "violations.csv", ev);
+    if (violations.find('\n') + 1 < violations.size()) {
+      write_text(out / "spacetime-violations.dat", violations);
+      cmds += ", \\\n     'spacetime-violations.dat' using 1:2 with points pt 7 ps 1.4 lc rgb '#d6604d' "
+              "title 'session-guarantee violation (at completion, serving replica)', \\\n"
+              "     'spacetime-violations.dat' using 1:2:3 with labels offset 0,0.8 font ',8' tc rgb '#d6604d' notitle";
+    }
     cmds += "\n";
     const std::string title = cut ? fmt::format("Messages: the first {} of {} ({})", ev.messages.size() + ev.drops.size(),
                                                 ev.messages_seen, dir.filename().string())

@@ -567,10 +567,11 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
     outcome.output_dir = output.dir;
   }
   const std::function<std::string(const char*)> out_path = [&](const char* name) -> std::string {
-    return (settings.write_outputs && output.has(name)) ? dir->path(std::string(name) + ".csv").string() : std::string();
+    if (settings.write_outputs) return output.has(name) ? dir->path(std::string(name) + ".csv").string() : std::string();
+    return settings.hash_all_traces ? std::string("/dev/null") : std::string();  // hashed, not kept
   };
 
-  World w(scenario, modules, settings.write_outputs, out_path);
+  World w(scenario, modules, settings.write_outputs || settings.hash_all_traces, out_path);
   w.sim.run(stop_rules(w, settings));
   if (settings.progress) fmt::print(stderr, "\r\033[K");
   final_reads(w);

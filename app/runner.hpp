@@ -17,6 +17,11 @@ struct RunSettings {
   bool quiet = false;         // no human summary
   bool progress = false;      // live progress line on stderr
   bool write_outputs = true;  // false: compute metrics only (tests, benchmarks)
+  // Without write_outputs: still produce every trace (into /dev/null), so that
+  // trace_hash covers them all, as a run writing its default traces would
+  // (ecsim explore's replay check; the hash then equals that of `ecsim run`
+  // on a scenario of at most 1000 nodes).
+  bool hash_all_traces = false;
   std::string reproduce;      // the command line that reproduces this run, printed in the summary
   // The modules the scenario was loaded with (app/modules.hpp: scenario_modules);
   // nullptr: modules_of(scenario), the same registry.

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 #include <thread>
+#include <tuple>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -56,28 +57,6 @@ po::options_description sweep_options() {
       ("quiet,q", "print nothing but errors")
       ("no-progress", "no live progress bar (plain progress lines are printed when stderr is not a terminal)");
   return d;
-}
-
-void parse_shard(const std::string& text, SweepOptions& opt) {
-  const auto slash = text.find('/');
-  unsigned i = 0, n = 0;
-  bool ok = slash != std::string::npos;
-  try {
-    std::size_t used = 0;
-    if (ok) {
-      i = static_cast<unsigned>(std::stoul(text.substr(0, slash), &used));
-      ok = used == slash;
-      n = static_cast<unsigned>(std::stoul(text.substr(slash + 1), &used));
-      ok = ok && used == text.size() - slash - 1;
-    }
-  } catch (const std::exception&) {
-    ok = false;
-  }
-  if (!ok) throw po::error(fmt::format("--shard expects I/N such as 2/8, got '{}'", text));
-  if (n < 1 || i < 1 || i > n)
-    throw po::error(fmt::format("--shard {}: shards count from 1, so I must be between 1 and N", text));
-  opt.shard_index = i;
-  opt.shard_count = n;
 }
 
 void print_plan(const SweepPlan& plan, const SweepOptions& opt) {
@@ -143,7 +122,7 @@ int sweep_command(const std::vector<std::string>& args) {
     opt.jobs = vm.count("jobs") ? vm["jobs"].as<unsigned>() : std::max(1u, std::thread::hardware_concurrency());
     if (opt.jobs == 0) throw po::error("--jobs must be at least 1");
     if (vm.count("out")) opt.out_dir = vm["out"].as<std::string>();
-    if (vm.count("shard")) parse_shard(vm["shard"].as<std::string>(), opt);
+    if (vm.count("shard")) std::tie(opt.shard_index, opt.shard_count) = cli::parse_shard(vm["shard"].as<std::string>());
     opt.keep_traces = vm.count("traces") > 0;
     opt.rerun = vm.count("rerun") > 0;
     opt.quiet = vm.count("quiet") > 0;

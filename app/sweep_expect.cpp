@@ -96,7 +96,10 @@ ExpectOutcome report_expectation(const SweepPlan& plan, const Expectation& e, co
     if (!r.passed) failures.push_back(fmt::format("{}: {}", point_label(plan, p), r.detail));
     else if (plan.points.size() == 1) pass_detail = r.detail;
   }
-  ExpectOutcome outcome{e.text, e.pos, failures.empty(), {}};
+  ExpectOutcome outcome;
+  outcome.text = e.text;
+  outcome.pos = e.pos;
+  outcome.passed = failures.empty();
   if (failures.empty()) {
     outcome.detail = plan.points.size() == 1 ? pass_detail : fmt::format("at all {} points", plan.points.size());
     fmt::print(out, "  PASS  {}   {}\n", e.text, outcome.detail);

@@ -13,6 +13,7 @@
 
 #include "app/modules.hpp"
 #include "app/runner.hpp"
+#include "app/sample_rules.hpp"
 #include "app/sweep_expect.hpp"
 #include "app/sweep_plan.hpp"
 #include "sim/did_you_mean.hpp"
@@ -34,40 +35,6 @@ using sweep_detail::ParamInfo;
 
 namespace {
 
-std::string flow_yaml(const YAML::Node& node) {
-  YAML::Emitter e;
-  e.SetMapFormat(YAML::Flow);
-  e.SetSeqFormat(YAML::Flow);
-  e << node;
-  return e.c_str();
-}
-
-// Sampled values are rounded to a few significant digits so that runs.csv
-// and plots show 0.254975 and 243.8ms rather than 0.25497534204870304 and
-// 243837.945us; the sweep is still a sample of the same distribution.
-double round_significant(double x, int digits) {
-  if (x == 0.0 || !std::isfinite(x)) return x;
-  const double scale = std::pow(10.0, digits - 1 - static_cast<int>(std::floor(std::log10(std::fabs(x)))));
-  return std::round(x * scale) / scale;
-}
-
-std::string shortest(double v) {
-  if (v == 0.0) v = 0.0;
-  return fmt::format("{}", v);
-}
-
-
-// True when `v` is a scalar that reads as a duration (with a unit).
-bool is_duration(const YamlValue& v) {
-  if (!v.node.IsScalar()) return false;
-  try {
-    parse_duration(v.node.Scalar(), true);
-    return true;
-  } catch (const std::invalid_argument&) {
-    return false;
-  }
-}
-
 class SweepReader {
  public:
   explicit SweepReader(std::string file) : file_(std::move(file)), r_(file_) {}
@@ -80,14 +47,9 @@ class SweepReader {
   void base(const YamlValue& v);
   void name(const std::optional<YamlValue>& v);
   std::size_t add_param(const detail::MapField& f, const std::string& section);
-  AxisValue value_of(const YamlValue& v) const;
   void grid(const YamlValue& v);
   void zip(const YamlValue& v);
   void sample(const YamlValue& v);
-  AxisValue draw(const YamlValue& rule, Rng& rng) const;
-  AxisValue draw_choice(const YamlValue& rule, const MapReader& m, Rng& rng) const;
-  AxisValue draw_int(const YamlValue& rule, const YamlValue& lo, const YamlValue& hi, Rng& rng) const;
-  AxisValue draw_number(const YamlValue& rule, const YamlValue& lo, const YamlValue& hi, bool log, Rng& rng) const;
   void seeds(const std::optional<YamlValue>& v, std::uint64_t base_seed);
   void metrics(const std::optional<YamlValue>& v);
   void expect(const std::optional<YamlValue>& v);
@@ -178,12 +140,6 @@ std::size_t SweepReader::add_param(const detail::MapField& f, const std::string&
   return params_.size() - 1;
 }
 
-AxisValue SweepReader::value_of(const YamlValue& v) const {
-  if (!v.node.IsDefined() || v.node.IsNull()) r_.fail(v, fmt::format("{}: expected a value, got nothing", v.path));
-  const std::string yaml = flow_yaml(v.node);
-  return AxisValue{v.node.IsScalar() ? v.node.Scalar() : yaml, yaml, pos(v.node)};
-}
-
 void SweepReader::grid(const YamlValue& v) {
   const MapReader m(r_, v);
   for (const auto& f : m.fields()) {
@@ -192,7 +148,7 @@ void SweepReader::grid(const YamlValue& v) {
     if (items.empty()) r_.fail(f.value, fmt::format("grid: '{}' needs a non-empty list of values", f.name));
     Axis axis;
     axis.params = {param};
-    for (const auto& item : items) axis.steps.push_back({value_of(item)});
+    for (const auto& item : items) axis.steps.push_back({literal_value(r_, item)});
     axes_.push_back(std::move(axis));
   }
 }
@@ -216,58 +172,9 @@ void SweepReader::zip(const YamlValue& v) {
                                    "must have equal lengths (use grid: for all combinations)",
                                    f.name, items.size(), first->name, length));
     }
-    for (std::size_t i = 0; i < items.size(); ++i) axis.steps[i].push_back(value_of(items[i]));
+    for (std::size_t i = 0; i < items.size(); ++i) axis.steps[i].push_back(literal_value(r_, items[i]));
   }
   axes_.push_back(std::move(axis));
-}
-
-AxisValue SweepReader::draw(const YamlValue& rule, Rng& rng) const {
-  const MapReader m(r_, rule);
-  const YamlValue dist = m.require("dist");
-  const std::vector<std::string> kinds = {"uniform", "log_uniform", "int", "choice"};
-  const std::string& kind = kinds[r_.choice(dist, kinds)];
-  if (kind == "choice") return draw_choice(rule, m, rng);
-  m.allow({"dist", "min", "max"});
-  const YamlValue lo = m.require("min"), hi = m.require("max");
-  if (kind == "int") return draw_int(rule, lo, hi, rng);
-  return draw_number(rule, lo, hi, kind == "log_uniform", rng);
-}
-
-AxisValue SweepReader::draw_choice(const YamlValue& rule, const MapReader& m, Rng& rng) const {
-  m.allow({"dist", "values"});
-  const auto items = r_.list(m.require("values"));
-  if (items.empty()) r_.fail(m.require("values"), fmt::format("{}.values: needs at least one value", rule.path));
-  AxisValue v = value_of(items[rng.below(items.size())]);
-  v.pos = pos(rule.node);
-  return v;
-}
-
-AxisValue SweepReader::draw_int(const YamlValue& rule, const YamlValue& lo, const YamlValue& hi, Rng& rng) const {
-  const std::int64_t a = r_.integer(lo, INT64_MIN / 2, INT64_MAX / 2), b = r_.integer(hi, INT64_MIN / 2, INT64_MAX / 2);
-  if (b < a) r_.fail(hi, fmt::format("{}: max {} is below min {}", rule.path, b, a));
-  const std::int64_t x = a + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(b - a) + 1));
-  return AxisValue{std::to_string(x), std::to_string(x), pos(rule.node)};
-}
-
-// uniform or log_uniform: durations when both bounds carry a unit, plain numbers otherwise.
-AxisValue SweepReader::draw_number(const YamlValue& rule, const YamlValue& lo, const YamlValue& hi, bool log,
-                                   Rng& rng) const {
-  const SourcePos at = pos(rule.node);
-  const bool durations = is_duration(lo);
-  if (durations != is_duration(hi))
-    r_.fail(hi, fmt::format("{}: min and max must both be durations (with a unit) or both plain numbers", rule.path));
-  const double a = durations ? static_cast<double>(r_.duration(lo, true)) : r_.number(lo);
-  const double b = durations ? static_cast<double>(r_.duration(hi, true)) : r_.number(hi);
-  if (b < a) r_.fail(hi, fmt::format("{}: max is below min", rule.path));
-  if (log && !(a > 0)) r_.fail(lo, fmt::format("{}: log_uniform needs min > 0", rule.path));
-  const double u = rng.uniform01();
-  const double x = log ? std::exp(std::log(a) + u * (std::log(b) - std::log(a))) : a + u * (b - a);
-  if (durations) {
-    const std::string text = format_duration(static_cast<SimTime>(std::llround(std::clamp(round_significant(x, 4), a, b))));
-    return AxisValue{text, text, at};
-  }
-  const std::string text = shortest(std::clamp(round_significant(x, 6), a, b));
-  return AxisValue{text, text, at};
 }
 
 void SweepReader::sample(const YamlValue& v) {
@@ -278,16 +185,16 @@ void SweepReader::sample(const YamlValue& v) {
   const MapReader params(r_, m.require("params"));
   if (params.fields().empty()) r_.fail(params.self(), "sample.params: name at least one path to sample");
   Axis axis;
-  std::vector<YamlValue> rules;
+  std::vector<SampleRule> rules;
   for (const auto& f : params.fields()) {
     axis.params.push_back(add_param(f, "sample"));
-    rules.push_back(f.value);
+    rules.push_back(read_sample_rule(r_, f.value));
   }
   // One stream for the whole sample: point i draws its parameters in file order.
   Rng rng = Rng::stream(seed, "sweep.sample");
   for (std::int64_t i = 0; i < count; ++i) {
     std::vector<AxisValue> step;
-    for (const YamlValue& rule : rules) step.push_back(draw(rule, rng));
+    for (const SampleRule& rule : rules) step.push_back(draw_sample(rule, rng));
     axis.steps.push_back(std::move(step));
   }
   axes_.push_back(std::move(axis));

@@ -7,16 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "app/sample_rules.hpp"
 #include "app/sweep.hpp"
 
 namespace ecsim::sweep_detail {
 
-// One value of one parameter.
-struct AxisValue {
-  std::string text;   // shown in runs.csv
-  std::string yaml;   // given to the loader as path=yaml
-  SourcePos pos;      // where the value (or its sampling rule) is in the sweep file
-};
+// One value of one parameter: text shown in runs.csv, yaml given to the
+// loader as path=yaml, pos where the value (or its sampling rule) is in the
+// sweep file.
+using AxisValue = SampledValue;
 
 // One dimension of the product: a grid path, the zipped paths, or the samples.
 struct Axis {

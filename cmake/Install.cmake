@@ -40,7 +40,7 @@ if(HELP2MAN_EXECUTABLE)
   add_custom_command(OUTPUT ${ECSIM_MAN_DIR}/ecsim.1
     COMMAND ${CMAKE_COMMAND} -E make_directory ${ECSIM_MAN_DIR}
     COMMAND ${PROJECT_SOURCE_DIR}/cmake/make-man.sh $<TARGET_FILE:ecsim> ${ECSIM_MAN_DIR}/ecsim.1
-            "deterministic simulator for eventual-consistency protocols" run validate sweep analyze plot export
+            "deterministic simulator for eventual-consistency protocols" run validate sweep explore analyze plot export
     DEPENDS ecsim ${PROJECT_SOURCE_DIR}/cmake/make-man.sh VERBATIM)
   add_custom_command(OUTPUT ${ECSIM_MAN_DIR}/ecsim-check.1
     COMMAND ${CMAKE_COMMAND} -E make_directory ${ECSIM_MAN_DIR}

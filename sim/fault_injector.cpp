@@ -32,6 +32,7 @@ std::string FaultInjector::describe(const FaultSpec& f) const {
     case FaultSpec::Kind::crash: return fmt::format("crash {}{}", names[f.node], f.lose_state ? " (state lost)" : "");
     case FaultSpec::Kind::restart: return fmt::format("restart {}", names[f.node]);
     case FaultSpec::Kind::loss: return fmt::format("loss {}", f.loss);
+    case FaultSpec::Kind::duplicate: return fmt::format("duplicate {}", f.duplicate);
     case FaultSpec::Kind::clock: return fmt::format("clock step {} by {} ns", names[f.node], f.offset_ns);
     case FaultSpec::Kind::flapping: return fmt::format("flapping [{}] period {} ns", list(f.nodes), f.period_ns);
   }
@@ -71,6 +72,11 @@ void FaultInjector::apply_fault(std::size_t index) {
       obs.on_fault(now, FaultEventKind::loss_start, describe(f));
       if (f.until_ns >= 0) sim_.schedule(f.until_ns, self_, index, loss_end, true);
       break;
+    case FaultSpec::Kind::duplicate:
+      sim_.set_duplicate_override(f.duplicate);
+      obs.on_fault(now, FaultEventKind::duplicate_start, describe(f));
+      if (f.until_ns >= 0) sim_.schedule(f.until_ns, self_, index, duplicate_end, true);
+      break;
     case FaultSpec::Kind::clock:
       if (f.offset_ns != 0) sim_.clocks().step(f.node, now, f.offset_ns);
       if (f.drift_ppm) sim_.clocks().set_drift(f.node, now, *f.drift_ppm);
@@ -94,6 +100,10 @@ void FaultInjector::on_event(std::uint64_t x, std::uint32_t a) {
     case loss_end:
       sim_.set_loss_override(-1.0);
       sim_.observers().on_fault(sim_.now(), FaultEventKind::loss_end, "loss window ends");
+      break;
+    case duplicate_end:
+      sim_.set_duplicate_override(-1.0);
+      sim_.observers().on_fault(sim_.now(), FaultEventKind::duplicate_end, "duplication window ends");
       break;
     case flap_toggle: {
       Flap& flap = flaps_[x];

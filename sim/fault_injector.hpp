@@ -1,7 +1,7 @@
 #pragma once
 // Applies the scenario's `faults:` at their simulated times: partitions
-// (symmetric, one-way, flapping), heal, crash/restart, loss windows and
-// clock steps. Each fault is a time-bounded kernel action.
+// (symmetric, one-way, flapping), heal, crash/restart, loss and
+// duplication windows and clock steps. Each fault is a time-bounded kernel action.
 #include <vector>
 
 #include "sim/network.hpp"
@@ -18,7 +18,7 @@ class FaultInjector final : public Component {
   void on_event(std::uint64_t x, std::uint32_t a) override;
 
  private:
-  enum Action : std::uint32_t { apply = 0, restart_node = 1, loss_end = 2, flap_toggle = 3 };
+  enum Action : std::uint32_t { apply = 0, restart_node = 1, loss_end = 2, flap_toggle = 3, duplicate_end = 4 };
   void apply_fault(std::size_t index);
   std::string describe(const FaultSpec& f) const;
 

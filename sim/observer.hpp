@@ -27,7 +27,9 @@ struct NetEvent {
 
 enum class NodeEventKind : std::uint8_t { timer, crash, restart, clock_step };
 
-enum class FaultEventKind : std::uint8_t { partition, heal, loss_start, loss_end, flap_cut, flap_heal };
+enum class FaultEventKind : std::uint8_t {
+  partition, heal, loss_start, loss_end, flap_cut, flap_heal, duplicate_start, duplicate_end
+};
 
 class Observer {
  public:

@@ -85,7 +85,7 @@ struct ClockSpec {
 };
 
 struct FaultSpec {
-  enum class Kind { partition, heal, crash, restart, loss, clock, flapping };
+  enum class Kind { partition, heal, crash, restart, loss, clock, flapping, duplicate };
   Kind kind = Kind::partition;
   SimTime at_ns = 0;
   SourcePos pos;
@@ -100,7 +100,9 @@ struct FaultSpec {
   bool lose_state = false;
   // loss: override network.loss from at_ns until until_ns
   double loss = 0.0;
-  SimTime until_ns = -1;
+  // duplicate: override network.duplicate from at_ns until until_ns
+  double duplicate = 0.0;
+  SimTime until_ns = -1;  // loss, duplicate, flapping; -1 = to the end of the run
   // clock: step the node's clock by offset_ns (may be negative); optional new drift
   SimTime offset_ns = 0;
   std::optional<double> drift_ppm;

@@ -179,6 +179,7 @@ class Loader {
 // File and --set overrides
 
 YAML::Node Loader::read_file() {
+  if (options_.text) return detail::parse_one_document(*options_.text, path_, "scenario file");
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path_, ec))
     throw ScenarioError(path_, 0, 0,
@@ -718,6 +719,7 @@ const FaultKindKeys kFaultKinds[] = {
     {"crash", FaultKind::crash, {"at", "crash", "restart_after", "lose_state"}},
     {"restart", FaultKind::restart, {"at", "restart"}},
     {"loss", FaultKind::loss, {"at", "loss", "until"}},
+    {"duplicate", FaultKind::duplicate, {"at", "duplicate", "until"}},
     {"clock", FaultKind::clock, {"at", "clock", "offset", "drift_ppm"}},
     {"flapping", FaultKind::flapping, {"at", "flapping"}},
 };
@@ -743,7 +745,7 @@ std::pair<FaultSpec::Kind, YamlValue> Loader::fault_kind(const MapReader& m, con
     kind_value = x;
   }
   if (!kind)
-    r_.fail(v, fmt::format("{}: a fault needs one of: partition, heal, crash, restart, loss, clock, flapping", v.path));
+    r_.fail(v, fmt::format("{}: a fault needs one of: partition, heal, crash, restart, loss, duplicate, clock, flapping", v.path));
   for (const auto& f : m.fields()) {
     if (std::find(kind->keys.begin(), kind->keys.end(), f.name) == kind->keys.end())
       r_.fail_key(f.value, fmt::format("'{}' does not apply to a {} fault (its keys: {})", f.name, kind->key,
@@ -775,6 +777,10 @@ FaultSpec Loader::fault(const YamlValue& v) {
     case FaultKind::restart: fs.node = node_ref(x, "fault"); break;
     case FaultKind::loss:
       fs.loss = r_.probability(x);
+      if (auto u = m.get("until")) fs.until_ns = fault_until(*u, fs.at_ns);
+      break;
+    case FaultKind::duplicate:
+      fs.duplicate = r_.probability(x);
       if (auto u = m.get("until")) fs.until_ns = fault_until(*u, fs.at_ns);
       break;
     case FaultKind::clock: {
@@ -1098,6 +1104,10 @@ void ConfigWriter::fault(const FaultSpec& f) {
     case FaultSpec::Kind::restart: e_ << Key << "restart" << Value << node(f.node); break;
     case FaultSpec::Kind::loss:
       e_ << Key << "loss" << Value << num(f.loss);
+      if (f.until_ns >= 0) e_ << Key << "until" << Value << dur(f.until_ns);
+      break;
+    case FaultSpec::Kind::duplicate:
+      e_ << Key << "duplicate" << Value << num(f.duplicate);
       if (f.until_ns >= 0) e_ << Key << "until" << Value << dur(f.until_ns);
       break;
     case FaultSpec::Kind::clock:

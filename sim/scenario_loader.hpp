@@ -33,6 +33,10 @@ struct LoadOptions {
   // The modules' sections (protocols.gossip, sagas, ...); not owned. Without
   // it only the kernel's sections are known.
   const SectionTable* sections = nullptr;
+  // The scenario's YAML text, read instead of the file at `path` (which still
+  // names it in messages and resolves relative paths): `ecsim explore` loads
+  // the scenarios it generates without writing them out.
+  std::optional<std::string> text;
   // Called with the node count before the nodes are created (their names take
   // memory); a message refuses the scenario there, at topology.nodes or
   // topology.regions (ecsim run: the memory estimate, app/memory_estimate.hpp).

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <stdexcept>
 #include <string>
 
@@ -26,6 +27,13 @@ void Context::send(NodeId to, std::uint16_t type, std::span<const std::uint64_t>
 void Context::set_timer(SimTime local_delay_ns, std::uint32_t tag) { sim_.set_timer(node_, protocol_, local_delay_ns, tag); }
 
 // --- Simulator ---
+namespace {
+std::atomic<bool> g_inject_nondeterminism{false};
+std::atomic<std::uint64_t> g_simulators_built{0};
+}  // namespace
+
+void Simulator::inject_nondeterminism_for_tests(bool on) { g_inject_nondeterminism = on; }
+
 Simulator::Simulator(const Scenario& scenario)
     : seed_(scenario.seed),
       network_spec_(scenario.network),
@@ -36,7 +44,8 @@ Simulator::Simulator(const Scenario& scenario)
       service_rng_(Rng::stream(scenario.seed, "service")),
       node_count_(static_cast<std::uint32_t>(scenario.topology.nodes)),
       up_bits_((node_count_ + 63) / 64, ~std::uint64_t{0}),
-      epoch_(node_count_, 0) {}
+      epoch_(node_count_, 0),
+      perturbed_(g_inject_nondeterminism && g_simulators_built++ % 2 == 1) {}
 
 Simulator::~Simulator() = default;
 
@@ -107,9 +116,9 @@ void Simulator::send(NodeId from, NodeId to, std::uint16_t protocol, std::uint16
     if (spilled_words_.size() <= slot) spilled_words_.resize(slot + 1);
     spilled_words_[slot].assign(words.begin(), words.end());
   }
-  transmit(slot, left_sender, route.latency_ns);
+  transmit(slot, left_sender, route.latency_ns + (perturbed_ && id == 1 ? 1 : 0));
 
-  if (network_spec_.duplicate > 0 && network_rng_.bernoulli(network_spec_.duplicate)) {
+  if (const double dup = current_duplicate(); dup > 0 && network_rng_.bernoulli(dup)) {
     const Route again = network_.route(from, to, network_rng_);
     if (again.ok) {
       ++stats_.messages_duplicated;

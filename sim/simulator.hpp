@@ -59,6 +59,10 @@ enum class StopReason { duration, queue_empty, condition };
 class Simulator {
  public:
   explicit Simulator(const Scenario& scenario);
+  // Test-only: while on, every second Simulator this process builds delays
+  // its first message by 1 ns, a deliberate nondeterminism for the replay
+  // self-check of `ecsim explore` to catch (tests only; never in a real run).
+  static void inject_nondeterminism_for_tests(bool on);
   ~Simulator();
   Simulator(const Simulator&) = delete;
   Simulator& operator=(const Simulator&) = delete;
@@ -103,6 +107,9 @@ class Simulator {
   // Loss probability override (fault {loss, until}); negative restores network.loss.
   void set_loss_override(double loss) { loss_override_ = loss; }
   double current_loss() const { return loss_override_ >= 0 ? loss_override_ : network_spec_.loss; }
+  // Duplication probability override (fault {duplicate, until}); negative restores network.duplicate.
+  void set_duplicate_override(double p) { duplicate_override_ = p; }
+  double current_duplicate() const { return duplicate_override_ >= 0 ? duplicate_override_ : network_spec_.duplicate; }
 
  private:
   // One cache line per message: header plus up to 4 payload words inline
@@ -169,6 +176,8 @@ class Simulator {
   KernelStats stats_;
   SimTime now_ = 0;
   double loss_override_ = -1.0;
+  double duplicate_override_ = -1.0;
+  bool perturbed_ = false;  // inject_nondeterminism_for_tests
   std::uint64_t next_msg_id_ = 1;
   std::uint64_t pending_external_ = 0;
   std::uint64_t in_flight_ = 0;

@@ -166,6 +166,7 @@ faults:
   - {at: 0s,  clock: eu-west-1, offset: -200ms, drift_ppm: 50}
   - {at: 30s, flapping: {nodes: [us-east-1], period: 2s, until: 40s}}
   - {at: 31s, partition: [us-east-0]}
+  - {at: 6s,  duplicate: 0.2, until: 9s}
 checks:
   convergence: true
   session: [ryw, mr, mw, wfr]
@@ -261,7 +262,7 @@ output:
   CHECK(ops_of(s)[3].key == "hits");
   CHECK(ops_of(s)[3].value == "5");
 
-  REQUIRE(s.faults.size() == 9);
+  REQUIRE(s.faults.size() == 10);
   const auto& part = s.faults[0];
   CHECK(part.kind == FaultSpec::Kind::partition);
   CHECK(part.at_ns == 10 * kSecond);
@@ -285,6 +286,9 @@ output:
   CHECK(s.faults[7].nodes == std::vector<NodeId>{1});
   CHECK(s.faults[7].period_ns == 2 * kSecond);
   CHECK(s.faults[7].until_ns == 40 * kSecond);
+  CHECK(s.faults[9].kind == FaultSpec::Kind::duplicate);
+  CHECK(s.faults[9].duplicate == 0.2);
+  CHECK(s.faults[9].until_ns == 9 * kSecond);
   // Unlisted nodes form one more group, written out.
   CHECK(s.faults[8].groups == std::vector<std::vector<NodeId>>{{0}, {1, 2, 3, 4}});
 
@@ -293,7 +297,7 @@ output:
   CHECK_FALSE(s.checks.lost_writes);
   REQUIRE(s.checks.expect.size() == 2);
   CHECK(s.checks.expect[1].text == "violations.ryw == 0");
-  CHECK(s.checks.expect[1].pos.line == 62);
+  CHECK(s.checks.expect[1].pos.line == 63);
   CHECK(s.checks.expect[1].pos.column == 7);
   CHECK(s.output.dir == "out/custom");
   CHECK(s.output.traces == std::vector<std::string>{"ops", "summary"});
@@ -305,6 +309,7 @@ output:
     CHECK_THAT(text, Catch::Contains("interval: 1.5s"));
     CHECK_THAT(text, Catch::Contains("start: 250us"));
     CHECK_THAT(text, Catch::Contains("partition: [[us-east], [eu-west]]"));
+    CHECK_THAT(text, Catch::Contains("{at: 6s, duplicate: 0.2, until: 9s}"));
     CHECK_THAT(text, Catch::Contains("source: data/lat.csv:rtt_ms"));
     // Empirical samples are not re-readable from the summary; swap that link out.
     Scenario copy = s;
@@ -463,6 +468,10 @@ TEST_CASE("bad input points at the offending node", "[loader][errors]") {
     const auto e = error_for(std::string(kMinimal) + "faults:\n  - {at: 9s, loss: 0.3, until: 8s}\n");
     CHECK(e.line() == 5);
     CHECK_THAT(e.what(), Catch::Contains("faults[0].until (8s) is before the fault's at (9s)"));
+  }
+  SECTION("a duplication window takes a probability") {
+    CHECK_THAT(error_for(std::string(kMinimal) + "faults:\n  - {at: 1s, duplicate: 1.5}\n").what(),
+               Catch::Contains("5:25: error: faults[0].duplicate must be a probability in [0, 1], got 1.5"));
   }
   SECTION("until after the duration") {
     CHECK_THAT(error_for(std::string(kMinimal) + "faults:\n  - {at: 9s, loss: 0.3, until: 80s}\n").what(),

@@ -13,6 +13,7 @@
 #include <tuple>
 #include <vector>
 
+#include "sim/fault_injector.hpp"
 #include "sim/simulator.hpp"
 
 using namespace ecsim;
@@ -248,6 +249,42 @@ TEST_CASE("duplicate = 1 delivers every message twice", "[simulator]") {
     REQUIRE(ids[n].size() == 2);
     CHECK(ids[n][0] == ids[n][1]);  // the same message, twice
   }
+}
+
+TEST_CASE("a duplication window duplicates exactly the messages sent inside it", "[simulator][faults]") {
+  // n0 sends to n1 at 50 ms, 150 ms, ..., 950 ms: ten messages, 1 ms each way.
+  struct Ticker final : Protocol {
+    std::vector<SimTime> received;
+    std::string_view name() const override { return "ticker"; }
+    void on_start(Context& ctx) override {
+      if (ctx.node() == 0) ctx.set_timer(50 * kMillisecond, 1);
+    }
+    void on_timer(Context& ctx, std::uint32_t) override {
+      const std::uint64_t w = 0;
+      ctx.send(1, 1, {&w, 1}, 8);
+      ctx.set_timer(100 * kMillisecond, 1);
+    }
+    void on_message(Context& ctx, const Message&) override { received.push_back(ctx.now()); }
+  };
+  Scenario s = make_scenario(2, constant_ns(kMillisecond));
+  FaultSpec window;
+  window.kind = FaultSpec::Kind::duplicate;
+  window.at_ns = 300 * kMillisecond;
+  window.duplicate = 1.0;
+  window.until_ns = 600 * kMillisecond;
+  s.faults.push_back(window);
+  Simulator sim(s);
+  Ticker p;
+  sim.add_protocol(&p);
+  FaultInjector faults(sim, s);
+  sim.run(RunOptions{kSecond, {}, {}});
+  // Sends at 350, 450 and 550 ms fall in [300 ms, 600 ms): three duplicates, no others.
+  CHECK(sim.stats().messages_sent == 10);
+  CHECK(sim.stats().messages_duplicated == 3);
+  CHECK(sim.stats().messages_delivered == 13);
+  std::map<SimTime, int> copies;
+  for (SimTime t : p.received) ++copies[t];
+  for (const auto& [t, n] : copies) CHECK(n == ((t == 351 * kMillisecond || t == 451 * kMillisecond || t == 551 * kMillisecond) ? 2 : 1));
 }
 
 TEST_CASE("a crashed node neither sends nor receives, its timers die, restart boots it again", "[simulator]") {

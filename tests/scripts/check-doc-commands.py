@@ -8,7 +8,8 @@
   just "..." stands for omitted lines. Exit status 1 (a failed expect:) is
   allowed when the output shows a FAIL line.
 - A ```yaml block that starts with `base:` is a sweep file: it must load
-  (`ecsim sweep --plan`), next to the example scenarios.
+  (`ecsim sweep --plan`), next to the example scenarios; with a `nemesis:`
+  it is an explore file (`ecsim explore --plan`, next to scenarios/explore/).
 Commands run in a scratch folder holding links to the repository's folders,
 with BUILD_DIR/app first on PATH (so `ecsim` is the build's) and
 build/release pointing at BUILD_DIR. Blocks that cannot run in a test are
@@ -96,6 +97,17 @@ def main():
                 r = run("set -eo pipefail\n" + text, scratch, env)
                 if r.returncode != 0:
                     failures.append(f"{where}:{start}: exit {r.returncode}\n{text}\n{r.stdout[-2000:]}{r.stderr[-2000:]}")
+            elif info == "yaml" and lines and lines[0].startswith("base:") and any(l.startswith("nemesis:") for l in lines):
+                ran += 1
+                folder = scratch / "explore-example"
+                folder.mkdir(parents=True, exist_ok=True)
+                for scenario in (repo / "scenarios" / "explore").glob("*.yaml"):
+                    if not (folder / scenario.name).exists():
+                        (folder / scenario.name).symlink_to(scenario)
+                (folder / "example.explore.yaml").write_text(text + "\n")
+                r = run(f"ecsim explore {folder / 'example.explore.yaml'} --plan", scratch, env)
+                if r.returncode != 0:
+                    failures.append(f"{where}:{start}: the explore example does not load\n{r.stderr}")
             elif info == "yaml" and lines and lines[0].startswith("base:"):
                 ran += 1
                 folder = scratch / "sweep-example" / "sweeps"
@@ -115,7 +127,7 @@ def main():
                     command, expected = lines[i][2:], lines[i + 1:end]
                     ran += 1
                     r = run(command, scratch, env)
-                    shows_failure = any(l.startswith("FAIL") for l in expected)
+                    shows_failure = any(l.lstrip().startswith("FAIL") for l in expected)
                     if r.returncode not in ((0, 1) if shows_failure else (0,)):
                         failures.append(f"{where}:{start + 1 + i}: exit {r.returncode}: {command}\n{r.stderr[-2000:]}")
                     elif (missing := matches(expected, r.stdout)) is not None:

@@ -46,7 +46,7 @@ expect_none() {  # expect_none UNWANTED FUNCTION WORD...
   fi
 }
 
-for c in run validate sweep analyze plot export; do expect "$c" _ecsim ecsim ''; done
+for c in run validate sweep explore analyze plot export; do expect "$c" _ecsim ecsim ''; done
 expect --version _ecsim ecsim --v
 expect sweep _ecsim ecsim help sw
 expect --junit _ecsim ecsim run scenarios/demo.yaml --j

@@ -20,7 +20,7 @@ check_page() {  # check_page PAGE HELP_TEXT
 }
 ecsim="$build/app/ecsim"
 help=$("$ecsim" --help)
-for sub in run validate sweep analyze plot export; do help+=$'\n'$("$ecsim" "$sub" --help); done
+for sub in run validate sweep explore analyze plot export; do help+=$'\n'$("$ecsim" "$sub" --help); done
 check_page "$build/man/ecsim.1" "$help"
 check_page "$build/man/ecsim-check.1" "$("$build/app/ecsim-check" --help)"
 ((failures == 0)) || exit 1

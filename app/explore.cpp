@@ -1,0 +1,466 @@
+// `ecsim explore`: building each run's scenario, running the runs, the
+// replay check, shrinking and the outputs. See explore.hpp and docs/EXPLORE.md.
+#include "app/explore.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <yaml-cpp/yaml.h>
+
+#include "analysis/csv_writer.hpp"
+#include "analysis/output_dir.hpp"
+#include "app/modules.hpp"
+#include "app/parallel.hpp"
+#include "app/progress.hpp"
+#include "app/runner.hpp"
+#include "app/shrink.hpp"
+#include "sim/scenario_loader.hpp"
+#include "sim/simulator.hpp"
+#include "sim/strings.hpp"
+#include "sim/yaml_path.hpp"
+
+namespace ecsim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// One run of the exploration: what it drew and what it broke.
+struct Trial {
+  std::uint64_t index = 0;
+  std::uint64_t seed = 0;
+  std::string yaml;                  // the run's whole scenario
+  std::vector<std::string> kinds_on; // fault kinds swarm testing left on
+  std::size_t faults = 0;            // faults the nemesis drew
+  std::vector<std::size_t> broken;   // indices into plan.properties
+  std::vector<char> unknown;         // per broken property: unknown (a value not available), not false
+  std::vector<std::string> details;  // per broken property: values, as expect: reports them
+  std::string trace_hash;
+  std::string error;                 // the run could not be built or run
+};
+
+std::string emit(const YAML::Node& root) {
+  YAML::Emitter e;
+  e << root;
+  return std::string(e.c_str()) + "\n";
+}
+
+std::uint64_t run_seed(const ExplorePlan& plan, std::uint64_t index) {
+  return Rng::stream(plan.seed, "explore.run", index).next_u64();
+}
+
+LoadOptions text_options(const ExplorePlan& plan, const std::string& yaml) {
+  LoadOptions lo;
+  lo.text = yaml;
+  lo.sections = &plan.modules->sections();
+  return lo;
+}
+
+// Node names and duration of a sampled scenario (the base's unless sample:
+// changes the topology or the duration).
+std::pair<std::vector<std::string>, SimTime> topology_of(const ExplorePlan& plan, const YAML::Node& root) {
+  if (!plan.sample_changes_topology) return {plan.base_nodes, plan.base_duration};
+  const Scenario s = load_scenario(plan.base_file, text_options(plan, emit(root)));
+  return {s.topology.node_names, s.duration_ns};
+}
+
+// Run `index`'s scenario: the base, its sample: values, the base's faults
+// followed by the drawn ones, its seed, and the properties as its expect:.
+Trial build_trial(const ExplorePlan& plan, std::uint64_t index) {
+  Trial t;
+  t.index = index;
+  t.seed = run_seed(plan, index);
+  Rng rng = Rng::stream(t.seed, "explore.schedule");
+  YAML::Node root = YAML::Load(plan.base_text);
+  for (const ExploreParam& p : plan.sample) {
+    const SampledValue v = draw_sample(p.rule, rng);
+    set_yaml_path(root, p.path, YAML::Load(v.yaml));
+  }
+  const auto [nodes, duration] = topology_of(plan, root);
+  FaultSchedule schedule = draw_schedule(plan.nemesis, nodes, duration, rng);
+  t.kinds_on = std::move(schedule.kinds_on);
+  t.faults = schedule.faults.size();
+  YAML::Node faults(YAML::NodeType::Sequence);
+  if (root["faults"] && root["faults"].IsSequence())
+    for (const auto& f : root["faults"]) faults.push_back(f);
+  for (const YAML::Node& f : schedule.faults) faults.push_back(f);
+  root["faults"] = faults;
+  root["seed"] = t.seed;
+  root.remove("output");
+  YAML::Node expect(YAML::NodeType::Sequence);
+  for (const Expectation& e : plan.properties) expect.push_back(e.text);
+  root["checks"]["expect"] = expect;
+  t.yaml = emit(root);
+  return t;
+}
+
+struct Verdict {
+  std::vector<std::size_t> broken;
+  std::vector<char> unknown;
+  std::vector<std::string> details;
+  std::string trace_hash;
+};
+
+// Loads and runs a scenario's text; the properties it breaks. With
+// `out_dir`, also writes its traces there (every trace, events included),
+// and with `summary` keeps the run's human summary.
+Verdict evaluate(const ExplorePlan& plan, const std::string& yaml, const std::string& out_dir = "",
+                 std::string* summary = nullptr) {
+  Scenario s = load_scenario(plan.base_file, text_options(plan, yaml));
+  s.checks.expect = plan.properties;  // positions in the explore file
+  s.source_file = plan.file;
+  RunSettings settings;
+  settings.quiet = summary == nullptr;
+  settings.modules = plan.modules;
+  settings.write_outputs = !out_dir.empty();
+  settings.hash_all_traces = true;  // the replay check compares every event
+  if (settings.write_outputs) {
+    s.output.dir = out_dir;
+    for (const char* t : {"events", "applied"})  // left out by default above 1000 nodes; a counterexample needs them
+      if (!s.output.has(t)) s.output.traces.emplace_back(t);
+  }
+  std::ostringstream sink;
+  const RunOutcome o = run_scenario(s, settings, sink);
+  if (summary) *summary = sink.str();
+  Verdict v;
+  v.trace_hash = o.trace_hash;
+  for (std::size_t k = 0; k < o.expectations.size(); ++k)
+    if (!o.expectations[k].passed) {
+      v.broken.push_back(k);
+      v.unknown.push_back(o.expectations[k].unknown ? 1 : 0);
+      v.details.push_back(o.expectations[k].detail);
+    }
+  return v;
+}
+
+void run_trial(const ExplorePlan& plan, Trial& t) {
+  try {
+    const Verdict v = evaluate(plan, t.yaml);
+    t.broken = v.broken;
+    t.unknown = v.unknown;
+    t.details = v.details;
+    t.trace_hash = v.trace_hash;
+  } catch (const std::exception& e) {
+    t.error = e.what();
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// The first property-k failure, shrunk.
+struct Counterexample {
+  std::size_t property = 0;
+  const Trial* first = nullptr;
+  std::uint64_t failing_runs = 0;
+  bool unknown = false;   // the first failing run's verdict was unknown, not false
+  std::string detail;     // of the first failing run
+  std::string min_yaml;   // empty when not shrunk
+  ShrinkReport shrink;
+  std::vector<std::string> witness;  // the minimal run's summary lines
+};
+
+struct Replay {
+  std::vector<std::string> hash;  // per failing run: the replay's trace hash
+  std::string report;             // the first mismatch, localized; empty when all matched
+};
+
+std::string events_file(const fs::path& dir) {
+  std::ifstream in(dir / "events.csv", std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs a nondeterministic run twice more with its events written and names
+// the first events.csv line where the two differ.
+std::string localize(const ExplorePlan& plan, const Trial& t, const fs::path& scratch) {
+  const fs::path a = scratch / "replay-a", b = scratch / "replay-b";
+  const std::string ha = evaluate(plan, t.yaml, a.string()).trace_hash;
+  const std::string hb = evaluate(plan, t.yaml, b.string()).trace_hash;
+  std::istringstream ea(events_file(a)), eb(events_file(b));
+  std::string la, lb;
+  for (std::uint64_t line = 1;; ++line) {
+    const bool more_a = static_cast<bool>(std::getline(ea, la)), more_b = static_cast<bool>(std::getline(eb, lb));
+    if (!more_a && !more_b) break;
+    if (more_a && more_b && la == lb) continue;
+    return fmt::format("two more replays (trace hashes {} and {}) first differ at events.csv line {}:\n  {}\n  {}", ha, hb,
+                       line, more_a ? la : "(end of file)", more_b ? lb : "(end of file)");
+  }
+  return fmt::format("two more replays gave trace hashes {} and {} with identical events.csv: the difference is in "
+                     "another trace (ops.csv, applied.csv) or did not recur",
+                     ha, hb);
+}
+
+Replay replay_failures(const ExplorePlan& plan, const std::vector<const Trial*>& failing, unsigned jobs,
+                       const fs::path& scratch) {
+  Replay r;
+  r.hash.resize(failing.size());
+  parallel_for(failing.size(), jobs, [&](std::size_t i) {
+    try {
+      r.hash[i] = evaluate(plan, failing[i]->yaml).trace_hash;
+    } catch (const std::exception& e) {
+      r.hash[i] = std::string("error: ") + e.what();
+    }
+  });
+  for (std::size_t i = 0; i < failing.size(); ++i) {
+    if (r.hash[i] == failing[i]->trace_hash) continue;
+    const Trial& t = *failing[i];
+    r.report = fmt::format("SIMULATOR BUG: run {} (seed {}) is not deterministic: trace hash {} on the first run, {} on "
+                           "the replay.\n{}",
+                           t.index, t.seed, t.trace_hash, r.hash[i], localize(plan, t, scratch));
+    break;
+  }
+  return r;
+}
+
+// The witness: the minimal run's summary lines (lost writes, visibility,
+// each session violation with the operations involved), without the lines
+// about outputs and the build.
+std::vector<std::string> witness_lines(const std::string& summary) {
+  std::vector<std::string> out;
+  std::istringstream in(summary);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("  ", 0) != 0) continue;  // the title, PASS/FAIL lines, expect: totals
+    std::string what;
+    std::istringstream(line) >> what;
+    if (what == "outputs" || what == "reproduce" || what == "build" || what == "events") continue;  // events: wall-time rate
+    out.push_back(line.substr(2));
+  }
+  return out;
+}
+
+std::string min_header(const ExplorePlan& plan, const Counterexample& c, const std::string& min_path) {
+  return fmt::format(
+      "# Minimal counterexample: breaks \"{}\" ({})\n"
+      "# Found by: ecsim explore {} (run {}, seed {}); shrunk in {} runs{}: {}\n"
+      "# Reproduce: ecsim run {} --seed {}   (exit status 1: the property fails)\n",
+      plan.properties[c.property].text, c.detail, plan.file, c.first->index, c.first->seed, c.shrink.runs,
+      c.shrink.budget_exhausted ? " (budget reached: smaller may exist)" : "",
+      c.shrink.reduced.empty() ? "nothing could be removed" : join(c.shrink.reduced), min_path, c.first->seed);
+}
+
+}  // namespace
+
+namespace {
+
+class Explorer {
+ public:
+  Explorer(const ExplorePlan& plan, const ExploreOptions& opt, std::ostream& out)
+      : plan_(plan), opt_(opt), out_(out),
+        dir_(opt.out_dir.empty() ? (fs::path("out") / "explore" / plan.name) : fs::path(opt.out_dir)) {}
+
+  ExploreResult run();
+
+ private:
+  std::uint64_t budget() const { return opt_.runs > 0 ? opt_.runs : plan_.runs; }
+  double time_budget() const { return opt_.time_budget_s >= 0 ? opt_.time_budget_s : plan_.time_budget_s; }
+  void run_trials();
+  void find_counterexamples();
+  void shrink(Counterexample& c, const fs::path& tmp_dir, std::size_t number);
+  void write_runs_csv(const fs::path& path) const;
+  void write_counterexamples_csv(const fs::path& path) const;
+  void print_report() const;
+
+  const ExplorePlan& plan_;
+  const ExploreOptions& opt_;
+  std::ostream& out_;
+  fs::path dir_;
+  std::vector<Trial> trials_;
+  std::vector<const Trial*> failing_;
+  Replay replay_;
+  std::vector<Counterexample> found_;
+  ExploreResult result_;
+};
+
+void Explorer::run_trials() {
+  // This shard's runs: i = shard_index-1, +shard_count, ... below the budget.
+  const std::uint64_t first = opt_.shard_index - 1, step = opt_.shard_count;
+  const std::uint64_t count = budget() > first ? (budget() - first + step - 1) / step : 0;
+  trials_.resize(count);
+  Progress progress("ecsim explore", count, opt_.progress, opt_.quiet);
+  const auto start = std::chrono::steady_clock::now();
+  const double limit = time_budget();
+  std::function<bool()> stop;
+  if (limit > 0)
+    stop = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > limit; };
+  const std::size_t done = parallel_for(
+      count, opt_.jobs,
+      [&](std::size_t j) {
+        Trial& t = trials_[j];
+        try {
+          t = build_trial(plan_, first + j * step);
+        } catch (const std::exception& e) {
+          t.index = first + j * step;
+          t.error = e.what();
+          return;
+        }
+        run_trial(plan_, t);
+      },
+      &progress, stop);
+  trials_.resize(done);
+  result_.runs_done = done;
+}
+
+void Explorer::find_counterexamples() {
+  for (const Trial& t : trials_)
+    if (!t.broken.empty()) failing_.push_back(&t);
+  result_.runs_failed = failing_.size();
+  for (std::size_t k = 0; k < plan_.properties.size(); ++k) {
+    Counterexample c;
+    c.property = k;
+    for (const Trial* t : failing_)
+      for (std::size_t b = 0; b < t->broken.size(); ++b)
+        if (t->broken[b] == k) {
+          if (!c.first) c.first = t, c.detail = t->details[b], c.unknown = t->unknown[b] != 0;
+          ++c.failing_runs;
+        }
+    if (c.first) found_.push_back(std::move(c));
+  }
+}
+
+void Explorer::shrink(Counterexample& c, const fs::path& tmp_dir, std::size_t number) {
+  const std::size_t k = c.property;
+  // The failure signature: property k fails the same way (false, or unknown
+  // for want of a value), so that shrinking never trades a real violation
+  // for a run in which the property's metric does not apply.
+  const std::function<bool(const std::string&)> fails = [&](const std::string& yaml) {
+    try {
+      const Verdict v = evaluate(plan_, yaml);
+      const auto it = std::find(v.broken.begin(), v.broken.end(), k);
+      return it != v.broken.end() && (v.unknown[static_cast<std::size_t>(it - v.broken.begin())] != 0) == c.unknown;
+    } catch (const std::exception&) {
+      return false;  // a candidate that does not load or run is not this failure
+    }
+  };
+  std::string yaml = c.first->yaml;
+  if (opt_.shrink && plan_.shrink) yaml = shrink_scenario(yaml, fails, opt_.jobs, plan_.shrink_max_runs, c.shrink);
+  YAML::Node root = YAML::Load(yaml);
+  root["name"] = fmt::format("{}-min-{}", plan_.name, number);
+  const std::string file = fmt::format("min-{}.yaml", number);
+  c.min_yaml = min_header(plan_, c, (dir_ / file).string()) + emit(root);
+  write_file_atomic(tmp_dir / file, c.min_yaml);
+  // The minimal run's traces, for `ecsim plot` and the witnesses.
+  const fs::path traces = tmp_dir / fmt::format("min-{}", number);
+  std::string summary;
+  evaluate(plan_, c.min_yaml, traces.string(), &summary);
+  c.witness = witness_lines(summary);
+}
+
+void Explorer::write_runs_csv(const fs::path& path) const {
+  CsvWriter w(path);
+  w.header({"run", "seed", "kinds", "faults", "broken", "trace_hash", "replay", "error"});
+  std::map<const Trial*, std::size_t> failing_index;
+  for (std::size_t i = 0; i < failing_.size(); ++i) failing_index[failing_[i]] = i;
+  for (const Trial& t : trials_) {
+    std::vector<std::string> broken;
+    for (std::size_t k : t.broken) broken.push_back(plan_.properties[k].text);
+    std::string replay;
+    if (const auto it = failing_index.find(&t); it != failing_index.end() && it->second < replay_.hash.size())
+      replay = replay_.hash[it->second] == t.trace_hash ? "same" : "differs";
+    w.field(t.index).field(t.seed).field(join(t.kinds_on, " ")).field(static_cast<std::uint64_t>(t.faults));
+    w.field(join(broken, "; ")).field(t.trace_hash).field(replay).field(t.error).end_row();
+  }
+  w.close();
+}
+
+void Explorer::write_counterexamples_csv(const fs::path& path) const {
+  CsvWriter w(path);
+  w.header({"property", "first_run", "seed", "failing_runs", "shrink_runs", "min_file", "reduced"});
+  for (std::size_t i = 0; i < found_.size(); ++i) {
+    const Counterexample& c = found_[i];
+    w.field(plan_.properties[c.property].text).field(c.first->index).field(c.first->seed).field(c.failing_runs);
+    w.field(c.shrink.runs).field(fmt::format("min-{}.yaml", i + 1)).field(join(c.shrink.reduced, "; ")).end_row();
+  }
+  w.close();
+}
+
+void Explorer::print_report() const {
+  const ExploreResult& r = result_;
+  fmt::print(out_, "explore {}: {} runs{}, {} broke a property", plan_.name, r.runs_done,
+             opt_.shard_count > 1 ? fmt::format(" (shard {}/{})", opt_.shard_index, opt_.shard_count) : "", r.runs_failed);
+  fmt::print(out_, "; replay check: {} of {} identical\n", failing_.size() - r.nondeterministic, failing_.size());
+  if (!replay_.report.empty()) fmt::print(out_, "{}\n", replay_.report);
+  for (std::size_t k = 0; k < plan_.properties.size(); ++k) {
+    const auto it = std::find_if(found_.begin(), found_.end(), [&](const Counterexample& c) { return c.property == k; });
+    if (it == found_.end()) {
+      fmt::print(out_, "  PASS  {}   in {} runs\n", plan_.properties[k].text, r.runs_done);
+      continue;
+    }
+    const Counterexample& c = *it;
+    const std::size_t number = static_cast<std::size_t>(it - found_.begin()) + 1;
+    const fs::path min_file = dir_ / fmt::format("min-{}.yaml", number);
+    fmt::print(out_, "  FAIL  {}   in {} of {} runs, first run {} (seed {}): {}\n", plan_.properties[k].text,
+               c.failing_runs, r.runs_done, c.first->index, c.first->seed, c.detail);
+    if (c.min_yaml.empty()) continue;
+    if (c.shrink.runs > 0)
+      fmt::print(out_, "        shrunk in {} runs{}: {}\n", c.shrink.runs, c.shrink.budget_exhausted ? " (budget reached)" : "",
+                 c.shrink.reduced.empty() ? "nothing could be removed" : join(c.shrink.reduced));
+    fmt::print(out_, "        minimal scenario: {}\n        reproduce: ecsim run {} --seed {}\n", min_file.string(),
+               min_file.string(), c.first->seed);
+    if (const YAML::Node faults = YAML::Load(c.min_yaml)["faults"]; faults && faults.size() > 0) {
+      std::vector<std::string> shown;
+      for (const auto& f : faults) {
+        YAML::Emitter e;
+        e << YAML::Flow << f;
+        shown.push_back(e.c_str());
+      }
+      fmt::print(out_, "        its faults: {}\n", join(shown, ", "));
+    }
+    fmt::print(out_, "        traces: {}   (ecsim plot {})\n", (dir_ / fmt::format("min-{}", number)).string(),
+               (dir_ / fmt::format("min-{}", number)).string());
+    for (const std::string& row : c.witness) fmt::print(out_, "        | {}\n", row);
+  }
+  fmt::print(out_, "outputs: {}/ (runs.csv, counterexamples.csv)\n", dir_.string());
+}
+
+ExploreResult Explorer::run() {
+  struct Injection {  // on for this exploration only
+    explicit Injection(bool enable) : on(enable) { if (on) Simulator::inject_nondeterminism_for_tests(true); }
+    ~Injection() { if (on) Simulator::inject_nondeterminism_for_tests(false); }
+    bool on;
+  } injection(opt_.inject_nondeterminism);
+  AtomicOutputDir dir(dir_);
+  result_.out_dir = dir_.string();
+  run_trials();
+  if (const auto bad = std::find_if(trials_.begin(), trials_.end(), [](const Trial& t) { return !t.error.empty(); });
+      bad != trials_.end()) {
+    if (!bad->yaml.empty()) write_file_atomic(dir.path(fmt::format("error-run-{}.yaml", bad->index)), bad->yaml);
+    write_runs_csv(dir.path("runs.csv"));
+    dir.commit();
+    fmt::print(out_, "explore {}: run {} (seed {}) could not run: {}\n  its scenario: {}\n", plan_.name, bad->index,
+               bad->seed, bad->error, (dir_ / fmt::format("error-run-{}.yaml", bad->index)).string());
+    result_.exit_code = 2;
+    return result_;
+  }
+  find_counterexamples();
+  replay_ = replay_failures(plan_, failing_, opt_.jobs, dir.path("nondeterminism"));
+  for (std::size_t i = 0; i < failing_.size(); ++i) result_.nondeterministic += replay_.hash[i] != failing_[i]->trace_hash;
+  if (!replay_.report.empty()) {
+    write_file_atomic(dir.path("nondeterminism.txt"), replay_.report + "\n");
+  } else {
+    for (std::size_t i = 0; i < found_.size(); ++i) shrink(found_[i], dir.temp_path(), i + 1);
+  }
+  write_runs_csv(dir.path("runs.csv"));
+  write_counterexamples_csv(dir.path("counterexamples.csv"));
+  dir.commit();
+  if (!opt_.quiet || !found_.empty() || !replay_.report.empty()) print_report();
+  result_.exit_code = !replay_.report.empty() ? 3 : found_.empty() ? 0 : 1;
+  return result_;
+}
+
+}  // namespace
+
+ExploreResult run_explore(const ExplorePlan& plan, const ExploreOptions& options, std::ostream& out) {
+  return Explorer(plan, options, out).run();
+}
+
+}  // namespace ecsim

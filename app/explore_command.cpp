@@ -1,0 +1,121 @@
+// The `ecsim explore` command line. See explore.hpp and docs/EXPLORE.md.
+#include <iostream>
+#include <thread>
+#include <tuple>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include "app/command_line.hpp"
+#include "app/explore.hpp"
+#include "sim/strings.hpp"
+#include "sim/units.hpp"
+
+namespace ecsim {
+
+namespace po = boost::program_options;
+
+namespace {
+
+po::options_description explore_options() {
+  po::options_description d(
+      "ecsim explore FILE [options]\n\n"
+      "Runs the base scenario of explore FILE many times, each run with its own seed, fault schedule (drawn from\n"
+      "nemesis:) and sample: values, and checks the properties (expect:) after every run. Every failing run is\n"
+      "replayed to check that it is deterministic; the first failure of each property is shrunk to a minimal\n"
+      "scenario, written as DIR/min-K.yaml with its traces in DIR/min-K/. DIR also holds runs.csv (every run)\n"
+      "and counterexamples.csv. Results do not depend on --jobs or --shard. The format: docs/EXPLORE.md.\n\n"
+      "Exit status: 0 no property broke within the budget, 1 a property broke, 2 bad input or a run that could\n"
+      "not run, 3 a failing run was not deterministic (a simulator bug; see DIR/nondeterminism.txt).\n\n"
+      "Options");
+  d.add_options()
+      ("help,h", "show this help")
+      ("jobs,j", po::value<unsigned>()->value_name("J"), "runs in parallel (threads; default: the number of CPUs)")
+      ("runs", po::value<std::uint64_t>()->value_name("N"), "budget: runs to make (default: the file's runs:, else 1000)")
+      ("time-budget", po::value<std::string>()->value_name("T"),
+       "stop starting runs after wall-clock time T (e.g. 60s); the runs made are then runs 0..k-1")
+      ("shard", po::value<std::string>()->value_name("I/N"),
+       "I/N: make only runs i with i mod N = I-1, for a cluster scheduler; each shard shrinks its own first failures")
+      ("out,o", po::value<std::string>()->value_name("DIR"), "output directory (default out/explore/<name>)")
+      ("plan,n", "run nothing: check FILE and its base scenario and print what would be explored")
+      ("no-shrink", "write the first failing run of each property as it is, without shrinking")
+      ("quiet,q", "print only failures and errors")
+      ("no-progress", "no live progress bar");
+  return d;
+}
+
+// Not shown in --help: for the test of the replay self-check only.
+po::options_description hidden_options() {
+  po::options_description d;
+  d.add_options()("test-inject-nondeterminism", "");
+  return d;
+}
+
+ExploreOptions read_options(const po::variables_map& vm) {
+  ExploreOptions opt;
+  opt.jobs = vm.count("jobs") ? vm["jobs"].as<unsigned>() : std::max(1u, std::thread::hardware_concurrency());
+  if (opt.jobs == 0) throw po::error("--jobs must be at least 1");
+  if (vm.count("runs")) {
+    opt.runs = vm["runs"].as<std::uint64_t>();
+    if (opt.runs == 0) throw po::error("--runs must be at least 1");
+  }
+  if (vm.count("time-budget")) {
+    const std::string t = vm["time-budget"].as<std::string>();
+    try {
+      opt.time_budget_s = static_cast<double>(parse_duration(t)) / kSecond;
+    } catch (const std::invalid_argument& e) {
+      throw po::error(fmt::format("--time-budget: {}", e.what()));
+    }
+    if (opt.time_budget_s <= 0) throw po::error("--time-budget must be positive, e.g. 60s");
+  }
+  if (vm.count("shard")) std::tie(opt.shard_index, opt.shard_count) = cli::parse_shard(vm["shard"].as<std::string>());
+  if (vm.count("out")) opt.out_dir = vm["out"].as<std::string>();
+  opt.shrink = !vm.count("no-shrink");
+  opt.quiet = vm.count("quiet") > 0;
+  opt.progress = !opt.quiet && !vm.count("no-progress") && isatty(STDERR_FILENO);
+  opt.inject_nondeterminism = vm.count("test-inject-nondeterminism") > 0;
+  return opt;
+}
+
+void print_plan(const ExplorePlan& plan, const ExploreOptions& opt) {
+  fmt::print("explore {} ({}), base {}\n", plan.name, plan.file, plan.base_file);
+  fmt::print("runs: {}{}, seed {}\n", opt.runs > 0 ? opt.runs : plan.runs,
+             plan.time_budget_s > 0 ? fmt::format(" or {} s of wall time", plan.time_budget_s) : "", plan.seed);
+  std::vector<std::string> kinds;
+  for (const NemesisKind& k : plan.nemesis.kinds)
+    kinds.push_back(fmt::format("{} ({}..{} per run)", name_of(k.type), k.count_lo, k.count_hi));
+  fmt::print("nemesis: {}{}\n", join(kinds), plan.nemesis.swarm ? "; swarm: each run switches a random subset off" : "");
+  std::vector<std::string> params;
+  for (const ExploreParam& p : plan.sample) params.push_back(p.path);
+  fmt::print("sample: {}\n", params.empty() ? "nothing" : join(params));
+  for (const Expectation& e : plan.properties) fmt::print("property: {}\n", e.text);
+  fmt::print("shrink: {}\n", plan.shrink ? fmt::format("at most {} runs per property", plan.shrink_max_runs) : "off");
+}
+
+}  // namespace
+
+int explore_command(const std::vector<std::string>& args) {
+  return cli::run_command("explore", [&] {
+    const auto desc = explore_options();
+    po::options_description all;
+    all.add(desc).add(hidden_options());
+    const cli::ParsedArgs p = cli::parse_args(all, args);
+    if (p.vm.count("help")) {
+      std::cout << desc << "\n";
+      return cli::kExitOk;
+    }
+    if (p.positional.empty()) throw po::error("explore needs an explore FILE");
+    if (p.positional.size() > 1)
+      throw po::error(fmt::format("expected one explore FILE, got {} ({})", p.positional.size(), join(p.positional)));
+    const ExploreOptions opt = read_options(p.vm);
+    const ExplorePlan plan = load_explore(p.positional.front());
+    if (p.vm.count("plan")) {
+      print_plan(plan, opt);
+      return cli::kExitOk;
+    }
+    return run_explore(plan, opt, std::cout).exit_code;
+  });
+}
+
+}  // namespace ecsim

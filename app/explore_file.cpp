@@ -1,0 +1,194 @@
+// `ecsim explore`: reading and checking the explore file. See explore.hpp and
+// docs/EXPLORE.md.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "app/explore.hpp"
+#include "app/modules.hpp"
+#include "app/runner.hpp"
+#include "sim/config_nodes.hpp"
+#include "sim/scenario_loader.hpp"
+#include "sim/units.hpp"
+#include "sim/yaml_node.hpp"
+#include "sim/yaml_path.hpp"
+
+namespace ecsim {
+
+namespace fs = std::filesystem;
+using detail::MapReader;
+using detail::YamlReader;
+using detail::YamlValue;
+
+namespace {
+
+std::string read_text(const std::string& file, const char* what) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec))
+    throw ScenarioError(file, 0, 0, fmt::format("{} not found (looked in {})", what,
+                                                fs::absolute(file, ec).lexically_normal().string()));
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ScenarioError(file, 0, 0, fmt::format("cannot open {}", what));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// "--set:1:14: error: what (in --set a=b)" -> "what"
+std::string bare_message(const ScenarioError& e) {
+  std::string m = e.what();
+  if (const auto at = m.find("error: "); at != std::string::npos) m = m.substr(at + 7);
+  if (const auto in = m.rfind(" (in --set "); in != std::string::npos) m = m.substr(0, in);
+  return m;
+}
+
+// The values a rule can produce at its extremes (every value of a choice):
+// each must be valid for its path, so that no run fails on a bad draw.
+std::vector<std::string> extreme_values(const SampleRule& rule) {
+  switch (rule.dist) {
+    case SampleRule::Dist::choice: {
+      std::vector<std::string> out;
+      for (const SampledValue& v : rule.values) out.push_back(v.yaml);
+      return out;
+    }
+    case SampleRule::Dist::integer: return {std::to_string(rule.int_lo), std::to_string(rule.int_hi)};
+    case SampleRule::Dist::uniform:
+    case SampleRule::Dist::log_uniform: break;
+  }
+  if (rule.durations)
+    return {format_duration(static_cast<SimTime>(rule.lo)), format_duration(static_cast<SimTime>(rule.hi))};
+  return {fmt::format("{}", rule.lo), fmt::format("{}", rule.hi)};
+}
+
+class ExploreReader {
+ public:
+  explicit ExploreReader(std::string file) : file_(std::move(file)), r_(file_) {}
+  ExplorePlan read();
+
+ private:
+  void base(const YamlValue& v);
+  void name(const std::optional<YamlValue>& v);
+  void budget(const MapReader& top);
+  void sample(const YamlValue& v);
+  void check_sample() const;
+  void properties(const YamlValue& v, const Scenario& base);
+  void shrink(const YamlValue& v);
+
+  std::string file_;
+  YamlReader r_;
+  ExplorePlan plan_;
+};
+
+ExplorePlan ExploreReader::read() {
+  const YAML::Node root = detail::parse_one_document(read_text(file_, "explore file"), file_, "explore file");
+  if (root.IsNull()) throw ScenarioError(file_, 1, 1, "explore file is empty: expected a map with base:, nemesis: and expect:");
+  const MapReader top(r_, YamlValue{root, YAML::Node(), false, ""});
+  top.allow({"base", "name", "seed", "runs", "time_budget", "nemesis", "sample", "expect", "shrink"});
+  plan_.file = file_;
+  base(top.require("base"));
+  name(top.get("name"));
+  budget(top);
+  plan_.nemesis = read_nemesis(r_, top.require("nemesis"));
+  if (auto v = top.get("sample")) sample(*v);
+  if (auto v = top.get("shrink")) shrink(*v);
+
+  plan_.modules = &scenario_modules(plan_.base_file);
+  const Scenario base_scenario = load_scenario_with_modules(plan_.base_file);
+  plan_.base_nodes = base_scenario.topology.node_names;
+  plan_.base_duration = base_scenario.duration_ns;
+  check_sample();
+  properties(top.require("expect"), base_scenario);
+  return std::move(plan_);
+}
+
+void ExploreReader::base(const YamlValue& v) {
+  const fs::path base_path(r_.scalar(v, "the path of a scenario file"));
+  plan_.base_file = (base_path.is_absolute() ? base_path : fs::path(file_).parent_path() / base_path).string();
+  if (!fs::is_regular_file(plan_.base_file))
+    r_.fail(v, fmt::format("base: scenario file not found (looked in {})",
+                           fs::absolute(plan_.base_file).lexically_normal().string()));
+  plan_.base_text = read_text(plan_.base_file, "scenario file");
+}
+
+void ExploreReader::name(const std::optional<YamlValue>& v) {
+  plan_.name = v ? r_.scalar(*v, "a name") : fs::path(file_).stem().string();
+  // lww-skew.explore.yaml explores as lww-skew
+  if (!v && plan_.name.size() > 8 && plan_.name.ends_with(".explore")) plan_.name.resize(plan_.name.size() - 8);
+  if (!detail::is_plain_name(plan_.name))
+    r_.fail(*v, fmt::format("name: expected letters, digits, '_', '.', '-', got '{}'", plan_.name));
+}
+
+void ExploreReader::budget(const MapReader& top) {
+  if (auto v = top.get("seed")) plan_.seed = r_.unsigned64(*v);
+  if (auto v = top.get("runs")) plan_.runs = static_cast<std::uint64_t>(r_.integer(*v, 1, 1'000'000'000));
+  if (auto v = top.get("time_budget")) {
+    const SimTime t = r_.duration(*v);
+    if (t <= 0) r_.fail(*v, "time_budget: must be positive (wall-clock time, e.g. 60s)");
+    plan_.time_budget_s = static_cast<double>(t) / kSecond;
+  }
+}
+
+void ExploreReader::sample(const YamlValue& v) {
+  const MapReader m(r_, v);
+  for (const auto& f : m.fields()) {
+    try {
+      split_yaml_path(f.name);
+    } catch (const std::invalid_argument& e) {
+      r_.fail_key(f.value, fmt::format("sample: {}", e.what()));
+    }
+    const std::string first = f.name.substr(0, f.name.find('.'));
+    if (first == "seed") r_.fail_key(f.value, "sample: the seed is not a parameter: every run has its own seed");
+    if (first == "output") r_.fail_key(f.value, fmt::format("sample: '{}' cannot be sampled: explore sets the outputs", f.name));
+    if (first == "faults") r_.fail_key(f.value, "sample: faults come from nemesis:, not from sample:");
+    if (first == "topology" || first == "duration") plan_.sample_changes_topology = true;
+    plan_.sample.push_back({f.name, read_sample_rule(r_, f.value)});
+  }
+}
+
+// Every sampled path at each extreme of its rule, one at a time, loads.
+void ExploreReader::check_sample() const {
+  for (const ExploreParam& p : plan_.sample)
+    for (const std::string& value : extreme_values(p.rule)) {
+      LoadOptions lo;
+      lo.overrides = {p.path + "=" + value};
+      try {
+        load_scenario_with_modules(plan_.base_file, lo);
+      } catch (const ScenarioError& e) {
+        throw ScenarioError(file_, p.rule.pos.line, p.rule.pos.column,
+                            fmt::format("sample: {} = {} is not valid for the base scenario: {}", p.path, value,
+                                        bare_message(e)));
+      }
+    }
+}
+
+void ExploreReader::properties(const YamlValue& v, const Scenario& base) {
+  for (const YamlValue& item : r_.scalar_or_list(v)) {
+    const std::string text = r_.scalar(item, "a property such as \"lost_writes == 0\"");
+    plan_.properties.push_back(Expectation{text, r_.position(item.node)});
+  }
+  if (plan_.properties.empty()) r_.fail(v, "expect: name at least one property, e.g. \"lost_writes == 0\"");
+  // The metrics must exist and apply to the base: checked as a scenario's expect: would be, at this file's lines.
+  Scenario s = base;
+  s.source_file = file_;
+  s.checks.expect = plan_.properties;
+  check_runnable(s, *plan_.modules);
+}
+
+void ExploreReader::shrink(const YamlValue& v) {
+  if (v.node.IsScalar()) {
+    plan_.shrink = r_.boolean(v);
+    return;
+  }
+  const MapReader m(r_, v);
+  m.allow({"max_runs"});
+  if (auto x = m.get("max_runs")) plan_.shrink_max_runs = static_cast<std::uint64_t>(r_.integer(*x, 1, 10'000'000));
+}
+
+}  // namespace
+
+ExplorePlan load_explore(const std::string& file) { return ExploreReader(file).read(); }
+
+}  // namespace ecsim

@@ -1,0 +1,256 @@
+// `ecsim explore`: known failures that exploration must find and shrink, the
+// same budgets finding nothing in correct configurations, determinism across
+// jobs and shards, the replay self-check, delta debugging on a hand-made
+// predicate, and bad explore files.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "app/explore.hpp"
+#include "app/modules.hpp"
+#include "app/runner.hpp"
+#include "app/shrink.hpp"
+#include "sim/scenario_loader.hpp"
+#include "tests/test_util.hpp"
+
+namespace fs = std::filesystem;
+using namespace ecsim;
+using ecsim::test::slurp;
+using ecsim::test::TempDir;
+
+namespace {
+
+const std::string kExamples = std::string(ECSIM_SOURCE_DIR) + "/scenarios/explore/";
+
+ExploreResult explore(const std::string& file, const fs::path& out, unsigned jobs = 2, unsigned shard = 1,
+                      unsigned shards = 1) {
+  ExploreOptions opt;
+  opt.out_dir = out.string();
+  opt.jobs = jobs;
+  opt.shard_index = shard;
+  opt.shard_count = shards;
+  opt.quiet = true;
+  std::ostringstream sink;
+  return run_explore(load_explore(kExamples + file), opt, sink);
+}
+
+// The minimal scenario as `ecsim run` would load it: does it still break its property?
+bool reproduces(const fs::path& min_yaml) {
+  Scenario s = load_scenario_with_modules(min_yaml.string());
+  RunSettings settings;
+  settings.quiet = true;
+  settings.write_outputs = false;
+  std::ostringstream sink;
+  return run_scenario(s, settings, sink).exit_code == 1;
+}
+
+// The fault kinds of a scenario's faults: list ("clock", "crash", ...).
+std::multiset<std::string> fault_kinds(const YAML::Node& root) {
+  std::multiset<std::string> kinds;
+  for (const auto& f : root["faults"])
+    for (const char* k : {"partition", "heal", "crash", "restart", "loss", "duplicate", "clock", "flapping"})
+      if (f[k]) kinds.insert(k);
+  return kinds;
+}
+
+}  // namespace
+
+TEST_CASE("explore: LWW with physical clocks loses a write, and its minimal scenario is 2 nodes, 2 writes, 1 clock offset",
+          "[explore]") {
+  TempDir tmp;
+  const ExploreResult r = explore("lww-skew.explore.yaml", tmp.path / "out");
+  CHECK(r.exit_code == 1);
+  CHECK(r.runs_done == 200);
+  REQUIRE(r.runs_failed > 0);
+  const fs::path min = tmp.path / "out" / "min-1.yaml";
+  const YAML::Node root = YAML::LoadFile(min.string());
+  CHECK(root["topology"]["nodes"].as<int>() == 2);
+  REQUIRE(root["ops"].size() == 2);
+  for (const auto& op : root["ops"]) CHECK(op["op"].as<std::string>() == "write");
+  CHECK(fault_kinds(root) == std::multiset<std::string>{"clock"});
+  CHECK(reproduces(min));
+  // The witness traces of the minimal run are there for `ecsim plot`.
+  CHECK(fs::exists(tmp.path / "out" / "min-1" / "events.csv"));
+}
+
+TEST_CASE("explore: the same search with HLC finds no lost write", "[explore]") {
+  TempDir tmp;
+  const ExploreResult r = explore("lww-hlc.explore.yaml", tmp.path / "out");
+  CHECK(r.exit_code == 0);
+  CHECK(r.runs_done == 200);
+  CHECK(r.runs_failed == 0);
+  CHECK_FALSE(fs::exists(tmp.path / "out" / "min-1.yaml"));
+}
+
+TEST_CASE("explore: sticky sessions without a session object violate RYW under crashes and partitions only",
+          "[explore]") {
+  TempDir tmp;
+  const ExploreResult r = explore("sticky-failover.explore.yaml", tmp.path / "out");
+  CHECK(r.exit_code == 1);
+  const fs::path min = tmp.path / "out" / "min-1.yaml";
+  const YAML::Node root = YAML::LoadFile(min.string());
+  // The base has no faults: whatever the minimal scenario keeps came from the nemesis.
+  const auto kinds = fault_kinds(root);
+  REQUIRE_FALSE(kinds.empty());
+  for (const std::string& k : kinds) CHECK((k == "crash" || k == "partition" || k == "heal"));
+  CHECK(reproduces(min));
+}
+
+TEST_CASE("explore: with the session object the same budget finds no RYW violation", "[explore]") {
+  TempDir tmp;
+  const ExploreResult r = explore("sticky-guarded.explore.yaml", tmp.path / "out");
+  CHECK(r.exit_code == 0);
+  CHECK(r.runs_failed == 0);
+}
+
+TEST_CASE("explore: sagas without idempotent services double-refund once duplication is allowed", "[explore]") {
+  TempDir tmp;
+  // Without faults the base scenario refunds nobody twice: the failure needs the nemesis.
+  {
+    Scenario base = load_scenario_with_modules(kExamples + "saga.yaml");
+    RunSettings settings;
+    settings.write_outputs = false;
+    settings.quiet = true;
+    std::ostringstream sink;
+    REQUIRE(run_scenario(base, settings, sink).metrics.at("payments.double_refunds") == 0);
+  }
+  const ExploreResult r = explore("saga-duplicates.explore.yaml", tmp.path / "out");
+  CHECK(r.exit_code == 1);
+  const fs::path min = tmp.path / "out" / "min-1.yaml";
+  const auto kinds = fault_kinds(YAML::LoadFile(min.string()));
+  CHECK(kinds.count("duplicate") >= 1);
+  CHECK(reproduces(min));
+  const ExploreResult ok = explore("saga-idempotent.explore.yaml", tmp.path / "ok");
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.runs_failed == 0);
+}
+
+TEST_CASE("explore: runs and minimal scenarios are identical across --jobs and shards", "[explore][determinism]") {
+  TempDir tmp;
+  REQUIRE(explore("lww-skew.explore.yaml", tmp.path / "j1", 1).exit_code == 1);
+  REQUIRE(explore("lww-skew.explore.yaml", tmp.path / "j2", 2).exit_code == 1);
+  CHECK(slurp(tmp.path / "j1" / "runs.csv") == slurp(tmp.path / "j2" / "runs.csv"));
+  // Byte for byte, but for the line that names the output folder (it differs by construction).
+  auto without_paths = [](const fs::path& yaml) {
+    std::string text = slurp(yaml), out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("# Reproduce:", 0) != 0) out += line + "\n";
+    return out;
+  };
+  CHECK(without_paths(tmp.path / "j1" / "min-1.yaml") == without_paths(tmp.path / "j2" / "min-1.yaml"));
+  CHECK(slurp(tmp.path / "j1" / "counterexamples.csv") == slurp(tmp.path / "j2" / "counterexamples.csv"));
+
+  // Shards 1/2 and 2/2 make every run once between them, each exactly as the whole exploration did.
+  explore("lww-skew.explore.yaml", tmp.path / "s1", 2, 1, 2);
+  explore("lww-skew.explore.yaml", tmp.path / "s2", 2, 2, 2);
+  auto rows = [](const fs::path& csv) {
+    std::istringstream in(slurp(csv));
+    std::string line;
+    std::getline(in, line);  // header
+    std::set<std::string> out;
+    while (std::getline(in, line)) out.insert(line);
+    return out;
+  };
+  std::set<std::string> sharded = rows(tmp.path / "s1" / "runs.csv");
+  const std::set<std::string> second = rows(tmp.path / "s2" / "runs.csv");
+  CHECK(sharded.size() + second.size() == 200);
+  sharded.insert(second.begin(), second.end());
+  CHECK(sharded == rows(tmp.path / "j1" / "runs.csv"));
+}
+
+TEST_CASE("explore: the replay self-check catches injected nondeterminism and names the first differing event",
+          "[explore][determinism]") {
+  TempDir tmp;
+  ExploreOptions opt;
+  opt.out_dir = (tmp.path / "out").string();
+  opt.jobs = 1;
+  opt.quiet = true;
+  opt.inject_nondeterminism = true;
+  std::ostringstream out;
+  const ExploreResult r = run_explore(load_explore(kExamples + "lww-skew.explore.yaml"), opt, out);
+  CHECK(r.exit_code == 3);
+  CHECK(r.nondeterministic > 0);
+  const std::string report = slurp(tmp.path / "out" / "nondeterminism.txt");
+  CHECK(report.find("SIMULATOR BUG") != std::string::npos);
+  CHECK(report.find("first differ at events.csv line") != std::string::npos);
+  // Without the hook the same exploration is deterministic.
+  opt.inject_nondeterminism = false;
+  opt.out_dir = (tmp.path / "clean").string();
+  CHECK(run_explore(load_explore(kExamples + "lww-skew.explore.yaml"), opt, out).exit_code == 1);
+}
+
+TEST_CASE("shrink: ddmin keeps exactly the two faults a hand-made predicate needs", "[explore][shrink]") {
+  // Ten faults tagged 0..9; the "failure" needs both 3 and 7 and at least 2 nodes. ddmin must
+  // return exactly faults 3 and 7, and nodes 2 (the smallest count the predicate allows).
+  std::string yaml = "name: t\ntopology: {nodes: 9}\nfaults:\n";
+  for (int i = 0; i < 10; ++i) yaml += "  - {at: " + std::to_string(i) + "s, loss: 0." + std::to_string(i) + "}\n";
+  const std::function<bool(const std::string&)> fails = [](const std::string& text) {
+    const YAML::Node root = YAML::Load(text);
+    bool has3 = false, has7 = false;
+    for (const auto& f : root["faults"]) {
+      has3 |= f["at"].as<std::string>() == "3s";
+      has7 |= f["at"].as<std::string>() == "7s";
+    }
+    return has3 && has7 && root["topology"]["nodes"].as<int>() >= 2;
+  };
+  for (unsigned jobs : {1u, 2u}) {
+    ShrinkReport report;
+    const YAML::Node min = YAML::Load(shrink_scenario(yaml, fails, jobs, 1000, report));
+    REQUIRE(min["faults"].size() == 2);
+    CHECK(min["faults"][0]["at"].as<std::string>() == "3s");
+    CHECK(min["faults"][1]["at"].as<std::string>() == "7s");
+    CHECK(min["topology"]["nodes"].as<int>() == 2);
+    CHECK_FALSE(report.budget_exhausted);
+    CHECK(report.runs > 0);
+  }
+}
+
+TEST_CASE("explore: bad explore files are file:line:col errors with a did-you-mean", "[explore][errors]") {
+  TempDir tmp;
+  const std::string base = kExamples + "lww-physical.yaml";
+  auto error_of = [&](const std::string& body) -> std::string {
+    const std::string file = tmp.write("e.yaml", "base: " + base + "\n" + body);
+    try {
+      load_explore(file);
+    } catch (const ScenarioError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  CHECK_THAT(error_of("nemesis:\n  crsh: {count: 1}\nexpect: [\"lost_writes == 0\"]\n"),
+             Catch::Contains("e.yaml:3:3: error: unknown key 'crsh'") && Catch::Contains("did you mean 'crash'"));
+  CHECK_THAT(error_of("nemesis: {}\nexpect: [\"lost_writes == 0\"]\n"),
+             Catch::Contains("e.yaml:2:10: error: nemesis: name at least one fault kind"));
+  CHECK_THAT(error_of("nemesis:\n  crash: {count: [3, 1]}\nexpect: [\"lost_writes == 0\"]\n"),
+             Catch::Contains("e.yaml:3:22: error:") && Catch::Contains("max 1 is below min 3"));
+  CHECK_THAT(error_of("nemesis:\n  clock: {offset: [1s, -1s]}\nexpect: [\"lost_writes == 0\"]\n"),
+             Catch::Contains("e.yaml:3:")  && Catch::Contains("is below min"));
+  CHECK_THAT(error_of("nemesis:\n  crash: {count: 1}\nexpect: [\"lost_write == 0\"]\n"),
+             Catch::Contains("e.yaml:4:10: error: expect: unknown metric 'lost_write'") &&
+                 Catch::Contains("did you mean 'lost_writes'"));
+  CHECK_THAT(error_of("nemesis:\n  crash: {count: 1}\nsample:\n  network.loss: {dist: uniform, min: 0, max: 1.5}\n"
+                      "expect: [\"lost_writes == 0\"]\n"),
+             Catch::Contains("e.yaml:5:17: error: sample: network.loss = 1.5 is not valid"));
+  CHECK_THAT(error_of("nemesis:\n  crash: {count: 1}\nexpect: [\"sagas.stuck == 0\"]\n"),
+             Catch::Contains("needs a 'sagas:' section"));
+}
+
+TEST_CASE("explore: exit status 2 on a bad file, 1 when a property broke, 0 when none did", "[explore][errors]") {
+  TempDir tmp;
+  const std::string bad = tmp.write("bad.yaml", "base: nowhere.yaml\nnemesis: {crash: {}}\nexpect: [\"lost_writes == 0\"]\n");
+  auto status = [&](const std::string& args) {
+    const int s = std::system((std::string(ECSIM_BINARY) + " explore " + args + " -q --out " +
+                               (tmp.path / "o").string() + " >/dev/null 2>&1").c_str());
+    return WIFEXITED(s) ? WEXITSTATUS(s) : -1;
+  };
+  CHECK(status(bad) == 2);
+  CHECK(status(kExamples + "lww-skew.explore.yaml --no-shrink --runs 60") == 1);
+  CHECK(status(kExamples + "lww-hlc.explore.yaml --runs 60") == 0);
+  CHECK(status(kExamples + "lww-hlc.explore.yaml --runs 0") == 2);
+}
