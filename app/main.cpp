@@ -159,12 +159,6 @@ std::string out_of_memory_report(const std::string& file, const MemoryNeed& need
       file, need.bytes() / (1 << 20), available.bytes / (1 << 20), available.source, describe_need(need));
 }
 
-// Refuses the run, before anything runs or is written, when its memory
-// estimate exceeds what is available.
-void refuse_if_too_big(const std::string& file, const MemoryNeed& need, const MemoryAvailable& available) {
-  if (const auto refusal = memory_refusal(need, available)) throw ScenarioError(file, 0, 0, *refusal);
-}
-
 int cmd_run(const std::vector<std::string>& args) {
   const auto desc = run_options();
   const Parsed p = parse(desc, args);
@@ -185,7 +179,8 @@ int cmd_run(const std::vector<std::string>& args) {
   const Scenario s = load_scenario(p.file, lo);
   const MemoryNeed need = memory_need(s);
   const MemoryAvailable available = memory_available();
-  refuse_if_too_big(p.file, need, available);
+  // Before anything runs or is written: a run whose estimate does not fit is refused.
+  if (const auto refusal = memory_refusal(need, available)) throw ScenarioError(p.file, 0, 0, *refusal);
 
   const std::string format = p.vm["format"].as<std::string>();
   if (format != "text" && format != "json")
