@@ -6,7 +6,6 @@
 #include <iostream>
 #include <new>
 #include <string>
-#include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
 
@@ -17,6 +16,7 @@
 #include "app/completion.hpp"
 #include "app/explore.hpp"
 #include "app/export.hpp"
+#include "app/memory_estimate.hpp"
 #include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "app/plot.hpp"
@@ -146,27 +146,17 @@ std::string failed_expect_report(const Scenario& s, const RunOutcome& outcome, c
                      outcome.output_dir.empty() ? "" : fmt::format("outputs: {}/\n", outcome.output_dir), reproduce);
 }
 
-// Out of memory during a run: name the inputs memory grows with and the limit
-// that was hit, instead of a bare "std::bad_alloc". Per-key state is sparse
-// (only keys the run touches), so store.keys alone no longer costs memory.
-std::string out_of_memory_report(const std::string& file, const Scenario& s) {
-  constexpr double kBytesPerNode = 450;  // peak RSS / nodes, 1M nodes, 10 ops (bench/README.md "Memory per key and per node")
-  const WorkloadSpec& w = workload_of(s);
-  std::string limit = "no address-space limit (ulimit -v) is set";
-  if (rlimit rl{}; getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-    limit = fmt::format("the address-space limit is {:.0f} MiB (ulimit -v)", static_cast<double>(rl.rlim_cur) / (1 << 20));
-  std::string ops = "no generated workload";
-  if (w.clients > 0 && !w.closed)
-    ops = fmt::format("about {:.3g} generated operations (workload.clients {} x workload.rate {}/s x duration {} s)",
-                      w.clients * w.rate_per_s * static_cast<double>(s.duration_ns) / 1e9, w.clients, w.rate_per_s,
-                      static_cast<double>(s.duration_ns) / 1e9);
-  else if (w.clients > 0)
-    ops = fmt::format("{} closed-loop clients over {} s", w.clients, static_cast<double>(s.duration_ns) / 1e9);
+// Out of memory during a run although the estimate fit: name the inputs
+// memory grows with and what was available, instead of a bare
+// "std::bad_alloc". Per-key state is sparse (only keys the run touches), so
+// store.keys alone costs no memory.
+std::string out_of_memory_report(const std::string& file, const MemoryNeed& need, const MemoryAvailable& available) {
   return fmt::format(
-      "{}: error: out of memory during the run (std::bad_alloc); {}. Memory grows with topology.nodes ({}: about "
-      "{:.0f} MiB at the {:.0f} bytes per node measured for a gossip run, bench/README.md) and with the history: {}. "
-      "Lower these or raise the limit.",
-      file, limit, s.topology.nodes, kBytesPerNode * s.topology.nodes / (1 << 20), kBytesPerNode, ops);
+      "{}: error: out of memory during the run (std::bad_alloc), although the estimate, about {:.0f} MiB, fit in the "
+      "{:.0f} MiB available ({}). Memory grows with {}, at the costs measured in bench/README.md "
+      "(\"Memory per key and per node\"); other inputs (a dense graph, long traces) add to them. Lower these or raise "
+      "the limit.",
+      file, need.bytes() / (1 << 20), available.bytes / (1 << 20), available.source, describe_need(need));
 }
 
 int cmd_run(const std::vector<std::string>& args) {
@@ -185,7 +175,12 @@ int cmd_run(const std::vector<std::string>& args) {
   // of the file; the run uses the same registry.
   const ModuleRegistry& modules = scenario_modules(p.file, lo);
   lo.sections = &modules.sections();
+  lo.check_nodes = node_count_refusal;
   const Scenario s = load_scenario(p.file, lo);
+  const MemoryNeed need = memory_need(s);
+  const MemoryAvailable available = memory_available();
+  // Before anything runs or is written: a run whose estimate does not fit is refused.
+  if (const auto refusal = memory_refusal(need, available)) throw ScenarioError(p.file, 0, 0, *refusal);
 
   const std::string format = p.vm["format"].as<std::string>();
   if (format != "text" && format != "json")
@@ -203,7 +198,7 @@ int cmd_run(const std::vector<std::string>& args) {
   try {
     outcome = run_scenario(s, settings, std::cout);
   } catch (const std::bad_alloc&) {
-    std::cerr << out_of_memory_report(p.file, s) << "\n";
+    std::cerr << out_of_memory_report(p.file, need, available) << "\n";
     return kExitBadInput;
   }
   if (!settings.quiet && s.topology.nodes > kLeanTracesAboveNodes && !s.output.has("events"))

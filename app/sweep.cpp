@@ -13,10 +13,12 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "app/memory_estimate.hpp"
 #include "app/sweep_output.hpp"
 #include "app/sweep_plan.hpp"
 #include "app/sweep_records.hpp"
 #include "app/sweep_run.hpp"
+#include "sim/scenario_loader.hpp"
 
 namespace ecsim {
 
@@ -35,6 +37,24 @@ std::vector<std::uint64_t> pending_runs(const SweepPlan& plan, const fs::path& d
     else pending.push_back(key);
   }
   return pending;
+}
+
+// The threads that run `runs` runs with --jobs `jobs`: at least 1, at most one per run.
+unsigned threads_for(unsigned jobs, std::size_t runs) {
+  return std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(std::max<std::size_t>(1, runs))));
+}
+
+// Refuses the sweep before its runs start when a point's memory estimate
+// exceeds its share of the memory available (`jobs` runs at a time).
+void refuse_if_too_big(const SweepPlan& plan, unsigned jobs) {
+  MemoryAvailable available = memory_available();
+  if (jobs > 1) {
+    available.bytes /= jobs;
+    available.source += fmt::format(", shared by the {} runs at a time of --jobs {}", jobs, jobs);
+  }
+  for (std::size_t i = 0; i < plan.points.size(); ++i)
+    if (const auto refusal = memory_refusal(memory_need(plan.points[i].scenario), available))
+      throw ScenarioError(plan.file, 0, 0, fmt::format("sweep point {}: {}", point_label(plan, i), *refusal));
 }
 
 void print_start(const SweepPlan& plan, const SweepOptions& opt, const fs::path& dir, const SweepResult& result,
@@ -89,12 +109,14 @@ SweepResult run_sweep(const SweepPlan& plan, const SweepOptions& opt, std::ostre
   SweepResult result;
   result.out_dir = opt.out_dir.empty() ? default_out_dir(plan) : opt.out_dir;
   const fs::path dir(result.out_dir);
+  const std::vector<std::uint64_t> keys = shard_keys(plan, opt.shard_index, opt.shard_count);
+  // Before the output directory: as if every run of the shard were pending.
+  refuse_if_too_big(plan, threads_for(opt.jobs, keys.size()));
   prepare_dir(dir);
   write_plan_csv(dir, plan);
-  const std::vector<std::uint64_t> keys = shard_keys(plan, opt.shard_index, opt.shard_count);
   result.runs_planned = keys.size();
   const std::vector<std::uint64_t> pending = pending_runs(plan, dir, keys, opt, result);
-  const unsigned jobs = std::max(1u, std::min<unsigned>(opt.jobs, static_cast<unsigned>(std::max<std::size_t>(1, pending.size()))));
+  const unsigned jobs = threads_for(opt.jobs, pending.size());
   if (!opt.quiet) print_start(plan, opt, dir, result, pending.size(), jobs, out);
 
   const auto start = std::chrono::steady_clock::now();

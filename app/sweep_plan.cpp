@@ -9,6 +9,7 @@
 
 #include "analysis/csv_writer.hpp"
 #include "app/input_files.hpp"
+#include "app/memory_estimate.hpp"
 #include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "sim/hash.hpp"
@@ -26,6 +27,7 @@ constexpr std::size_t kMaxRuns = 10'000'000;
 Scenario load_point(const SweepPlan& plan, const std::vector<ParamInfo>& params,
                     const std::vector<const AxisValue*>& values) {
   LoadOptions lo;
+  lo.check_nodes = node_count_refusal;
   for (std::size_t i = 0; i < params.size(); ++i) lo.overrides.push_back(params[i].path + "=" + values[i]->yaml);
   std::string where;
   for (std::size_t i = 0; i < params.size(); ++i)

@@ -117,6 +117,9 @@ class Loader {
 
   void top_level(const MapReader& top);
   void topology(const YamlValue& v);
+  int node_count(const YamlValue& v, int before) const;
+  void region_list(const YamlValue& v);
+  void check_node_memory(const YamlValue& v) const;
   void graph(const YamlValue& v);
   void graph_params(GraphKind kind, const MapReader& m, const std::string& type_key);
   void edges_file(const YamlValue& file_value);
@@ -342,37 +345,20 @@ void Loader::topology(const YamlValue& v) {
   if (!nodes && !regions) r_.fail(v, "topology needs 'nodes: N' or 'regions: [{name: ..., nodes: N}, ...]'");
 
   if (nodes) {
-    topo.nodes = static_cast<int>(r_.integer(*nodes, 1, kMaxNodes));
+    topo.nodes = node_count(*nodes, 0);
+    check_node_memory(*nodes);
     for (int i = 0; i < topo.nodes; ++i) {
       topo.node_names.push_back("n" + std::to_string(i));
       topo.node_region.push_back(0);
     }
   } else {
-    const auto items = r_.list(*regions);
-    if (items.empty()) r_.fail(*regions, "topology.regions must list at least one region");
-    std::map<std::string, SourcePos> seen;
-    for (const auto& item : items) {
-      const MapReader rm(r_, item);
-      rm.allow({"name", "nodes"});
-      const YamlValue name_v = rm.require("name");
-      RegionSpec region;
-      region.name = r_.scalar(name_v, "a region name");
-      if (!is_plain_name(region.name))
-        r_.fail(name_v, fmt::format("region names may contain only letters, digits, '_', '.' and '-', got '{}'", region.name));
-      if (auto it = seen.find(region.name); it != seen.end())
-        r_.fail(name_v, fmt::format("duplicate region name '{}' (first given on line {})", region.name, it->second.line));
-      seen[region.name] = r_.position(name_v.node);
-      region.nodes = static_cast<int>(r_.integer(rm.require("nodes"), 1, kMaxNodes));
-      region.first_node = static_cast<NodeId>(topo.nodes);
-      if (topo.nodes + region.nodes > kMaxNodes)
-        r_.fail(rm.require("nodes"), fmt::format("topology has more than {} nodes", kMaxNodes));
-      topo.nodes += region.nodes;
-      for (int i = 0; i < region.nodes; ++i) {
-        topo.node_names.push_back(region.name + "-" + std::to_string(i));
-        topo.node_region.push_back(static_cast<int>(topo.regions.size()));
+    region_list(*regions);
+    check_node_memory(*regions);
+    for (std::size_t r = 0; r < topo.regions.size(); ++r)
+      for (int i = 0; i < topo.regions[r].nodes; ++i) {
+        topo.node_names.push_back(topo.regions[r].name + "-" + std::to_string(i));
+        topo.node_region.push_back(static_cast<int>(r));
       }
-      topo.regions.push_back(region);
-    }
   }
   for (std::size_t i = 0; i < topo.node_names.size(); ++i) node_ids_[topo.node_names[i]] = static_cast<NodeId>(i);
   for (std::size_t i = 0; i < topo.regions.size(); ++i) {
@@ -387,6 +373,47 @@ void Loader::topology(const YamlValue& v) {
   if (auto g = t.get("graph")) graph(*g);
   if (auto lat = t.get("latency")) topo.latency = distribution(*lat, Quantity::latency, "latency");
   if (auto l = t.get("links")) links(*l);
+}
+
+// A node count (topology.nodes, a region's nodes) that brings the topology
+// from `before` nodes to at most kMaxNodes.
+int Loader::node_count(const YamlValue& v, int before) const {
+  const std::int64_t n = r_.integer(v, 1, std::numeric_limits<std::int64_t>::max());
+  if (before + n > kMaxNodes)
+    r_.fail(v, fmt::format("a topology has at most {} nodes ({}); {} gives {}", kMaxNodes, detail::kMaxNodesWhy, v.path,
+                           before + n));
+  return static_cast<int>(n);
+}
+
+// The regions, their node counts summed into topology.nodes; not yet expanded into nodes.
+void Loader::region_list(const YamlValue& v) {
+  TopologySpec& topo = s_.topology;
+  const auto items = r_.list(v);
+  if (items.empty()) r_.fail(v, "topology.regions must list at least one region");
+  std::map<std::string, SourcePos> seen;
+  for (const auto& item : items) {
+    const MapReader rm(r_, item);
+    rm.allow({"name", "nodes"});
+    const YamlValue name_v = rm.require("name");
+    RegionSpec region;
+    region.name = r_.scalar(name_v, "a region name");
+    if (!is_plain_name(region.name))
+      r_.fail(name_v, fmt::format("region names may contain only letters, digits, '_', '.' and '-', got '{}'", region.name));
+    if (auto it = seen.find(region.name); it != seen.end())
+      r_.fail(name_v, fmt::format("duplicate region name '{}' (first given on line {})", region.name, it->second.line));
+    seen[region.name] = r_.position(name_v.node);
+    region.nodes = node_count(rm.require("nodes"), topo.nodes);
+    region.first_node = static_cast<NodeId>(topo.nodes);
+    topo.nodes += region.nodes;
+    topo.regions.push_back(region);
+  }
+}
+
+// Before the nodes are created (their names alone take memory): the caller's
+// check of the node count (ecsim run: the memory estimate), reported at v.
+void Loader::check_node_memory(const YamlValue& v) const {
+  if (!options_.check_nodes) return;
+  if (const auto refusal = options_.check_nodes(s_.topology.nodes)) r_.fail(v, *refusal);
 }
 
 void Loader::graph(const YamlValue& v) {

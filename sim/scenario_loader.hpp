@@ -2,6 +2,7 @@
 // Reads a scenario YAML file into a validated, fully resolved Scenario.
 // Every error names the file, line and column and what was expected.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -36,6 +37,10 @@ struct LoadOptions {
   // names it in messages and resolves relative paths): `ecsim explore` loads
   // the scenarios it generates without writing them out.
   std::optional<std::string> text;
+  // Called with the node count before the nodes are created (their names take
+  // memory); a message refuses the scenario there, at topology.nodes or
+  // topology.regions (ecsim run: the memory estimate, app/memory_estimate.hpp).
+  std::function<std::optional<std::string>(std::int64_t nodes)> check_nodes;
 };
 
 Scenario load_scenario(const std::string& path, const LoadOptions& options = {});

@@ -4,6 +4,7 @@
 // (1-based line and column), or at the --set argument that supplied it.
 // Includes yaml-cpp: never include this from a widely used header.
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -86,8 +87,12 @@ std::string closest_name(std::string_view word, const std::vector<std::string>& 
 // " (did you mean 'x'?)" or "".
 std::string suggest(std::string_view word, const std::vector<std::string>& candidates);
 
-// The topology's node cap; also the bound of per-node counts (fanout, n).
-inline constexpr int kMaxNodes = 1'000'000;
+// The most nodes a topology can hold: node counts are `int` (TopologySpec::nodes,
+// and the loops over nodes), node ids 32-bit unsigned. Also the bound of
+// per-node counts (fanout, n, k). Memory, not this, is the practical bound:
+// `ecsim run` estimates it before running (app/memory_estimate.hpp).
+inline constexpr int kMaxNodes = std::numeric_limits<int>::max();
+inline constexpr std::string_view kMaxNodesWhy = "node counts are 32-bit signed integers";
 
 // Names of enum values, shared by a section's parser and its resolved-config writer.
 template <class E>

@@ -530,11 +530,24 @@ TEST_CASE("bad input points at the offending node", "[loader][errors]") {
     CHECK(e.column() == 11);
     CHECK_THAT(e.what(), Catch::Contains("duration: expected a duration with a unit, e.g. 10ms, got '60'"));
   }
+  SECTION("no node cap but the type's: node counts are 32-bit signed integers") {
+    const auto nodes = error_for("name: t\nseed: 1\ntopology: {nodes: 2147483648}\n");
+    CHECK(nodes.line() == 3);
+    CHECK(nodes.column() == 19);
+    CHECK_THAT(nodes.what(), Catch::Contains("a topology has at most 2147483647 nodes (node counts are 32-bit signed "
+                                             "integers); topology.nodes gives 2147483648"));
+    // The regions' sum, at the region that takes it past the limit.
+    const auto sum = error_for("name: t\nseed: 1\ntopology:\n  regions: [{name: a, nodes: 2000000000}, {name: b, nodes: "
+                               "200000000}]\n");
+    CHECK(sum.line() == 4);
+    CHECK(sum.column() == 60);
+    CHECK_THAT(sum.what(), Catch::Contains("topology.regions[1].nodes gives 2200000000"));
+  }
   SECTION("wrong types name what was expected") {
     CHECK_THAT(error_for(std::string(kMinimal) + "protocols: {gossip: {fanout: two}}\n").what(),
                Catch::Contains("protocols.gossip.fanout: expected an integer, got 'two'"));
     CHECK_THAT(error_for(std::string(kMinimal) + "protocols: {gossip: {fanout: 0}}\n").what(),
-               Catch::Contains("protocols.gossip.fanout must be between 1 and 1000000, got 0"));
+               Catch::Contains("protocols.gossip.fanout must be between 1 and 2147483647, got 0"));
     const auto mode = error_for(std::string(kMinimal) + "protocols: {gossip: {mode: psh}}\n");
     CHECK(mode.line() == 4);
     CHECK(mode.column() == 28);

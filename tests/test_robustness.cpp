@@ -197,10 +197,11 @@ int interrupted_run(const fs::path& dir, int sig) {
 
 TEST_CASE("run: SIGTERM and SIGINT remove the temporary output directory, exit 128 + signal", "[robust][output]") {
   const fs::path dir = fresh_dir("signal");
-  // About an hour of simulated load: far longer than the test waits.
+  // An hour of simulated load (3.6 million operations, about 1.5 GB by the
+  // memory estimate, so not refused): far longer than the test waits.
   std::ofstream(dir / "big.yaml") << "name: big\nseed: 1\nduration: 1h\ntopology: {nodes: 3, latency: 1ms}\n"
                                      "store: {type: lww, keys: 100}\nprotocols: {gossip: {interval: 100ms}}\n"
-                                     "workload: {clients: 100, rate: 1000/s}\n";
+                                     "workload: {clients: 1, rate: 1000/s}\n";
   for (const int sig : {SIGTERM, SIGINT}) {
     INFO("signal " << sig);
     CHECK(interrupted_run(dir, sig) == 128 + sig);
@@ -253,19 +254,79 @@ TEST_CASE("memory: store.keys costs nothing per untouched key, and running out o
   const Result keys = run_ecsim("run " + (dir / "keys.yaml").string() + " --quiet --out " + (dir / "k").string(), dir, 400'000);
   INFO(keys.err);
   CHECK(keys.status == 0);
-  // A million nodes need about 450 MB: under a 300 MB limit the run stops
-  // with a report naming the inputs, exit 2, and leaves no output behind.
-  std::ofstream(dir / "nodes.yaml") << "name: t\nseed: 1\ntopology: {nodes: 1000000}\nstore: {keys: 10}\n"
-                                       "workload: {clients: 1, rate: 10/s}\nduration: 1s\n";
-  const Result nodes = run_ecsim("run " + (dir / "nodes.yaml").string() + " --quiet --out " + (dir / "n").string(), dir, 300'000);
-  INFO(nodes.err);
-  CHECK(nodes.status == 2);
-  CHECK(nodes.err.rfind((dir / "nodes.yaml").string() + ": error: out of memory during the run (std::bad_alloc); the address-space limit is 293 MiB", 0) == 0);
-  CHECK(nodes.err.find("topology.nodes (1000000: about 429 MiB at the 450 bytes per node") != std::string::npos);  // 450e6 / 2^20
-  CHECK(nodes.err.find("about 10 generated operations (workload.clients 1 x workload.rate 10/s x duration 1 s)") != std::string::npos);
+  // A dense graph costs memory the estimate (nodes, operations) leaves out:
+  // 3000 nodes with every pair linked (4.5 million links) do not fit in
+  // 300 MB. The run stops with a report naming the inputs and what was
+  // available, exit 2, and leaves no output behind.
+  std::ofstream(dir / "dense.yaml") << "name: t\nseed: 1\ntopology: {nodes: 3000, graph: {erdos_renyi: {p: 1}}}\n"
+                                       "store: {keys: 10}\nworkload: {clients: 1, rate: 10/s}\nduration: 1s\n";
+  const Result dense = run_ecsim("run " + (dir / "dense.yaml").string() + " --quiet --out " + (dir / "n").string(), dir, 300'000);
+  INFO(dense.err);
+  CHECK(dense.status == 2);
+  CHECK(dense.err.rfind((dir / "dense.yaml").string() + ": error: out of memory during the run (std::bad_alloc), although "
+                        "the estimate, about 1 MiB, fit in the ", 0) == 0);
+  CHECK(dense.err.find("MiB available (the address-space limit, ulimit -v, less what ecsim already maps)") != std::string::npos);
+  CHECK(dense.err.find("topology.nodes (3000 x 480 bytes = 1 MiB) and the operations (10 x ") != std::string::npos);
+  CHECK(dense.err.find("plus about 10 generated: workload.clients 1 x workload.rate 10/s x 1 s") != std::string::npos);
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
-    CHECK((name == "nodes.yaml" || name.rfind("n", 0) != 0));  // neither n nor n.tmp-PID
+    CHECK((name == "dense.yaml" || name.rfind("n", 0) != 0));  // neither n nor n.tmp-PID
   }
+}
+
+TEST_CASE("memory: a run whose estimate exceeds the memory available is refused before it starts", "[robust][memory]") {
+  const fs::path dir = fresh_dir("estimate");
+  constexpr long kLimitKib = 1L << 20;  // ulimit -v 1 GiB
+  const auto run = [&](const std::string& name, const std::string& yaml) {
+    std::ofstream(dir / (name + ".yaml")) << "name: t\nseed: 1\n" << yaml << "duration: 1s\n";
+    return run_ecsim("run " + (dir / (name + ".yaml")).string() + " --quiet --out " + (dir / ("out-" + name)).string(), dir,
+                     kLimitKib);
+  };
+  // 50 million nodes (about 22 GiB): refused while loading, at topology.nodes, before the nodes are created.
+  const Result nodes = run("nodes", "topology: {nodes: 50000000}\n");
+  INFO(nodes.err);
+  CHECK(nodes.status == 2);
+  CHECK(nodes.err.rfind((dir / "nodes.yaml").string() + ":3:19: error: refused before running: it needs about 22888 MiB "
+                        "of memory and ", 0) == 0);  // 50e6 x 480 / 2^20
+  CHECK(nodes.err.find(" MiB are available (the address-space limit, ulimit -v, less what ecsim already maps)") != std::string::npos);
+  CHECK(nodes.err.find("Memory grows with topology.nodes (50000000 x 480 bytes = 22888 MiB), before the operations are counted") !=
+        std::string::npos);
+  // Few nodes, 3.6 billion generated operations: refused once the workload is read.
+  const Result ops = run("ops", "topology: {nodes: 8}\nworkload: {clients: 1000, rate: 3600/s}\n");
+  INFO(ops.err);
+  CHECK(ops.status == 2);
+  CHECK(ops.err.find((dir / "ops.yaml").string() + ": error: refused before running: it needs about ") != std::string::npos);
+  CHECK(ops.err.find("plus about 3.6e+06 generated: workload.clients 1000 x workload.rate 3600/s x 1 s") != std::string::npos);
+  // The same limit runs a small scenario.
+  const Result small = run("small", "topology: {nodes: 1000}\nworkload: {clients: 1, rate: 10/s}\n");
+  INFO(small.err);
+  CHECK(small.status == 0);
+  CHECK(fs::exists(dir / "out-small" / "summary.csv"));
+  CHECK_FALSE(fs::exists(dir / "out-nodes"));
+  CHECK_FALSE(fs::exists(dir / "out-ops"));
+}
+
+TEST_CASE("memory: a sweep is refused before it starts when a point, times --jobs, does not fit", "[robust][memory][sweep]") {
+  const fs::path dir = fresh_dir("sweep-estimate");
+  std::ofstream(dir / "base.yaml") << "name: t\nseed: 1\ntopology: {nodes: 8}\nworkload: {clients: 1, rate: 10/s}\nduration: 1s\n";
+  const auto sweep = [&](const std::string& name, const std::string& grid) {
+    std::ofstream(dir / (name + ".yaml")) << "base: base.yaml\ngrid:\n  " << grid << "\nseeds: 2\n";
+    return run_ecsim("sweep " + (dir / (name + ".yaml")).string() + " --jobs 2 --out " + (dir / ("out-" + name)).string(),
+                     dir, 1L << 20);
+  };
+  // A point with 50 million nodes: refused while its point loads, at the value in the sweep file.
+  const Result nodes = sweep("nodes", "topology.nodes: [8, 50000000]");
+  INFO(nodes.err);
+  CHECK(nodes.status == 2);
+  CHECK(nodes.err.rfind((dir / "nodes.yaml").string() + ":3:23: error: refused before running: it needs about 22888 MiB", 0) == 0);
+  // 2 million operations (about 840 MiB) fit in 1 GiB once, not twice: two run at a time.
+  const Result ops = sweep("ops", "workload.rate: [10/s, 2000000/s]");
+  INFO(ops.err);
+  CHECK(ops.status == 2);
+  CHECK(ops.err.find((dir / "ops.yaml").string() + ": error: sweep point workload.rate=2000000/s: refused before running: "
+                     "it needs about 839 MiB of memory and ") != std::string::npos);
+  CHECK(ops.err.find("shared by the 2 runs at a time of --jobs 2)") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out-nodes"));
+  CHECK_FALSE(fs::exists(dir / "out-ops"));
 }
 #endif
