@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "app/memory_estimate.hpp"
 #include "app/nemesis.hpp"
 #include "app/sample_rules.hpp"
 #include "sim/scenario.hpp"
@@ -61,6 +62,7 @@ struct ExplorePlan {
   std::vector<std::string> base_nodes;
   SimTime base_duration = 0;
   bool sample_changes_topology = false;
+  MemoryNeed base_need;  // of one run of the base (app/memory_estimate.hpp)
 };
 
 // Reads and checks an explore file and its base scenario; throws ScenarioError

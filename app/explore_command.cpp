@@ -9,6 +9,7 @@
 
 #include "app/command_line.hpp"
 #include "app/explore.hpp"
+#include "sim/scenario_loader.hpp"
 #include "sim/strings.hpp"
 #include "sim/units.hpp"
 
@@ -122,6 +123,9 @@ int explore_command(const std::vector<std::string>& args) {
       throw po::error(fmt::format("expected one explore FILE, got {} ({})", p.positional.size(), join(p.positional)));
     const ExploreOptions opt = read_options(p.vm);
     const ExplorePlan plan = load_explore(p.positional.front());
+    // As ecsim run and sweep do: a base whose runs (jobs at a time) cannot fit is refused before any runs.
+    if (const auto refusal = memory_refusal(plan.base_need, memory_available_per_run(opt.jobs)))
+      throw ScenarioError(plan.file, 0, 0, "base " + plan.base_file + ": " + *refusal);
     if (p.vm.count("plan")) {
       print_plan(plan, opt);
       return cli::kExitOk;

@@ -89,6 +89,7 @@ ExplorePlan ExploreReader::read() {
   const Scenario base_scenario = load_scenario_with_modules(plan_.base_file);
   plan_.base_nodes = base_scenario.topology.node_names;
   plan_.base_duration = base_scenario.duration_ns;
+  plan_.base_need = memory_need(base_scenario);
   check_sample();
   properties(top.require("expect"), base_scenario);
   return std::move(plan_);

@@ -99,6 +99,15 @@ std::string describe_need(const MemoryNeed& need) {
                      mib(kBytesPerOp * need.ops), need.ops_inputs);
 }
 
+MemoryAvailable memory_available_per_run(unsigned jobs) {
+  MemoryAvailable available = memory_available();
+  if (jobs > 1) {
+    available.bytes /= jobs;
+    available.source += fmt::format(", shared by the {} runs at a time of --jobs {}", jobs, jobs);
+  }
+  return available;
+}
+
 std::optional<std::string> memory_refusal(const MemoryNeed& need, const MemoryAvailable& available) {
   if (need.bytes() <= available.bytes) return std::nullopt;
   return fmt::format(

@@ -38,6 +38,8 @@ struct MemoryAvailable {
   std::string source;
 };
 MemoryAvailable memory_available();
+// memory_available() shared by the runs `jobs` threads make at a time (sweep, explore).
+MemoryAvailable memory_available_per_run(unsigned jobs);
 
 // The inputs and their shares: "topology.nodes (N x 480 bytes = M MiB) and the operations (...)".
 std::string describe_need(const MemoryNeed& need);

@@ -47,11 +47,7 @@ unsigned threads_for(unsigned jobs, std::size_t runs) {
 // Refuses the sweep before its runs start when a point's memory estimate
 // exceeds its share of the memory available (`jobs` runs at a time).
 void refuse_if_too_big(const SweepPlan& plan, unsigned jobs) {
-  MemoryAvailable available = memory_available();
-  if (jobs > 1) {
-    available.bytes /= jobs;
-    available.source += fmt::format(", shared by the {} runs at a time of --jobs {}", jobs, jobs);
-  }
+  const MemoryAvailable available = memory_available_per_run(jobs);
   for (std::size_t i = 0; i < plan.points.size(); ++i)
     if (const auto refusal = memory_refusal(memory_need(plan.points[i].scenario), available))
       throw ScenarioError(plan.file, 0, 0, fmt::format("sweep point {}: {}", point_label(plan, i), *refusal));

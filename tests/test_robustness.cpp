@@ -329,4 +329,18 @@ TEST_CASE("memory: a sweep is refused before it starts when a point, times --job
   CHECK_FALSE(fs::exists(dir / "out-nodes"));
   CHECK_FALSE(fs::exists(dir / "out-ops"));
 }
+
+TEST_CASE("memory: an exploration is refused before it starts when its base, times --jobs, does not fit", "[robust][memory][explore]") {
+  const fs::path dir = fresh_dir("explore-estimate");
+  // 2 million operations (about 840 MiB) fit in 1 GiB once, not twice: two run at a time.
+  std::ofstream(dir / "base.yaml") << "name: t\nseed: 1\ntopology: {nodes: 8}\nworkload: {clients: 1, rate: 2000000/s}\nduration: 1s\n";
+  std::ofstream(dir / "e.yaml") << "base: base.yaml\nnemesis: {crash: {count: 1}}\nexpect: [\"lost_writes == 0\"]\n";
+  const Result r = run_ecsim("explore " + (dir / "e.yaml").string() + " --jobs 2 --out " + (dir / "out").string(), dir, 1L << 20);
+  INFO(r.err);
+  CHECK(r.status == 2);
+  CHECK(r.err.find((dir / "e.yaml").string() + ": error: base ") != std::string::npos);
+  CHECK(r.err.find("refused before running: it needs about 839 MiB of memory") != std::string::npos);
+  CHECK(r.err.find("shared by the 2 runs at a time of --jobs 2)") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out"));
+}
 #endif
