@@ -245,3 +245,22 @@ TEST_CASE("session and replication keys load, default and fail with positions", 
   CHECK_THAT(error("workload.session.timeout=0s"), Catch::Contains("workload.session.timeout must be positive"));
   CHECK_THAT(error("checks.staleness=maybe"), Catch::Contains("checks.staleness"));
 }
+
+TEST_CASE("MW and WFR are measured zeros without the apply order when no session can violate them", "[sessions]") {
+  // lww-hlc.yaml: 4 nodes, gossip every 100 ms. c1 writes k0 at n0 at 1 s; c0 reads it at n0 at
+  // 1.01 s; then a write of k1 at n1 at 1.02 s. n1 applies that write at once, long before the
+  // next gossip brings k0 to n1.
+  const std::string base = "explore/lww-hlc.yaml";
+  const std::string first = "ops=[{at: 1s, client: c1, op: write, key: k0, value: a, node: n0}, "
+                            "{at: 1010ms, client: c0, op: read, key: k0, node: n0}, ";
+  // Written by c2, which read nothing and wrote once: no session can violate MW or WFR, so
+  // the run keeps no apply order, and both are reported as checked zeros (not "not measured").
+  const MetricMap other = run(base, {first + "{at: 1020ms, client: c2, op: write, key: k1, value: b, node: n1}]"});
+  CHECK(other.at("violations.mw") == 0);
+  CHECK(other.at("violations.wfr") == 0);
+  CHECK(other.at("violations.wfr_sessions") == 0);
+  // Written by c0, which read k0: n1 took c0's write before the write c0 had read: one WFR violation.
+  const MetricMap same = run(base, {first + "{at: 1020ms, client: c0, op: write, key: k1, value: b, node: n1}]"});
+  CHECK(same.at("violations.wfr") == 1);
+  CHECK(same.at("violations.mw") == 0);
+}
