@@ -6,13 +6,9 @@
 #include <string_view>
 
 #include "sim/scenario_loader.hpp"
+#include "sim/yaml_fwd.hpp"
 
 namespace ecsim {
-
-namespace detail {
-class YamlReader;
-struct YamlValue;
-}  // namespace detail
 
 // The whole file; ScenarioError "<what> not found (looked in ABSOLUTE)" or
 // "cannot open <what>" at file:0:0.

@@ -23,13 +23,9 @@
 
 #include "sim/rng.hpp"
 #include "sim/scenario.hpp"
+#include "sim/yaml_fwd.hpp"
 
 namespace ecsim {
-
-namespace detail {
-class YamlReader;
-struct YamlValue;
-}  // namespace detail
 
 struct TimeRange {
   SimTime lo = 0, hi = 0;

@@ -13,13 +13,9 @@
 
 #include "sim/rng.hpp"
 #include "sim/scenario.hpp"
+#include "sim/yaml_fwd.hpp"
 
 namespace ecsim {
-
-namespace detail {
-class YamlReader;
-struct YamlValue;
-}  // namespace detail
 
 // One drawn value.
 struct SampledValue {

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/yaml_fwd.hpp"
+
 namespace YAML {
 class Emitter;
 }
@@ -22,11 +24,6 @@ class Emitter;
 namespace ecsim {
 
 struct Scenario;
-namespace detail {
-class YamlReader;
-struct YamlValue;
-}  // namespace detail
-
 // A module's resolved configuration. Concrete types name their path:
 //   struct GossipSpec : SectionValue { static constexpr std::string_view kPath = "protocols.gossip"; ... };
 struct SectionValue {
