@@ -68,6 +68,8 @@ class ExploreReader {
 ExplorePlan ExploreReader::read() {
   const YAML::Node root = detail::parse_one_document(read_input_file(file_, "explore file"), file_, "explore file");
   if (root.IsNull()) throw ScenarioError(file_, 1, 1, "explore file is empty: expected a map with base:, nemesis: and expect:");
+  if (!root.IsMap())
+    r_.fail(root, "an explore file is a map of keys (base:, nemesis:, expect:, ...), got " + detail::YamlReader::describe(root));
   const MapReader top(r_, YamlValue{root, YAML::Node(), false, ""});
   top.allow({"base", "name", "seed", "runs", "time_budget", "nemesis", "sample", "expect", "shrink", "exhaustive"});
   plan_.file = file_;

@@ -248,6 +248,12 @@ TEST_CASE("explore: bad explore files are file:line:col errors with a did-you-me
   CHECK_THAT(error_of("nemesis:\n  crash: {count: 1}\nsample:\n  network.loss: {dist: uniform, min: 0, max: 1.5}\n"
                       "expect: [\"lost_writes == 0\"]\n"),
              Catch::Contains("e.yaml:5:17: error: sample: network.loss = 1.5 is not valid"));
+  CHECK_THAT(error_text_of([&] { load_explore(tmp.write("list.yaml", "- base: x\n")); }),
+             Catch::Contains("list.yaml:1:1: error: an explore file is a map of keys") && Catch::Contains("got a list"));
+  CHECK_THAT(error_of("exhaustive: {fates: [drop, drop]}\nexpect: [\"lost_writes == 0\"]\n"),
+             Catch::Contains("e.yaml:2:28: error: exhaustive.fates: 'drop' is listed twice"));
+  CHECK_THAT(error_of("expect: [\"lost_writes == 0\"]\n"),
+             Catch::Contains("e.yaml:1:1: error: an explore file needs nemesis:"));
   CHECK_THAT(error_of("nemesis:\n  crash: {count: 1}\nexpect: [\"sagas.stuck == 0\"]\n"),
              Catch::Contains("needs a 'sagas:' section"));
 }
