@@ -36,6 +36,7 @@ const char* fate_name(MessageChoice::Fate f) {
     case MessageChoice::Fate::drop: return "drop";
     case MessageChoice::Fate::duplicate: return "duplicate";
     case MessageChoice::Fate::delay: return "delay";
+    case MessageChoice::Fate::crash: return "crash";
   }
   return "?";
 }
@@ -58,6 +59,7 @@ std::string scenario_with(const ExplorePlan& plan, const std::vector<MessageChoi
       e["message"] = c.message;
       e["fate"] = fate_name(c.fate);
       if (c.fate == MessageChoice::Fate::delay) e["by"] = format_duration(c.delay_ns);
+      if (c.fate == MessageChoice::Fate::crash) e["restart_after"] = format_duration(c.restart_after_ns);
       e.SetStyle(YAML::EmitterStyle::Flow);
       list.push_back(e);
     }
@@ -90,6 +92,7 @@ std::vector<Schedule> children(const std::vector<Schedule>& frontier, const Exha
         c.message = m;
         c.fate = f;
         if (f == MessageChoice::Fate::delay) c.delay_ns = spec.delay_ns;
+        if (f == MessageChoice::Fate::crash) c.restart_after_ns = spec.restart_after_ns;
         child.choices.push_back(c);
         out.push_back(std::move(child));
       }
@@ -112,9 +115,12 @@ std::vector<std::string> describe(const std::vector<MessageChoice>& choices, con
   std::vector<std::string> out;
   for (const MessageChoice& c : choices) {
     const auto it = sends.find(c.message);
+    std::string how;
+    if (c.fate == MessageChoice::Fate::delay) how = " by " + format_duration(c.delay_ns);
+    if (c.fate == MessageChoice::Fate::crash)
+      how = " (the sender crashes after sending it; restarts " + format_duration(c.restart_after_ns) + " later)";
     out.push_back(fmt::format("message {} ({}): {}{}", c.message, it == sends.end() ? "not sent" : it->second,
-                              fate_name(c.fate),
-                              c.fate == MessageChoice::Fate::delay ? " by " + format_duration(c.delay_ns) : ""));
+                              fate_name(c.fate), how));
   }
   return out;
 }

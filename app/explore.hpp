@@ -38,6 +38,7 @@ struct ExhaustiveSpec {
   std::uint64_t messages = 40;     // choice points: messages 1..N of each run
   std::vector<MessageChoice::Fate> fates = {MessageChoice::Fate::drop, MessageChoice::Fate::duplicate};
   SimTime delay_ns = kSecond;      // what fate delay adds
+  SimTime restart_after_ns = kSecond;  // fate crash: the sender restarts this long after
   std::uint64_t max_runs = 100'000;
 };
 

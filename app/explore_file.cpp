@@ -178,24 +178,28 @@ void ExploreReader::shrink(const YamlValue& v) {
 
 void ExploreReader::exhaustive(const YamlValue& v) {
   const MapReader m(r_, v);
-  m.allow({"depth", "messages", "fates", "delay", "max_runs"});
+  m.allow({"depth", "messages", "fates", "delay", "restart_after", "max_runs"});
   ExhaustiveSpec& e = plan_.exhaustive;
   if (auto x = m.get("depth")) e.depth = static_cast<int>(r_.integer(*x, 1, 10));
   if (auto x = m.get("messages")) e.messages = static_cast<std::uint64_t>(r_.integer(*x, 1, 1'000'000));
   if (auto x = m.get("fates")) {
     e.fates.clear();
-    static const std::vector<std::string> names = {"drop", "duplicate", "delay"};
+    static const std::vector<std::string> names = {"drop", "duplicate", "delay", "crash"};
     for (const YamlValue& item : r_.scalar_or_list(*x)) {
       const auto fate = static_cast<MessageChoice::Fate>(r_.choice(item, names));
       if (std::find(e.fates.begin(), e.fates.end(), fate) != e.fates.end())
         r_.fail(item, fmt::format("{}: '{}' is listed twice", x->path, item.node.Scalar()));
       e.fates.push_back(fate);
     }
-    if (e.fates.empty()) r_.fail(*x, "exhaustive.fates: name at least one of drop, duplicate, delay");
+    if (e.fates.empty()) r_.fail(*x, "exhaustive.fates: name at least one of drop, duplicate, delay, crash");
   }
   if (auto x = m.get("delay")) {
     e.delay_ns = r_.duration(*x);
     if (e.delay_ns <= 0) r_.fail(*x, "exhaustive.delay must be positive");
+  }
+  if (auto x = m.get("restart_after")) {
+    e.restart_after_ns = r_.duration(*x);
+    if (e.restart_after_ns <= 0) r_.fail(*x, "exhaustive.restart_after must be positive");
   }
   if (auto x = m.get("max_runs")) e.max_runs = static_cast<std::uint64_t>(r_.integer(*x, 1, 100'000'000));
 }

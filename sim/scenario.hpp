@@ -114,12 +114,14 @@ struct FaultSpec {
 // `choices:` — a schedule of the kernel's message fates, as `ecsim explore
 // --exhaustive` finds them: message `message` (messages are numbered 1, 2,
 // ... in the order they are sent, which is deterministic) is dropped,
-// delivered twice, or delayed, instead of what the network would draw.
+// delivered twice, or delayed, instead of what the network would draw; or
+// its sender crashes right after sending it (the message is on its way).
 struct MessageChoice {
-  enum class Fate { drop, duplicate, delay };
+  enum class Fate { drop, duplicate, delay, crash };
   std::uint64_t message = 0;
   Fate fate = Fate::drop;
-  SimTime delay_ns = 0;  // delay: added to the message's latency
+  SimTime delay_ns = 0;           // delay: added to the message's latency
+  SimTime restart_after_ns = -1;  // crash: the sender restarts this long after (state kept); -1 = never
   SourcePos pos;
 };
 

@@ -707,14 +707,18 @@ void Loader::faults(const YamlValue& v) {
 
 namespace {
 const Named<MessageChoice::Fate> kFates[] = {
-    {"drop", MessageChoice::Fate::drop}, {"duplicate", MessageChoice::Fate::duplicate}, {"delay", MessageChoice::Fate::delay}};
+    {"drop", MessageChoice::Fate::drop},
+    {"duplicate", MessageChoice::Fate::duplicate},
+    {"delay", MessageChoice::Fate::delay},
+    {"crash", MessageChoice::Fate::crash}};
 }  // namespace
 
-// choices: [{message: 17, fate: drop}, {message: 23, fate: delay, by: 500ms}]
+// choices: [{message: 17, fate: drop}, {message: 23, fate: delay, by: 500ms},
+//           {message: 30, fate: crash, restart_after: 1s}]
 void Loader::choices(const YamlValue& v) {
   for (const auto& item : r_.list(v)) {
     const MapReader m(r_, item);
-    m.allow({"message", "fate", "by"});
+    m.allow({"message", "fate", "by", "restart_after"});
     MessageChoice c;
     c.pos = r_.position(item.node);
     const YamlValue number = m.require("message");
@@ -729,6 +733,11 @@ void Loader::choices(const YamlValue& v) {
       c.delay_ns = r_.duration(*by);
     } else if (by) {
       r_.fail_key(*by, fmt::format("'by' applies only to fate: delay"));
+    }
+    if (const auto ra = m.get("restart_after")) {
+      if (c.fate != MessageChoice::Fate::crash) r_.fail_key(*ra, "'restart_after' applies only to fate: crash");
+      c.restart_after_ns = r_.duration(*ra);
+      if (c.restart_after_ns <= 0) r_.fail(*ra, fmt::format("{} must be positive", ra->path));
     }
     s_.choices.push_back(c);
   }
@@ -1046,6 +1055,8 @@ std::string ConfigWriter::write() {
       e_ << YAML::Flow << BeginMap << Key << "message" << Value << c.message << Key << "fate" << Value
          << name_of(kFates, c.fate);
       if (c.fate == MessageChoice::Fate::delay) e_ << Key << "by" << Value << dur(c.delay_ns);
+      if (c.fate == MessageChoice::Fate::crash && c.restart_after_ns >= 0)
+        e_ << Key << "restart_after" << Value << dur(c.restart_after_ns);
       e_ << EndMap;
     }
     e_ << EndSeq;

@@ -34,6 +34,33 @@ std::atomic<std::uint64_t> g_simulators_built{0};
 
 void Simulator::inject_nondeterminism_for_tests(bool on) { g_inject_nondeterminism = on; }
 
+namespace {
+// Crashes (a = 0) and restarts (a = 1) of nodes that a `choices:` entry with
+// fate crash schedules: as events, so that the sender's handler finishes first.
+class ChoiceCrashes final : public Component {
+ public:
+  explicit ChoiceCrashes(Simulator& sim) : sim_(sim) {}
+  void on_event(std::uint64_t node, std::uint32_t restart) override {
+    if (restart)
+      sim_.restart(static_cast<NodeId>(node));
+    else
+      sim_.crash(static_cast<NodeId>(node), false);
+  }
+
+ private:
+  Simulator& sim_;
+};
+}  // namespace
+
+void Simulator::crash_after_send(NodeId node, SimTime restart_after) {
+  if (!choice_crashes_) {
+    choice_crashes_ = std::make_unique<ChoiceCrashes>(*this);
+    choice_crashes_id_ = add_component(choice_crashes_.get());
+  }
+  schedule(now_, choice_crashes_id_, node, 0, true);
+  if (restart_after >= 0) schedule(after(restart_after, "restart"), choice_crashes_id_, node, 1, true);
+}
+
 Simulator::Simulator(const Scenario& scenario)
     : seed_(scenario.seed),
       network_spec_(scenario.network),
@@ -84,6 +111,7 @@ void Simulator::send(NodeId from, NodeId to, std::uint16_t protocol, std::uint16
   const MessageChoice* choice = nullptr;
   while (next_choice_ < choices_.size() && choices_[next_choice_].message < id) ++next_choice_;
   if (next_choice_ < choices_.size() && choices_[next_choice_].message == id) choice = &choices_[next_choice_];
+  if (choice && choice->fate == MessageChoice::Fate::crash) crash_after_send(from, choice->restart_after_ns);
   const double loss = current_loss();
   if (choice ? choice->fate == MessageChoice::Fate::drop : (loss > 0 && network_rng_.bernoulli(loss))) {
     ++stats_.messages_dropped;

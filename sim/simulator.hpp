@@ -180,6 +180,9 @@ class Simulator {
   bool perturbed_ = false;  // inject_nondeterminism_for_tests
   std::vector<MessageChoice> choices_;  // scenario.choices, by message number
   std::size_t next_choice_ = 0;
+  std::unique_ptr<Component> choice_crashes_;  // crashes and restarts of fate crash, once one is due
+  std::uint16_t choice_crashes_id_ = 0;
+  void crash_after_send(NodeId node, SimTime restart_after);
   std::uint64_t next_msg_id_ = 1;
   std::uint64_t pending_external_ = 0;
   std::uint64_t in_flight_ = 0;

@@ -326,4 +326,39 @@ TEST_CASE("choices: a scheduled fate replaces the network's draw for that messag
   CHECK_THAT(error_text_of([&] { messages("choices: [{message: 5, fate: drop}, {message: 2, fate: drop}]\n"); }),
              Catch::Contains("increasing order"));
   CHECK_THAT(error_text_of([&] { messages("choices: [{message: 5, fate: delay}]\n"); }), Catch::Contains("needs by:"));
+  CHECK_THAT(error_text_of([&] { messages("choices: [{message: 5, fate: drop, restart_after: 1s}]\n"); }),
+             Catch::Contains("'restart_after' applies only to fate: crash"));
+  // Crashing n1 right after its first message (message 2, at 0 ms) for 1 s (past the end): n1
+  // sends nothing more and every digest n0 sends it (at 0, 100, 200, 300 ms) is dropped, so no
+  // request or data follows: 5 sent (n0's four and n1's one), 4 dropped.
+  CHECK(messages("choices: [{message: 2, fate: crash, restart_after: 1s}]\n") == std::vector<double>{5, 4, 0});
+}
+
+TEST_CASE("explore --exhaustive: when a crash hits matters, and the search finds the one instant that loses the write",
+          "[explore][exhaustive]") {
+  // gossip-two-rounds.yaml with fate crash (the sender crashes right after sending message i,
+  // restarting 1 s later, after the run's end at 350 ms). By hand: messages 1-4 (at 0 and
+  // 100 ms) come before the write at 150 ms: crashing n0 then makes the write fail (never
+  // acknowledged, so not lost), crashing n1 leaves n0 live and holding it. Crashing n0 right
+  // after message 5 (its digest at 200 ms) leaves n0, the only holder, down at the end, and
+  // n1 never received the data: the acknowledged write is lost with one choice.
+  TempDir tmp;
+  const std::string file = tmp.write("crash.explore.yaml", "base: " + kExamples + "gossip-two-rounds.yaml\n" +
+                                                               "exhaustive: {depth: 2, messages: 20, fates: [crash]}\n"
+                                                               "expect: [\"lost_writes == 0\"]\n");
+  ExploreOptions opt;
+  opt.quiet = true;
+  opt.jobs = 2;
+  opt.out_dir = (tmp.path / "out").string();
+  std::ostringstream out;
+  const ExploreResult r = run_exhaustive(load_explore(file), opt, out);
+  CHECK(r.exit_code == 1);
+  CHECK(slurp(tmp.path / "out" / "search.csv") == "depth,schedules\n0,1\n1,10\n");  // found at depth 1, after trying 1-4
+  const fs::path min = tmp.path / "out" / "min-1.yaml";
+  const YAML::Node root = YAML::LoadFile(min.string());
+  REQUIRE(root["choices"].size() == 1);
+  CHECK(root["choices"][0]["message"].as<int>() == 5);
+  CHECK(root["choices"][0]["fate"].as<std::string>() == "crash");
+  CHECK_THAT(slurp(min), Catch::Contains("message 5 (n0 -> n1, sent at 200ms): crash"));
+  CHECK(reproduces(min));
 }
