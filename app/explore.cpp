@@ -41,10 +41,7 @@ struct Trial {
   std::string yaml;                  // the run's whole scenario
   std::vector<std::string> kinds_on; // fault kinds swarm testing left on
   std::size_t faults = 0;            // faults the nemesis drew
-  std::vector<std::size_t> broken;   // indices into plan.properties
-  std::vector<char> unknown;         // per broken property: unknown (a value not available), not false
-  std::vector<std::string> details;  // per broken property: values, as expect: reports them
-  std::string trace_hash;
+  Verdict verdict;                   // the properties it broke, its trace hash
   std::string error;                 // the run could not be built or run
 };
 
@@ -88,11 +85,7 @@ Trial build_trial(const ExplorePlan& plan, std::uint64_t index) {
 
 void run_trial(const ExplorePlan& plan, Trial& t) {
   try {
-    const Verdict v = evaluate(plan, t.yaml);
-    t.broken = v.broken;
-    t.unknown = v.unknown;
-    t.details = v.details;
-    t.trace_hash = v.trace_hash;
+    t.verdict = evaluate(plan, t.yaml);
   } catch (const std::exception& e) {
     t.error = e.what();
   }
@@ -158,11 +151,11 @@ Replay replay_failures(const ExplorePlan& plan, const std::vector<const Trial*>&
     }
   });
   for (std::size_t i = 0; i < failing.size(); ++i) {
-    if (r.hash[i] == failing[i]->trace_hash) continue;
+    if (r.hash[i] == failing[i]->verdict.trace_hash) continue;
     const Trial& t = *failing[i];
     r.report = fmt::format("SIMULATOR BUG: run {} (seed {}) is not deterministic: trace hash {} on the first run, {} on "
                            "the replay.\n{}",
-                           t.index, t.seed, t.trace_hash, r.hash[i], localize(plan, t, scratch));
+                           t.index, t.seed, t.verdict.trace_hash, r.hash[i], localize(plan, t, scratch));
     break;
   }
   return r;
@@ -242,15 +235,15 @@ void Explorer::run_trials() {
 
 void Explorer::find_counterexamples() {
   for (const Trial& t : trials_)
-    if (!t.broken.empty()) failing_.push_back(&t);
+    if (!t.verdict.broken.empty()) failing_.push_back(&t);
   result_.runs_failed = failing_.size();
   for (std::size_t k = 0; k < plan_.properties.size(); ++k) {
     Counterexample c;
     c.property = k;
     for (const Trial* t : failing_)
-      for (std::size_t b = 0; b < t->broken.size(); ++b)
-        if (t->broken[b] == k) {
-          if (!c.first) c.first = t, c.detail = t->details[b], c.unknown = t->unknown[b] != 0;
+      for (std::size_t b = 0; b < t->verdict.broken.size(); ++b)
+        if (t->verdict.broken[b] == k) {
+          if (!c.first) c.first = t, c.detail = t->verdict.details[b], c.unknown = t->verdict.unknown[b] != 0;
           ++c.failing_runs;
         }
     if (c.first) found_.push_back(std::move(c));
@@ -292,12 +285,12 @@ void Explorer::write_runs_csv(const fs::path& path) const {
   for (std::size_t i = 0; i < failing_.size(); ++i) failing_index[failing_[i]] = i;
   for (const Trial& t : trials_) {
     std::vector<std::string> broken;
-    for (std::size_t k : t.broken) broken.push_back(plan_.properties[k].text);
+    for (std::size_t k : t.verdict.broken) broken.push_back(plan_.properties[k].text);
     std::string replay;
     if (const auto it = failing_index.find(&t); it != failing_index.end() && it->second < replay_.hash.size())
-      replay = replay_.hash[it->second] == t.trace_hash ? "same" : "differs";
+      replay = replay_.hash[it->second] == t.verdict.trace_hash ? "same" : "differs";
     w.field(t.index).field(t.seed).field(join(t.kinds_on, " ")).field(static_cast<std::uint64_t>(t.faults));
-    w.field(join(broken, "; ")).field(t.trace_hash).field(replay).field(t.error).end_row();
+    w.field(join(broken, "; ")).field(t.verdict.trace_hash).field(replay).field(t.error).end_row();
   }
   w.close();
 }
@@ -373,7 +366,7 @@ ExploreResult Explorer::run() {
   }
   find_counterexamples();
   replay_ = replay_failures(plan_, failing_, opt_.jobs, dir.path("nondeterminism"));
-  for (std::size_t i = 0; i < failing_.size(); ++i) result_.nondeterministic += replay_.hash[i] != failing_[i]->trace_hash;
+  for (std::size_t i = 0; i < failing_.size(); ++i) result_.nondeterministic += replay_.hash[i] != failing_[i]->verdict.trace_hash;
   if (!replay_.report.empty()) {
     write_file_atomic(dir.path("nondeterminism.txt"), replay_.report + "\n");
   } else {
