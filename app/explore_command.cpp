@@ -41,7 +41,8 @@ po::options_description explore_options() {
       ("out,o", po::value<std::string>()->value_name("DIR"), "output directory (default out/explore/<name>)")
       ("plan,n", "run nothing: check FILE and its base scenario and print what would be explored")
       ("exhaustive", "instead of random runs: breadth-first search over which messages are dropped, duplicated "
-                     "or delayed, within the file's exhaustive: bound; the shortest schedule that breaks a property")
+                     "or delayed, or whose sender crashes right after sending them, within the file's exhaustive: "
+                     "bound; the shortest schedule that breaks a property (DIR default out/explore/<name>-exhaustive)")
       ("no-shrink", "write the first failing run of each property as it is, without shrinking")
       ("quiet,q", "print only failures and errors")
       ("no-progress", "no live progress bar");
