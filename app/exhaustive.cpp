@@ -31,22 +31,12 @@ using namespace explore_detail;
 
 namespace {
 
-const char* fate_name(MessageChoice::Fate f) {
-  switch (f) {
-    case MessageChoice::Fate::drop: return "drop";
-    case MessageChoice::Fate::duplicate: return "duplicate";
-    case MessageChoice::Fate::delay: return "delay";
-    case MessageChoice::Fate::crash: return "crash";
-  }
-  return "?";
-}
+std::string fate_name(MessageChoice::Fate f) { return std::string(kFateNames[static_cast<std::size_t>(f)]); }
 
 struct Schedule {
   std::vector<MessageChoice> choices;
-  double messages = 0;  // messages its run sent: the choice points of its children
-  bool failed = false;
   std::string error;
-  Verdict verdict;
+  Verdict verdict;  // verdict.messages_sent: the choice points of its children
 };
 
 std::string scenario_with(const ExplorePlan& plan, const std::vector<MessageChoice>& choices) {
@@ -65,14 +55,12 @@ std::string scenario_with(const ExplorePlan& plan, const std::vector<MessageChoi
     }
     root["choices"] = list;
   }
-  return emit(root);
+  return yaml_text(root);
 }
 
 void run_schedule(const ExplorePlan& plan, Schedule& s) {
   try {
     s.verdict = evaluate(plan, scenario_with(plan, s.choices));
-    s.messages = s.verdict.messages_sent;
-    s.failed = !s.verdict.broken.empty();
   } catch (const std::exception& e) {
     s.error = e.what();
   }
@@ -83,7 +71,7 @@ std::vector<Schedule> children(const std::vector<Schedule>& frontier, const Exha
   std::vector<Schedule> out;
   for (const Schedule& parent : frontier) {
     const std::uint64_t after = parent.choices.empty() ? 0 : parent.choices.back().message;
-    const auto last = std::min<std::uint64_t>(static_cast<std::uint64_t>(parent.messages), spec.messages);
+    const auto last = std::min<std::uint64_t>(static_cast<std::uint64_t>(parent.verdict.messages_sent), spec.messages);
     for (std::uint64_t m = after + 1; m <= last; ++m)
       for (MessageChoice::Fate f : spec.fates) {
         Schedule child;
@@ -165,7 +153,7 @@ bool Search::level(std::vector<Schedule>& schedules, int depth) {
       error_ = s.error;
       return true;
     }
-    if (s.failed) {
+    if (!s.verdict.broken.empty()) {
       found_ = &s;
       return true;
     }
@@ -178,7 +166,7 @@ void Search::write_counterexample(const Schedule& s, AtomicOutputDir& dir) {
   std::string summary;
   YAML::Node root = YAML::Load(scenario_with(plan_, s.choices));
   root["name"] = plan_.name + "-exhaustive-min-1";
-  const std::string body = emit(root);
+  const std::string body = yaml_text(root);
   evaluate(plan_, body, traces.string(), &summary);
   const std::vector<std::string> what = describe(s.choices, traces / "events.csv");
   std::string header = fmt::format(
@@ -192,10 +180,8 @@ void Search::write_counterexample(const Schedule& s, AtomicOutputDir& dir) {
   fmt::print(out_, "  FAIL  {}   {}\n", plan_.properties[s.verdict.broken.front()].text, s.verdict.details.front());
   fmt::print(out_, "        shortest schedule: {} choice{}\n", s.choices.size(), s.choices.size() == 1 ? "" : "s");
   for (const std::string& w : what) fmt::print(out_, "          {}\n", w);
-  fmt::print(out_, "        minimal scenario: {}\n        reproduce: ecsim run {}\n", (dir_ / "min-1.yaml").string(),
-             (dir_ / "min-1.yaml").string());
-  fmt::print(out_, "        traces: {}   (ecsim plot {})\n", (dir_ / "min-1").string(), (dir_ / "min-1").string());
-  for (const std::string& line : witness_lines(summary)) fmt::print(out_, "        | {}\n", line);
+  const std::string min_file = (dir_ / "min-1.yaml").string();
+  print_minimal(out_, min_file, "ecsim run " + min_file, {}, (dir_ / "min-1").string(), witness_lines(summary));
 }
 
 ExploreResult Search::run() {

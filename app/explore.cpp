@@ -2,13 +2,12 @@
 // replay check, shrinking and the outputs. See explore.hpp and docs/EXPLORE.md.
 #include "app/explore.hpp"
 #include "app/explore_run.hpp"
+#include "app/input_files.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -53,7 +52,7 @@ std::uint64_t run_seed(const ExplorePlan& plan, std::uint64_t index) {
 // changes the topology or the duration).
 std::pair<std::vector<std::string>, SimTime> topology_of(const ExplorePlan& plan, const YAML::Node& root) {
   if (!plan.sample_changes_topology) return {plan.base_nodes, plan.base_duration};
-  const Scenario s = load_scenario(plan.base_file, text_options(plan, emit(root)));
+  const Scenario s = load_scenario(plan.base_file, text_options(plan, yaml_text(root)));
   return {s.topology.node_names, s.duration_ns};
 }
 
@@ -79,7 +78,7 @@ Trial build_trial(const ExplorePlan& plan, std::uint64_t index) {
   for (const YAML::Node& f : schedule.faults) faults.push_back(f);
   root["faults"] = faults;
   root["seed"] = t.seed;
-  t.yaml = emit(root);
+  t.yaml = yaml_text(root);
   return t;
 }
 
@@ -91,10 +90,6 @@ void run_trial(const ExplorePlan& plan, Trial& t) {
   }
 }
 
-}  // namespace
-
-namespace {
-
 // The first property-k failure, shrunk.
 struct Counterexample {
   std::size_t property = 0;
@@ -104,6 +99,7 @@ struct Counterexample {
   std::string detail;     // of the first failing run
   std::string min_yaml;   // empty when not shrunk
   ShrinkReport shrink;
+  std::vector<std::string> faults;   // the minimal scenario's faults, one line of flow YAML each
   std::vector<std::string> witness;  // the minimal run's summary lines
 };
 
@@ -112,20 +108,14 @@ struct Replay {
   std::string report;             // the first mismatch, localized; empty when all matched
 };
 
-std::string events_file(const fs::path& dir) {
-  std::ifstream in(dir / "events.csv", std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // Runs a nondeterministic run twice more with its events written and names
 // the first events.csv line where the two differ.
 std::string localize(const ExplorePlan& plan, const Trial& t, const fs::path& scratch) {
   const fs::path a = scratch / "replay-a", b = scratch / "replay-b";
   const std::string ha = evaluate(plan, t.yaml, a.string()).trace_hash;
   const std::string hb = evaluate(plan, t.yaml, b.string()).trace_hash;
-  std::istringstream ea(events_file(a)), eb(events_file(b));
+  std::istringstream ea(read_input_file((a / "events.csv").string(), "events.csv")),
+      eb(read_input_file((b / "events.csv").string(), "events.csv"));
   std::string la, lb;
   for (std::uint64_t line = 1;; ++line) {
     const bool more_a = static_cast<bool>(std::getline(ea, la)), more_b = static_cast<bool>(std::getline(eb, lb));
@@ -170,10 +160,6 @@ std::string min_header(const ExplorePlan& plan, const Counterexample& c, const s
       c.shrink.budget_exhausted ? " (budget reached: smaller may exist)" : "",
       c.shrink.reduced.empty() ? "nothing could be removed" : join(c.shrink.reduced), min_path, c.first->seed);
 }
-
-}  // namespace
-
-namespace {
 
 class Explorer {
  public:
@@ -268,8 +254,14 @@ void Explorer::shrink(Counterexample& c, const fs::path& tmp_dir, std::size_t nu
   if (opt_.shrink && plan_.shrink) yaml = shrink_scenario(yaml, fails, opt_.jobs, plan_.shrink_max_runs, c.shrink);
   YAML::Node root = YAML::Load(yaml);
   root["name"] = fmt::format("{}-min-{}", plan_.name, number);
+  if (root["faults"])
+    for (const auto& f : root["faults"]) {
+      YAML::Emitter e;
+      e << YAML::Flow << f;
+      c.faults.emplace_back(e.c_str());
+    }
   const std::string file = fmt::format("min-{}.yaml", number);
-  c.min_yaml = min_header(plan_, c, (dir_ / file).string()) + emit(root);
+  c.min_yaml = min_header(plan_, c, (dir_ / file).string()) + yaml_text(root);
   write_file_atomic(tmp_dir / file, c.min_yaml);
   // The minimal run's traces, for `ecsim plot` and the witnesses.
   const fs::path traces = tmp_dir / fmt::format("min-{}", number);
@@ -327,20 +319,10 @@ void Explorer::print_report() const {
     if (c.shrink.runs > 0)
       fmt::print(out_, "        shrunk in {} runs{}: {}\n", c.shrink.runs, c.shrink.budget_exhausted ? " (budget reached)" : "",
                  c.shrink.reduced.empty() ? "nothing could be removed" : join(c.shrink.reduced));
-    fmt::print(out_, "        minimal scenario: {}\n        reproduce: ecsim run {} --seed {}\n", min_file.string(),
-               min_file.string(), c.first->seed);
-    if (const YAML::Node faults = YAML::Load(c.min_yaml)["faults"]; faults && faults.size() > 0) {
-      std::vector<std::string> shown;
-      for (const auto& f : faults) {
-        YAML::Emitter e;
-        e << YAML::Flow << f;
-        shown.push_back(e.c_str());
-      }
-      fmt::print(out_, "        its faults: {}\n", join(shown, ", "));
-    }
-    fmt::print(out_, "        traces: {}   (ecsim plot {})\n", (dir_ / fmt::format("min-{}", number)).string(),
-               (dir_ / fmt::format("min-{}", number)).string());
-    for (const std::string& row : c.witness) fmt::print(out_, "        | {}\n", row);
+    std::vector<std::string> extra;
+    if (!c.faults.empty()) extra.push_back("its faults: " + join(c.faults, ", "));
+    print_minimal(out_, min_file.string(), fmt::format("ecsim run {} --seed {}", min_file.string(), c.first->seed), extra,
+                  (dir_ / fmt::format("min-{}", number)).string(), c.witness);
   }
   fmt::print(out_, "outputs: {}/ (runs.csv, counterexamples.csv)\n", dir_.string());
 }

@@ -13,6 +13,7 @@
 #include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "sim/config_nodes.hpp"
+#include "sim/strings.hpp"
 #include "sim/scenario_loader.hpp"
 #include "sim/units.hpp"
 #include "sim/yaml_node.hpp"
@@ -184,14 +185,14 @@ void ExploreReader::exhaustive(const YamlValue& v) {
   if (auto x = m.get("messages")) e.messages = static_cast<std::uint64_t>(r_.integer(*x, 1, 1'000'000));
   if (auto x = m.get("fates")) {
     e.fates.clear();
-    static const std::vector<std::string> names = {"drop", "duplicate", "delay", "crash"};
+    static const std::vector<std::string> names(kFateNames.begin(), kFateNames.end());
     for (const YamlValue& item : r_.scalar_or_list(*x)) {
       const auto fate = static_cast<MessageChoice::Fate>(r_.choice(item, names));
       if (std::find(e.fates.begin(), e.fates.end(), fate) != e.fates.end())
         r_.fail(item, fmt::format("{}: '{}' is listed twice", x->path, item.node.Scalar()));
       e.fates.push_back(fate);
     }
-    if (e.fates.empty()) r_.fail(*x, "exhaustive.fates: name at least one of drop, duplicate, delay, crash");
+    if (e.fates.empty()) r_.fail(*x, fmt::format("exhaustive.fates: name at least one of {}", join(names)));
   }
   if (auto x = m.get("delay")) {
     e.delay_ns = r_.duration(*x);

@@ -1,7 +1,11 @@
 // See explore_run.hpp.
 #include "app/explore_run.hpp"
 
+#include <ostream>
 #include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
 
 #include "app/modules.hpp"
 #include "app/runner.hpp"
@@ -14,12 +18,6 @@ LoadOptions text_options(const ExplorePlan& plan, const std::string& yaml) {
   lo.text = yaml;
   lo.sections = &plan.modules->sections();
   return lo;
-}
-
-std::string emit(const YAML::Node& root) {
-  YAML::Emitter e;
-  e << root;
-  return std::string(e.c_str()) + "\n";
 }
 
 Verdict evaluate(const ExplorePlan& plan, const std::string& yaml, const std::string& out_dir, std::string* summary) {
@@ -62,6 +60,15 @@ std::vector<std::string> witness_lines(const std::string& summary) {
     out.push_back(line.substr(2));
   }
   return out;
+}
+
+void print_minimal(std::ostream& out, const std::string& min_file, const std::string& reproduce,
+                   const std::vector<std::string>& extra, const std::string& traces,
+                   const std::vector<std::string>& witness) {
+  fmt::print(out, "        minimal scenario: {}\n        reproduce: {}\n", min_file, reproduce);
+  for (const std::string& line : extra) fmt::print(out, "        {}\n", line);
+  fmt::print(out, "        traces: {}   (ecsim plot {})\n", traces, traces);
+  for (const std::string& line : witness) fmt::print(out, "        | {}\n", line);
 }
 
 YAML::Node base_tree(const ExplorePlan& plan) {

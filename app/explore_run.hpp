@@ -2,6 +2,7 @@
 // `ecsim explore`, internal: running one generated scenario in-process and
 // reading its verdict, shared by the randomized exploration (explore.cpp)
 // and the bounded exhaustive search (exhaustive.cpp). Includes yaml-cpp.
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -9,14 +10,12 @@
 
 #include "app/explore.hpp"
 #include "sim/scenario_loader.hpp"
+#include "sim/yaml_path.hpp"  // yaml_text
 
 namespace ecsim::explore_detail {
 
 // Loading `yaml` as the text of the plan's base file, with its modules.
 LoadOptions text_options(const ExplorePlan& plan, const std::string& yaml);
-
-// A scenario tree as the text of a scenario file.
-std::string emit(const YAML::Node& root);
 
 struct Verdict {
   std::vector<std::size_t> broken;   // indices into plan.properties
@@ -37,6 +36,16 @@ Verdict evaluate(const ExplorePlan& plan, const std::string& yaml, const std::st
 // violation with the operations involved), without outputs, build and the
 // wall-time event rate.
 std::vector<std::string> witness_lines(const std::string& summary);
+
+// The report of a minimal scenario, the same for random and exhaustive search:
+//         minimal scenario: DIR/min-K.yaml
+//         reproduce: ecsim run DIR/min-K.yaml [--seed S]
+//         <extra lines>
+//         traces: DIR/min-K   (ecsim plot DIR/min-K)
+//         | <witness lines>
+void print_minimal(std::ostream& out, const std::string& min_file, const std::string& reproduce,
+                   const std::vector<std::string>& extra, const std::string& traces,
+                   const std::vector<std::string>& witness);
 
 // The base scenario's tree with the plan's properties as its expect: and
 // no output: section, ready for faults, choices or sampled values.

@@ -2,7 +2,6 @@
 #include "app/parallel.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <exception>
@@ -16,11 +15,10 @@ namespace ecsim {
 
 std::size_t parallel_for(std::size_t n, unsigned jobs, const std::function<void(std::size_t)>& body,
                          Progress* progress, const std::function<bool()>& stop) {
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> stopped{false};
   std::mutex mu;
   std::condition_variable cv;
-  std::size_t done = 0, claimed = 0;  // guarded by mu
+  std::size_t next = 0, done = 0;  // guarded by mu: indices claimed (a prefix) and finished
+  bool stopped = false;             // guarded by mu
   std::size_t error_index = n;
   std::exception_ptr error;
   auto work = [&] {
@@ -29,13 +27,12 @@ std::size_t parallel_for(std::size_t n, unsigned jobs, const std::function<void(
       {
         // Claiming under the lock keeps "stopped" and the claimed prefix consistent.
         std::lock_guard lock(mu);
-        if (stopped || (stop && stop())) {
+        if (stopped || next == n) return;
+        if (stop && stop()) {
           stopped = true;
           return;
         }
         i = next++;
-        if (i >= n) return;
-        claimed = i + 1;
       }
       try {
         body(i);
@@ -55,7 +52,7 @@ std::size_t parallel_for(std::size_t n, unsigned jobs, const std::function<void(
   for (unsigned t = 0; t < std::max(1u, jobs) && t < n; ++t) threads.emplace_back(work);
   {
     std::unique_lock lock(mu);
-    while (!threads.empty() && done < n && !(stopped && done == claimed)) {
+    while (!threads.empty() && done < n && !(stopped && done == next)) {
       cv.wait_for(lock, std::chrono::milliseconds(200));
       const std::size_t d = done;
       lock.unlock();
@@ -66,7 +63,7 @@ std::size_t parallel_for(std::size_t n, unsigned jobs, const std::function<void(
   for (auto& t : threads) t.join();
   if (progress) progress->update(done, true);
   if (error) std::rethrow_exception(error);
-  return claimed;
+  return next;
 }
 
 }  // namespace ecsim

@@ -26,6 +26,7 @@ void Progress::update(std::size_t done, bool final) {
   const double eta = done > 0 ? static_cast<double>(total_ - done) / rate : std::nan("");
   const int percent = static_cast<int>(100 * done / total_);
   if (tty_) {
+    // Redraw at most ten times a second, however fast runs finish.
     const auto now = clock::now();
     if (!final && now - last_draw_ < std::chrono::milliseconds(100)) return;
     last_draw_ = now;
@@ -36,6 +37,8 @@ void Progress::update(std::size_t done, bool final) {
     if (final) fmt::print(stderr, "\r\033[K");
     return;
   }
+  // Not a terminal (a log file, a CI job, a Slurm output): a line at every
+  // 10%, once the work has taken long enough for progress to matter.
   const int step = percent / 10;
   if (final || step <= last_step_ || elapsed < 2.0) return;
   last_step_ = step;

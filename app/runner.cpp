@@ -347,11 +347,11 @@ SessionVerdicts check_history(World& w) {
     o.keep_all = s.output.has("violations");
     // MW and WFR asked for where no session can violate them (World::wants_apply_order):
     // checked, 0 by their definitions, without the apply order they would need.
+    constexpr auto kMw = static_cast<std::size_t>(Guarantee::mw), kWfr = static_cast<std::size_t>(Guarantee::wfr);
     const std::array<bool, 4> asked = o.check;
-    if (!w.apply_order) o.check[static_cast<std::size_t>(Guarantee::mw)] = o.check[static_cast<std::size_t>(Guarantee::wfr)] = false;
+    if (!w.apply_order) o.check[kMw] = o.check[kWfr] = false;
     v.sessions = check_sessions(v.history, o);
-    for (const Guarantee g : {Guarantee::mw, Guarantee::wfr})
-      if (asked[static_cast<std::size_t>(g)]) v.sessions->by_guarantee[static_cast<std::size_t>(g)].checked = true;
+    for (const std::size_t g : {kMw, kWfr}) v.sessions->by_guarantee[g].checked |= asked[g];
   }
   if (s.checks.staleness && w.orderable && !w.history.unorderable()) v.staleness = measure_staleness(v.history);
   return v;

@@ -26,12 +26,6 @@ const std::vector<std::string> kDurationPaths = {"workload.stop", "duration"};
 // Sections a counterexample may not need (their defaults are the plain case).
 const std::vector<std::string> kDroppable = {"workload", "clocks", "network", "replicas"};
 
-std::string emit(const YAML::Node& root) {
-  YAML::Emitter e;
-  e << root;
-  return std::string(e.c_str()) + "\n";
-}
-
 // The node at a dotted path (list indices as numbers), or an invalid node.
 YAML::Node at_path(const YAML::Node& root, const std::string& dotted) {
   YAML::Node cur = root;
@@ -91,7 +85,7 @@ class Shrinker {
       if (it == after.end()) report_.reduced.push_back("dropped " + what);
       else if (it->second != before) report_.reduced.push_back(fmt::format("{} {} -> {}", what, before, it->second));
     }
-    return emit(root_);
+    return yaml_text(root_);
   }
 
  private:
@@ -139,7 +133,7 @@ class Shrinker {
   std::string with(const std::string& path, const YAML::Node& value) const {
     YAML::Node c = YAML::Clone(root_);
     set_yaml_path(c, path, value);
-    return emit(c);
+    return yaml_text(c);
   }
 
   bool take(const std::string& path, const YAML::Node& value) {
@@ -152,7 +146,7 @@ class Shrinker {
     if (key == "workload" && !(root_["ops"] || root_["sagas"])) return false;  // the only source of operations
     YAML::Node c = YAML::Clone(root_);
     c.remove(key);
-    if (!first_failing({emit(c)})) return false;
+    if (!first_failing({yaml_text(c)})) return false;
     root_.remove(key);
     return true;
   }
@@ -238,7 +232,7 @@ class Shrinker {
       const auto old = std::stoull(r.Scalar().substr(1));
       r = "n" + std::to_string(std::lower_bound(used.begin(), used.end(), old) - used.begin());  // this clone's own node
     }
-    if (!first_failing({emit(c)})) return false;
+    if (!first_failing({yaml_text(c)})) return false;
     root_ = c;
     return true;
   }

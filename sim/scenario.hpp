@@ -3,11 +3,13 @@
 // (sim/scenario_loader.*) from a YAML file. Every value here is validated and
 // in base units (ns, probabilities, node ids). The kernel, protocols and
 // checkers read their part of it; none of them touch YAML.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/distribution.hpp"
@@ -124,6 +126,8 @@ struct MessageChoice {
   SimTime restart_after_ns = -1;  // crash: the sender restarts this long after (state kept); -1 = never
   SourcePos pos;
 };
+// The fates by name, in enum order, as `choices:` and `exhaustive.fates` spell them.
+inline constexpr std::array<std::string_view, 4> kFateNames = {"drop", "duplicate", "delay", "crash"};
 
 struct Expectation {
   std::string text;  // e.g. "convergence.time_s < 5"

@@ -705,14 +705,6 @@ void Loader::faults(const YamlValue& v) {
   for (const auto& item : r_.list(v)) s_.faults.push_back(fault(item));
 }
 
-namespace {
-const Named<MessageChoice::Fate> kFates[] = {
-    {"drop", MessageChoice::Fate::drop},
-    {"duplicate", MessageChoice::Fate::duplicate},
-    {"delay", MessageChoice::Fate::delay},
-    {"crash", MessageChoice::Fate::crash}};
-}  // namespace
-
 // choices: [{message: 17, fate: drop}, {message: 23, fate: delay, by: 500ms},
 //           {message: 30, fate: crash, restart_after: 1s}]
 void Loader::choices(const YamlValue& v) {
@@ -726,7 +718,8 @@ void Loader::choices(const YamlValue& v) {
     if (!s_.choices.empty() && c.message <= s_.choices.back().message)
       r_.fail(number, fmt::format("{}: messages must be listed in increasing order, each once (after message {})",
                                   number.path, s_.choices.back().message));
-    c.fate = pick(r_, m.require("fate"), kFates);
+    c.fate = static_cast<MessageChoice::Fate>(
+        r_.choice(m.require("fate"), std::vector<std::string>(kFateNames.begin(), kFateNames.end())));
     const auto by = m.get("by");
     if (c.fate == MessageChoice::Fate::delay) {
       if (!by) r_.fail(item, fmt::format("{}: a delay needs by: (e.g. by: 500ms)", item.path));
@@ -784,8 +777,11 @@ std::pair<FaultSpec::Kind, YamlValue> Loader::fault_kind(const MapReader& m, con
     kind = &k;
     kind_value = x;
   }
-  if (!kind)
-    r_.fail(v, fmt::format("{}: a fault needs one of: partition, heal, crash, restart, loss, duplicate, clock, flapping", v.path));
+  if (!kind) {
+    std::vector<std::string> kinds;
+    for (const auto& k : kFaultKinds) kinds.emplace_back(k.key);
+    r_.fail(v, fmt::format("{}: a fault needs one of: {}", v.path, join(kinds)));
+  }
   for (const auto& f : m.fields()) {
     if (std::find(kind->keys.begin(), kind->keys.end(), f.name) == kind->keys.end())
       r_.fail_key(f.value, fmt::format("'{}' does not apply to a {} fault (its keys: {})", f.name, kind->key,
@@ -816,11 +812,8 @@ FaultSpec Loader::fault(const YamlValue& v) {
       break;
     case FaultKind::restart: fs.node = node_ref(x, "fault"); break;
     case FaultKind::loss:
-      fs.loss = r_.probability(x);
-      if (auto u = m.get("until")) fs.until_ns = fault_until(*u, fs.at_ns);
-      break;
     case FaultKind::duplicate:
-      fs.duplicate = r_.probability(x);
+      (kind == FaultKind::loss ? fs.loss : fs.duplicate) = r_.probability(x);
       if (auto u = m.get("until")) fs.until_ns = fault_until(*u, fs.at_ns);
       break;
     case FaultKind::clock: {
@@ -1053,7 +1046,7 @@ std::string ConfigWriter::write() {
     e_ << Key << "choices" << Value << BeginSeq;
     for (const MessageChoice& c : s_.choices) {
       e_ << YAML::Flow << BeginMap << Key << "message" << Value << c.message << Key << "fate" << Value
-         << name_of(kFates, c.fate);
+         << std::string(kFateNames[static_cast<std::size_t>(c.fate)]);
       if (c.fate == MessageChoice::Fate::delay) e_ << Key << "by" << Value << dur(c.delay_ns);
       if (c.fate == MessageChoice::Fate::crash && c.restart_after_ns >= 0)
         e_ << Key << "restart_after" << Value << dur(c.restart_after_ns);
@@ -1155,13 +1148,12 @@ void ConfigWriter::fault(const FaultSpec& f) {
       break;
     case FaultSpec::Kind::restart: e_ << Key << "restart" << Value << node(f.node); break;
     case FaultSpec::Kind::loss:
-      e_ << Key << "loss" << Value << num(f.loss);
+    case FaultSpec::Kind::duplicate: {
+      const bool loss = f.kind == FaultSpec::Kind::loss;
+      e_ << Key << (loss ? "loss" : "duplicate") << Value << num(loss ? f.loss : f.duplicate);
       if (f.until_ns >= 0) e_ << Key << "until" << Value << dur(f.until_ns);
       break;
-    case FaultSpec::Kind::duplicate:
-      e_ << Key << "duplicate" << Value << num(f.duplicate);
-      if (f.until_ns >= 0) e_ << Key << "until" << Value << dur(f.until_ns);
-      break;
+    }
     case FaultSpec::Kind::clock:
       e_ << Key << "clock" << Value << node(f.node) << Key << "offset" << Value << dur(f.offset_ns);
       if (f.drift_ppm) e_ << Key << "drift_ppm" << Value << num(*f.drift_ppm);

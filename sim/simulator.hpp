@@ -148,6 +148,8 @@ class Simulator {
   void hand_to_protocol(std::uint32_t slot);
   void release(std::uint32_t slot);
   void emit_net(NetEventKind kind, NodeId node, NodeId peer, std::uint64_t id, std::uint32_t bytes, std::string_view reason);
+  // A `choices:` crash: `node` crashes once the current handler returns, restarting after `restart_after` (-1: never).
+  void crash_after_send(NodeId node, SimTime restart_after);
 
   std::uint64_t seed_;
   NetworkSpec network_spec_;
@@ -182,7 +184,6 @@ class Simulator {
   std::size_t next_choice_ = 0;
   std::unique_ptr<Component> choice_crashes_;  // crashes and restarts of fate crash, once one is due
   std::uint16_t choice_crashes_id_ = 0;
-  void crash_after_send(NodeId node, SimTime restart_after);
   std::uint64_t next_msg_id_ = 1;
   std::uint64_t pending_external_ = 0;
   std::uint64_t in_flight_ = 0;

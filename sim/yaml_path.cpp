@@ -87,4 +87,10 @@ void set_yaml_path(YAML::Node root, const std::string& dotted, const std::string
   set_yaml_path(root, dotted, YAML::Load(yaml_value));
 }
 
+std::string yaml_text(const YAML::Node& root) {
+  YAML::Emitter e;
+  e << root;
+  return std::string(e.c_str()) + "\n";
+}
+
 }  // namespace ecsim

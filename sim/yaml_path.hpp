@@ -25,4 +25,8 @@ void set_yaml_path(YAML::Node root, const std::string& dotted, const YAML::Node&
 // "{dist: constant, value: 5ms}". Malformed text throws YAML::ParserException.
 void set_yaml_path(YAML::Node root, const std::string& dotted, const std::string& yaml_value);
 
+// A tree as the text of a YAML file (block style where the nodes do not ask
+// for flow, a final newline): the scenario files `ecsim explore` writes.
+std::string yaml_text(const YAML::Node& root);
+
 }  // namespace ecsim
