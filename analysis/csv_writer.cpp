@@ -146,7 +146,11 @@ void CsvWriter::end_row() {
   buffer_ += '\n';
   fields_in_row_ = 0;
   ++rows_;
-  if (buffer_.size() >= kFlushThresholdBytes) write_buffer();
+  if (buffer_.size() >= kFlushThresholdBytes) {
+    write_buffer();
+  } else if (buffer_.size() > kInitialBufferBytes / 2 && buffer_.capacity() < kFlushThresholdBytes) {
+    buffer_.reserve(kFlushThresholdBytes + 4096);  // a large trace after all: its full buffer at once, not by doublings
+  }
 }
 
 void CsvWriter::write_buffer() {

@@ -32,9 +32,9 @@ class CsvWriter {
  public:
   // Rows are flushed to the file once the buffer holds at least this much.
   static constexpr std::size_t kFlushThresholdBytes = std::size_t{1} << 20;
-  // The buffer starts small and grows to the threshold only for large traces:
-  // a small run's seven writers reserving 1 MiB each cost page faults and
-  // mmap/munmap calls that serialise the threads of `ecsim explore`.
+  // The buffer starts small and grows to the threshold (in one step) only for
+  // large traces: a small run's seven writers reserving 1 MiB each cost page
+  // faults and mmap/munmap calls that serialise the threads of `ecsim explore`.
   static constexpr std::size_t kInitialBufferBytes = std::size_t{16} << 10;
 
   // Creates (truncates) the file; throws std::runtime_error if it cannot.

@@ -72,8 +72,25 @@ Simulator::Simulator(const Scenario& scenario)
       node_count_(static_cast<std::uint32_t>(scenario.topology.nodes)),
       up_bits_((node_count_ + 63) / 64, ~std::uint64_t{0}),
       epoch_(node_count_, 0),
-      perturbed_(g_inject_nondeterminism && g_simulators_built++ % 2 == 1),
-      choices_(scenario.choices) {}
+      duplicate_(scenario.network.duplicate),
+      choices_(scenario.choices) {
+  // The test-only nondeterminism is a 1 ns delay of message 1 in every second simulator.
+  if (g_inject_nondeterminism && g_simulators_built++ % 2 == 1 && (choices_.empty() || choices_.front().message > 1)) {
+    MessageChoice late;
+    late.message = 1;
+    late.fate = MessageChoice::Fate::delay;
+    late.delay_ns = 1;
+    choices_.insert(choices_.begin(), late);
+  }
+  if (!choices_.empty()) next_choice_message_ = choices_.front().message;
+}
+
+const MessageChoice* Simulator::take_choice(NodeId from) {
+  const MessageChoice* choice = &choices_[next_choice_++];
+  next_choice_message_ = next_choice_ < choices_.size() ? choices_[next_choice_].message : ~std::uint64_t{0};
+  if (choice->fate == MessageChoice::Fate::crash) crash_after_send(from, choice->restart_after_ns);
+  return choice;
+}
 
 Simulator::~Simulator() = default;
 
@@ -108,10 +125,7 @@ void Simulator::send(NodeId from, NodeId to, std::uint16_t protocol, std::uint16
   const SimTime left_sender = costs_.has_egress() ? costs_.egress(from, bytes, now_) : now_;
 
   // A scheduled fate (scenario.choices) replaces the network's draws for this message.
-  const MessageChoice* choice = nullptr;
-  while (next_choice_ < choices_.size() && choices_[next_choice_].message < id) ++next_choice_;
-  if (next_choice_ < choices_.size() && choices_[next_choice_].message == id) choice = &choices_[next_choice_];
-  if (choice && choice->fate == MessageChoice::Fate::crash) crash_after_send(from, choice->restart_after_ns);
+  const MessageChoice* choice = id == next_choice_message_ ? take_choice(from) : nullptr;
   const double loss = current_loss();
   if (choice ? choice->fate == MessageChoice::Fate::drop : (loss > 0 && network_rng_.bernoulli(loss))) {
     ++stats_.messages_dropped;
@@ -150,10 +164,9 @@ void Simulator::send(NodeId from, NodeId to, std::uint16_t protocol, std::uint16
     spilled_words_[slot].assign(words.begin(), words.end());
   }
   const SimTime delay = choice && choice->fate == MessageChoice::Fate::delay ? choice->delay_ns : 0;
-  transmit(slot, left_sender, route.latency_ns + delay + (perturbed_ && id == 1 ? 1 : 0));
+  transmit(slot, left_sender, route.latency_ns + delay);
 
-  const double dup = current_duplicate();
-  if (choice ? choice->fate == MessageChoice::Fate::duplicate : (dup > 0 && network_rng_.bernoulli(dup))) {
+  if (choice ? choice->fate == MessageChoice::Fate::duplicate : (duplicate_ > 0 && network_rng_.bernoulli(duplicate_))) {
     const Route again = network_.route(from, to, network_rng_);
     if (again.ok) {
       ++stats_.messages_duplicated;

@@ -108,8 +108,7 @@ class Simulator {
   void set_loss_override(double loss) { loss_override_ = loss; }
   double current_loss() const { return loss_override_ >= 0 ? loss_override_ : network_spec_.loss; }
   // Duplication probability override (fault {duplicate, until}); negative restores network.duplicate.
-  void set_duplicate_override(double p) { duplicate_override_ = p; }
-  double current_duplicate() const { return duplicate_override_ >= 0 ? duplicate_override_ : network_spec_.duplicate; }
+  void set_duplicate_override(double p) { duplicate_ = p >= 0 ? p : network_spec_.duplicate; }
 
  private:
   // One cache line per message: header plus up to 4 payload words inline
@@ -150,6 +149,8 @@ class Simulator {
   void emit_net(NetEventKind kind, NodeId node, NodeId peer, std::uint64_t id, std::uint32_t bytes, std::string_view reason);
   // A `choices:` crash: `node` crashes once the current handler returns, restarting after `restart_after` (-1: never).
   void crash_after_send(NodeId node, SimTime restart_after);
+  // The scheduled fate of the message being sent (its number is next_choice_message_), and the next one due.
+  [[gnu::cold, gnu::noinline]] const MessageChoice* take_choice(NodeId from);
 
   std::uint64_t seed_;
   NetworkSpec network_spec_;
@@ -178,10 +179,12 @@ class Simulator {
   KernelStats stats_;
   SimTime now_ = 0;
   double loss_override_ = -1.0;
-  double duplicate_override_ = -1.0;
-  bool perturbed_ = false;  // inject_nondeterminism_for_tests
+  double duplicate_;  // network.duplicate, or a duplicate fault's while it lasts (read on every send)
   std::vector<MessageChoice> choices_;  // scenario.choices, by message number
   std::size_t next_choice_ = 0;
+  // The number of the next message with a scheduled fate (never reached when
+  // none is left): the one comparison a send pays for `choices:`.
+  std::uint64_t next_choice_message_ = ~std::uint64_t{0};
   std::unique_ptr<Component> choice_crashes_;  // crashes and restarts of fate crash, once one is due
   std::uint16_t choice_crashes_id_ = 0;
   std::uint64_t next_msg_id_ = 1;
