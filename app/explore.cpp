@@ -5,7 +5,9 @@
 #include "app/input_files.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -24,6 +26,7 @@
 #include "sim/scenario_loader.hpp"
 #include "sim/simulator.hpp"
 #include "sim/strings.hpp"
+#include "sim/units.hpp"
 #include "sim/yaml_path.hpp"
 
 namespace ecsim {
@@ -172,6 +175,11 @@ class Explorer {
  private:
   std::uint64_t budget() const { return opt_.runs > 0 ? opt_.runs : plan_.runs; }
   double time_budget() const { return opt_.time_budget_s >= 0 ? opt_.time_budget_s : plan_.time_budget_s; }
+  double sim_time_budget() const {
+    return opt_.sim_time_budget_s >= 0 ? opt_.sim_time_budget_s : plan_.sim_time_budget_s;
+  }
+  static SimTime sim_ns(const Trial& t);
+  std::size_t runs_within(std::size_t done, SimTime limit) const;
   void run_trials();
   void find_counterexamples();
   void shrink(Counterexample& c, const fs::path& tmp_dir, std::size_t number);
@@ -197,10 +205,19 @@ void Explorer::run_trials() {
   trials_.resize(count);
   Progress progress("ecsim explore", count, opt_.progress, opt_.quiet);
   const auto start = std::chrono::steady_clock::now();
-  const double limit = time_budget();
+  const double wall_limit = time_budget();
+  // Simulated time: each shard gets its share. Runs finish out of order, so
+  // the pool stops once the finished runs cover the budget and the prefix is
+  // cut below: which runs count depends only on their simulated times.
+  const SimTime sim_limit = static_cast<SimTime>(std::llround(sim_time_budget() / step * 1e9));
+  std::atomic<SimTime> sim_done{0};
   std::function<bool()> stop;
-  if (limit > 0)
-    stop = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > limit; };
+  if (wall_limit > 0 || sim_limit > 0)
+    stop = [&] {
+      if (sim_limit > 0 && sim_done.load() >= sim_limit) return true;
+      return wall_limit > 0 &&
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > wall_limit;
+    };
   const std::size_t done = parallel_for(
       count, opt_.jobs,
       [&](std::size_t j) {
@@ -213,10 +230,22 @@ void Explorer::run_trials() {
           return;
         }
         run_trial(plan_, t);
+        sim_done += sim_ns(t);
       },
       &progress, stop);
-  trials_.resize(done);
-  result_.runs_done = done;
+  trials_.resize(sim_limit > 0 ? runs_within(done, sim_limit) : done);
+  result_.runs_done = trials_.size();
+}
+
+SimTime Explorer::sim_ns(const Trial& t) { return static_cast<SimTime>(std::llround(t.verdict.sim_end_s * 1e9)); }
+
+// The shortest prefix of the first `done` runs whose simulated time reaches
+// `limit` (all of them when it is not reached).
+std::size_t Explorer::runs_within(std::size_t done, SimTime limit) const {
+  SimTime sum = 0;
+  for (std::size_t j = 0; j < done; ++j)
+    if ((sum += sim_ns(trials_[j])) >= limit) return j + 1;
+  return done;
 }
 
 void Explorer::find_counterexamples() {
@@ -272,7 +301,7 @@ void Explorer::shrink(Counterexample& c, const fs::path& tmp_dir, std::size_t nu
 
 void Explorer::write_runs_csv(const fs::path& path) const {
   CsvWriter w(path);
-  w.header({"run", "seed", "kinds", "faults", "broken", "trace_hash", "replay", "error"});
+  w.header({"run", "seed", "kinds", "faults", "sim_s", "broken", "trace_hash", "replay", "error"});
   std::map<const Trial*, std::size_t> failing_index;
   for (std::size_t i = 0; i < failing_.size(); ++i) failing_index[failing_[i]] = i;
   for (const Trial& t : trials_) {
@@ -282,6 +311,10 @@ void Explorer::write_runs_csv(const fs::path& path) const {
     if (const auto it = failing_index.find(&t); it != failing_index.end() && it->second < replay_.hash.size())
       replay = replay_.hash[it->second] == t.verdict.trace_hash ? "same" : "differs";
     w.field(t.index).field(t.seed).field(join(t.kinds_on, " ")).field(static_cast<std::uint64_t>(t.faults));
+    if (t.error.empty())
+      w.field(t.verdict.sim_end_s);
+    else
+      w.field("");  // it did not run
     w.field(join(broken, "; ")).field(t.verdict.trace_hash).field(replay).field(t.error).end_row();
   }
   w.close();
@@ -300,8 +333,11 @@ void Explorer::write_counterexamples_csv(const fs::path& path) const {
 
 void Explorer::print_report() const {
   const ExploreResult& r = result_;
-  fmt::print(out_, "explore {}: {} runs{}, {} broke a property", plan_.name, r.runs_done,
-             opt_.shard_count > 1 ? fmt::format(" (shard {}/{})", opt_.shard_index, opt_.shard_count) : "", r.runs_failed);
+  SimTime simulated = 0;
+  for (const Trial& t : trials_) simulated += sim_ns(t);
+  fmt::print(out_, "explore {}: {} runs{} ({:.1f} s simulated), {} broke a property", plan_.name, r.runs_done,
+             opt_.shard_count > 1 ? fmt::format(" (shard {}/{})", opt_.shard_index, opt_.shard_count) : "",
+             static_cast<double>(simulated) / kSecond, r.runs_failed);
   fmt::print(out_, "; replay check: {} of {} identical\n", failing_.size() - r.nondeterministic, failing_.size());
   if (!replay_.report.empty()) fmt::print(out_, "{}\n", replay_.report);
   for (std::size_t k = 0; k < plan_.properties.size(); ++k) {

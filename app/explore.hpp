@@ -50,6 +50,7 @@ struct ExplorePlan {
   std::uint64_t seed = 1;    // the exploration's seed (`seed:`)
   std::uint64_t runs = 1000; // budget (`runs:`)
   double time_budget_s = 0;  // `time_budget:` in wall seconds; 0 = none
+  double sim_time_budget_s = 0;  // `sim_time_budget:` in simulated seconds; 0 = none
   NemesisSpec nemesis;
   bool has_nemesis = false;  // randomized runs need one; --exhaustive does not
   ExhaustiveSpec exhaustive;
@@ -77,6 +78,7 @@ struct ExploreOptions {
   unsigned shard_count = 1;
   std::uint64_t runs = 0;     // overrides the plan's budget when > 0
   double time_budget_s = -1;  // overrides the plan's when >= 0
+  double sim_time_budget_s = -1;  // overrides the plan's when >= 0
   bool shrink = true;         // false: --no-shrink
   bool exhaustive = false;    // --exhaustive: bounded exhaustive search instead of random runs
   bool quiet = false;

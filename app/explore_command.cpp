@@ -36,6 +36,9 @@ po::options_description explore_options() {
       ("runs", po::value<std::uint64_t>()->value_name("N"), "budget: runs to make (default: the file's runs:, else 1000)")
       ("time-budget", po::value<std::string>()->value_name("T"),
        "stop starting runs after wall-clock time T (e.g. 60s); the runs made are then runs 0..k-1")
+      ("sim-time-budget", po::value<std::string>()->value_name("T"),
+       "make runs 0..k-1 for the least k whose simulated time adds up to T (e.g. 1h; with --shard, T/N per "
+       "shard); unlike --time-budget the runs made do not depend on the machine")
       ("shard", po::value<std::string>()->value_name("I/N"),
        "I/N: make only runs i with i mod N = I-1, for a cluster scheduler; each shard shrinks its own first failures")
       ("out,o", po::value<std::string>()->value_name("DIR"), "output directory (default out/explore/<name>)")
@@ -56,6 +59,20 @@ po::options_description hidden_options() {
   return d;
 }
 
+// A positive duration option in seconds (`absent` when not given).
+double duration_option(const po::variables_map& vm, const char* name, double absent) {
+  if (!vm.count(name)) return absent;
+  const std::string t = vm[name].as<std::string>();
+  double s = 0;
+  try {
+    s = static_cast<double>(parse_duration(t)) / kSecond;
+  } catch (const std::invalid_argument& e) {
+    throw po::error(fmt::format("--{}: {}", name, e.what()));
+  }
+  if (s <= 0) throw po::error(fmt::format("--{} must be positive, e.g. 60s", name));
+  return s;
+}
+
 ExploreOptions read_options(const po::variables_map& vm) {
   ExploreOptions opt;
   opt.jobs = vm.count("jobs") ? vm["jobs"].as<unsigned>() : std::max(1u, std::thread::hardware_concurrency());
@@ -64,15 +81,8 @@ ExploreOptions read_options(const po::variables_map& vm) {
     opt.runs = vm["runs"].as<std::uint64_t>();
     if (opt.runs == 0) throw po::error("--runs must be at least 1");
   }
-  if (vm.count("time-budget")) {
-    const std::string t = vm["time-budget"].as<std::string>();
-    try {
-      opt.time_budget_s = static_cast<double>(parse_duration(t)) / kSecond;
-    } catch (const std::invalid_argument& e) {
-      throw po::error(fmt::format("--time-budget: {}", e.what()));
-    }
-    if (opt.time_budget_s <= 0) throw po::error("--time-budget must be positive, e.g. 60s");
-  }
+  opt.time_budget_s = duration_option(vm, "time-budget", -1);
+  opt.sim_time_budget_s = duration_option(vm, "sim-time-budget", -1);
   if (vm.count("shard")) std::tie(opt.shard_index, opt.shard_count) = cli::parse_shard(vm["shard"].as<std::string>());
   if (vm.count("out")) opt.out_dir = vm["out"].as<std::string>();
   opt.shrink = !vm.count("no-shrink");
@@ -80,7 +90,7 @@ ExploreOptions read_options(const po::variables_map& vm) {
   opt.progress = !opt.quiet && !vm.count("no-progress") && isatty(STDERR_FILENO);
   opt.inject_nondeterminism = vm.count("test-inject-nondeterminism") > 0;
   opt.exhaustive = vm.count("exhaustive") > 0;
-  for (const char* o : {"shard", "runs", "time-budget", "no-shrink"})
+  for (const char* o : {"shard", "runs", "time-budget", "sim-time-budget", "no-shrink"})
     if (opt.exhaustive && vm.count(o))
       throw po::error(fmt::format("--{} does not apply to --exhaustive (its bound is the file's exhaustive: section)", o));
   return opt;
@@ -88,8 +98,11 @@ ExploreOptions read_options(const po::variables_map& vm) {
 
 void print_plan(const ExplorePlan& plan, const ExploreOptions& opt) {
   fmt::print("explore {} ({}), base {}\n", plan.name, plan.file, plan.base_file);
-  fmt::print("runs: {}{}, seed {}\n", opt.runs > 0 ? opt.runs : plan.runs,
-             plan.time_budget_s > 0 ? fmt::format(" or {} s of wall time", plan.time_budget_s) : "", plan.seed);
+  const double wall = opt.time_budget_s >= 0 ? opt.time_budget_s : plan.time_budget_s;
+  const double sim = opt.sim_time_budget_s >= 0 ? opt.sim_time_budget_s : plan.sim_time_budget_s;
+  fmt::print("runs: {}{}{}, seed {}\n", opt.runs > 0 ? opt.runs : plan.runs,
+             sim > 0 ? fmt::format(" or {} s of simulated time", sim) : "",
+             wall > 0 ? fmt::format(" or {} s of wall time", wall) : "", plan.seed);
   std::vector<std::string> kinds;
   for (const NemesisKind& k : plan.nemesis.kinds)
     kinds.push_back(fmt::format("{} ({}..{} per run)", name_of(k.type), k.count_lo, k.count_hi));

@@ -72,7 +72,7 @@ ExplorePlan ExploreReader::read() {
   if (!root.IsMap())
     r_.fail(root, "an explore file is a map of keys (base:, nemesis:, expect:, ...), got " + detail::YamlReader::describe(root));
   const MapReader top(r_, YamlValue{root, YAML::Node(), false, ""});
-  top.allow({"base", "name", "seed", "runs", "time_budget", "nemesis", "sample", "expect", "shrink", "exhaustive"});
+  top.allow({"base", "name", "seed", "runs", "time_budget", "sim_time_budget", "nemesis", "sample", "expect", "shrink", "exhaustive"});
   plan_.file = file_;
   base(top.require("base"));
   name(top.get("name"));
@@ -118,6 +118,11 @@ void ExploreReader::budget(const MapReader& top) {
     const SimTime t = r_.duration(*v);
     if (t <= 0) r_.fail(*v, "time_budget: must be positive (wall-clock time, e.g. 60s)");
     plan_.time_budget_s = static_cast<double>(t) / kSecond;
+  }
+  if (auto v = top.get("sim_time_budget")) {
+    const SimTime t = r_.duration(*v);
+    if (t <= 0) r_.fail(*v, "sim_time_budget: must be positive (simulated time summed over the runs, e.g. 1h)");
+    plan_.sim_time_budget_s = static_cast<double>(t) / kSecond;
   }
 }
 

@@ -40,6 +40,7 @@ Verdict evaluate(const ExplorePlan& plan, const std::string& yaml, const std::st
   Verdict v;
   v.trace_hash = o.trace_hash;
   v.messages_sent = o.metrics.at("messages.sent");
+  v.sim_end_s = o.metrics.at("sim.end_s");
   for (std::size_t k = 0; k < o.expectations.size(); ++k)
     if (!o.expectations[k].passed) {
       v.broken.push_back(k);

@@ -23,6 +23,7 @@ struct Verdict {
   std::vector<std::string> details;  // per broken property: the values, as expect: reports them
   std::string trace_hash;            // over every trace, events included
   double messages_sent = 0;
+  double sim_end_s = 0;  // the simulated time the run covered (sim.end_s)
 };
 
 // Loads a scenario's text (relative paths resolve as for the base file) and

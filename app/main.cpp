@@ -39,7 +39,7 @@ const char* kTopHelp = R"(ecsim - deterministic discrete-event simulator for eve
 Usage: ecsim run FILE [--seed S] [--out DIR] [--set key.path=value]... [--quiet] [--format json] [--junit FILE]
   or:  ecsim validate FILE [--set key.path=value]... [--print]
   or:  ecsim sweep SWEEP_FILE [--jobs J] [--out DIR] [--shard I/N] [--merge DIR...] [--junit FILE]
-  or:  ecsim explore EXPLORE_FILE [--runs N] [--time-budget T] [--jobs J] [--shard I/N] [--out DIR]
+  or:  ecsim explore EXPLORE_FILE [--runs N] [--time-budget T] [--sim-time-budget T] [--jobs J] [--shard I/N] [--out DIR]
   or:  ecsim analyze RUN_DIR [--check] | --ops F [--applied F] [--events F] | --compare OLD NEW
   or:  ecsim plot RUN_OR_SWEEP_DIR [--out DIR] [--format png,svg]
   or:  ecsim export RUN_DIR --to chrome|shiviz [--out FILE]

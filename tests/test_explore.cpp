@@ -222,6 +222,41 @@ TEST_CASE("shrink: ddmin keeps exactly the two faults a hand-made predicate need
   }
 }
 
+TEST_CASE("explore: a simulated-time budget makes the least number of runs that covers it, whatever --jobs and shards",
+          "[explore]") {
+  // Every run of this base lasts exactly its duration, 2 s (stop: duration,
+  // and no fault stops a run early), so a 9 s budget is covered by 5 runs
+  // (8 s < 9 s <= 10 s); a shard's share, 4.5 s, by 3 of its runs.
+  TempDir tmp;
+  const std::string base = tmp.write("base.yaml",
+                                     "name: t\nseed: 1\nduration: 2s\nstop: duration\ntopology: {nodes: 3}\nstore: {type: lww, keys: 1}\n"
+                                     "protocols: {gossip: {interval: 100ms}}\n"
+                                     "ops: [{at: 1s, client: c0, op: write, key: k0, value: a, node: n0}]\n");
+  const std::string file = tmp.write("t.explore.yaml", "base: " + base + "\nruns: 50\nsim_time_budget: 9s\n"
+                                                       "nemesis: {crash: {count: 1, restart_after: 100ms}}\n"
+                                                       "expect: [\"lost_writes == 0\"]\n");
+  auto runs_made = [&](unsigned jobs, unsigned shard, unsigned shards) {
+    ExploreOptions opt;
+    opt.out_dir = (tmp.path / fmt::format("o{}{}{}", jobs, shard, shards)).string();
+    opt.jobs = jobs;
+    opt.shard_index = shard;
+    opt.shard_count = shards;
+    opt.quiet = true;
+    std::ostringstream sink;
+    run_explore(load_explore(file), opt, sink);
+    return slurp(fs::path(opt.out_dir) / "runs.csv");
+  };
+  const std::string one = runs_made(1, 1, 1);
+  CHECK(std::count(one.begin(), one.end(), '\n') == 1 + 5);
+  CHECK(one.find(",2,") != std::string::npos);  // sim_s of a run
+  CHECK(runs_made(2, 1, 1) == one);
+  const std::string shard = runs_made(2, 2, 2);
+  CHECK(std::count(shard.begin(), shard.end(), '\n') == 1 + 3);
+  CHECK(shard.find("\n1,") != std::string::npos);  // runs 1, 3, 5
+  CHECK(shard.find("\n5,") != std::string::npos);
+  CHECK(shard.find("\n7,") == std::string::npos);
+}
+
 TEST_CASE("explore: bad explore files are file:line:col errors with a did-you-mean", "[explore][errors]") {
   TempDir tmp;
   const std::string base = kExamples + "lww-physical.yaml";
@@ -254,6 +289,8 @@ TEST_CASE("explore: bad explore files are file:line:col errors with a did-you-me
              Catch::Contains("e.yaml:2:28: error: exhaustive.fates: 'drop' is listed twice"));
   CHECK_THAT(error_of("expect: [\"lost_writes == 0\"]\n"),
              Catch::Contains("e.yaml:1:1: error: an explore file needs nemesis:"));
+  CHECK_THAT(error_of("sim_time_budget: 0s\nnemesis:\n  crash: {count: 1}\nexpect: [\"lost_writes == 0\"]\n"),
+             Catch::Contains("e.yaml:2:18: error: sim_time_budget: must be positive"));
   CHECK_THAT(error_of("nemesis:\n  crash: {count: 1}\nexpect: [\"sagas.stuck == 0\"]\n"),
              Catch::Contains("needs a 'sagas:' section"));
 }
