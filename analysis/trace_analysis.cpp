@@ -506,6 +506,9 @@ void Replay::convergence_results(Checkers& c) {
                                      unnamed));
   const std::vector<WriteId> lost = c.lost.lost();
   m["lost_writes"] = static_cast<double>(lost.size());
+  const std::set<WriteId> lost_ids(lost.begin(), lost.end());
+  for (const auto& [key_version, id] : write_of_)
+    if (lost_ids.count(id)) out_.lost_writes.emplace_back(key_names_[key_version.first], key_version.second);
   c.convergence.exclude_lost(lost);  // a lost write was never visible
   const std::vector<double> visibility = c.convergence.visibility_delays_s();
   out_.visibility_delays_s = visibility;

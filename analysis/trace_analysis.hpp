@@ -22,6 +22,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "analysis/expect.hpp"  // MetricMap
@@ -50,6 +51,8 @@ struct TraceAnalysis {
   // Per acknowledged write that became visible everywhere: seconds from its
   // acknowledgement until every live replica reflected it (for CDF plots).
   std::vector<double> visibility_delays_s;
+  // The lost writes (metric lost_writes) as (key, version text), by key then version.
+  std::vector<std::pair<std::string, std::string>> lost_writes;
 };
 
 // Throws ScenarioError ("file:line:col: error: ...") on malformed input.

@@ -23,6 +23,7 @@
 
 #include "analysis/aggregate.hpp"
 #include "analysis/csv_reader.hpp"
+#include "analysis/history.hpp"  // parse_version
 #include "analysis/output_dir.hpp"
 #include "analysis/trace_analysis.hpp"
 #include "app/command_line.hpp"
@@ -165,9 +166,14 @@ struct Interval {
 struct RunEvents {
   std::vector<Interval> faults;
   std::vector<std::string> nodes;  // in first-seen order, for the space-time axis
+  // What singles a message out on the space-time diagram (docs/ANALYZE.md,
+  // "Plots"): a copy of a duplicated message, or a delivery that handed its
+  // receiver a version that matters (one a violation required, or a lost write).
+  enum class Role : std::uint8_t { plain, duplicated, carried };
   struct Message {
     double sent_s, arrived_s;
     std::size_t from, to;
+    Role role = Role::plain;
   };
   std::vector<Message> messages;
   struct Mark {
@@ -178,6 +184,33 @@ struct RunEvents {
   std::size_t messages_seen = 0;
   double end_s = 0;
 };
+
+// A version as "key|major.minor@origin", whatever its spelling (traces write
+// "1500000.0@n3", violations.csv "1500000@n3"); empty when it does not parse
+// as an ordered version (a CRDT state) or is empty.
+std::string version_id(std::string_view key, std::string_view version) {
+  try {
+    const VersionText v = parse_version(version);
+    return v.empty() ? std::string() : fmt::format("{}|{}.{}@{}", key, v.major, v.minor, v.origin);
+  } catch (const VersionSyntaxError&) {
+    return {};
+  }
+}
+
+// The versions that matter in a run: each one a session-guarantee violation
+// required (violations.csv `required`) and each lost write.
+std::set<std::string> versions_that_matter(const fs::path& violations,
+                                           const std::vector<std::pair<std::string, std::string>>& lost_writes) {
+  std::set<std::string> ids;
+  for (const auto& [key, version] : lost_writes) ids.insert(version_id(key, version));
+  if (fs::exists(violations)) {
+    CsvReader in(violations.string());
+    const std::size_t key = in.require("key"), required = in.require("required");
+    while (in.next()) ids.insert(version_id(in[key], in[required]));
+  }
+  ids.erase(std::string());
+  return ids;
+}
 
 // violations.csv rows as "t_s,node_index,label" points for the space-time
 // diagram: each violating operation at its completion on the serving replica
@@ -199,7 +232,10 @@ std::string violation_points(const fs::path& violations, const RunEvents& ev) {
   return text;
 }
 
-RunEvents read_run_events(const fs::path& events, const std::vector<std::string>& node_order, double end_s) {
+// `matter`: versions_that_matter; a `receive` row right after a delivery at
+// the same node and instant is what that message handed the receiver.
+RunEvents read_run_events(const fs::path& events, const std::vector<std::string>& node_order, double end_s,
+                          const std::set<std::string>& matter) {
   RunEvents r;
   r.nodes = node_order;
   std::map<std::string, std::size_t> node_index;
@@ -212,11 +248,19 @@ RunEvents read_run_events(const fs::path& events, const std::vector<std::string>
   std::map<std::string, double> down_since;
   double partition_since = -1, loss_since = -1;
   std::string partition_what, loss_what;
-  std::map<std::string, std::pair<double, std::size_t>> in_flight;  // msg_id -> (sent, from)
+  struct InFlight {
+    double sent_s;
+    std::size_t from;
+    bool duplicated = false;  // then both copies' deliveries are drawn
+    int delivered = 0;
+  };
+  std::map<std::string, InFlight> in_flight;  // by msg_id
+  std::map<std::string, std::pair<double, std::size_t>> last_delivery;  // node -> (time, index in r.messages)
   {
     CsvReader in(events.string());
     const std::size_t time_col = in.require("time_ns"), node_col = in.require("node"), kind_col = in.require("kind");
-    const std::optional<std::size_t> msg_col = in.find("msg_id"), key_col = in.find("key");
+    const std::optional<std::size_t> msg_col = in.find("msg_id"), key_col = in.find("key"),
+                                     version_col = in.find("version");
     std::string node, kind, msg, key;
     while (in.next()) {
       node = in[node_col];
@@ -245,11 +289,20 @@ RunEvents read_run_events(const fs::path& events, const std::vector<std::string>
       } else if (kind == "send" && !msg.empty()) {
         ++r.messages_seen;
         if (r.messages.size() + in_flight.size() < kMaxSpaceTimeMessages) in_flight[msg] = {t, index_of(node)};
+      } else if (kind == "duplicate" && !msg.empty()) {
+        if (auto it = in_flight.find(msg); it != in_flight.end()) it->second.duplicated = true;
       } else if (kind == "deliver" && !msg.empty()) {
         if (auto it = in_flight.find(msg); it != in_flight.end()) {
-          r.messages.push_back({it->second.first, t, it->second.second, index_of(node)});
-          in_flight.erase(it);
+          InFlight& f = it->second;
+          r.messages.push_back(
+              {f.sent_s, t, f.from, index_of(node), f.duplicated ? RunEvents::Role::duplicated : RunEvents::Role::plain});
+          last_delivery[node] = {t, r.messages.size() - 1};
+          if (!f.duplicated || ++f.delivered == 2) in_flight.erase(it);
         }
+      } else if (kind == "receive" && version_col && !matter.empty()) {
+        const auto d = last_delivery.find(node);
+        if (d != last_delivery.end() && d->second.first == t && matter.count(version_id(key, in[*version_col])))
+          r.messages[d->second.second].role = RunEvents::Role::carried;
       } else if (kind == "drop" && !msg.empty()) {
         if (auto it = in_flight.find(msg); it != in_flight.end()) {
           r.drops.push_back({t, index_of(node)});
@@ -294,7 +347,24 @@ std::vector<std::string> plot_run(const fs::path& dir, const fs::path& out, cons
     const auto times = read_csv_column(dir / "convergence.csv", "time_ns");
     if (!times.empty()) end_s = parse_csv_double(times.back()) / 1e9;
   }
-  RunEvents ev = have_events ? read_run_events(dir / "events.csv", nodes, end_s) : RunEvents{};
+  // The traces' metrics: the visibility CDF, and the lost writes the space-time diagram singles out.
+  std::optional<TraceAnalysis> analysis;
+  if (fs::exists(dir / "ops.csv") && fs::exists(dir / "applied.csv")) {
+    TraceInputs in;
+    in.ops = (dir / "ops.csv").string();
+    in.applied = (dir / "applied.csv").string();
+    if (have_events) in.events = (dir / "events.csv").string();
+    in.nodes = nodes;
+    try {
+      analysis = analyze_traces(in);
+    } catch (const ScenarioError& e) {
+      // e.g. a CRDT store, whose states have no total order to measure visibility by
+      fmt::print(stderr, "ecsim plot: no visibility CDF: {}\n", e.what());
+    }
+  }
+  const std::set<std::string> matter =
+      versions_that_matter(dir / "violations.csv", analysis ? analysis->lost_writes : TraceAnalysis{}.lost_writes);
+  RunEvents ev = have_events ? read_run_events(dir / "events.csv", nodes, end_s, matter) : RunEvents{};
   end_s = std::max(end_s, ev.end_s);
   const std::string faults = fault_objects(ev.faults);
 
@@ -323,19 +393,8 @@ std::vector<std::string> plot_run(const fs::path& dir, const fs::path& out, cons
     drawn.push_back("convergence");
   }
 
-  if (fs::exists(dir / "ops.csv") && fs::exists(dir / "applied.csv")) {
-    TraceInputs in;
-    in.ops = (dir / "ops.csv").string();
-    in.applied = (dir / "applied.csv").string();
-    if (have_events) in.events = (dir / "events.csv").string();
-    in.nodes = nodes;
-    std::vector<double> delays;
-    try {
-      delays = analyze_traces(in).visibility_delays_s;
-    } catch (const ScenarioError& e) {
-      // e.g. a CRDT store, whose states have no total order to measure visibility by
-      fmt::print(stderr, "ecsim plot: no visibility CDF: {}\n", e.what());
-    }
+  if (analysis) {
+    std::vector<double> delays = analysis->visibility_delays_s;
     if (!delays.empty()) {
       std::sort(delays.begin(), delays.end());
       std::string text = "# visibility_s,fraction\n";
@@ -362,8 +421,13 @@ std::vector<std::string> plot_run(const fs::path& dir, const fs::path& out, cons
   }
 
   if (have_events && !ev.messages.empty() && ev.nodes.size() <= kMaxSpaceTimeNodes) {
-    std::string text = "# sent_s,from,arrived_s,to\n";
-    for (const auto& m : ev.messages) text += fmt::format("{},{},{},{}\n", m.sent_s, m.from, m.arrived_s, m.to);
+    std::string text = "# sent_s,from,arrived_s,to\n", duplicated = text, carried = text;
+    for (const auto& m : ev.messages) {
+      const std::string row = fmt::format("{},{},{},{}\n", m.sent_s, m.from, m.arrived_s, m.to);
+      text += row;
+      if (m.role == RunEvents::Role::duplicated) duplicated += row;
+      if (m.role == RunEvents::Role::carried) carried += row;
+    }
     write_text(out / "spacetime.dat", text);
     std::string drops = "# t_s,node\n";
     for (const auto& d : ev.drops) drops += fmt::format("{},{}\n", d.t_s, d.node);
@@ -374,6 +438,16 @@ std::vector<std::string> plot_run(const fs::path& dir, const fs::path& out, cons
     std::string cmds = faults;
     cmds += "plot 'spacetime.dat' using 1:2:($3-$1):($4-$2) with vectors head size screen 0.006,20 filled lw 0.6 "
             "lc rgb '#2166ac' title 'message (send -> delivery)'";
+    // The messages that matter, drawn over the rest (docs/ANALYZE.md, "Plots").
+    const auto overlay = [&](const std::string& data, const char* file, const char* color, const char* title) {
+      if (data.find('\n') + 1 >= data.size()) return;
+      write_text(out / file, data);
+      cmds += fmt::format(", \\\n     '{}' using 1:2:($3-$1):($4-$2) with vectors head size screen 0.008,20 filled "
+                          "lw 2.2 lc rgb '{}' title '{}'",
+                          file, color, title);
+    };
+    overlay(carried, "spacetime-carried.dat", "#e08214", "delivered a version a violation required, or a lost write");
+    overlay(duplicated, "spacetime-duplicated.dat", "#8073ac", "duplicated (both copies)");
     if (!ev.drops.empty()) cmds += ", \\\n     'spacetime-drops.dat' using 1:2 with points pt 2 ps 0.8 lc rgb '#b2182b' title 'dropped'";
     const std::string violations = violation_points(dir / "violations.csv", ev);
     if (violations.find('\n') + 1 < violations.size()) {

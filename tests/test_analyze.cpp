@@ -159,6 +159,7 @@ TEST_CASE("analyze of a hand-written history gives the values computed by hand",
   CHECK(m.at("convergence.reached") == 1);
   CHECK(m.at("convergence.time_s") == Approx(3.0));
   CHECK(m.at("lost_writes") == 1);  // y: acknowledged, in no live replica's final state
+  CHECK(a.lost_writes == std::vector<std::pair<std::string, std::string>>{{"y", "2000000000.0@n1"}});
   // Latency of the 4 successful ops: 0.1, 0.1, 0, 0.1 s -> p50 0.1 s.
   CHECK(m.at("ops.latency_p50_s") == Approx(0.1));
 
@@ -294,6 +295,9 @@ TEST_CASE("analyze of the hand-written trace directory gives the values computed
   //   W4: W5 was accepted at n0 before n0 heard of W4, and c0/0 never saw it -> lost
   //   W6: no live replica holds z -> lost
   CHECK(m.at("lost_writes") == 2);
+  auto lost = a.lost_writes;
+  std::sort(lost.begin(), lost.end());
+  CHECK(lost == std::vector<std::pair<std::string, std::string>>{{"y", "5000000000.0@n2"}, {"z", "5500000000.0@n2"}});
 
   // Sessions.
   //   RYW: c1/0 read x at 1600 got W2, older than its own W3 (ack 1510) -> 1

@@ -64,6 +64,65 @@ TEST_CASE("ecsim plot draws a run: convergence with faults, visibility CDF, spac
     CHECK(e.path().filename().string().find(".tmp-") == std::string::npos);
 }
 
+TEST_CASE("ecsim plot singles out the messages that matter: the required version, a lost write, duplicates", "[plot]") {
+  // A hand-made run. c0 writes x at n0 (1000.0@n0), then reads x at n1 at
+  // 3 s and gets nothing: RYW requires 1000@n0 (violations.csv spells it
+  // without ".0"). c1 writes y at n2 (2000.0@n2); n0 receives it but keeps
+  // it nowhere and n2 crashes for good at 6 s: y is lost.
+  //   msg 1 n0 -> n2 hands n2 x 1000.0@n0         carried
+  //   msg 2 n0 -> n1, nothing received             plain
+  //   msg 5 n2 -> n0 hands n0 y 2000.0@n2         carried (the lost write)
+  //   msg 3 n2 -> n1 duplicated: first copy hands n1 x 1000.0@n0 (carried), second copy nothing (duplicated)
+  //   msg 4 n1 -> n0 hands n0 x 999.0@n1          plain: no one needed it
+  const fs::path run = fresh_dir("matter");
+  fs::create_directories(run);
+  auto put = [&](const char* name, const std::string& text) { std::ofstream(run / name) << text; };
+  put("ops.csv",
+      "client,session,op,key,value,invoke_ns,complete_ns,replica,ok,version\n"
+      "c0,0,write,x,a,1000000000,1100000000,n0,true,1000000000.0@n0\n"
+      "c1,0,write,y,b,2000000000,2000000000,n2,true,2000000000.0@n2\n"
+      "c0,0,read,x,,3000000000,3000000000,n1,true,\n");
+  put("applied.csv",
+      "time_ns,replica,key,version\n"
+      "1000000000,n0,x,1000000000.0@n0\n"
+      "2000000000,n2,x,1000000000.0@n0\n"
+      "2000000000,n2,y,2000000000.0@n2\n"
+      "4000000000,n1,x,1000000000.0@n0\n");
+  put("events.csv",
+      "time_ns,node,kind,peer,msg_id,key,bytes,version\n"
+      "1500000000,n0,send,n2,1,,40,\n"
+      "1500000000,n0,send,n1,2,,24,\n"
+      "1600000000,n1,deliver,n0,2,,24,\n"
+      "2000000000,n2,deliver,n0,1,,40,\n"
+      "2000000000,n2,receive,,,x,,1000000000.0@n0\n"
+      "2600000000,n2,send,n0,5,,40,\n"
+      "2700000000,n0,deliver,n2,5,,40,\n"
+      "2700000000,n0,receive,,,y,,2000000000.0@n2\n"
+      "3500000000,n2,send,n1,3,,40,\n"
+      "3500000000,n2,duplicate,n1,3,,40,\n"
+      "4000000000,n1,deliver,n2,3,,40,\n"
+      "4000000000,n1,receive,,,x,,1000000000.0@n0\n"
+      "4200000000,n1,deliver,n2,3,,40,\n"
+      "5000000000,n1,send,n0,4,,40,\n"
+      "5100000000,n0,deliver,n1,4,,40,\n"
+      "5100000000,n0,receive,,,x,,999000000.0@n1\n"
+      "6000000000,n2,crash,,,,,\n");
+  put("violations.csv",
+      "guarantee,client,session,op,key,invoke_ns,complete_ns,replica,version,required,ops_row,cause_row,inverted_at,applied_ns\n"
+      "ryw,c0,0,read,x,3000000000,3000000000,n1,,1000000000@n0,3,1,,\n");
+  std::string log;
+  REQUIRE(run_binary("plot " + run.string() + " --format svg", &log) == 0);
+  // Node rows in first-seen order (a sender, or a receiver when a message arrives): n0 0, n1 1 (1.6 s), n2 2 (2 s).
+  CHECK(slurp(run / "plots" / "spacetime-carried.dat") == "# sent_s,from,arrived_s,to\n"
+                                                           "1.5,0,2,2\n"
+                                                           "2.6,2,2.7,0\n"
+                                                           "3.5,2,4,1\n");
+  CHECK(slurp(run / "plots" / "spacetime-duplicated.dat") == "# sent_s,from,arrived_s,to\n"
+                                                              "3.5,2,4.2,1\n");
+  CHECK(slurp(run / "plots" / "spacetime.gp").find("delivered a version a violation required, or a lost write") !=
+        std::string::npos);
+}
+
 TEST_CASE("ecsim plot draws a sweep: each metric against a parameter with a confidence band", "[plot]") {
   const fs::path dir = fresh_dir("sweep");
   fs::create_directories(dir);
