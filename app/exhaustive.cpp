@@ -181,7 +181,8 @@ void Search::write_counterexample(const Schedule& s, AtomicOutputDir& dir) {
   fmt::print(out_, "        shortest schedule: {} choice{}\n", s.choices.size(), s.choices.size() == 1 ? "" : "s");
   for (const std::string& w : what) fmt::print(out_, "          {}\n", w);
   const std::string min_file = (dir_ / "min-1.yaml").string();
-  print_minimal(out_, min_file, "ecsim run " + min_file, {}, (dir_ / "min-1").string(), witness_lines(summary));
+  print_minimal(out_, min_file, "ecsim run " + min_file, {}, (dir_ / "min-1").string(),
+                witness_lines(summary, traces.string()));
 }
 
 ExploreResult Search::run() {

@@ -296,7 +296,7 @@ void Explorer::shrink(Counterexample& c, const fs::path& tmp_dir, std::size_t nu
   const fs::path traces = tmp_dir / fmt::format("min-{}", number);
   std::string summary;
   evaluate(plan_, c.min_yaml, traces.string(), &summary);
-  c.witness = witness_lines(summary);
+  c.witness = witness_lines(summary, traces.string());
 }
 
 void Explorer::write_runs_csv(const fs::path& path) const {

@@ -1,17 +1,21 @@
 // See explore_run.hpp.
 #include "app/explore_run.hpp"
 
+#include <filesystem>
 #include <ostream>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "analysis/trace_analysis.hpp"
 #include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "sim/scenario_loader.hpp"
 
 namespace ecsim::explore_detail {
+
+namespace fs = std::filesystem;
 
 LoadOptions text_options(const ExplorePlan& plan, const std::string& yaml) {
   LoadOptions lo;
@@ -50,7 +54,24 @@ Verdict evaluate(const ExplorePlan& plan, const std::string& yaml, const std::st
   return v;
 }
 
-std::vector<std::string> witness_lines(const std::string& summary) {
+// "lost write    k0 = 1368661429.0@n1" for each lost write of the traces in `dir`.
+std::vector<std::string> lost_write_lines(const fs::path& dir) {
+  std::vector<std::string> out;
+  if (!fs::exists(dir / "ops.csv") || !fs::exists(dir / "applied.csv")) return out;
+  TraceInputs in{(dir / "ops.csv").string(), (dir / "applied.csv").string(), "", {}};
+  if (fs::exists(dir / "events.csv")) in.events = (dir / "events.csv").string();
+  if (fs::exists(dir / "scenario.resolved.yaml"))
+    in.nodes = load_scenario_with_modules((dir / "scenario.resolved.yaml").string()).topology.node_names;
+  try {
+    for (const auto& [key, version] : analyze_traces(in).lost_writes)
+      out.push_back(fmt::format("  lost write  {} = {}", key, version));
+  } catch (const ScenarioError&) {
+    // a store without ordered versions (CRDT): the count stands alone
+  }
+  return out;
+}
+
+std::vector<std::string> witness_lines(const std::string& summary, const std::string& traces_dir) {
   std::vector<std::string> out;
   std::istringstream in(summary);
   for (std::string line; std::getline(in, line);) {
@@ -59,6 +80,8 @@ std::vector<std::string> witness_lines(const std::string& summary) {
     std::istringstream(line) >> what;
     if (what == "outputs" || what == "reproduce" || what == "build" || what == "events") continue;  // events: wall-time rate
     out.push_back(line.substr(2));
+    if (what == "lost" && !traces_dir.empty())
+      for (std::string& l : lost_write_lines(traces_dir)) out.push_back(std::move(l));
   }
   return out;
 }

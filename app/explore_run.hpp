@@ -35,8 +35,9 @@ Verdict evaluate(const ExplorePlan& plan, const std::string& yaml, const std::st
 
 // The witness: a run summary's lines (lost writes, visibility, each session
 // violation with the operations involved), without outputs, build and the
-// wall-time event rate.
-std::vector<std::string> witness_lines(const std::string& summary);
+// wall-time event rate; with the run's traces in `traces_dir`, each lost
+// write (key and version, as `ecsim analyze` finds them) after the count.
+std::vector<std::string> witness_lines(const std::string& summary, const std::string& traces_dir);
 
 // The report of a minimal scenario, the same for random and exhaustive search:
 //         minimal scenario: DIR/min-K.yaml

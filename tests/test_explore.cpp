@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -30,7 +31,7 @@ namespace {
 const std::string kExamples = std::string(ECSIM_SOURCE_DIR) + "/scenarios/explore/";
 
 ExploreResult explore(const std::string& file, const fs::path& out, unsigned jobs = 2, unsigned shard = 1,
-                      unsigned shards = 1) {
+                      unsigned shards = 1, std::string* report = nullptr) {
   ExploreOptions opt;
   opt.out_dir = out.string();
   opt.jobs = jobs;
@@ -38,7 +39,9 @@ ExploreResult explore(const std::string& file, const fs::path& out, unsigned job
   opt.shard_count = shards;
   opt.quiet = true;
   std::ostringstream sink;
-  return run_explore(load_explore(kExamples + file), opt, sink);
+  const ExploreResult r = run_explore(load_explore(kExamples + file), opt, sink);
+  if (report) *report = sink.str();
+  return r;
 }
 
 // The minimal scenario as `ecsim run` would load it: does it still break its property?
@@ -74,7 +77,8 @@ std::multiset<std::string> fault_kinds(const YAML::Node& root) {
 TEST_CASE("explore: LWW with physical clocks loses a write, and its minimal scenario is 2 nodes, 2 writes, 1 clock offset",
           "[explore]") {
   TempDir tmp;
-  const ExploreResult r = explore("lww-skew.explore.yaml", tmp.path / "out");
+  std::string report;
+  const ExploreResult r = explore("lww-skew.explore.yaml", tmp.path / "out", 2, 1, 1, &report);
   CHECK(r.exit_code == 1);
   CHECK(r.runs_done == 200);
   REQUIRE(r.runs_failed > 0);
@@ -85,6 +89,16 @@ TEST_CASE("explore: LWW with physical clocks loses a write, and its minimal scen
   for (const auto& op : root["ops"]) CHECK(op["op"].as<std::string>() == "write");
   CHECK(fault_kinds(root) == std::multiset<std::string>{"clock"});
   CHECK(reproduces(min));
+  // The witness names the lost write: a clock set back makes its node's later
+  // write older than the other's, so that write loses; set forward, the
+  // other node's (later) write loses to it.
+  const YAML::Node clock = root["faults"][0];
+  const std::string stepped = clock["clock"].as<std::string>();
+  const bool back = clock["offset"].as<std::string>().front() == '-';
+  const std::string loser = back ? stepped : (stepped == "n0" ? "n1" : "n0");
+  INFO(report);
+  CHECK(std::regex_search(report, std::regex("\\|   lost write  " + root["ops"][0]["key"].as<std::string>() +
+                                                " = [0-9.]+@" + loser + "\\n")));
   // The witness traces of the minimal run are there for `ecsim plot`.
   CHECK(fs::exists(tmp.path / "out" / "min-1" / "events.csv"));
 }
