@@ -2,6 +2,8 @@
 #include "app/shrink.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -23,6 +25,14 @@ const std::vector<std::string> kCountPaths = {
     "topology.nodes", "store.keys", "workload.clients", "workload.sessions_per_client", "sagas.count"};
 // Durations that can get shorter.
 const std::vector<std::string> kDurationPaths = {"workload.stop", "duration"};
+// Values inside a fault that can move toward zero, down to a floor below
+// which a smaller value reads no more plainly (and each step would cost a
+// run): durations (a clock offset may be negative) to 1 ms, drift to 1 ppm,
+// probabilities to 0.001 (the nemesis's precision). `until` ends a window
+// and shrinks toward the fault's `at`.
+const std::vector<std::string> kFaultDurations = {"offset", "restart_after"};
+constexpr SimTime kDurationFloor = kMillisecond;
+const std::vector<std::pair<std::string, double>> kFaultNumbers = {{"drift_ppm", 1}, {"loss", 0.001}, {"duplicate", 0.001}};
 // Sections a counterexample may not need (their defaults are the plain case).
 const std::vector<std::string> kDroppable = {"workload", "clocks", "network", "replicas"};
 
@@ -48,14 +58,28 @@ std::optional<std::int64_t> as_integer(const YAML::Node& n) {
   return std::nullopt;
 }
 
-std::optional<SimTime> as_duration(const YAML::Node& n) {
+std::optional<SimTime> as_duration(const YAML::Node& n, bool allow_negative = false) {
   if (!n.IsDefined() || !n.IsScalar()) return std::nullopt;
   try {
-    return parse_duration(n.Scalar());
+    return parse_duration(n.Scalar(), allow_negative);
   } catch (const std::exception&) {
     return std::nullopt;
   }
 }
+
+std::optional<double> as_number(const YAML::Node& n) {
+  if (!n.IsDefined() || !n.IsScalar()) return std::nullopt;
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(n.Scalar(), &used);
+    if (used == n.Scalar().size()) return v;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+// Fractions of a value tried when shrinking it toward zero, smallest first.
+constexpr std::array<double, 4> kFractions = {0.125, 0.25, 0.5, 0.75};
 
 class Shrinker {
  public:
@@ -77,6 +101,7 @@ class Shrinker {
       for (const std::string& path : kDurationPaths)
         changed |= reduce(path, [this](const std::string& p) { return duration_candidates(p); });
       changed |= reduce("workload.rate", [this](const std::string&) { return rate_candidates(); });
+      changed |= shrink_fault_values();  // last: the counts above read more plainly with the values as drawn
     }
     std::map<std::string, std::string> after;
     record_sizes(after);
@@ -85,6 +110,8 @@ class Shrinker {
       if (it == after.end()) report_.reduced.push_back("dropped " + what);
       else if (it->second != before) report_.reduced.push_back(fmt::format("{} {} -> {}", what, before, it->second));
     }
+    for (const auto& [what, change] : value_changes_)
+      report_.reduced.push_back(fmt::format("{} {} -> {}", what, change.first, change.second));
     return yaml_text(root_);
   }
 
@@ -237,6 +264,63 @@ class Shrinker {
     return true;
   }
 
+  // Each remaining fault's values toward zero (a smaller clock step, a
+  // shorter outage or window, a lower probability). The report names the
+  // fault by its position in the list at that time.
+  bool shrink_fault_values() {
+    if (!root_["faults"] || !root_["faults"].IsSequence()) return false;
+    bool changed = false;
+    for (std::size_t i = 0; i < root_["faults"].size(); ++i) {
+      for (const std::string& field : kFaultDurations)
+        changed |= reduce_value(fmt::format("faults.{}.{}", i, field), [this](const std::string& p) {
+          return scaled_durations(p, 0);
+        });
+      for (const auto& [field, floor] : kFaultNumbers)
+        changed |= reduce_value(fmt::format("faults.{}.{}", i, field),
+                                [this, floor = floor](const std::string& p) { return scaled_numbers(p, floor); });
+      const std::optional<SimTime> at = as_duration(at_path(root_, fmt::format("faults.{}.at", i)));
+      if (at)
+        changed |= reduce_value(fmt::format("faults.{}.until", i),
+                                [this, at](const std::string& p) { return scaled_durations(p, *at); });
+    }
+    return changed;
+  }
+
+  // reduce(), remembering the value before the first change for the report.
+  template <class Proposals>
+  bool reduce_value(const std::string& path, Proposals values) {
+    const YAML::Node n = at_path(root_, path);
+    if (!n.IsDefined() || !n.IsScalar()) return false;
+    const std::string before = n.Scalar();
+    if (!reduce(path, values)) return false;
+    auto [it, fresh] = value_changes_.try_emplace(path, before, "");
+    it->second.second = at_path(root_, path).Scalar();
+    return true;
+  }
+
+  // origin + (value - origin) * f for the fractions, rounded to 2 significant
+  // digits; the value may be negative (a clock offset).
+  std::vector<YAML::Node> scaled_durations(const std::string& path, SimTime origin) const {
+    const std::optional<SimTime> v = as_duration(at_path(root_, path), true);
+    std::vector<YAML::Node> out;
+    if (!v || *v == origin) return out;
+    for (const double f : kFractions) {
+      const SimTime x = origin + std::llround(round_significant(static_cast<double>(*v - origin) * f, 2));
+      if (x != *v && std::abs(x - origin) >= kDurationFloor && (out.empty() || out.back().Scalar() != format_duration(x)))
+        out.emplace_back(format_duration(x));
+    }
+    return out;
+  }
+
+  std::vector<YAML::Node> scaled_numbers(const std::string& path, double floor) const {
+    const std::optional<double> v = as_number(at_path(root_, path));
+    std::vector<YAML::Node> out;
+    if (!v) return out;
+    for (const double f : kFractions)
+      if (const double x = round_significant(*v * f, 2); std::abs(x) >= floor && x != *v) out.emplace_back(fmt::format("{}", x));
+    return out;
+  }
+
   std::vector<YAML::Node> integer_candidates(const std::string& path) const {
     const std::int64_t v = *as_integer(at_path(root_, path));
     std::vector<std::int64_t> xs = {1, 2, v / 4, v / 2, 3 * v / 4, v - 1};
@@ -302,6 +386,7 @@ class Shrinker {
   std::uint64_t max_runs_;
   ShrinkReport& report_;
   std::map<std::string, std::string> before_;
+  std::map<std::string, std::pair<std::string, std::string>> value_changes_;  // fault value path -> (first, last)
 };
 
 }  // namespace

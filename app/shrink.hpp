@@ -1,8 +1,10 @@
 #pragma once
 // Shrinking a failing scenario (`ecsim explore`): delta debugging (Zeller and
 // Hildebrandt 2002, ddmin) over the `faults:` and `ops:` lists, then smaller
-// node, key, client and saga counts, a shorter duration and workload, and
-// sections dropped, repeated until nothing more can go. A candidate counts
+// node, key, client and saga counts, a shorter duration and workload,
+// sections dropped, and the values inside faults toward zero (clock offset
+// and drift, outage and window lengths, probabilities), repeated until
+// nothing more can go. A candidate counts
 // as failing only if it still breaks the same property (the failure
 // signature); a candidate that does not load is simply not failing.
 //

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <yaml-cpp/yaml.h>
 
@@ -19,6 +20,7 @@
 #include "app/runner.hpp"
 #include "app/shrink.hpp"
 #include "sim/scenario_loader.hpp"
+#include "sim/units.hpp"
 #include "tests/test_util.hpp"
 
 namespace fs = std::filesystem;
@@ -233,6 +235,37 @@ TEST_CASE("shrink: ddmin keeps exactly the two faults a hand-made predicate need
     CHECK(min["topology"]["nodes"].as<int>() == 2);
     CHECK_FALSE(report.budget_exhausted);
     CHECK(report.runs > 0);
+  }
+}
+
+TEST_CASE("shrink: values inside a fault move toward zero while the failure holds", "[explore][shrink]") {
+  // The "failure" needs a clock step of at least 1 s back, a loss window of
+  // at least 1 s and a loss probability of at least 0.1. Candidates are the
+  // value times 1/8, 1/4, 1/2, 3/4 (2 significant digits), smallest first:
+  //   offset -1.634s: -0.2s, -0.41s, -0.82s no; -1.2s yes. From -1.2s: -0.15s .. -0.9s no. -> -1.2s
+  //   loss 0.8: 0.1 yes. From 0.1: 0.013 .. 0.075 no. -> 0.1
+  //   until 5s (at 1s, window 4 s): 1.5s no (0.5 s); 2s yes. From 2s: 1.125s .. 1.75s no. -> 2s
+  const std::string yaml = "name: t\ntopology: {nodes: 2}\nfaults:\n"
+                           "  - {at: 1s, clock: n1, offset: -1.634s}\n"
+                           "  - {at: 1s, loss: 0.8, until: 5s}\n";
+  const std::function<bool(const std::string&)> fails = [](const std::string& text) {
+    const YAML::Node root = YAML::Load(text);
+    if (root["faults"].size() != 2) return false;
+    const YAML::Node clock = root["faults"][0], loss = root["faults"][1];
+    return parse_duration(clock["offset"].as<std::string>(), true) <= -kSecond && loss["loss"].as<double>() >= 0.1 &&
+           parse_duration(loss["until"].as<std::string>()) - kSecond >= kSecond;
+  };
+  for (unsigned jobs : {1u, 2u}) {
+    ShrinkReport report;
+    const YAML::Node min = YAML::Load(shrink_scenario(yaml, fails, jobs, 1000, report));
+    REQUIRE(min["faults"].size() == 2);
+    CHECK(min["faults"][0]["offset"].as<std::string>() == "-1.2s");
+    CHECK(min["faults"][1]["loss"].as<std::string>() == "0.1");
+    CHECK(min["faults"][1]["until"].as<std::string>() == "2s");
+    CHECK(min["faults"][1]["at"].as<std::string>() == "1s");
+    const std::string reduced = fmt::format("{}", fmt::join(report.reduced, "; "));
+    CHECK_THAT(reduced, Catch::Contains("faults.0.offset -1.634s -> -1.2s") && Catch::Contains("faults.1.loss 0.8 -> 0.1") &&
+                            Catch::Contains("faults.1.until 5s -> 2s"));
   }
 }
 
