@@ -81,6 +81,22 @@ std::function<std::vector<std::uint32_t>(std::string_view)> key_replicas(const S
   };
 }
 
+TraceInputs run_dir_inputs(const std::string& dir_name) {
+  const fs::path dir(dir_name);
+  auto file = [&](const char* name) { return fs::exists(dir / name) ? (dir / name).string() : std::string(); };
+  TraceInputs in{file("ops.csv"), file("applied.csv"), file("events.csv"), {}};
+  if (fs::exists(dir / "scenario.resolved.yaml")) {
+    try {
+      const Scenario resolved = load_scenario_with_modules((dir / "scenario.resolved.yaml").string());
+      in.nodes = resolved.topology.node_names;
+      in.replicas_of = key_replicas(resolved);
+    } catch (const ScenarioError&) {
+      // e.g. an empirical distribution, which the resolved form only summarises
+    }
+  }
+  return in;
+}
+
 namespace {
 
 std::map<std::string, double> read_summary(const fs::path& path) {

@@ -1,21 +1,18 @@
 // See explore_run.hpp.
 #include "app/explore_run.hpp"
 
-#include <filesystem>
 #include <ostream>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
-#include "analysis/trace_analysis.hpp"
+#include "app/analyze.hpp"
 #include "app/modules.hpp"
 #include "app/runner.hpp"
 #include "sim/scenario_loader.hpp"
 
 namespace ecsim::explore_detail {
-
-namespace fs = std::filesystem;
 
 LoadOptions text_options(const ExplorePlan& plan, const std::string& yaml) {
   LoadOptions lo;
@@ -54,14 +51,13 @@ Verdict evaluate(const ExplorePlan& plan, const std::string& yaml, const std::st
   return v;
 }
 
-// "lost write    k0 = 1368661429.0@n1" for each lost write of the traces in `dir`.
-std::vector<std::string> lost_write_lines(const fs::path& dir) {
+namespace {
+
+// "  lost write  k0 = 1368661429@n1" for each lost write of the run traced in `dir`.
+std::vector<std::string> lost_write_lines(const std::string& dir) {
   std::vector<std::string> out;
-  if (!fs::exists(dir / "ops.csv") || !fs::exists(dir / "applied.csv")) return out;
-  TraceInputs in{(dir / "ops.csv").string(), (dir / "applied.csv").string(), "", {}};
-  if (fs::exists(dir / "events.csv")) in.events = (dir / "events.csv").string();
-  if (fs::exists(dir / "scenario.resolved.yaml"))
-    in.nodes = load_scenario_with_modules((dir / "scenario.resolved.yaml").string()).topology.node_names;
+  const TraceInputs in = run_dir_inputs(dir);
+  if (in.ops.empty() || in.applied.empty()) return out;
   try {
     for (const auto& [key, version] : analyze_traces(in).lost_writes)
       out.push_back(fmt::format("  lost write  {} = {}", key, version));
@@ -70,6 +66,8 @@ std::vector<std::string> lost_write_lines(const fs::path& dir) {
   }
   return out;
 }
+
+}  // namespace
 
 std::vector<std::string> witness_lines(const std::string& summary, const std::string& traces_dir) {
   std::vector<std::string> out;

@@ -1,6 +1,7 @@
 // `ecsim plot`: see plot.hpp. Writes data files and gnuplot scripts into a
 // temporary directory, runs gnuplot on each script, and swaps the directory
 // into place only when every plot was drawn.
+#include "app/analyze.hpp"
 #include "app/modules.hpp"
 #include "app/plot.hpp"
 
@@ -334,14 +335,9 @@ std::string fault_objects(const std::vector<Interval>& faults) {
 
 std::vector<std::string> plot_run(const fs::path& dir, const fs::path& out, const Formats& formats) {
   std::vector<std::string> drawn;
-  std::vector<std::string> nodes;
-  if (fs::exists(dir / "scenario.resolved.yaml")) {
-    try {
-      nodes = load_scenario_with_modules((dir / "scenario.resolved.yaml").string()).topology.node_names;
-    } catch (const ScenarioError&) {
-    }
-  }
-  const bool have_events = fs::exists(dir / "events.csv");
+  const TraceInputs in = run_dir_inputs(dir.string());
+  const std::vector<std::string>& nodes = in.nodes;
+  const bool have_events = !in.events.empty();
   double end_s = 0;
   if (fs::exists(dir / "convergence.csv")) {
     const auto times = read_csv_column(dir / "convergence.csv", "time_ns");
@@ -349,12 +345,7 @@ std::vector<std::string> plot_run(const fs::path& dir, const fs::path& out, cons
   }
   // The traces' metrics: the visibility CDF, and the lost writes the space-time diagram singles out.
   std::optional<TraceAnalysis> analysis;
-  if (fs::exists(dir / "ops.csv") && fs::exists(dir / "applied.csv")) {
-    TraceInputs in;
-    in.ops = (dir / "ops.csv").string();
-    in.applied = (dir / "applied.csv").string();
-    if (have_events) in.events = (dir / "events.csv").string();
-    in.nodes = nodes;
+  if (!in.ops.empty() && !in.applied.empty()) {
     try {
       analysis = analyze_traces(in);
     } catch (const ScenarioError& e) {
