@@ -168,9 +168,11 @@ struct RunEvents {
   std::vector<Interval> faults;
   std::vector<std::string> nodes;  // in first-seen order, for the space-time axis
   // What singles a message out on the space-time diagram (docs/ANALYZE.md,
-  // "Plots"): a copy of a duplicated message, or a delivery that handed its
-  // receiver a version that matters (one a violation required, or a lost write).
-  enum class Role : std::uint8_t { plain, duplicated, carried };
+  // "Plots"), by priority: a message whose fate the scenario's `choices:`
+  // set (a counterexample of `explore --exhaustive`), a delivery that handed
+  // its receiver a version that matters (one a violation required, or a
+  // lost write), a copy of a duplicated message.
+  enum class Role : std::uint8_t { plain, duplicated, carried, chosen };
   struct Message {
     double sent_s, arrived_s;
     std::size_t from, to;
@@ -180,6 +182,7 @@ struct RunEvents {
   struct Mark {
     double t_s;
     std::size_t node;
+    bool chosen = false;  // dropped by `choices:`
   };
   std::vector<Mark> drops;
   std::size_t messages_seen = 0;
@@ -233,10 +236,31 @@ std::string violation_points(const fs::path& violations, const RunEvents& ev) {
   return text;
 }
 
-// `matter`: versions_that_matter; a `receive` row right after a delivery at
-// the same node and instant is what that message handed the receiver.
+// What to single out: versions_that_matter, and the message numbers
+// (msg_id) the scenario's `choices:` name.
+struct Highlights {
+  std::set<std::string> versions;
+  std::set<std::string> chosen;
+};
+
+Highlights highlights_of(const fs::path& dir, const std::optional<TraceAnalysis>& analysis) {
+  Highlights h;
+  h.versions = versions_that_matter(dir / "violations.csv", analysis ? analysis->lost_writes : TraceAnalysis{}.lost_writes);
+  if (fs::exists(dir / "scenario.resolved.yaml")) {
+    try {
+      for (const MessageChoice& c : load_scenario_with_modules((dir / "scenario.resolved.yaml").string()).choices)
+        h.chosen.insert(std::to_string(c.message));
+    } catch (const ScenarioError&) {
+      // as run_dir_inputs: the traces are drawn without it
+    }
+  }
+  return h;
+}
+
+// A `receive` row right after a delivery at the same node and instant is
+// what that message handed the receiver.
 RunEvents read_run_events(const fs::path& events, const std::vector<std::string>& node_order, double end_s,
-                          const std::set<std::string>& matter) {
+                          const Highlights& highlight) {
   RunEvents r;
   r.nodes = node_order;
   std::map<std::string, std::size_t> node_index;
@@ -295,18 +319,21 @@ RunEvents read_run_events(const fs::path& events, const std::vector<std::string>
       } else if (kind == "deliver" && !msg.empty()) {
         if (auto it = in_flight.find(msg); it != in_flight.end()) {
           InFlight& f = it->second;
-          r.messages.push_back(
-              {f.sent_s, t, f.from, index_of(node), f.duplicated ? RunEvents::Role::duplicated : RunEvents::Role::plain});
+          const RunEvents::Role role = highlight.chosen.count(msg) ? RunEvents::Role::chosen
+                                       : f.duplicated                ? RunEvents::Role::duplicated
+                                                                     : RunEvents::Role::plain;
+          r.messages.push_back({f.sent_s, t, f.from, index_of(node), role});
           last_delivery[node] = {t, r.messages.size() - 1};
           if (!f.duplicated || ++f.delivered == 2) in_flight.erase(it);
         }
-      } else if (kind == "receive" && version_col && !matter.empty()) {
+      } else if (kind == "receive" && version_col && !highlight.versions.empty()) {
         const auto d = last_delivery.find(node);
-        if (d != last_delivery.end() && d->second.first == t && matter.count(version_id(key, in[*version_col])))
-          r.messages[d->second.second].role = RunEvents::Role::carried;
+        if (d != last_delivery.end() && d->second.first == t &&
+            highlight.versions.count(version_id(key, in[*version_col])))
+          r.messages[d->second.second].role = std::max(r.messages[d->second.second].role, RunEvents::Role::carried);
       } else if (kind == "drop" && !msg.empty()) {
         if (auto it = in_flight.find(msg); it != in_flight.end()) {
-          r.drops.push_back({t, index_of(node)});
+          r.drops.push_back({t, index_of(node), highlight.chosen.count(msg) > 0});
           in_flight.erase(it);
         }
       }
@@ -333,6 +360,66 @@ std::string fault_objects(const std::vector<Interval>& faults) {
   return s;
 }
 
+// Messages as arrows from sender at send time to receiver at delivery, the
+// messages that matter drawn thick over the rest, drops as crosses,
+// violations as dots, faults shaded.
+void plot_spacetime(const fs::path& dir, const fs::path& out, const Formats& formats, const RunEvents& ev,
+                    const std::string& faults) {
+  using Role = RunEvents::Role;
+  std::map<Role, std::string> rows;  // by role
+  for (const auto& m : ev.messages) {
+    const std::string row = fmt::format("{},{},{},{}\n", m.sent_s, m.from, m.arrived_s, m.to);
+    rows[Role::plain] += row;  // every message
+    if (m.role != Role::plain) rows[m.role] += row;
+  }
+  const std::string header = "# sent_s,from,arrived_s,to\n";
+  write_text(out / "spacetime.dat", header + rows[Role::plain]);
+  std::string drops = "# t_s,node\n", chosen_drops = drops;
+  for (const auto& d : ev.drops) (d.chosen ? chosen_drops : drops) += fmt::format("{},{}\n", d.t_s, d.node);
+  write_text(out / "spacetime-drops.dat", drops);
+  std::string ytics;
+  for (std::size_t i = 0; i < ev.nodes.size(); ++i) ytics += fmt::format("{}{} {}", i ? ", " : "", gq(label(ev.nodes[i])), i);
+  const bool cut = ev.messages_seen > ev.messages.size() + ev.drops.size();
+  std::string cmds = faults;
+  cmds += "plot 'spacetime.dat' using 1:2:($3-$1):($4-$2) with vectors head size screen 0.006,20 filled lw 0.6 "
+          "lc rgb '#2166ac' title 'message (send -> delivery)'";
+  // The messages that matter, drawn over the rest (docs/ANALYZE.md, "Plots").
+  const auto overlay = [&](Role role, const char* file, const char* color, const char* title) {
+    if (rows[role].empty()) return;
+    write_text(out / file, header + rows[role]);
+    cmds += fmt::format(", \\\n     '{}' using 1:2:($3-$1):($4-$2) with vectors head size screen 0.008,20 filled "
+                        "lw 2.2 lc rgb '{}' title '{}'",
+                        file, color, title);
+  };
+  overlay(Role::duplicated, "spacetime-duplicated.dat", "#8073ac", "duplicated (both copies)");
+  overlay(Role::carried, "spacetime-carried.dat", "#e08214", "delivered a version a violation required, or a lost write");
+  overlay(Role::chosen, "spacetime-chosen.dat", "#1b7837", "fate set by choices: (delayed, duplicated, sender crashed after)");
+  if (drops.find('\n') + 1 < drops.size())
+    cmds += ", \\\n     'spacetime-drops.dat' using 1:2 with points pt 2 ps 0.8 lc rgb '#b2182b' title 'dropped'";
+  if (chosen_drops.find('\n') + 1 < chosen_drops.size()) {
+    write_text(out / "spacetime-chosen-drops.dat", chosen_drops);
+    cmds += ", \\\n     'spacetime-chosen-drops.dat' using 1:2 with points pt 2 ps 2 lw 2.5 lc rgb '#1b7837' "
+            "title 'dropped by choices:'";
+  }
+  const std::string violations = violation_points(dir / "violations.csv", ev);
+  if (violations.find('\n') + 1 < violations.size()) {
+    write_text(out / "spacetime-violations.dat", violations);
+    cmds += ", \\\n     'spacetime-violations.dat' using 1:2 with points pt 7 ps 1.4 lc rgb '#d6604d' "
+            "title 'session-guarantee violation (at completion, serving replica)', \\\n"
+            "     'spacetime-violations.dat' using 1:2:3 with labels offset 0,0.8 font ',8' tc rgb '#d6604d' notitle";
+  }
+  cmds += "\n";
+  const std::string title = cut ? fmt::format("Messages: the first {} of {} ({})", ev.messages.size() + ev.drops.size(),
+                                              ev.messages_seen, dir.filename().string())
+                                : fmt::format("Messages ({})", dir.filename().string());
+  const std::string script = "set datafile separator ','\nset title " + gq(label(title)) +
+                             "\nset xlabel 'simulated time (s)'\nset ytics (" + ytics +
+                             ")\nset yrange [-0.5:" + std::to_string(ev.nodes.size()) + "-0.5]\nset grid xtics\nset key below\n" +
+                             render("spacetime", formats, cmds, 1200, std::max<int>(300, 40 * static_cast<int>(ev.nodes.size()) + 150));
+  write_text(out / "spacetime.gp", script);
+  run_gnuplot(out, "spacetime.gp");
+}
+
 std::vector<std::string> plot_run(const fs::path& dir, const fs::path& out, const Formats& formats) {
   std::vector<std::string> drawn;
   const TraceInputs in = run_dir_inputs(dir.string());
@@ -353,9 +440,7 @@ std::vector<std::string> plot_run(const fs::path& dir, const fs::path& out, cons
       fmt::print(stderr, "ecsim plot: no visibility CDF: {}\n", e.what());
     }
   }
-  const std::set<std::string> matter =
-      versions_that_matter(dir / "violations.csv", analysis ? analysis->lost_writes : TraceAnalysis{}.lost_writes);
-  RunEvents ev = have_events ? read_run_events(dir / "events.csv", nodes, end_s, matter) : RunEvents{};
+  RunEvents ev = have_events ? read_run_events(dir / "events.csv", nodes, end_s, highlights_of(dir, analysis)) : RunEvents{};
   end_s = std::max(end_s, ev.end_s);
   const std::string faults = fault_objects(ev.faults);
 
@@ -412,51 +497,7 @@ std::vector<std::string> plot_run(const fs::path& dir, const fs::path& out, cons
   }
 
   if (have_events && !ev.messages.empty() && ev.nodes.size() <= kMaxSpaceTimeNodes) {
-    std::string text = "# sent_s,from,arrived_s,to\n", duplicated = text, carried = text;
-    for (const auto& m : ev.messages) {
-      const std::string row = fmt::format("{},{},{},{}\n", m.sent_s, m.from, m.arrived_s, m.to);
-      text += row;
-      if (m.role == RunEvents::Role::duplicated) duplicated += row;
-      if (m.role == RunEvents::Role::carried) carried += row;
-    }
-    write_text(out / "spacetime.dat", text);
-    std::string drops = "# t_s,node\n";
-    for (const auto& d : ev.drops) drops += fmt::format("{},{}\n", d.t_s, d.node);
-    write_text(out / "spacetime-drops.dat", drops);
-    std::string ytics;
-    for (std::size_t i = 0; i < ev.nodes.size(); ++i) ytics += fmt::format("{}{} {}", i ? ", " : "", gq(label(ev.nodes[i])), i);
-    const bool cut = ev.messages_seen > ev.messages.size() + ev.drops.size();
-    std::string cmds = faults;
-    cmds += "plot 'spacetime.dat' using 1:2:($3-$1):($4-$2) with vectors head size screen 0.006,20 filled lw 0.6 "
-            "lc rgb '#2166ac' title 'message (send -> delivery)'";
-    // The messages that matter, drawn over the rest (docs/ANALYZE.md, "Plots").
-    const auto overlay = [&](const std::string& data, const char* file, const char* color, const char* title) {
-      if (data.find('\n') + 1 >= data.size()) return;
-      write_text(out / file, data);
-      cmds += fmt::format(", \\\n     '{}' using 1:2:($3-$1):($4-$2) with vectors head size screen 0.008,20 filled "
-                          "lw 2.2 lc rgb '{}' title '{}'",
-                          file, color, title);
-    };
-    overlay(carried, "spacetime-carried.dat", "#e08214", "delivered a version a violation required, or a lost write");
-    overlay(duplicated, "spacetime-duplicated.dat", "#8073ac", "duplicated (both copies)");
-    if (!ev.drops.empty()) cmds += ", \\\n     'spacetime-drops.dat' using 1:2 with points pt 2 ps 0.8 lc rgb '#b2182b' title 'dropped'";
-    const std::string violations = violation_points(dir / "violations.csv", ev);
-    if (violations.find('\n') + 1 < violations.size()) {
-      write_text(out / "spacetime-violations.dat", violations);
-      cmds += ", \\\n     'spacetime-violations.dat' using 1:2 with points pt 7 ps 1.4 lc rgb '#d6604d' "
-              "title 'session-guarantee violation (at completion, serving replica)', \\\n"
-              "     'spacetime-violations.dat' using 1:2:3 with labels offset 0,0.8 font ',8' tc rgb '#d6604d' notitle";
-    }
-    cmds += "\n";
-    const std::string title = cut ? fmt::format("Messages: the first {} of {} ({})", ev.messages.size() + ev.drops.size(),
-                                                ev.messages_seen, dir.filename().string())
-                                  : fmt::format("Messages ({})", dir.filename().string());
-    const std::string script = "set datafile separator ','\nset title " + gq(label(title)) +
-                               "\nset xlabel 'simulated time (s)'\nset ytics (" + ytics +
-                               ")\nset yrange [-0.5:" + std::to_string(ev.nodes.size()) + "-0.5]\nset grid xtics\nset key below\n" +
-                               render("spacetime", formats, cmds, 1200, std::max<int>(300, 40 * static_cast<int>(ev.nodes.size()) + 150));
-    write_text(out / "spacetime.gp", script);
-    run_gnuplot(out, "spacetime.gp");
+    plot_spacetime(dir, out, formats, ev, faults);
     drawn.push_back("spacetime");
   } else if (have_events && !ev.messages.empty()) {
     // Said, not silently skipped: a reader looking for the picture learns why it is not there.

@@ -123,6 +123,29 @@ TEST_CASE("ecsim plot singles out the messages that matter: the required version
         std::string::npos);
 }
 
+TEST_CASE("ecsim plot singles out the messages whose fate choices: set", "[plot]") {
+  // Two nodes push-gossip every 100 ms from 0 (phase aligned), 10 ms apart:
+  // each round sends n0 -> n1 then n1 -> n0 (messages 1-6 at 0, 100, 200 ms),
+  // so message 5 is n0's digest at 200 ms, the first with the write of 150 ms.
+  // Delayed 20 ms it arrives at 230 ms, and n1 at once asks n0 for the entry:
+  // message 7, n1 -> n0 at 230 ms, which is dropped.
+  const fs::path run = fresh_dir("chosen");
+  fs::create_directories(run);
+  std::ofstream(run / "s.yaml") << "name: chosen\nseed: 1\nduration: 350ms\nstop: duration\n"
+                                   "topology: {nodes: 2, latency: {dist: constant, value: 10ms}}\n"
+                                   "store: {type: lww, timestamps: hlc, keys: 1}\n"
+                                   "protocols: {gossip: {interval: 100ms, fanout: 1, mode: push, phase: aligned}}\n"
+                                   "ops: [{at: 150ms, client: c0, op: write, key: k0, value: a, node: n0}]\n"
+                                   "choices: [{message: 5, fate: delay, by: 20ms}, {message: 7, fate: drop}]\n"
+                                   "output: {traces: [events, ops, applied, convergence]}\n";
+  REQUIRE(run_binary("run " + (run / "s.yaml").string() + " --quiet --out " + (run / "out").string()) == 0);
+  REQUIRE(run_binary("plot " + (run / "out").string() + " --format svg") == 0);
+  const fs::path plots = run / "out" / "plots";
+  CHECK(slurp(plots / "spacetime-chosen.dat") == "# sent_s,from,arrived_s,to\n0.2,0,0.23,1\n");
+  CHECK(slurp(plots / "spacetime-chosen-drops.dat") == "# t_s,node\n0.23,1\n");
+  CHECK(slurp(plots / "spacetime-drops.dat") == "# t_s,node\n");  // no other drop
+}
+
 TEST_CASE("ecsim plot draws a sweep: each metric against a parameter with a confidence band", "[plot]") {
   const fs::path dir = fresh_dir("sweep");
   fs::create_directories(dir);
