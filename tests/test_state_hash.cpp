@@ -234,3 +234,13 @@ TEST_CASE("state hash: two single-choice schedules with equal keys have equal fu
                                                     {"{fate: drop}", "{fate: crash, restart_after: 300ms}"}, 12);
   CHECK(shared > 0);
 }
+
+TEST_CASE("state hash: two single-choice schedules with equal keys have equal futures (event log)",
+          "[explore][state_hash]") {
+  TempDir tmp;
+  const std::string base = tmp.write("log.yaml", "name: log\nseed: 3\nduration: 1s\nstop: duration\n"
+                                                 "topology: {nodes: 3, latency: {dist: constant, value: 10ms}}\n"
+                                                 "event_log: {interval: 100ms, events: 20/s, stop: 500ms, entities: 2}\n");
+  const int shared = check_equal_keys_equal_futures(base, {"{fate: drop}", "{fate: duplicate}"}, 12);
+  CHECK(shared > 0);
+}
