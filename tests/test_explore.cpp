@@ -252,6 +252,13 @@ TEST_CASE("explore: bad explore files are file:line:col errors with a did-you-me
              Catch::Contains("list.yaml:1:1: error: an explore file is a map of keys") && Catch::Contains("got a list"));
   CHECK_THAT(error_of("exhaustive: {fates: [drop, drop]}\nexpect: [\"lost_writes == 0\"]\n"),
              Catch::Contains("e.yaml:2:28: error: exhaustive.fates: 'drop' is listed twice"));
+  CHECK_THAT(error_of("exhaustive: {state_hashing: maybe}\nexpect: [\"lost_writes == 0\"]\n"),
+             Catch::Contains("e.yaml:2:29: error: exhaustive.state_hashing: expected true or false, got 'maybe'"));
+  CHECK_THAT(error_of("exhaustive: {state_hashng: false}\nexpect: [\"lost_writes == 0\"]\n"),
+             Catch::Contains("did you mean 'state_hashing'"));
+  CHECK(load_explore(tmp.write("off.yaml", "base: " + base + "\nexhaustive: {state_hashing: false}\n"
+                                           "expect: [\"lost_writes == 0\"]\n"))
+            .exhaustive.state_hashing == false);
   CHECK_THAT(error_of("expect: [\"lost_writes == 0\"]\n"),
              Catch::Contains("e.yaml:1:1: error: an explore file needs nemesis:"));
   CHECK_THAT(error_of("nemesis:\n  crash: {count: 1}\nexpect: [\"sagas.stuck == 0\"]\n"),
