@@ -31,6 +31,7 @@
 
 #include "analysis/csv_reader.hpp"
 #include "analysis/csv_writer.hpp"
+#include "analysis/expect.hpp"
 #include "analysis/output_dir.hpp"
 #include "app/explore_run.hpp"
 #include "app/parallel.hpp"
@@ -81,6 +82,14 @@ void run_schedule(const ExplorePlan& plan, Schedule& s) {
   } catch (const std::exception& e) {
     s.error = e.what();
   }
+}
+
+// wall_s is the one metric no state hash covers: a property over it turns pruning off.
+bool reads_wall_time(const ExplorePlan& plan) {
+  for (const Expectation& e : plan.properties)
+    for (const std::string& m : Expression::parse(e.text).metrics())
+      if (m == "wall_s") return true;
+  return false;
 }
 
 std::uint64_t last_choice(const Schedule& s) { return s.choices.empty() ? 0 : s.choices.back().message; }
@@ -162,6 +171,7 @@ class Search {
   std::vector<std::uint64_t> pruned_at_;               // per level after the first: children not generated
   std::set<std::pair<std::uint64_t, std::uint64_t>> visited_;  // (message, world hash) seen so far
   std::uint64_t pruned_ = 0;
+  bool hashing_ = spec_.state_hashing && !reads_wall_time(plan_);
   std::uint64_t unhashable_ = 0;  // schedules that could not hash their state (all their children run)
   std::string unhashable_why_;    // the part that could not, in the first of them
   const Schedule* found_ = nullptr;
@@ -174,7 +184,7 @@ bool Search::level(std::vector<Schedule>& schedules, int depth) {
     schedules.resize(spec_.max_runs - runs_);
     bound_reached_ = true;
   }
-  const bool hashing = spec_.state_hashing && depth < spec_.depth;  // the last level has no children
+  const bool hashing = hashing_ && depth < spec_.depth;  // the last level has no children
   for (Schedule& s : schedules) {
     s.hashed = hashing;
     s.probe.after = last_choice(s);
@@ -256,6 +266,8 @@ ExploreResult Search::run() {
              bound_reached_ ? fmt::format("; stopped at max_runs {}", spec_.max_runs) : "");
   if (!spec_.state_hashing)
     fmt::print(out_, "  state hashing: off (exhaustive.state_hashing: false)\n");
+  else if (!hashing_)
+    fmt::print(out_, "  state hashing: off (a property reads wall_s, which no state hash covers)\n");
   else
     fmt::print(out_, "  state hashing: {} schedules pruned, {} distinct states{}\n", pruned_, visited_.size(),
                unhashable_ ? fmt::format("; {} schedules could not hash their state ({} cannot): their children "

@@ -373,6 +373,16 @@ TEST_CASE("explore --exhaustive: state hashing prunes exactly the hand-counted s
       CHECK_THAT(out.str(), Catch::Contains("state hashing: off"));
     }
   }
+  // wall_s is the one metric no state hash covers: a property over it turns pruning off.
+  const std::string wall = tmp.write("wall.explore.yaml", "base: digests.yaml\n"
+                                                          "exhaustive: {depth: 2, messages: 10, fates: [drop]}\n"
+                                                          "expect: [\"messages.dropped <= 2\", \"wall_s >= 0\"]\n");
+  opt.out_dir = (tmp.path / "wall").string();
+  std::ostringstream out;
+  const ExploreResult r = run_exhaustive(load_explore(wall), opt, out);
+  CHECK(r.runs_done == 22);
+  CHECK(r.schedules_pruned == 0);
+  CHECK_THAT(out.str(), Catch::Contains("state hashing: off (a property reads wall_s"));
 }
 
 TEST_CASE("explore --exhaustive: sagas hash their state too, and the search answers as without hashing",
