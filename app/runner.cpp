@@ -687,7 +687,10 @@ class StateProbeHook {
       for (std::uint64_t m = std::max(sent_before_, probe_.after) + 1; m <= std::min(sent, probe_.until); ++m)
         probe_.keys.emplace_back(m, hash_before_);
     valid_ = false;
-    if (!probe_.hashable || sent >= probe_.until) return;
+    // Before the schedule's last choice nothing is hashed: only an event that sends both that
+    // choice's message and later ones would need it, and its messages then go without a key
+    // (no pruning there: a loss of pruning, never of soundness).
+    if (!probe_.hashable || sent >= probe_.until || sent < probe_.after) return;
     StateHasher h;
     if (!world_hash(h, probe_.unhashable)) {
       probe_.hashable = false;

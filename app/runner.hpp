@@ -19,7 +19,9 @@ class ModuleRegistry;
 // running hash of every observation checkers and metrics read) at the event
 // boundary just before the event that sent message m. Two runs with equal
 // keys at m behave identically from there on, given the same choices on
-// messages >= m. Nothing is recorded when some part cannot hash its state.
+// messages >= m. Nothing is hashed before message `after` is sent (an event
+// that sends it and later messages leaves those without a key), nor once
+// some part cannot hash its state (then nothing is recorded at all).
 struct StateHashProbe {
   std::uint64_t after = 0;
   std::uint64_t until = 0;
