@@ -6,10 +6,24 @@
 // the child's run equals the parent's up to that message (same choices
 // before it), so every schedule of at most `depth` choices on the first
 // `messages` messages is run exactly once, in order of length, then message
-// numbers. There is no state hashing: each schedule runs from the start.
+// numbers. Each schedule runs from the start.
+//
+// State hashing prunes: while a schedule S runs, the runner records, for
+// each message m after S's last choice, the hash of the whole world at the
+// event boundary just before the event that sends m (app/runner.hpp
+// StateHashProbe: kernel, protocols, components, store, module runs, the
+// choices still to come, and a running hash of every observation checkers
+// and metrics read). If a schedule S' earlier in breadth-first order had
+// the same hash at m, then S + (m, fate) + T runs exactly as S' + (m, fate)
+// + T from that boundary on, with the same observed history, hence the same
+// verdict, and S' + (m, fate) + T is no longer than it and comes first: S's
+// children at m are not generated. So the first failing schedule found is
+// the one the search without hashing finds. A run in which some part
+// cannot hash its state records nothing: its children are all generated.
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -17,6 +31,7 @@
 
 #include "analysis/csv_reader.hpp"
 #include "analysis/csv_writer.hpp"
+#include "analysis/expect.hpp"
 #include "analysis/output_dir.hpp"
 #include "app/explore_run.hpp"
 #include "app/parallel.hpp"
@@ -37,6 +52,9 @@ struct Schedule {
   std::vector<MessageChoice> choices;
   std::string error;
   Verdict verdict;  // verdict.messages_sent: the choice points of its children
+  bool hashed = false;  // state hashes asked for (a level with children to come)
+  StateHashProbe probe;
+  std::set<std::uint64_t> pruned;  // messages at which its children are not generated
 };
 
 std::string scenario_with(const ExplorePlan& plan, const std::vector<MessageChoice>& choices) {
@@ -60,19 +78,35 @@ std::string scenario_with(const ExplorePlan& plan, const std::vector<MessageChoi
 
 void run_schedule(const ExplorePlan& plan, Schedule& s) {
   try {
-    s.verdict = evaluate(plan, scenario_with(plan, s.choices));
+    s.verdict = evaluate(plan, scenario_with(plan, s.choices), "", nullptr, s.hashed ? &s.probe : nullptr);
   } catch (const std::exception& e) {
     s.error = e.what();
   }
 }
 
-// Every child of every schedule in `frontier`, in order.
-std::vector<Schedule> children(const std::vector<Schedule>& frontier, const ExhaustiveSpec& spec) {
+// wall_s is the one metric no state hash covers: a property over it turns pruning off.
+bool reads_wall_time(const ExplorePlan& plan) {
+  for (const Expectation& e : plan.properties)
+    for (const std::string& m : Expression::parse(e.text).metrics())
+      if (m == "wall_s") return true;
+  return false;
+}
+
+std::uint64_t last_choice(const Schedule& s) { return s.choices.empty() ? 0 : s.choices.back().message; }
+
+// Every child of every schedule in `frontier`, in order, but those at a
+// message where their parent was pruned; `pruned` counts the latter.
+std::vector<Schedule> children(const std::vector<Schedule>& frontier, const ExhaustiveSpec& spec,
+                               std::uint64_t& pruned) {
   std::vector<Schedule> out;
   for (const Schedule& parent : frontier) {
-    const std::uint64_t after = parent.choices.empty() ? 0 : parent.choices.back().message;
+    const std::uint64_t after = last_choice(parent);
     const auto last = std::min<std::uint64_t>(static_cast<std::uint64_t>(parent.verdict.messages_sent), spec.messages);
-    for (std::uint64_t m = after + 1; m <= last; ++m)
+    for (std::uint64_t m = after + 1; m <= last; ++m) {
+      if (parent.pruned.count(m)) {
+        pruned += spec.fates.size();
+        continue;
+      }
       for (MessageChoice::Fate f : spec.fates) {
         Schedule child;
         child.choices = parent.choices;
@@ -84,6 +118,7 @@ std::vector<Schedule> children(const std::vector<Schedule>& frontier, const Exha
         child.choices.push_back(c);
         out.push_back(std::move(child));
       }
+    }
   }
   return out;
 }
@@ -133,6 +168,12 @@ class Search {
   std::uint64_t runs_ = 0;
   bool bound_reached_ = false;
   std::vector<std::pair<int, std::uint64_t>> levels_;  // depth, schedules run
+  std::vector<std::uint64_t> pruned_at_;               // per level after the first: children not generated
+  std::set<std::pair<std::uint64_t, std::uint64_t>> visited_;  // (message, world hash) seen so far
+  std::uint64_t pruned_ = 0;
+  bool hashing_ = spec_.state_hashing && !reads_wall_time(plan_);
+  std::uint64_t unhashable_ = 0;  // schedules that could not hash their state (all their children run)
+  std::string unhashable_why_;    // the part that could not, in the first of them
   const Schedule* found_ = nullptr;
   std::string error_;
 };
@@ -143,11 +184,25 @@ bool Search::level(std::vector<Schedule>& schedules, int depth) {
     schedules.resize(spec_.max_runs - runs_);
     bound_reached_ = true;
   }
+  const bool hashing = hashing_ && depth < spec_.depth;  // the last level has no children
+  for (Schedule& s : schedules) {
+    s.hashed = hashing;
+    s.probe.after = last_choice(s);
+    s.probe.until = spec_.messages;
+  }
   Progress progress(fmt::format("ecsim explore --exhaustive (depth {})", depth), schedules.size(), opt_.progress,
                     opt_.quiet);
   parallel_for(schedules.size(), opt_.jobs, [&](std::size_t i) { run_schedule(plan_, schedules[i]); }, &progress);
   runs_ += schedules.size();
   levels_.emplace_back(depth, schedules.size());
+  // In breadth-first order, so that the first schedule to reach a state keeps its children.
+  for (Schedule& s : schedules) {
+    if (!s.hashed) continue;
+    if (!s.probe.hashable && unhashable_++ == 0) unhashable_why_ = s.probe.unhashable;
+    for (const auto& [m, hash] : s.probe.keys)
+      if (!visited_.emplace(m, hash).second) s.pruned.insert(m);
+    s.probe.keys = {};
+  }
   for (const Schedule& s : schedules) {
     if (!s.error.empty()) {
       error_ = s.error;
@@ -192,22 +247,37 @@ ExploreResult Search::run() {
   std::vector<Schedule> frontier(1);  // the base scenario: no choices
   bool stop = level(frontier, 0);
   for (int depth = 1; !stop && depth <= spec_.depth && !bound_reached_; ++depth) {
-    std::vector<Schedule> next = children(frontier, spec_);
+    const std::uint64_t before = pruned_;
+    std::vector<Schedule> next = children(frontier, spec_, pruned_);
+    pruned_at_.push_back(pruned_ - before);
     if (next.empty()) break;
     frontier = std::move(next);
     stop = level(frontier, depth);
   }
   {
     CsvWriter w(dir.path("search.csv"));
-    w.header({"depth", "schedules"});
-    for (const auto& [d, n] : levels_) w.row(d, n);
+    w.header({"depth", "schedules", "pruned"});
+    for (std::size_t i = 0; i < levels_.size(); ++i)
+      w.row(levels_[i].first, levels_[i].second, i == 0 ? 0 : pruned_at_[i - 1]);
     w.close();
   }
   std::vector<std::string> per_level;
   for (const auto& [d, n] : levels_) per_level.push_back(fmt::format("depth {}: {}", d, n));
   fmt::print(out_, "explore {} --exhaustive: {} schedules run ({}){}\n", plan_.name, runs_, join(per_level),
              bound_reached_ ? fmt::format("; stopped at max_runs {}", spec_.max_runs) : "");
+  if (!spec_.state_hashing)
+    fmt::print(out_, "  state hashing: off (exhaustive.state_hashing: false)\n");
+  else if (!hashing_)
+    fmt::print(out_, "  state hashing: off (a property reads wall_s, which no state hash covers)\n");
+  else
+    fmt::print(out_, "  state hashing: {} schedules pruned, {} distinct states{}\n", pruned_, visited_.size(),
+               unhashable_ ? fmt::format("; {} schedules could not hash their state ({} cannot): their children "
+                                         "all ran",
+                                         unhashable_, unhashable_why_)
+                           : "");
   result.runs_done = runs_;
+  result.schedules_pruned = pruned_;
+  result.distinct_states = visited_.size();
   if (!error_.empty()) {
     dir.commit();
     fmt::print(out_, "a schedule could not run: {}\n", error_);

@@ -40,6 +40,7 @@ struct ExhaustiveSpec {
   SimTime delay_ns = kSecond;      // what fate delay adds
   SimTime restart_after_ns = kSecond;  // fate crash: the sender restarts this long after
   std::uint64_t max_runs = 100'000;
+  bool state_hashing = true;       // prune schedules that reach a state already seen (docs/EXPLORE.md)
 };
 
 struct ExplorePlan {
@@ -93,6 +94,8 @@ struct ExploreResult {
   std::uint64_t runs_done = 0;
   std::uint64_t runs_failed = 0;      // runs that broke at least one property
   std::uint64_t nondeterministic = 0; // failing runs whose replay differed
+  std::uint64_t schedules_pruned = 0; // --exhaustive: children not run (their state was seen before)
+  std::uint64_t distinct_states = 0;  // --exhaustive: distinct (message, world hash) pairs seen
   int exit_code = 0;  // 0 nothing found, 1 a property broke, 2 bad input / a run failed, 3 nondeterminism
 };
 

@@ -184,7 +184,7 @@ void ExploreReader::shrink(const YamlValue& v) {
 
 void ExploreReader::exhaustive(const YamlValue& v) {
   const MapReader m(r_, v);
-  m.allow({"depth", "messages", "fates", "delay", "restart_after", "max_runs"});
+  m.allow({"depth", "messages", "fates", "delay", "restart_after", "max_runs", "state_hashing"});
   ExhaustiveSpec& e = plan_.exhaustive;
   if (auto x = m.get("depth")) e.depth = static_cast<int>(r_.integer(*x, 1, 10));
   if (auto x = m.get("messages")) e.messages = static_cast<std::uint64_t>(r_.integer(*x, 1, 1'000'000));
@@ -208,6 +208,7 @@ void ExploreReader::exhaustive(const YamlValue& v) {
     if (e.restart_after_ns <= 0) r_.fail(*x, "exhaustive.restart_after must be positive");
   }
   if (auto x = m.get("max_runs")) e.max_runs = static_cast<std::uint64_t>(r_.integer(*x, 1, 100'000'000));
+  if (auto x = m.get("state_hashing")) e.state_hashing = r_.boolean(*x);
 }
 
 }  // namespace

@@ -21,7 +21,8 @@ LoadOptions text_options(const ExplorePlan& plan, const std::string& yaml) {
   return lo;
 }
 
-Verdict evaluate(const ExplorePlan& plan, const std::string& yaml, const std::string& out_dir, std::string* summary) {
+Verdict evaluate(const ExplorePlan& plan, const std::string& yaml, const std::string& out_dir, std::string* summary,
+                 StateHashProbe* probe) {
   Scenario s = load_scenario(plan.base_file, text_options(plan, yaml));
   s.checks.expect = plan.properties;  // positions in the explore file
   s.source_file = plan.file;
@@ -30,6 +31,7 @@ Verdict evaluate(const ExplorePlan& plan, const std::string& yaml, const std::st
   settings.modules = plan.modules;
   settings.write_outputs = !out_dir.empty();
   settings.hash_all_traces = true;  // the replay check compares every event
+  settings.state_hashes = probe;
   if (settings.write_outputs) {
     s.output.dir = out_dir;
     for (const char* t : {"events", "applied"})  // left out by default above 1000 nodes; a counterexample needs them

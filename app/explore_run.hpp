@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "app/explore.hpp"
+#include "app/runner.hpp"
 #include "sim/scenario_loader.hpp"
 #include "sim/yaml_path.hpp"  // yaml_text
 
@@ -30,8 +31,9 @@ struct Verdict {
 // runs it with the plan's properties as its expect:. With `out_dir`, also
 // writes every trace there (events included), and with `summary` keeps the
 // run's human summary. Throws what loading or running throws.
+// With `probe`, also records the run's state hashes (app/runner.hpp).
 Verdict evaluate(const ExplorePlan& plan, const std::string& yaml, const std::string& out_dir = "",
-                 std::string* summary = nullptr);
+                 std::string* summary = nullptr, StateHashProbe* probe = nullptr);
 
 // The witness: a run summary's lines (lost writes, visibility, each session
 // violation with the operations involved), without outputs, build and the

@@ -35,6 +35,7 @@
 #include "sim/fault_injector.hpp"
 #include "sim/scenario_loader.hpp"
 #include "sim/simulator.hpp"
+#include "sim/state_hash.hpp"
 
 namespace ecsim {
 namespace {
@@ -584,6 +585,154 @@ std::vector<std::string> scenario_warnings(const Scenario& s) {
   return out;
 }
 
+namespace {
+
+// A running hash of every observation checkers and metrics read: node and
+// fault events, and everything the replica store and clients report. Network
+// events are left out: only the events trace takes them, and the kernel's
+// counters (in its state hash) are what metrics read of them.
+class ObservationHash final : public Observer, public ReplicaObserver {
+ public:
+  explicit ObservationHash(bool versions) : versions_(versions) {}
+  std::uint64_t value() const { return h_.value(); }
+
+  void on_node(SimTime t, NodeId n, NodeEventKind k, bool lose) override {
+    record(1, t, n);
+    h_.add(static_cast<std::uint64_t>(k));
+    h_.add_bool(lose);
+  }
+  void on_fault(SimTime t, FaultEventKind k, std::string_view d) override {
+    record(2, t, kNoNode);
+    h_.add(static_cast<std::uint64_t>(k));
+    h_.add_string(d);
+  }
+  bool wants_applied_versions() const override { return versions_; }
+  void on_version_applied(SimTime t, NodeId n, KeyId k, WriteId w, std::string_view v, std::uint64_t step) override {
+    record(3, t, n);
+    h_.add(k);
+    h_.add(w);
+    h_.add_string(v);
+    h_.add(step);
+  }
+  void on_write_accepted(SimTime t, NodeId n, KeyId k, WriteId w, StateRank r, std::uint64_t s) override {
+    record(4, t, n);
+    h_.add(k);
+    h_.add(w);
+    rank(r);
+    h_.add(s);
+  }
+  void on_write_received(SimTime t, NodeId n, KeyId k, WriteId w) override {
+    record(5, t, n);
+    h_.add(k);
+    h_.add(w);
+  }
+  void on_applied(SimTime t, NodeId n, KeyId k, std::uint64_t d, StateRank r, WriteId w) override {
+    record(6, t, n);
+    h_.add(k);
+    h_.add(d);
+    rank(r);
+    h_.add(w);
+  }
+  void on_state_lost(SimTime t, NodeId n) override { record(7, t, n); }
+  void on_op(const OpRecord& r) override {
+    record(8, r.complete_ns, r.replica);
+    for (const std::string_view s : {r.client, r.op, r.key, r.value, r.version}) h_.add_string(s);
+    h_.add(r.session);
+    h_.add_signed(r.invoke_ns);
+    h_.add_bool(r.ok);
+    h_.add(r.key_id);
+    h_.add(r.write);
+    rank(r.rank);
+    h_.add(r.session_uid);
+    h_.add(r.seq);
+    h_.add_bool(r.is_write);
+  }
+
+ private:
+  void record(std::uint64_t what, SimTime t, NodeId n) {
+    h_.add(what);
+    h_.add_signed(t);
+    h_.add(n);
+  }
+  void rank(const StateRank& r) {
+    h_.add(r.major);
+    h_.add(r.minor);
+  }
+  bool versions_;
+  StateHasher h_;
+};
+
+// Records StateHashProbe keys: the world's hash at every event boundary
+// until the last message of interest is sent (a cold path: only explore
+// --exhaustive asks), through RunOptions::stop_when.
+class StateProbeHook {
+ public:
+  StateProbeHook(World& w, StateHashProbe& probe) : w_(w), probe_(probe), obs_(w.replica_events.wants_applied_versions()) {
+    w.sim.add_observer(&obs_);
+    w.replica_events.add(&obs_);
+  }
+
+  void install(RunOptions& run) {
+    boundary();  // before the nodes start: the key of what they send at start
+    run.stop_when = [this, stop = std::move(run.stop_when)] {
+      boundary();
+      return stop && stop();
+    };
+  }
+
+ private:
+  void boundary() {
+    const std::uint64_t sent = w_.sim.stats().messages_sent;
+    if (valid_)
+      for (std::uint64_t m = std::max(sent_before_, probe_.after) + 1; m <= std::min(sent, probe_.until); ++m)
+        probe_.keys.emplace_back(m, hash_before_);
+    valid_ = false;
+    // Before the schedule's last choice nothing is hashed: only an event that sends both that
+    // choice's message and later ones would need it, and its messages then go without a key
+    // (no pruning there: a loss of pruning, never of soundness).
+    if (!probe_.hashable || sent >= probe_.until || sent < probe_.after) return;
+    StateHasher h;
+    if (!world_hash(h, probe_.unhashable)) {
+      probe_.hashable = false;
+      probe_.keys.clear();
+      return;
+    }
+    sent_before_ = sent;
+    hash_before_ = h.value();
+    valid_ = true;
+  }
+
+  bool world_hash(StateHasher& h, std::string& why) const {
+    if (!w_.sim.hash_state(h, &why)) return false;
+    if (!w_.store->hash_state(h)) {
+      why = "store." + std::string(store_type_name(store_of(w_.scenario).type));
+      return false;
+    }
+    h.add(w_.keys.size());
+    h.add(w_.writes.size());
+    for (std::size_t i = 1; i <= w_.writes.size(); ++i) {
+      h.add(w_.writes.get(i).key);
+      h.add_string(w_.writes.get(i).value);
+    }
+    for (const auto& m : w_.modules)
+      if (!m->hash_state(h)) {
+        why = fmt::format("module run {}", typeid(*m).name());
+        return false;
+      }
+    h.add(obs_.value());
+    return true;
+  }
+
+  World& w_;
+  StateHashProbe& probe_;
+  ObservationHash obs_;
+  std::uint64_t sent_before_ = 0;
+  std::uint64_t hash_before_ = 0;
+  bool valid_ = false;
+};
+
+}  // namespace
+
 RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, std::ostream& out) {
   const ModuleRegistry& modules = settings.modules ? *settings.modules : modules_of(scenario);
   check_runnable(scenario, modules);
@@ -601,7 +750,13 @@ RunOutcome run_scenario(const Scenario& scenario, const RunSettings& settings, s
   };
 
   World w(scenario, modules, settings.write_outputs || settings.hash_all_traces, out_path);
-  w.sim.run(stop_rules(w, settings));
+  RunOptions run = stop_rules(w, settings);
+  std::unique_ptr<StateProbeHook> probe;
+  if (settings.state_hashes) {
+    probe = std::make_unique<StateProbeHook>(w, *settings.state_hashes);
+    probe->install(run);
+  }
+  w.sim.run(run);
   if (settings.progress) fmt::print(stderr, "\r\033[K");
   final_reads(w);
 

@@ -13,6 +13,23 @@ namespace ecsim {
 
 class ModuleRegistry;
 
+// State hashing for `ecsim explore --exhaustive` (docs/EXPLORE.md): for
+// each message number m in (after, until] that the run sends, the hash of
+// the whole world (kernel, protocols, components, store, module runs, and a
+// running hash of every observation checkers and metrics read) at the event
+// boundary just before the event that sent message m. Two runs with equal
+// keys at m behave identically from there on, given the same choices on
+// messages >= m. Nothing is hashed before message `after` is sent (an event
+// that sends it and later messages leaves those without a key), nor once
+// some part cannot hash its state (then nothing is recorded at all).
+struct StateHashProbe {
+  std::uint64_t after = 0;
+  std::uint64_t until = 0;
+  bool hashable = true;
+  std::string unhashable;  // when not hashable: the part that cannot hash its state
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> keys;  // (message number, world hash)
+};
+
 struct RunSettings {
   bool quiet = false;         // no human summary
   bool progress = false;      // live progress line on stderr
@@ -26,6 +43,7 @@ struct RunSettings {
   // The modules the scenario was loaded with (app/modules.hpp: scenario_modules);
   // nullptr: modules_of(scenario), the same registry.
   const ModuleRegistry* modules = nullptr;
+  StateHashProbe* state_hashes = nullptr;  // ecsim explore --exhaustive only
 };
 
 struct RunOutcome {

@@ -31,6 +31,16 @@ class NodeClocks {
   void set_drift(NodeId node, SimTime true_now, double drift_ppm);
   double drift_ppm(NodeId node) const { return segments_[node].drift_ppm; }
   SimTime offset(NodeId node, SimTime true_now) const { return local(node, true_now) - true_now; }
+  // Feeds every clock's state to a StateHasher (sim/state_hash.hpp).
+  template <class Hasher>
+  void hash_state(Hasher& h) const {
+    h.add_bool(ideal_);
+    for (const Segment& s : segments_) {
+      h.add_signed(s.true_base);
+      h.add_signed(s.local_base);
+      h.add_double(s.drift_ppm);
+    }
+  }
 
  private:
   struct Segment {

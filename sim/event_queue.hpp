@@ -9,6 +9,7 @@
 // events with equal time pop in the order they were pushed. Equal keys
 // always share a bucket and redistribution keeps bucket order, so FIFO among
 // equal times holds without storing a sequence number.
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -52,6 +53,16 @@ class EventQueue {
   SimTime next_time() const {
     if (head0_ < bucket_[0].size()) return bucket_[0][head0_].time;
     return static_cast<SimTime>(lowest_key(bucket_[lowest_bucket()]));
+  }
+
+  // Every pending event in the order they will pop (state hashing only: it
+  // copies the queue). Equal times share a bucket in push order, so a stable
+  // sort by time of the buckets' contents is the pop order.
+  std::vector<Event> pending_in_order() const {
+    std::vector<Event> out(bucket_[0].begin() + static_cast<std::ptrdiff_t>(head0_), bucket_[0].end());
+    for (int b = 1; b < 65; ++b) out.insert(out.end(), bucket_[b].begin(), bucket_[b].end());
+    std::stable_sort(out.begin(), out.end(), [](const Event& l, const Event& r) { return l.time < r.time; });
+    return out;
   }
 
   Event pop() {

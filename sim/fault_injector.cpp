@@ -1,5 +1,7 @@
 #include "sim/fault_injector.hpp"
 
+#include "sim/state_hash.hpp"
+
 #include <fmt/format.h>
 
 #include "sim/simulator.hpp"
@@ -129,6 +131,16 @@ void FaultInjector::on_event(std::uint64_t x, std::uint32_t a) {
       break;
     }
   }
+}
+
+bool FaultInjector::hash_state(StateHasher& h) const {
+  h.add(flaps_.size());
+  for (const Flap& f : flaps_) {
+    h.add(f.fault);
+    h.add(f.cut);
+    h.add_bool(f.stopped);
+  }
+  return true;
 }
 
 }  // namespace ecsim

@@ -16,6 +16,7 @@ class FaultInjector final : public Component {
  public:
   FaultInjector(Simulator& sim, const Scenario& scenario);
   void on_event(std::uint64_t x, std::uint32_t a) override;
+  bool hash_state(StateHasher& h) const override;  // its schedule is in the queue; flapping links here
 
  private:
   enum Action : std::uint32_t { apply = 0, restart_node = 1, loss_end = 2, flap_toggle = 3, duplicate_end = 4 };

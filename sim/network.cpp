@@ -1,4 +1,6 @@
 #include "sim/network.hpp"
+
+#include "sim/state_hash.hpp"
 // GCC 12 reports a false -Wmaybe-uninitialized inside Boost.Graph edge iterators.
 #ifndef __clang__  // a GCC-only warning; Clang would warn about the unknown option
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -273,6 +275,20 @@ Route Network::route(NodeId from, NodeId to, Rng& rng) {
   r.ok = true;
   r.latency_ns = total;
   return r;
+}
+
+void Network::hash_state(StateHasher& h) const {
+  h.add(impl_->next_cut);
+  h.add(impl_->cuts.size());
+  for (const Cut& c : impl_->cuts) {
+    h.add(c.id);
+    h.add_bool(c.groups);
+    h.add_bool(c.oneway);
+    for (const std::uint32_t l : c.label) h.add(l);
+    for (const std::uint8_t f : c.from_mask) h.add(f);
+    for (const std::uint8_t t : c.to_mask) h.add(t);
+  }
+  for (const std::uint8_t u : impl_->up) h.add(u);
 }
 
 Network::CutId Network::add_group_cut(const std::vector<std::vector<NodeId>>& groups) {

@@ -13,6 +13,8 @@
 
 namespace ecsim {
 
+class StateHasher;
+
 struct Route {
   bool ok = false;
   SimTime latency_ns = 0;
@@ -50,6 +52,8 @@ class Network {
   bool link_blocked(NodeId from, NodeId to) const;
 
   void set_node_up(NodeId node, bool up);
+  // Feeds the mutable state (cuts, nodes up) to a StateHasher (sim/state_hash.hpp).
+  void hash_state(StateHasher& h) const;
 
   // The latency distribution of the link from `from` to `to` (the topology's,
   // or a links override). link_latency(n, n): the latency inside n's region.

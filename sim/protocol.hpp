@@ -19,6 +19,7 @@
 namespace ecsim {
 
 class Simulator;
+class StateHasher;  // sim/state_hash.hpp
 
 // What a message asks of the node that receives it (`replicas.service`):
 // none is handled on arrival; read, write and merge wait for a server of the
@@ -78,6 +79,12 @@ class Protocol {
   // Protocol-specific summary metrics (name, value) after a run, e.g.
   // merkle.bytes_per_repair; names must be listed in the module's ModuleDef::metrics.
   virtual void summary_metrics(std::vector<std::pair<std::string, double>>& out) const {}
+  // State hashing (`ecsim explore --exhaustive`, sim/state_hash.hpp): feeds
+  // everything that influences this protocol's future behaviour and its
+  // summary_metrics (every node's state, pending per-node bookkeeping,
+  // counters) to `h`, and returns true; false (the default) means it cannot,
+  // and turns pruning off rather than merge states that differ.
+  virtual bool hash_state(StateHasher& h) const { return false; }
 };
 
 // Something that is not a node but acts on the simulation at chosen times:
@@ -86,6 +93,8 @@ class Component {
  public:
   virtual ~Component() = default;
   virtual void on_event(std::uint64_t x, std::uint32_t a) = 0;
+  // As Protocol::hash_state: false (the default) when it cannot hash its state.
+  virtual bool hash_state(StateHasher& h) const { return false; }
 };
 
 }  // namespace ecsim

@@ -33,6 +33,11 @@ class Rng {
   double normal(double mean, double stddev);       // Box-Muller, one value per call
   double lognormal(double median, double sigma);   // exp(N(ln median, sigma))
   double pareto(double scale, double shape);       // scale * U^(-1/shape)
+  // Feeds the generator's state to a StateHasher (sim/state_hash.hpp).
+  template <class Hasher>
+  void hash_state(Hasher& h) const {
+    for (const std::uint64_t w : s_) h.add(w);
+  }
 
  private:
   std::uint64_t s_[4];

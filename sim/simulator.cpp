@@ -1,11 +1,14 @@
 #include "sim/simulator.hpp"
 
+#include "sim/state_hash.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <atomic>
 #include <stdexcept>
 #include <string>
+#include <typeinfo>
 
 namespace ecsim {
 namespace {
@@ -46,6 +49,7 @@ class ChoiceCrashes final : public Component {
     else
       sim_.crash(static_cast<NodeId>(node), false);
   }
+  bool hash_state(StateHasher&) const override { return true; }  // stateless: its work is in the queue
 
  private:
   Simulator& sim_;
@@ -387,6 +391,79 @@ void Simulator::restart(NodeId node) {
     Context ctx(*this, node, p);
     protocols_[p]->on_start(ctx);
   }
+}
+
+bool Simulator::hash_state(StateHasher& h, std::string* why) const {
+  const auto cannot = [why](std::string what) {
+    if (why) *why = std::move(what);
+    return false;
+  };
+  h.add_signed(now_);
+  h.add(node_count_);
+  for (const std::uint64_t w : up_bits_) h.add(w);
+  h.add_bool(any_crash_);
+  for (const std::uint16_t e : epoch_) h.add(e);
+  clocks_.hash_state(h);
+  network_rng_.hash_state(h);
+  service_rng_.hash_state(h);
+  for (const Rng& r : protocol_rngs_) r.hash_state(h);
+  network_.hash_state(h);
+  if (!costs_.hash_state(h)) return cannot("replicas.service queues");
+  h.add_double(loss_override_);
+  h.add_double(duplicate_);
+  h.add(next_msg_id_);  // the message counter: numbers the choices
+  for (std::size_t i = next_choice_; i < choices_.size(); ++i) {
+    const MessageChoice& c = choices_[i];
+    h.add(c.message);
+    h.add(static_cast<std::uint64_t>(c.fate));
+    h.add_signed(c.delay_ns);
+    h.add_signed(c.restart_after_ns);
+  }
+  h.add_bool(choice_crashes_ != nullptr);
+  h.add(pending_external_);
+  h.add(in_flight_);
+  UnorderedHash fifo;  // per link: the last arrival scheduled
+  for (const auto& [link, at] : fifo_last_) {
+    StateHasher e;
+    e.add(link);
+    e.add_signed(at);
+    fifo.add(e.value());
+  }
+  fifo.into(h);
+  for (const std::uint64_t v : {stats_.events_processed, stats_.messages_sent, stats_.messages_bytes,
+                                stats_.messages_delivered, stats_.messages_dropped, stats_.messages_duplicated})
+    h.add(v);
+  // Pending events in pop order: a message by its content (ids reach only
+  // traces), not by the slot that holds it.
+  const std::vector<Event> pending = queue_.pending_in_order();
+  h.add(pending.size());
+  for (const Event& e : pending) {
+    h.add_signed(e.time);
+    h.add(static_cast<std::uint64_t>(e.kind));
+    h.add(e.x);
+    h.add(e.d);
+    if (e.kind != EventKind::deliver) {
+      h.add(e.a);
+      continue;
+    }
+    const MessageSlot& m = slots_[e.a];
+    h.add(m.from);
+    h.add(m.to);
+    h.add(m.bytes);
+    h.add(m.protocol);
+    h.add(m.type);
+    h.add(static_cast<std::uint64_t>(m.service));
+    h.add(m.size);
+    const std::uint64_t* words = m.size <= kInlineWords ? m.inline_words : spilled_words_[e.a].data();
+    for (std::uint32_t i = 0; i < m.size; ++i) h.add(words[i]);
+  }
+  h.add(protocols_.size());
+  for (const Protocol* p : protocols_)
+    if (!p->hash_state(h)) return cannot("protocol " + std::string(p->name()));
+  h.add(components_.size());
+  for (const Component* c : components_)
+    if (!c->hash_state(h)) return cannot(fmt::format("component {}", typeid(*c).name()));
+  return true;
 }
 
 }  // namespace ecsim

@@ -110,6 +110,16 @@ class Simulator {
   // Duplication probability override (fault {duplicate, until}); negative restores network.duplicate.
   void set_duplicate_override(double p) { duplicate_ = p >= 0 ? p : network_spec_.duplicate; }
 
+  // State hashing for `ecsim explore --exhaustive` (sim/state_hash.hpp),
+  // between two events: the kernel's whole state (time, nodes up and their
+  // epochs, clocks, every random stream, pending events in pop order with
+  // message contents but not message ids, network cuts, loss and duplication
+  // overrides, NIC and link state, the message counter, the scheduled
+  // choices still to come, the counters metrics read) and every protocol's
+  // and component's. False when some part cannot hash its state (`why` then
+  // names it). Never called by a normal run.
+  bool hash_state(StateHasher& h, std::string* why = nullptr) const;
+
  private:
   // One cache line per message: header plus up to 4 payload words inline
   // (digests and replies of a key or so); larger payloads spill to a

@@ -6,6 +6,7 @@
 #include <boost/histogram.hpp>
 
 #include "sim/network.hpp"
+#include "sim/state_hash.hpp"
 
 namespace ecsim {
 
@@ -116,6 +117,25 @@ void TimeCosts::clear_node(NodeId node, SimTime now) {
   for (std::size_t i = 0; i < servers_; ++i) first[i] = std::min(first[i], now);
   if (!ingress_free_.empty()) ingress_free_[node] = std::min(ingress_free_[node], now);
   if (!egress_free_.empty()) egress_free_[node] = std::min(egress_free_[node], now);
+}
+
+bool TimeCosts::hash_state(StateHasher& h) const {
+  for (const SimTime t : queues_) h.add_signed(t);
+  h.add(served_);
+  h.add(delays_->zeros);  // the queue delays' histogram (replicas.queue_delay_*): its non-empty bins
+  const int bins = static_cast<int>(delays_->h.axis().size());
+  for (int i = -1; i <= bins; ++i)  // underflow and overflow bins too
+    if (const double count = delays_->h.at(i); count != 0) {
+      h.add_signed(i);
+      h.add_double(count);
+    }
+  for (const SimTime t : egress_free_) h.add_signed(t);
+  for (const SimTime t : ingress_free_) h.add_signed(t);
+  for (const Link& l : links_) {
+    h.add_signed(l.free_forward);
+    h.add_signed(l.free_back);
+  }
+  return true;
 }
 
 ServiceReport TimeCosts::service_report(SimTime run_ns) const {

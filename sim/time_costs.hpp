@@ -18,6 +18,8 @@
 
 namespace ecsim {
 
+class StateHasher;
+
 class Network;
 
 // summary.csv's replicas.* metrics; empty optionals when nothing was served.
@@ -57,6 +59,9 @@ class TimeCosts {
   void clear_node(NodeId node, SimTime now);
 
   ServiceReport service_report(SimTime run_ns) const;
+  // Feeds the NICs', links' and service queues' state (their delay
+  // histogram included) to a StateHasher (sim/state_hash.hpp).
+  bool hash_state(StateHasher& h) const;
 
  private:
   struct Link {

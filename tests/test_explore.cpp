@@ -334,6 +334,13 @@ TEST_CASE("explore: bad explore files are file:line:col errors with a did-you-me
              Catch::Contains("list.yaml:1:1: error: an explore file is a map of keys") && Catch::Contains("got a list"));
   CHECK_THAT(error_of("exhaustive: {fates: [drop, drop]}\nexpect: [\"lost_writes == 0\"]\n"),
              Catch::Contains("e.yaml:2:28: error: exhaustive.fates: 'drop' is listed twice"));
+  CHECK_THAT(error_of("exhaustive: {state_hashing: maybe}\nexpect: [\"lost_writes == 0\"]\n"),
+             Catch::Contains("e.yaml:2:29: error: exhaustive.state_hashing: expected true or false, got 'maybe'"));
+  CHECK_THAT(error_of("exhaustive: {state_hashng: false}\nexpect: [\"lost_writes == 0\"]\n"),
+             Catch::Contains("did you mean 'state_hashing'"));
+  CHECK(load_explore(tmp.write("off.yaml", "base: " + base + "\nexhaustive: {state_hashing: false}\n"
+                                           "expect: [\"lost_writes == 0\"]\n"))
+            .exhaustive.state_hashing == false);
   CHECK_THAT(error_of("expect: [\"lost_writes == 0\"]\n"),
              Catch::Contains("e.yaml:1:1: error: an explore file needs nemesis:"));
   CHECK_THAT(error_of("sim_time_budget: 0s\nnemesis:\n  crash: {count: 1}\nexpect: [\"lost_writes == 0\"]\n"),
@@ -356,22 +363,41 @@ TEST_CASE("explore: exit status 2 on a bad file, 1 when a property broke, 0 when
   CHECK(status(kExamples + "lww-hlc.explore.yaml --runs 0") == 2);
 }
 
-TEST_CASE("explore --exhaustive: the hand-analysed two-round gossip case needs exactly two drops", "[explore][exhaustive]") {
+TEST_CASE("explore --exhaustive: the hand-analysed two-round gossip case needs exactly two drops, with and without "
+          "state hashing",
+          "[explore][exhaustive]") {
   TempDir tmp;
-  const ExplorePlan plan = load_explore(kExamples + "gossip-two-rounds.explore.yaml");
+  ExplorePlan plan = load_explore(kExamples + "gossip-two-rounds.explore.yaml");
   ExploreOptions opt;
   opt.quiet = true;
   std::string min_text;
+  for (const bool hashing : {false, true})
   for (unsigned jobs : {1u, 2u}) {
+    plan.exhaustive.state_hashing = hashing;
     opt.jobs = jobs;
-    opt.out_dir = (tmp.path / fmt::format("j{}", jobs)).string();
+    const std::string name = fmt::format("h{}-j{}", hashing, jobs);
+    opt.out_dir = (tmp.path / name).string();
     std::ostringstream out;
     const ExploreResult r = run_exhaustive(plan, opt, out);
     CHECK(r.exit_code == 1);
     // Depth 1 ran every single drop (one per message of the base run) and none failed.
-    const std::string search = slurp(tmp.path / fmt::format("j{}", jobs) / "search.csv");
-    CHECK(search == "depth,schedules\n0,1\n1,10\n2,48\n");
-    const fs::path min = tmp.path / fmt::format("j{}", jobs) / "min-1.yaml";
+    const std::string search = slurp(tmp.path / name / "search.csv");
+    if (!hashing) {
+      CHECK(search == "depth,schedules,pruned\n0,1,0\n1,10,0\n2,48,0\n");
+      CHECK(r.schedules_pruned == 0);
+    } else {
+      // By hand (events of the base run: digests 1-2 at 0 ms, 3-4 at 100 ms, 5-6 at 200 ms,
+      // request 7 and data 8 of the 200 ms round, digests 9-10 at 300 ms): a dropped digest
+      // that carries nothing new (1, 2, 3, 4, 6) leaves the world as dropping message 1 does
+      // once the digest's round is over: same replicas, same observations, same counters (one
+      // dropped, one delivery fewer). So the children of "drop 2" at messages 3-10, of
+      // "drop 3" and "drop 4" at 5-10, and of "drop 6" at 8-10 (after the request 7 that both
+      // runs deliver at 220 ms) start from states "drop 1" reached: 8 + 6 + 6 + 3 = 23 pruned,
+      // 48 - 23 = 25 run at depth 2.
+      CHECK(search == "depth,schedules,pruned\n0,1,0\n1,10,0\n2,25,23\n");
+      CHECK(r.schedules_pruned == 23);
+    }
+    const fs::path min = tmp.path / name / "min-1.yaml";
     const YAML::Node root = YAML::LoadFile(min.string());
     REQUIRE(root["choices"].size() == 2);
     for (const auto& c : root["choices"]) CHECK(c["fate"].as<std::string>() == "drop");
@@ -381,8 +407,89 @@ TEST_CASE("explore --exhaustive: the hand-analysed two-round gossip case needs e
     CHECK(reproduces(min));
     std::string body = text.substr(text.find("name:"));
     if (min_text.empty()) min_text = body;
-    CHECK(body == min_text);  // the same schedule with 1 and 2 jobs
+    CHECK(body == min_text);  // the same schedule with 1 and 2 jobs, with and without hashing
   }
+}
+
+TEST_CASE("explore --exhaustive: state hashing prunes exactly the hand-counted schedules of redundant drops",
+          "[explore][exhaustive]") {
+  // Two nodes with empty replicas gossip digests at 0, 100 and 200 ms (messages 1-2, 3-4, 5-6,
+  // each delivered 10 ms later); a digest with nothing new changes nothing at its receiver.
+  // Once a round's two digests are delivered, dropping either of them, or one from an
+  // earlier round, leaves the same world: one message dropped, one delivery fewer, nothing
+  // else. By hand, at depth 1 (keys at messages after the schedule's own choice):
+  //   drop 2 at 3..6 equals drop 1 there (4 pruned); drop 3 at 5, 6 and drop 4 at 5, 6 equal
+  //   drop 1 (2 + 2 pruned); drop 3 at 4 does not (message 3 is pending in drop 1, gone in
+  //   drop 3), nor does drop 5 at 6; drop 1 at 2 differs from the base run (message 1 pending).
+  // So 8 children are pruned and depth 2 runs 15 - 8 = 7: drop 1 + (2..6), drop 3 + 4,
+  // drop 5 + 6. Distinct (message, state) pairs: the base run's 6 and depth 1's 15 keys less
+  // the 8 seen before: 13. The last level hashes nothing (it has no children).
+  TempDir tmp;
+  const std::string base = tmp.write("digests.yaml", "name: digests\nseed: 1\nduration: 250ms\nstop: duration\n"
+                                                     "topology: {nodes: 2, latency: {dist: constant, value: 10ms}}\n"
+                                                     "store: {type: lww, timestamps: hlc, keys: 1}\n"
+                                                     "protocols:\n  gossip: {interval: 100ms, fanout: 1, mode: push, "
+                                                     "phase: aligned}\n");
+  const std::string file = tmp.write("digests.explore.yaml", "base: digests.yaml\n"
+                                                             "exhaustive: {depth: 2, messages: 10, fates: [drop]}\n"
+                                                             "expect: [\"messages.dropped <= 2\"]\n");
+  (void)base;
+  ExplorePlan plan = load_explore(file);
+  ExploreOptions opt;
+  opt.quiet = true;
+  opt.jobs = 2;
+  for (const bool hashing : {false, true}) {
+    plan.exhaustive.state_hashing = hashing;
+    opt.out_dir = (tmp.path / fmt::format("out{}", hashing)).string();
+    std::ostringstream out;
+    const ExploreResult r = run_exhaustive(plan, opt, out);
+    CHECK(r.exit_code == 0);
+    const std::string search = slurp(tmp.path / fmt::format("out{}", hashing) / "search.csv");
+    if (hashing) {
+      CHECK(search == "depth,schedules,pruned\n0,1,0\n1,6,0\n2,7,8\n");
+      CHECK(r.schedules_pruned == 8);
+      CHECK(r.distinct_states == 13);
+      CHECK(r.runs_done == 14);
+      CHECK_THAT(out.str(), Catch::Contains("state hashing: 8 schedules pruned, 13 distinct states"));
+    } else {
+      CHECK(search == "depth,schedules,pruned\n0,1,0\n1,6,0\n2,15,0\n");
+      CHECK(r.runs_done == 22);
+      CHECK_THAT(out.str(), Catch::Contains("state hashing: off"));
+    }
+  }
+  // wall_s is the one metric no state hash covers: a property over it turns pruning off.
+  const std::string wall = tmp.write("wall.explore.yaml", "base: digests.yaml\n"
+                                                          "exhaustive: {depth: 2, messages: 10, fates: [drop]}\n"
+                                                          "expect: [\"messages.dropped <= 2\", \"wall_s >= 0\"]\n");
+  opt.out_dir = (tmp.path / "wall").string();
+  std::ostringstream out;
+  const ExploreResult r = run_exhaustive(load_explore(wall), opt, out);
+  CHECK(r.runs_done == 22);
+  CHECK(r.schedules_pruned == 0);
+  CHECK_THAT(out.str(), Catch::Contains("state hashing: off (a property reads wall_s"));
+}
+
+TEST_CASE("explore --exhaustive: sagas hash their state too, and the search answers as without hashing",
+          "[explore][exhaustive]") {
+  TempDir tmp;
+  const std::string file = tmp.write("saga.explore.yaml", "base: " + kExamples + "saga.yaml\n"
+                                                          "exhaustive: {depth: 2, messages: 6, fates: [drop, duplicate]}\n"
+                                                          "expect: [\"payments.double_refunds == 0\"]\n");
+  ExplorePlan plan = load_explore(file);
+  ExploreOptions opt;
+  opt.quiet = true;
+  opt.jobs = 2;
+  std::vector<std::string> found;
+  for (const bool hashing : {false, true}) {
+    plan.exhaustive.state_hashing = hashing;
+    opt.out_dir = (tmp.path / fmt::format("out{}", hashing)).string();
+    std::ostringstream out;
+    const ExploreResult r = run_exhaustive(plan, opt, out);
+    CHECK_THAT(out.str(), !Catch::Contains("could not hash"));
+    const fs::path min = tmp.path / fmt::format("out{}", hashing) / "min-1.yaml";
+    found.push_back(fs::exists(min) ? slurp(min).substr(slurp(min).find("name:")) : fmt::format("exit {}", r.exit_code));
+  }
+  CHECK(found[0] == found[1]);
 }
 
 TEST_CASE("choices: a scheduled fate replaces the network's draw for that message only", "[explore][exhaustive]") {
@@ -437,7 +544,9 @@ TEST_CASE("explore --exhaustive: when a crash hits matters, and the search finds
   std::ostringstream out;
   const ExploreResult r = run_exhaustive(load_explore(file), opt, out);
   CHECK(r.exit_code == 1);
-  CHECK(slurp(tmp.path / "out" / "search.csv") == "depth,schedules\n0,1\n1,10\n");  // found at depth 1, after trying 1-4
+  // Found at depth 1, after trying 1-4, with state hashing on (the default): the base run has
+  // no two equal states to prune at depth 1.
+  CHECK(slurp(tmp.path / "out" / "search.csv") == "depth,schedules,pruned\n0,1,0\n1,10,0\n");
   const fs::path min = tmp.path / "out" / "min-1.yaml";
   const YAML::Node root = YAML::LoadFile(min.string());
   REQUIRE(root["choices"].size() == 1);

@@ -74,6 +74,7 @@ class UnionMaxCartStore final : public ReplicaStore {
   void clear(const ReplicaCall& at) override;
   std::uint64_t state_digest(NodeId node, KeyId key) override;
   void reflected_writes(NodeId node, KeyId key, std::vector<WriteId>& out) override;
+  bool hash_state(StateHasher& h) const override;  // canonical encodings: merge order does not matter
 
   const cart::State* find(NodeId node, KeyId key) const;
   std::string value_text(const cart::State& s) const;

@@ -577,4 +577,55 @@ void ClientDriver::on_event(std::uint64_t x, std::uint32_t a) {
   }
 }
 
+bool ClientDriver::hash_state(StateHasher& h) const {
+  for (const Rng* r : {&rng_, &route_rng_, &latency_rng_, &loss_rng_}) r->hash_state(h);
+  h.add(last_token_);
+  h.add(sessions_.size());
+  for (const Session& s : sessions_) {
+    h.add_string(s.client);
+    h.add(s.index);
+    h.add(s.client_index);
+    h.add(s.uid);
+    h.add(s.ring_hash);
+    h.add(s.home);
+    h.add(s.issued);
+    s.state.hash_state(h);
+  }
+  for (const std::size_t f : client_first_session_) h.add(f);
+  h.add(pending_.size());
+  for (const PendingOp& p : pending_) {  // free slots too: their tokens tell stale events apart
+    h.add(p.session);
+    h.add(static_cast<std::uint64_t>(p.op));
+    h.add(p.key);
+    h.add_string(p.value);
+    h.add(p.replica);
+    h.add_signed(p.invoke_ns);
+    h.add(p.write);
+    h.add_bool(p.ok);
+    h.add_string(p.version);
+    h.add(p.rank.major);
+    h.add(p.rank.minor);
+    h.add_bool(p.closed_loop);
+    h.add(p.pinned);
+    h.add(static_cast<std::uint64_t>(p.outcome));
+    h.add(p.attempts);
+    h.add(p.token);
+    h.add_signed(p.deadline_ns);
+    h.add_signed(p.request_ns);
+    h.add_signed(p.arrived_ns);
+    h.add_bool(p.waiting);
+    h.add(p.tried.size());
+    for (const NodeId n : p.tried) h.add(n);
+    h.add(p.seq);
+  }
+  h.add(free_pending_.size());
+  for (const std::size_t f : free_pending_) h.add(f);
+  h.add_bool(rings_built_);  // the rings follow from the topology once built
+  for (const std::uint64_t v : {stats_.ops, stats_.failed, stats_.reads, stats_.writes, stats_.cache_hits, stats_.retries,
+                                stats_.behind, stats_.waited, stats_.unavailable, stats_.lost_requests,
+                                stats_.lost_replies, stats_.timeouts})
+    h.add(v);
+  return true;
+}
+
 }  // namespace ecsim

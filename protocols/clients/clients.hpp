@@ -61,6 +61,7 @@ class ClientDriver final : public Component {
   void use_replication(ReplicaCoordinator& coordinator);
   void on_event(std::uint64_t x, std::uint32_t a) override;
   const ClientStats& stats() const { return stats_; }
+  bool hash_state(StateHasher& h) const override;
 
  private:
   enum Phase : std::uint32_t { script_invoke, open_arrival, closed_next, arrive, complete, recheck, served, timeout };

@@ -35,6 +35,9 @@ class Run final : public ModuleRun {
     m["ops.lost_replies"] = static_cast<double>(c.lost_replies);
   }
 
+  // The driver's state (its stats included) is hashed as a kernel component.
+  bool hash_state(StateHasher&) const override { return true; }
+
   void print(std::ostream& out, const MetricMap& m) const override {
     if (m.at("ops.total") > 0) fmt::print(out, "  client ops    {} ({} failed)\n", m.at("ops.total"), m.at("ops.failed"));
     if (m.at("ops.timeouts") > 0)

@@ -62,4 +62,26 @@ const SessionState::CacheEntry* SessionState::cached(KeyId key, SimTime now_ns) 
   return &it->second;
 }
 
+void SessionState::hash_state(StateHasher& h) const {
+  for (const auto* floor : {&written_, &read_}) {
+    h.add(floor->size());
+    for (const auto& [key, v] : *floor) {
+      h.add(key);
+      h.add(v.rank.major);
+      h.add(v.rank.minor);
+      h.add(v.write);
+    }
+  }
+  h.add(cache_.size());
+  for (const auto& [key, e] : cache_) {
+    h.add(key);
+    h.add_string(e.value);
+    h.add_string(e.version);
+    h.add(e.v.rank.major);
+    h.add(e.v.rank.minor);
+    h.add(e.v.write);
+    h.add_signed(e.expires_ns);
+  }
+}
+
 }  // namespace ecsim

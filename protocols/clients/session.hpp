@@ -70,6 +70,7 @@ class SessionState {
   void cache_write(KeyId key, CacheEntry entry);
   // The live entry for `key`, or nullptr (expired entries are dropped).
   const CacheEntry* cached(KeyId key, SimTime now_ns);
+  void hash_state(StateHasher& h) const;
 
  private:
   static bool holds_all(ReplicaStore& store, NodeId node, const std::map<KeyId, SessionVersion>& floor);

@@ -26,6 +26,7 @@
 namespace ecsim {
 
 class Simulator;
+class StateHasher;  // sim/state_hash.hpp
 class ReplicaStore;
 class KeySpace;
 class WriteTable;
@@ -81,6 +82,11 @@ class ModuleRun {
   virtual std::uint64_t write_traces(const TracePath& path, std::uint64_t hash) const { return hash; }
   // Lines of the human summary.
   virtual void print(std::ostream& out, const MetricMap& m) const {}
+  // State hashing (`ecsim explore --exhaustive`, sim/state_hash.hpp): what
+  // this run holds beyond its protocols and components (which the kernel
+  // hashes) and that its metrics, idle() or traces checkers read: its
+  // checkers' state. False (the default): cannot, pruning is off.
+  virtual bool hash_state(StateHasher& h) const { return false; }
 };
 
 // When a module starts relative to the kernel's fault injector and the other
@@ -112,6 +118,8 @@ class ProtocolRun : public ModuleRun {
   std::uint16_t protocol_id() const { return id_; }
   SimTime quiet_window_ns() const override { return quiet_window_ns_; }
   void add_metrics(MetricMap& m, SimTime end_ns) const override;
+  // Its metrics and idle() read only the protocol, which the kernel hashes.
+  bool hash_state(StateHasher&) const override { return true; }
   void print(std::ostream& out, const MetricMap& m) const override {
     if (print_) print_(out, m);
   }

@@ -13,6 +13,7 @@
 
 #include "analysis/observations.hpp"
 #include "sim/scenario.hpp"
+#include "sim/state_hash.hpp"
 
 namespace ecsim {
 
@@ -110,6 +111,10 @@ class ReplicaStore {
   }
 
   // Listeners are told about every state change (not owned).
+  // State hashing (`ecsim explore --exhaustive`, sim/state_hash.hpp): every
+  // replica's data and clocks; false (the default) when the store cannot.
+  virtual bool hash_state(StateHasher& h) const { return false; }
+
   void add_listener(StoreListener* listener) { listeners_.push_back(listener); }
   // Where protocols and clients working on this store report (not owned;
   // the run's hub of checkers and traces). Protocols pass it in ReplicaCall.
@@ -141,6 +146,12 @@ class ReplicaStore {
     if (cleared_[node]) return false;
     cleared_[node] = 1;
     return true;
+  }
+  // The base's own state (steps begun, replicas cleared), for hash_state.
+  void hash_base(StateHasher& h) const {
+    h.add(step_);
+    h.add(cleared_.size());
+    for (const std::uint8_t c : cleared_) h.add(c);
   }
   void notify_cleared(const ReplicaCall& at) const {
     if (at.observer) at.observer->on_state_lost(at.now, at.node);

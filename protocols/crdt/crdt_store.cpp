@@ -586,4 +586,30 @@ void CrdtStore::reflected_writes(NodeId node, KeyId key, std::vector<WriteId>& o
       for (std::uint64_t i = 0; i < c && i < l->size(); ++i) out.push_back((*l)[i]);
 }
 
+bool CrdtStore::hash_state(StateHasher& h) const {
+  hash_base(h);
+  std::vector<std::uint64_t> words;
+  for (const std::vector<KeyState>& node : nodes_) {  // per node, sorted by key
+    h.add(node.size());
+    for (const KeyState& k : node) {
+      words.clear();
+      crdt::encode(k.key, k.state, words);
+      for (const std::uint64_t w : words) h.add(w);
+    }
+  }
+  for (const ActorId a : actor_) h.add(a);
+  for (const std::uint32_t i : incarnation_) h.add(i);
+  h.add(actor_names_.size());
+  UnorderedHash logs;  // per (key, actor): the writes in order
+  for (const auto& [key_actor, writes] : log_) {
+    StateHasher e;
+    e.add(key_actor);
+    for (const WriteId w : writes) e.add(w);
+    logs.add(e.value());
+  }
+  logs.into(h);
+  for (const std::string& v : values_) h.add_string(v);  // interned values: their ids are in the states
+  return true;
+}
+
 }  // namespace ecsim

@@ -117,6 +117,9 @@ class CrdtStore final : public ReplicaStore {
   void clear(const ReplicaCall& at) override;
   std::uint64_t state_digest(NodeId node, KeyId key) override;
   void reflected_writes(NodeId node, KeyId key, std::vector<WriteId>& out) override;
+  // Each replica's states in their canonical (sorted) encoding, so equal
+  // states hash equal whatever order their merges came in.
+  bool hash_state(StateHasher& h) const override;
 
   // For tests and checkers of this type.
   CrdtKind kind() const { return kind_; }

@@ -1,5 +1,7 @@
 #include "protocols/event_log/checker.hpp"
 
+#include "sim/state_hash.hpp"
+
 #include <algorithm>
 #include <limits>
 
@@ -63,6 +65,26 @@ EventLogTotals EventLogChecker::totals() const {
   t.rebuilds = rebuilds_;
   t.replayed = replayed_;
   return t;
+}
+
+void EventLogChecker::hash_state(StateHasher& h) const {
+  h.add(events_.size());
+  for (const Event& e : events_) {
+    h.add(e.lamport);
+    h.add(e.origin);
+    h.add(e.seq);
+    h.add(e.entity);
+    h.add_signed(e.amount);
+  }
+  for (const auto& s : state_) {
+    h.add(s.size());
+    for (const std::int64_t v : s) h.add_signed(v);
+  }
+  for (const std::uint64_t v : held_) h.add(v);
+  for (const SimTime t : last_change_) h.add_signed(t);
+  h.add_signed(last_append_);
+  h.add(rebuilds_);
+  h.add(replayed_);
 }
 
 }  // namespace ecsim

@@ -12,6 +12,8 @@
 
 namespace ecsim {
 
+class StateHasher;
+
 struct EventLogTotals {
   std::uint64_t events = 0;            // appended
   std::uint64_t replicas = 0;
@@ -29,6 +31,7 @@ class EventLogChecker final {
   explicit EventLogChecker(const EventLogSpec& spec);
   void on_event_log(const LogEvent& e);
   EventLogTotals totals() const;
+  void hash_state(StateHasher& h) const;  // everything totals() and logs_complete() read
   // Every replica's log holds every appended event.
   bool logs_complete() const {
     for (std::uint64_t h : held_)

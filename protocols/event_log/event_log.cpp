@@ -1,5 +1,7 @@
 #include "protocols/event_log/event_log.hpp"
 
+#include "sim/state_hash.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -210,6 +212,29 @@ void EventLogWorkload::on_event(std::uint64_t, std::uint32_t) {
   }
   const SimTime next = time_after(sim_.now(), gap());
   if (next < stop_ns_) sim_.schedule(next, self_, 0, 0, true);
+}
+
+bool EventLogProtocol::hash_state(StateHasher& h) const {
+  for (const Replica& r : replicas_) {
+    h.add(r.log.size());
+    for (const Event& e : r.log) {
+      h.add(e.lamport);
+      h.add(e.origin);
+      h.add(e.seq);
+      h.add(e.entity);
+      h.add_signed(e.amount);
+    }
+    for (const std::uint64_t v : r.vv) h.add(v);
+    h.add(r.lamport);
+    for (const std::int64_t s : r.state) h.add_signed(s);
+  }
+  return true;
+}
+
+bool EventLogWorkload::hash_state(StateHasher& h) const {
+  rng_.hash_state(h);
+  h.add_signed(stop_ns_);
+  return true;
 }
 
 }  // namespace ecsim

@@ -42,6 +42,7 @@ class EventLogProtocol final : public Protocol {
   void on_start(Context& ctx) override;
   void on_message(Context& ctx, const Message& msg) override;
   void on_timer(Context& ctx, std::uint32_t tag) override;
+  bool hash_state(StateHasher& h) const override;  // every replica's log, version vector, clock and state
 
   // A client appends an event at replica ctx.node().
   void append(Context& ctx, std::uint32_t entity, std::int64_t amount);
@@ -85,6 +86,7 @@ class EventLogWorkload final : public Component {
  public:
   EventLogWorkload(Simulator& sim, const Scenario& scenario, EventLogProtocol& protocol, std::uint16_t protocol_id);
   void on_event(std::uint64_t x, std::uint32_t a) override;
+  bool hash_state(StateHasher& h) const override;
 
  private:
   SimTime gap();

@@ -26,6 +26,11 @@ class Run final : public ModuleRun {
   }
 
   bool idle() const override { return checker_->logs_complete(); }
+  // The protocol and workload are hashed by the kernel; the checker here.
+  bool hash_state(StateHasher& h) const override {
+    checker_->hash_state(h);
+    return true;
+  }
 
   void add_metrics(MetricMap& m, SimTime) const override {
     auto d = [](auto v) { return static_cast<double>(v); };

@@ -205,4 +205,25 @@ void LwwStore::clear(const ReplicaCall& at) {
   notify_cleared(at);
 }
 
+bool LwwStore::hash_state(StateHasher& h) const {
+  hash_base(h);
+  for (const InlineVector<Entry>& node : entries_) {  // per node, sorted by key
+    h.add(node.size());
+    for (const Entry& e : node) {
+      h.add(e.key);
+      h.add_signed(e.version.ts.wall);
+      h.add(e.version.ts.logical);
+      h.add(e.version.origin);
+      h.add(e.version.write);
+    }
+  }
+  for (const HybridClock& c : hlc_) {
+    h.add_signed(c.state.wall);
+    h.add(c.state.logical);
+  }
+  for (const LamportClock& c : lamport_) h.add_signed(c.counter);
+  for (const std::uint8_t b : holds_any_) h.add(b);
+  return true;
+}
+
 }  // namespace ecsim

@@ -42,6 +42,7 @@ class LwwStore final : public ReplicaStore {
   void clear(const ReplicaCall& at) override;
   std::uint64_t state_digest(NodeId node, KeyId key) override;
   StateProbe probe(NodeId node, KeyId key) override;
+  bool hash_state(StateHasher& h) const override;
 
   // For tests and checkers of this type.
   const LwwVersion* find(NodeId node, KeyId key) const;

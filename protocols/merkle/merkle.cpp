@@ -1,5 +1,7 @@
 #include "protocols/merkle/merkle.hpp"
 
+#include "sim/state_hash.hpp"
+
 #include <limits>
 
 #include <algorithm>
@@ -309,6 +311,36 @@ void MerkleProtocol::summary_metrics(std::vector<std::pair<std::string, double>>
   out.emplace_back("merkle.round_trips_per_repair", per(s.messages, 2 * s.repairs));
   out.emplace_back("merkle.round_trips_per_divergent_repair", per(s.divergent_messages, 2 * s.repairs_divergent));
   out.emplace_back("merkle.keys_shipped", static_cast<double>(s.keys_shipped));
+}
+
+bool MerkleProtocol::hash_state(StateHasher& h) const {
+  for (const auto& t : trees_) {
+    h.add_bool(t != nullptr);
+    if (!t) continue;
+    for (const auto& level : t->levels)
+      for (const std::uint64_t x : level) h.add(x);
+    for (const auto& leaf : t->leaf_keys) {
+      h.add(leaf.size());
+      for (const KeyDigest& k : leaf) {
+        h.add(k.key);
+        h.add(k.digest);
+      }
+    }
+    h.add(t->dirty.size());
+    for (const std::uint32_t d : t->dirty) h.add(d);
+    for (const std::uint8_t d : t->is_dirty) h.add(d);
+  }
+  const MerkleStats& s = stats_;
+  for (const std::uint64_t v : {s.repairs, s.repairs_in_sync, s.repairs_divergent, s.messages, s.bytes, s.divergent_messages,
+                                s.divergent_bytes, s.leaves_differing, s.keys_listed, s.keys_shipped, s.leaf_updates,
+                                s.inner_recomputed})
+    h.add(v);
+  h.add(shipped_.size());
+  for (const auto& [n, k] : shipped_) {
+    h.add(n);
+    h.add(k);
+  }
+  return true;
 }
 
 }  // namespace ecsim

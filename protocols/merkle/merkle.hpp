@@ -59,6 +59,7 @@ class MerkleProtocol final : public Protocol, public StoreListener {
   void on_timer(Context& ctx, std::uint32_t tag) override;
   void on_crash(Context& ctx, bool lose_state) override;
   void summary_metrics(std::vector<std::pair<std::string, double>>& out) const override;
+  bool hash_state(StateHasher& h) const override;  // trees (lazy hashes and dirty marks too) and counters
 
   void on_state_changed(NodeId node, KeyId key, std::uint64_t digest) override;
   void on_state_cleared(NodeId node) override;

@@ -1,5 +1,7 @@
 #include "protocols/quorum/quorum.hpp"
 
+#include "sim/state_hash.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -380,6 +382,56 @@ void QuorumProtocol::on_crash(Context& ctx, bool lose_state) {
     }
   }
   if (lose_state) store_.clear(call(ctx));
+}
+
+bool QuorumProtocol::hash_state(StateHasher& h) const {
+  h.add(ops_.size());
+  for (const Op& op : ops_) {
+    h.add(op.ticket);
+    h.add(op.coordinator);
+    h.add(op.key);
+    h.add_bool(op.is_read);
+    h.add_bool(op.finished);
+    h.add_bool(op.live);
+    h.add(op.generation);
+    h.add_signed(op.needed);
+    h.add_signed(op.got);
+    h.add_string(op.write.version);
+    h.add(op.write.rank.major);
+    h.add(op.write.rank.minor);
+    h.add_bool(op.write.kept);
+    h.add(op.replies.size());
+    for (const auto& [n, d] : op.replies) {
+      h.add(n);
+      h.add(d);
+    }
+    h.add(op.targets.size());
+    for (const Target& t : op.targets) {
+      h.add(t.node);
+      h.add(t.intended);
+      h.add_bool(t.acked);
+    }
+    h.add(op.next_fallback);
+    h.add(op.rounds);
+    h.add_bool(op.round_pending);
+  }
+  h.add(free_.size());
+  for (const std::uint32_t f : free_) h.add(f);
+  for (const auto& held : hints_) {
+    h.add(held.size());
+    for (const Hint& hint : held) {
+      h.add(hint.id);
+      h.add(hint.intended);
+      h.add(hint.key);
+      h.add(hint.entries.size());
+      for (const std::uint64_t w : hint.entries) h.add(w);
+    }
+  }
+  for (const std::uint8_t a : handoff_armed_) h.add(a);
+  for (const std::uint64_t v : {read_repairs_, read_repair_bytes_, next_hint_id_, hints_pending_, hinted_writes_,
+                                hints_delivered_, hints_lost_})
+    h.add(v);
+  return true;
 }
 
 }  // namespace ecsim

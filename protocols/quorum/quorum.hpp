@@ -90,6 +90,9 @@ class QuorumProtocol final : public Protocol, public ReplicaCoordinator {
   void on_timer(Context& ctx, std::uint32_t tag) override;
   void on_crash(Context& ctx, bool lose_state) override;
   void summary_metrics(std::vector<std::pair<std::string, double>>& out) const override;
+  // Operations in flight (free slots too: their generations), hints, counters;
+  // not the preference-list caches, which follow from the ring.
+  bool hash_state(StateHasher& h) const override;
 
   const ReplicationSpec& spec() const { return spec_; }
   void set_protocol_id(std::uint16_t id) { protocol_id_ = id; }

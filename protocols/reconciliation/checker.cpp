@@ -1,5 +1,7 @@
 #include "protocols/reconciliation/checker.hpp"
 
+#include "sim/state_hash.hpp"
+
 #include <algorithm>
 
 namespace ecsim {
@@ -86,6 +88,36 @@ ReconcileTotals ReconcileChecker::totals(SimTime end_ns) const {
     for (SimTime since : row)
       if (since >= 0) t.episodes_s.push_back(to_seconds(end - since));  // still open: up to the end
   return t;
+}
+
+void ReconcileChecker::hash_state(StateHasher& h) const {
+  h.add(truth_.size());
+  for (const std::int64_t v : truth_) h.add_signed(v);
+  for (const auto& c : copies_) {
+    h.add(c.size());
+    for (const std::int64_t v : c) h.add_signed(v);
+  }
+  for (const auto& w : wrong_since_) {
+    h.add(w.size());
+    for (const SimTime t : w) h.add_signed(t);
+  }
+  h.add(wrong_count_);
+  h.add(wrong_max_);
+  h.add_signed(last_t_);
+  h.add_double(integral_ns_);
+  h.add(episodes_s_.size());
+  for (const double e : episodes_s_) h.add_double(e);
+  h.add(repairs_.size());
+  for (const RepairRow& r : repairs_) {
+    h.add_signed(r.time_ns);
+    h.add(r.run);
+    h.add(r.replica);
+    h.add(r.value);
+    h.add_signed(r.found);
+    h.add_signed(r.expected);
+    h.add(r.version);
+  }
+  for (const std::uint64_t v : {updates_, runs_, compared_, bytes_}) h.add(v);
 }
 
 }  // namespace ecsim

@@ -16,6 +16,8 @@
 
 namespace ecsim {
 
+class StateHasher;
+
 struct RepairRow {
   SimTime time_ns = 0;
   std::uint64_t run = 0;
@@ -45,6 +47,7 @@ class ReconcileChecker final {
   ReconcileTotals totals(SimTime end_ns) const;
   const std::vector<RepairRow>& repairs() const { return repairs_; }
   std::uint64_t wrong_now() const { return wrong_count_; }
+  void hash_state(StateHasher& h) const;  // everything totals(), repairs() and wrong_now() read
 
  private:
   void check(std::size_t replica, std::uint32_t value, SimTime t);

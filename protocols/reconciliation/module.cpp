@@ -33,6 +33,11 @@ class Run final : public ModuleRun {
   }
 
   bool idle() const override { return checker_->wrong_now() == 0; }
+  // The protocol and driver are hashed by the kernel; the checker here.
+  bool hash_state(StateHasher& h) const override {
+    checker_->hash_state(h);
+    return true;
+  }
 
   void add_metrics(MetricMap& m, SimTime end_ns) const override {
     auto d = [](auto v) { return static_cast<double>(v); };

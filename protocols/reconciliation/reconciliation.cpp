@@ -1,5 +1,7 @@
 #include "protocols/reconciliation/reconciliation.hpp"
 
+#include "sim/state_hash.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -211,6 +213,26 @@ void ReconcileDriver::on_event(std::uint64_t, std::uint32_t a) {
     const SimTime next = time_after(sim_.now(), gap(spec_.corruption_per_s));
     if (next < end_ns_) sim_.schedule(next, self_, 0, corruption_arrival, false);
   }
+}
+
+bool ReconciliationProtocol::hash_state(StateHasher& h) const {
+  const auto cells = [&h](const std::vector<Cell>& v) {
+    h.add(v.size());
+    for (const Cell& c : v) {
+      h.add_signed(c.data);
+      h.add(c.version);
+    }
+  };
+  cells(truth_);
+  for (const auto& c : copies_) cells(c);
+  for (const std::uint32_t c : cursor_) h.add(c);
+  h.add(run_);
+  return true;
+}
+
+bool ReconcileDriver::hash_state(StateHasher& h) const {
+  rng_.hash_state(h);
+  return true;
 }
 
 }  // namespace ecsim

@@ -42,6 +42,7 @@ class ReconciliationProtocol final : public Protocol {
   void on_message(Context& ctx, const Message& msg) override;
   void on_timer(Context& ctx, std::uint32_t tag) override;
   void on_crash(Context& ctx, bool lose_state) override;
+  bool hash_state(StateHasher& h) const override;  // the truth, every copy, scan cursors, runs started
 
   // The source of truth (ctx.node() == source) changes value `value`.
   void update(Context& ctx, std::uint32_t value);
@@ -72,6 +73,7 @@ class ReconcileDriver final : public Component {
  public:
   ReconcileDriver(Simulator& sim, const Scenario& scenario, ReconciliationProtocol& protocol, std::uint16_t protocol_id);
   void on_event(std::uint64_t x, std::uint32_t a) override;
+  bool hash_state(StateHasher& h) const override;
 
  private:
   enum Kind : std::uint32_t { update_arrival = 0, corruption_arrival = 1 };

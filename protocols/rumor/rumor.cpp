@@ -1,5 +1,7 @@
 #include "protocols/rumor/rumor.hpp"
 
+#include "sim/state_hash.hpp"
+
 #include "protocols/core/rounds.hpp"
 
 #include <algorithm>
@@ -314,6 +316,23 @@ void RumorProtocol::summary_metrics(std::vector<std::pair<std::string, double>>&
     for (const char* m : {"residue", "traffic", "t_ave_s", "t_last_s", "t_ave_rounds", "t_last_rounds", "informed", "stale"})
       out.emplace_back(std::string("rumor.dc.") + m, kNaN);  // death certificates are off: does not apply
   }
+}
+
+bool RumorProtocol::hash_state(StateHasher& h) const {
+  for (const RumorState& r : rumors_) {
+    for (const std::uint8_t s : r.state) h.add(s);
+    for (const std::uint32_t c : r.counter) h.add(c);
+    for (const std::uint8_t f : r.round_flags) h.add(f);
+    for (const std::uint32_t t : r.learned_tick) h.add(t);
+    for (const SimTime t : r.learned_ns) h.add_signed(t);  // metrics read them
+    h.add_signed(r.injected_ns);
+    h.add(r.informed);
+    h.add(r.infective);
+    h.add(r.updates_sent);
+  }
+  for (const std::uint32_t t : ticks_) h.add(t);
+  for (const std::uint64_t v : {messages_sent_, bytes_sent_, feedbacks_sent_, requests_sent_}) h.add(v);
+  return true;
 }
 
 }  // namespace ecsim

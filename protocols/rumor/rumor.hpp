@@ -93,6 +93,7 @@ class RumorProtocol final : public Protocol {
   void on_timer(Context& ctx, std::uint32_t tag) override;
   void on_crash(Context& ctx, bool lose_state) override;
   void summary_metrics(std::vector<std::pair<std::string, double>>& out) const override;
+  bool hash_state(StateHasher& h) const override;
 
   // True once every configured injection happened and no node is infective.
   // Nothing can change after that except by an UPDATE still in flight, so a

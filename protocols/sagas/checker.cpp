@@ -1,5 +1,7 @@
 #include "protocols/sagas/checker.hpp"
 
+#include "sim/state_hash.hpp"
+
 #include <algorithm>
 
 namespace ecsim {
@@ -145,6 +147,30 @@ std::vector<SagaRow> SagaChecker::rows() const {
     out.push_back(std::move(r));
   }
   return out;
+}
+
+void SagaChecker::hash_state(StateHasher& h) const {
+  h.add(sagas_.size());
+  for (const Saga& s : sagas_) {
+    h.add(s.orchestrator);
+    h.add_signed(s.start_ns);
+    h.add_signed(s.end_ns);
+    h.add_bool(s.rejected);
+    h.add(static_cast<std::uint64_t>(s.outcome));
+    h.add_signed(s.failed_step);
+    h.add_string(s.failure);
+    h.add(s.resends);
+    h.add(s.suppressed);
+    h.add(s.recovered);
+  }
+  h.add(effects_.size());
+  for (const Effects& e : effects_) {
+    h.add(e.forward);
+    h.add(e.compensation);
+  }
+  for (const std::int64_t a : available_) h.add_signed(a);
+  h.add_signed(min_available_);
+  for (const std::uint64_t v : {out_of_stock_, arrived_, submitted_, ended_}) h.add(v);
 }
 
 }  // namespace ecsim

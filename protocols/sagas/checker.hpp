@@ -22,6 +22,8 @@
 
 namespace ecsim {
 
+class StateHasher;
+
 struct SagaRow {
   std::uint64_t saga = 0;
   NodeId orchestrator = kNoNode;
@@ -57,6 +59,7 @@ class SagaChecker final {
   void on_saga(const SagaEvent& e);
 
   SagaTotals totals() const;
+  void hash_state(StateHasher& h) const;  // everything totals(), rows() and all_done() read
   // One row per saga that arrived (submitted or rejected), by id.
   std::vector<SagaRow> rows() const;
   // Every saga has arrived and every submitted one has ended.

@@ -1,5 +1,7 @@
 #include "protocols/sagas/saga.hpp"
 
+#include "sim/state_hash.hpp"
+
 #include <bit>
 #include <cmath>
 #include <stdexcept>
@@ -512,6 +514,53 @@ void SagaWorkload::on_event(std::uint64_t id, std::uint32_t) {
     saga_.events().publish(e);
   }
   if (id < static_cast<std::uint64_t>(spec_.count)) schedule_next(id + 1, sim_.now());
+}
+
+bool SagaProtocol::hash_state(StateHasher& h) const {
+  h.add(sagas_.size());
+  for (const Saga& s : sagas_) {
+    h.add(static_cast<std::uint64_t>(s.phase));
+    h.add(s.timer_gen);
+    h.add(s.step);
+    h.add(s.attempts);
+    h.add(s.product);
+  }
+  UnorderedHash entries;
+  for (const auto& [key, e] : entries_) {
+    StateHasher one;
+    one.add(key);
+    one.add(static_cast<std::uint64_t>(e.state));
+    one.add(e.op);
+    entries.add(one.value());
+  }
+  entries.into(h);
+  for (const auto& c : counters_) {
+    h.add(c.size());
+    for (const std::int64_t v : c) h.add_signed(v);
+  }
+  for (const std::int64_t v : leader_available_) h.add_signed(v);
+  h.add(ops_.size());
+  for (const StockOp& op : ops_) {
+    h.add(op.product);
+    h.add_signed(op.delta);
+    h.add(op.saga);
+    h.add(op.step);
+    h.add_bool(op.compensation);
+    h.add(op.reply_to);
+    h.add(op.acks);
+    h.add_bool(op.committed);
+  }
+  h.add(first_uncommitted_);
+  for (const auto& f : follower_has_) {
+    h.add(f.size());
+    for (const std::uint8_t b : f) h.add(b);
+  }
+  return true;
+}
+
+bool SagaWorkload::hash_state(StateHasher& h) const {
+  rng_.hash_state(h);
+  return true;
 }
 
 }  // namespace ecsim

@@ -54,6 +54,8 @@ class SagaProtocol final : public Protocol {
   void on_message(Context& ctx, const Message& msg) override;
   void on_timer(Context& ctx, std::uint32_t tag) override;
   void on_crash(Context& ctx, bool lose_state) override;
+  // Every saga's progress, the services' records, stock counters and replicated stock operations.
+  bool hash_state(StateHasher& h) const override;
 
   // Saga `id` (1-based) arrives from a client at its orchestrator, ctx.node().
   void submit(Context& ctx, std::uint64_t id, std::uint32_t product);
@@ -131,6 +133,7 @@ class SagaWorkload final : public Component {
  public:
   SagaWorkload(Simulator& sim, const Scenario& scenario, SagaProtocol& saga, std::uint16_t protocol_id);
   void on_event(std::uint64_t x, std::uint32_t a) override;
+  bool hash_state(StateHasher& h) const override;
 
  private:
   void schedule_next(std::uint64_t id, SimTime after);
