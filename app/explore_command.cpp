@@ -111,8 +111,10 @@ void print_plan(const ExplorePlan& plan, const ExploreOptions& opt) {
   else
     fmt::print("nemesis: none (the file is for --exhaustive)\n");
   const ExhaustiveSpec& e = plan.exhaustive;
-  fmt::print("--exhaustive: at most {} choices on messages 1..{}, fates {}, at most {} runs\n", e.depth, e.messages,
-             e.fates.size(), e.max_runs);
+  std::vector<std::string> fates;
+  for (const MessageChoice::Fate f : e.fates) fates.emplace_back(kFateNames[static_cast<std::size_t>(f)]);
+  fmt::print("--exhaustive: at most {} choices on messages 1..{}, fates {}, at most {} runs, state hashing {}\n",
+             e.depth, e.messages, join(fates), e.max_runs, e.state_hashing ? "on" : "off");
   std::vector<std::string> params;
   for (const ExploreParam& p : plan.sample) params.push_back(p.path);
   fmt::print("sample: {}\n", params.empty() ? "nothing" : join(params));

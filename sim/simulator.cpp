@@ -2,6 +2,7 @@
 
 #include "sim/state_hash.hpp"
 
+#include <boost/core/demangle.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -462,7 +463,7 @@ bool Simulator::hash_state(StateHasher& h, std::string* why) const {
     if (!p->hash_state(h)) return cannot("protocol " + std::string(p->name()));
   h.add(components_.size());
   for (const Component* c : components_)
-    if (!c->hash_state(h)) return cannot(fmt::format("component {}", typeid(*c).name()));
+    if (!c->hash_state(h)) return cannot(fmt::format("component {}", boost::core::demangle(typeid(*c).name())));
   return true;
 }
 
