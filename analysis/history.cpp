@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <fmt/format.h>
 #include <optional>
 #include <stdexcept>
@@ -81,6 +82,13 @@ bool natural_less(std::string_view a, std::string_view b) {
   return a < b;
 }
 
+const HistoryOp& History::op(std::uint32_t index) const {
+  if (op_rows.empty()) return ops[index];
+  const auto it = std::lower_bound(op_rows.begin(), op_rows.end(), index);
+  if (it == op_rows.end() || *it != index) throw std::out_of_range(fmt::format("ops row {} was not kept", index + 1));
+  return ops[static_cast<std::size_t>(it - op_rows.begin())];
+}
+
 std::string History::session_name(std::uint32_t session) const {
   return fmt::format("{}/{}", clients[session_client[session]], session_number[session]);
 }
@@ -146,7 +154,9 @@ void HistoryBuilder::add_op(std::string_view client, std::uint32_t session, bool
   op.version = version_of(version);
   op.is_write = is_write;
   op.ok = ok;
-  h_.ops.push_back(op);
+  const auto row = static_cast<std::uint32_t>(op_count_++);
+  if (sink_) sink_->op(row, client_id, op);
+  else h_.ops.push_back(op);
 }
 
 std::uint32_t HistoryBuilder::incarnation_of(std::uint32_t replica, SimTime time_ns) {
@@ -182,13 +192,15 @@ void HistoryBuilder::add_apply(SimTime time_ns, std::string_view replica, std::s
   if (continues && !by_time && time_ns != previous_ns)
     throw std::invalid_argument(fmt::format("step {} has rows at {} and {}: the rows of one step share one time", step,
                                             previous_ns, time_ns));
-  if (!continues) last_step_id_[r] = static_cast<std::uint32_t>(h_.applies.size());
+  if (!continues) last_step_id_[r] = static_cast<std::uint32_t>(apply_count_);
   last_step_[r] = step;
   row.step = last_step_id_[r];
   row.time_ns = time_ns;
   row.key = intern(key_ids_, h_.keys, key);
   row.version = version_of(version);
-  h_.applies.push_back(row);
+  ++apply_count_;
+  if (sink_) sink_->apply(row);
+  else h_.applies.push_back(row);
 }
 
 void HistoryBuilder::add_state_lost(SimTime time_ns, std::string_view replica) {
@@ -200,7 +212,7 @@ void HistoryBuilder::add_state_lost(SimTime time_ns, std::string_view replica) {
   last_step_[r] = 0;
 }
 
-History HistoryBuilder::finish(const std::vector<std::string>& node_order) {
+History HistoryBuilder::finish(const std::vector<std::string>& node_order, std::vector<std::uint32_t>* origin_rank) {
   // Rank origins: listed ones by their position, then the rest naturally.
   const std::size_t n = origin_names_.size();
   std::vector<std::uint32_t> ids;
@@ -225,6 +237,7 @@ History HistoryBuilder::finish(const std::vector<std::string>& node_order) {
     if (!op.version.empty()) op.version.origin = rank[op.version.origin];
   for (ApplyRow& a : h_.applies)
     if (!a.version.empty()) a.version.origin = rank[a.version.origin];
+  if (origin_rank) *origin_rank = std::move(rank);
   History out = std::move(h_);
   h_ = History{};
   return out;
@@ -234,6 +247,25 @@ History HistoryBuilder::finish(const std::vector<std::string>& node_order) {
 // CSV input
 
 namespace {
+
+// Reports how far into its file a reader is, every 2^16 rows.
+class FileProgress {
+ public:
+  FileProgress(const ProgressFn& fn, std::string phase, const std::string& path) : fn_(fn), phase_(std::move(phase)) {
+    std::error_code ec;
+    if (fn_) size_ = static_cast<double>(std::filesystem::file_size(path, ec));
+    if (ec) size_ = 0;
+  }
+  void row(const CsvReader& t) {
+    if (fn_ && size_ > 0 && (++rows_ & 0xFFFF) == 0) fn_(phase_, std::min(1.0, static_cast<double>(t.bytes_read()) / size_));
+  }
+
+ private:
+  const ProgressFn& fn_;
+  std::string phase_;
+  double size_ = 0;
+  std::uint64_t rows_ = 0;
+};
 
 VersionText version_field(const CsvReader& t, std::size_t c) {
   try {
@@ -248,14 +280,22 @@ VersionText version_field(const CsvReader& t, std::size_t c) {
 History read_history_csv(const std::string& ops_path, const std::string& applied_path,
                          const std::vector<std::string>& node_order) {
   HistoryBuilder b;
+  read_history_rows(ops_path, applied_path, b);
+  return b.finish(node_order);
+}
+
+void read_history_rows(const std::string& ops_path, const std::string& applied_path, HistoryBuilder& b,
+                       const ProgressFn& progress) {
   {
     CsvReader t(ops_path, "history file");
+    FileProgress shown(progress, "reading " + ops_path, ops_path);
     const std::size_t client = t.require("client"), session = t.require("session"), op = t.require("op"),
                       key = t.require("key"), invoke = t.require("invoke_ns"), complete = t.require("complete_ns"),
                       ok = t.require("ok"), version = t.require("version");
     const std::optional<std::size_t> replica = t.find("replica");
     const std::optional<std::size_t> seq = t.find("seq");  // optional: without it, today's real-time order
     while (t.next()) {
+      shown.row(t);
       if (t[client].empty()) t.fail(client, "client: must not be empty");
       const std::int64_t s = t.integer(session, "session");
       if (s < 0 || s > 0xFFFFFFFFLL) t.fail(session, fmt::format("session: expected a number >= 0, got {}", s));
@@ -279,11 +319,13 @@ History read_history_csv(const std::string& ops_path, const std::string& applied
   }
   if (!applied_path.empty()) {
     CsvReader t(applied_path, "history file");
+    FileProgress shown(progress, "reading " + applied_path, applied_path);
     const std::size_t time = t.require("time_ns"), replica = t.require("replica"), key = t.require("key"),
                       version = t.require("version");
     const std::optional<std::size_t> step = t.find("step");  // optional: without it, every row is a step of its own
     bool any = false;
     while (t.next()) {
+      shown.row(t);
       any = true;
       const std::int64_t at = t.time_ns(time, "time_ns");
       if (t[replica].empty()) t.fail(replica, "replica: must not be empty");
@@ -310,7 +352,6 @@ History read_history_csv(const std::string& ops_path, const std::string& applied
     }
     if (!any) b.expect_applies();  // a valid, empty applied order
   }
-  return b.finish(node_order);
 }
 
 }  // namespace ecsim
