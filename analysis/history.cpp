@@ -1,6 +1,7 @@
 #include "analysis/history.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <filesystem>
 #include <fmt/format.h>
@@ -104,17 +105,38 @@ std::string History::format(const Version& v) const {
 // ---------------------------------------------------------------------------
 // Builder
 
-std::size_t HistoryBuilder::Hash::operator()(std::string_view s) const noexcept {
-  const std::uint64_t h = fnv1a64(s);
-  return static_cast<std::size_t>(h ^ (h >> 29));
+template <class Same>
+std::uint32_t HistoryBuilder::FlatIds::find_or_add(std::uint64_t key, std::uint32_t fresh, Same same) {
+  if (2 * (used_ + 1) > slots_.size()) grow();
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = slot_of(key);; i = (i + 1) & mask) {
+    Slot& s = slots_[i];
+    if (s.id_plus_1 == 0) {
+      s = Slot{key, fresh + 1};
+      ++used_;
+      return fresh;
+    }
+    if (s.key == key && same(s.id_plus_1 - 1)) return s.id_plus_1 - 1;
+  }
+}
+
+void HistoryBuilder::FlatIds::grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(std::max<std::size_t>(64, old.size() * 2), Slot{0, 0});
+  shift_ = 64 - std::countr_zero(slots_.size());
+  const std::size_t mask = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (s.id_plus_1 == 0) continue;
+    std::size_t i = slot_of(s.key);
+    while (slots_[i].id_plus_1 != 0) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
 }
 
 std::uint32_t HistoryBuilder::intern(Names& names, std::vector<std::string>& by_id, std::string_view name) {
-  auto it = names.find(name);
-  if (it != names.end()) return it->second;
-  const auto id = static_cast<std::uint32_t>(by_id.size());
-  by_id.emplace_back(name);
-  names.emplace(std::string(name), id);
+  const auto fresh = static_cast<std::uint32_t>(by_id.size());
+  const std::uint32_t id = names.find_or_add(fnv1a64(name), fresh, [&](std::uint32_t i) { return by_id[i] == name; });
+  if (id == fresh) by_id.emplace_back(name);
   return id;
 }
 
@@ -141,12 +163,12 @@ void HistoryBuilder::add_op(std::string_view client, std::uint32_t session, bool
   op.seq = seq;
   const std::uint32_t client_id = intern(client_ids_, h_.clients, client);
   const std::uint64_t session_key = (static_cast<std::uint64_t>(client_id) << 32) | session;
-  auto [it, added] = session_ids_.emplace(session_key, static_cast<std::uint32_t>(h_.session_client.size()));
-  if (added) {
+  const auto fresh = static_cast<std::uint32_t>(h_.session_client.size());
+  op.session = session_ids_.find_or_add(session_key, fresh, [](std::uint32_t) { return true; });
+  if (op.session == fresh) {
     h_.session_client.push_back(client_id);
     h_.session_number.push_back(session);
   }
-  op.session = it->second;
   op.key = intern(key_ids_, h_.keys, key);
   op.replica = replica.empty() ? kNoId : intern(replica_ids_, h_.replicas, replica);
   op.invoke_ns = invoke_ns;

@@ -152,11 +152,30 @@ class HistoryBuilder {
   std::uint64_t apply_count() const { return apply_count_; }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept;
+  // 64-bit key -> dense id, open addressing over (key, id) slots: flat
+  // because interning is much of the time spent reading a big history (a
+  // node-based map misses the cache on nearly every row).
+  class FlatIds {
+   public:
+    // The id of `key`, or `fresh` (then recorded) if it has none yet;
+    // `same(id)` tells whether a slot with this key's hash is really it.
+    template <class Same>
+    std::uint32_t find_or_add(std::uint64_t key, std::uint32_t fresh, Same same);
+
+   private:
+    struct Slot {
+      std::uint64_t key;
+      std::uint32_t id_plus_1;  // 0: empty
+    };
+    void grow();
+    // Fibonacci hashing: the top bits of key x 2^64/phi depend on every bit
+    // of the key (session keys differ in their high half, names anywhere).
+    std::size_t slot_of(std::uint64_t key) const { return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> shift_); }
+    std::vector<Slot> slots_;
+    std::size_t used_ = 0;
+    int shift_ = 64;
   };
-  using Names = std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>>;
+  using Names = FlatIds;  // by the name's hash; the names live in the by-id vector
   static std::uint32_t intern(Names& names, std::vector<std::string>& by_id, std::string_view name);
   Version version_of(const VersionText& v);
   std::uint32_t incarnation_of(std::uint32_t replica, SimTime time_ns);
@@ -166,7 +185,7 @@ class HistoryBuilder {
   std::uint64_t op_count_ = 0, apply_count_ = 0;  // rows added
   Names client_ids_, key_ids_, replica_ids_, origin_ids_;
   std::vector<std::string> origin_names_;  // by id, before ranking
-  std::unordered_map<std::uint64_t, std::uint32_t> session_ids_;
+  FlatIds session_ids_;  // by client id << 32 | session number
   std::vector<std::uint32_t> current_incarnation_;  // by replica id
   std::vector<SimTime> last_apply_ns_;              // by replica id
   std::vector<std::uint64_t> last_step_;            // by replica id: the input step of its previous row (0: none)
