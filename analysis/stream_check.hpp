@@ -69,7 +69,7 @@ struct HistoryCheck {
 // their bytes (bench/README.md: 2.4 GB for 1.2 GB of ops.csv + applied.csv).
 std::uint64_t in_memory_estimate(std::uint64_t ops_bytes, std::uint64_t applied_bytes);
 // Partitions the streaming path uses for these sizes and memory target
-// (each partition's working set is about 7 times its share of the CSV bytes).
+// (each partition's working set is at most about 5 times its share of the CSV bytes).
 std::uint32_t stream_partitions(std::uint64_t ops_bytes, std::uint64_t applied_bytes, std::uint64_t memory_bytes);
 
 // "6GiB", "512MiB", "4G", "100M", "1000000" (bytes); K, M, G, T are powers
