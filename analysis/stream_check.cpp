@@ -139,26 +139,25 @@ std::uint32_t part_of(std::uint32_t id, std::uint32_t parts) {
 }
 
 // Pass 1's sink: every row the builder checked goes to its partitions.
-class Partitioner final : public HistoryRowSink {
- public:
-  Partitioner(const fs::path& dir, std::uint32_t parts, bool keep_reads_for_b)
-      : parts_(parts), client_ops_(parts, 0), by_client(dir, "ops-by-client", parts), by_key(dir, "ops-by-key", parts),
-        applied(dir, "applied-by-key", parts), keep_reads_(keep_reads_for_b) {}
+struct Partitioner final : HistoryRowSink {
+  Partitioner(const fs::path& dir, std::uint32_t count, bool wfr)
+      : by_client(dir, "ops-by-client", count), by_key(dir, "ops-by-key", count), applied(dir, "applied-by-key", count),
+        parts(count), reads_ask(wfr), client_ops(count, 0) {}
 
   void op(std::uint32_t row, std::uint32_t client, const HistoryOp& o) override {
     if (!o.ok) return;  // every check ignores failed ops
-    const std::uint32_t cp = part_of(client, parts_);
-    const std::uint32_t index = client_ops_[cp]++;
+    const std::uint32_t cp = part_of(client, parts);
+    const std::uint32_t index = client_ops[cp]++;
     by_client.write(cp, SessionRec{o.invoke_ns, o.complete_ns, o.version.major, o.seq, o.version.minor, o.version.origin,
                                    row, o.session, o.key, o.replica, o.is_write ? 1u : 0u});
-    // Staleness reads every read and every write with a version; rule (b)
-    // only ops with a version, which all writes and reads of a version are.
+    // Staleness reads every read and every write with a version (rule (b)
+    // asks about ops with a version only).
     if (o.is_write && o.version.empty()) return;
-    by_key.write(part_of(o.key, parts_), KeyRec{o.invoke_ns, o.complete_ns, o.version.major, o.version.minor,
-                                                o.version.origin, o.key, index, cp | (o.is_write ? KeyRec::kWriteBit : 0)});
+    by_key.write(part_of(o.key, parts), KeyRec{o.invoke_ns, o.complete_ns, o.version.major, o.version.minor,
+                                               o.version.origin, o.key, index, cp | (o.is_write ? KeyRec::kWriteBit : 0)});
   }
   void apply(const ApplyRow& a) override {
-    applied.write(part_of(a.key, parts_),
+    applied.write(part_of(a.key, parts),
                   ApplyRec{a.time_ns, a.version.major, a.version.minor, a.version.origin, a.incarnation, a.key, a.step});
   }
   void close() {
@@ -166,19 +165,13 @@ class Partitioner final : public HistoryRowSink {
     by_key.close();
     applied.close();
   }
-  bool keep_reads() const { return keep_reads_; }
 
- private:
-  std::uint32_t parts_;
-  std::vector<std::uint32_t> client_ops_;  // ops written to each client partition so far
-
- public:
   PartitionFiles<SessionRec> by_client;
   PartitionFiles<KeyRec> by_key;
   PartitionFiles<ApplyRec> applied;
-
- private:
-  bool keep_reads_;
+  std::uint32_t parts;
+  bool reads_ask;  // WFR: reads arm rule (b), so they need stands too
+  std::vector<std::uint32_t> client_ops;  // ops written to each client partition so far
 };
 
 // Global ids to the dense ids of one partition's History (its counting
@@ -210,7 +203,6 @@ struct StreamState {
   const History& names;                    // the builder's name tables
   const std::vector<std::uint32_t>& rank;  // origin id -> rank
   std::uint32_t parts = 1;
-  bool rule_b = false;  // MW or WFR checked
   Version version(std::int64_t major, std::uint32_t minor, std::uint32_t origin) const {
     if (major == Version::kNone) return Version{};
     return Version{major, minor, origin < rank.size() ? rank[origin] : 0};
@@ -220,10 +212,10 @@ struct StreamState {
   }
 };
 
-// A history of one partition: key ids local, the rest sized as the whole.
-History partition_history(const StreamState& s, std::size_t keys) {
+// A history of one partition: key ids local (h.keys sized once they are
+// known), incarnations those of the whole history.
+History partition_history(const StreamState& s) {
   History h;
-  h.keys.resize(keys);
   h.incarnation_replica = s.names.incarnation_replica;
   h.has_applies = s.names.has_applies;
   return h;
@@ -234,7 +226,7 @@ History partition_history(const StreamState& s, std::size_t keys) {
 void check_key_partition(StreamState& s, Partitioner& files, PartitionFiles<StandRec>* stands_out, std::uint32_t part,
                          LocalIds& keys, StalenessResult& staleness, double& staleness_s) {
   const std::vector<KeyRec> ops = files.by_key.take(part);
-  History h = partition_history(s, 0);
+  History h = partition_history(s);
   h.ops.reserve(ops.size());
   for (const KeyRec& r : ops) {
     HistoryOp op;
@@ -269,7 +261,7 @@ void check_key_partition(StreamState& s, Partitioner& files, PartitionFiles<Stan
     };
     std::vector<std::uint32_t> start(h.keys.size() + 1, 0);
     std::size_t asked = 0;
-    auto asks = [&](const HistoryOp& op) { return !op.version.empty() && (op.is_write || files.keep_reads()); };
+    auto asks = [&](const HistoryOp& op) { return !op.version.empty() && (op.is_write || files.reads_ask); };
     for (const HistoryOp& op : h.ops)
       if (asks(op)) ++start[op.key + 1], ++asked;
     for (std::size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
@@ -319,7 +311,7 @@ OpStands stands_by_op(const std::vector<StandRec>& recs, std::size_t ops) {
 // the key partitions found; violations and counts added to `total`.
 void check_client_partition(StreamState& s, Partitioner& files, PartitionFiles<StandRec>* stands_in, std::uint32_t part,
                             LocalIds& keys, SessionCheckResult& total, std::array<std::vector<Found>, 4>& found) {
-  History h = partition_history(s, 0);
+  History h = partition_history(s);
   std::vector<std::uint32_t> rows;
   LocalIds sessions(s.names.session_count()), clients(s.names.clients.size());
   {
@@ -450,7 +442,7 @@ HistoryCheck check_streaming(const std::string& ops_path, const std::string& app
     throw std::invalid_argument("checking MW or WFR needs the order in which replicas applied writes (applied.csv)");
   out.read_s = seconds_since(t);
   t = std::chrono::steady_clock::now();
-  StreamState s{o, out.history, rank, parts, rule_b};
+  StreamState s{o, out.history, rank, parts};
   LocalIds keys(out.history.keys.size());
   std::unique_ptr<PartitionFiles<StandRec>> stands;
   if (rule_b) stands = std::make_unique<PartitionFiles<StandRec>>(scratch.path(), "stands-by-client", parts);
