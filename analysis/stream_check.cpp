@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -28,9 +27,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
+// The caller's wall clock (HistoryCheckOptions::clock_s), 0 without one.
+double now_s(const HistoryCheckOptions& o) { return o.clock_s ? o.clock_s() : 0.0; }
 
 std::uint64_t file_bytes(const std::string& path) {
   std::error_code ec;
@@ -246,9 +244,9 @@ void check_key_partition(StreamState& s, Partitioner& files, PartitionFiles<Stan
   }
   h.keys.resize(keys.global().size());
   if (s.o.staleness) {
-    const auto t = std::chrono::steady_clock::now();
+    const double t = now_s(s.o);
     staleness.add(measure_staleness(h));
-    staleness_s += seconds_since(t);
+    staleness_s += now_s(s.o) - t;
   }
   if (stands_out) {
     const AppliedStands index(h);
@@ -428,7 +426,7 @@ HistoryCheck check_streaming(const std::string& ops_path, const std::string& app
   const bool rule_b = o.sessions.check[2] || o.sessions.check[3];
   Partitioner files(scratch.path(), parts, o.sessions.check[3]);
   std::vector<std::uint32_t> rank;
-  auto t = std::chrono::steady_clock::now();
+  double t = now_s(o);
   {
     HistoryBuilder b;
     b.stream_to(&files);
@@ -440,8 +438,8 @@ HistoryCheck check_streaming(const std::string& ops_path, const std::string& app
   }
   if (rule_b && !out.history.has_applies)
     throw std::invalid_argument("checking MW or WFR needs the order in which replicas applied writes (applied.csv)");
-  out.read_s = seconds_since(t);
-  t = std::chrono::steady_clock::now();
+  out.read_s = now_s(o) - t;
+  t = now_s(o);
   StreamState s{o, out.history, rank, parts};
   LocalIds keys(out.history.keys.size());
   std::unique_ptr<PartitionFiles<StandRec>> stands;
@@ -460,13 +458,13 @@ HistoryCheck check_streaming(const std::string& ops_path, const std::string& app
   }
   merge_found(found, o.sessions, out.sessions, out.history);
   if (o.progress) o.progress("done", 1.0);
-  out.check_s = seconds_since(t) - out.staleness_s;
+  out.check_s = now_s(o) - t - out.staleness_s;
   return out;
 }
 
 HistoryCheck check_in_memory(const std::string& ops_path, const std::string& applied_path, const HistoryCheckOptions& o) {
   HistoryCheck out;
-  auto t = std::chrono::steady_clock::now();
+  double t = now_s(o);
   {
     HistoryBuilder b;
     read_history_rows(ops_path, applied_path, b, o.progress);
@@ -474,50 +472,19 @@ HistoryCheck check_in_memory(const std::string& ops_path, const std::string& app
   }
   out.ops = out.history.ops.size();
   out.applies = out.history.applies.size();
-  out.read_s = seconds_since(t);
+  out.read_s = now_s(o) - t;
   if (o.progress) o.progress("checking sessions", 0.0);
-  t = std::chrono::steady_clock::now();
+  t = now_s(o);
   out.sessions = check_sessions(out.history, o.sessions);
-  out.check_s = seconds_since(t);
-  t = std::chrono::steady_clock::now();
+  out.check_s = now_s(o) - t;
+  t = now_s(o);
   if (o.staleness) out.staleness = measure_staleness(out.history);
-  out.staleness_s = seconds_since(t);
+  out.staleness_s = now_s(o) - t;
   if (o.progress) o.progress("done", 1.0);
   return out;
 }
 
 }  // namespace
-
-ProgressFn stderr_progress(std::string label, bool tty, bool enabled) {
-  if (!enabled) return {};
-  struct State {
-    std::string label, phase;
-    bool tty;
-    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now(), last{};
-    int tenth = -1;
-  };
-  auto st = std::make_shared<State>(State{std::move(label), {}, tty});
-  return [st](std::string_view phase, double fraction) {
-    const auto now = std::chrono::steady_clock::now();
-    const bool done = phase == "done";
-    const int percent = static_cast<int>(100 * std::clamp(fraction, 0.0, 1.0));
-    if (st->tty) {
-      if (done) {
-        if (st->last != std::chrono::steady_clock::time_point{}) fmt::print(stderr, "\r\033[K");
-        return;
-      }
-      if (phase == st->phase && now - st->last < std::chrono::milliseconds(100)) return;
-      st->phase = phase;
-      st->last = now;
-      fmt::print(stderr, "\r{}: {} {}%\033[K", st->label, phase, percent);
-      return;
-    }
-    if (phase != st->phase) st->phase = phase, st->tenth = -1;
-    if (done || percent / 10 <= st->tenth || now - st->start < std::chrono::seconds(2)) return;
-    st->tenth = percent / 10;
-    fmt::print(stderr, "{}: {} {}%\n", st->label, phase, percent);
-  };
-}
 
 std::uint64_t in_memory_estimate(std::uint64_t ops_bytes, std::uint64_t applied_bytes) {
   return 2 * (ops_bytes + applied_bytes);

@@ -24,6 +24,7 @@
 // version origins) stay in memory, and so do the violations kept for the
 // report (the examples; every violation with keep_all, for --violations).
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,10 @@ struct HistoryCheckOptions {
   std::string scratch_parent;  // where the scratch directory goes; "" = $TMPDIR, else /tmp
   std::uint32_t partitions = 0;  // streaming: 0 = from the file sizes and memory_bytes
   ProgressFn progress;           // phases and fractions done, for long runs
+  // Wall seconds since any fixed point, for HistoryCheck's timings (the
+  // tools pass one; analysis/ reads no clock: scripts/check-determinism-rules.sh).
+  // Empty: the timings stay 0.
+  std::function<double()> clock_s;
 };
 
 struct HistoryCheck {
@@ -75,12 +80,6 @@ std::uint32_t stream_partitions(std::uint64_t ops_bytes, std::uint64_t applied_b
 // "6GiB", "512MiB", "4G", "100M", "1000000" (bytes); K, M, G, T are powers
 // of 1024 with or without "iB"/"B". Throws std::invalid_argument.
 std::uint64_t parse_memory_size(std::string_view text);
-
-// Progress on stderr for check_history_files: on a terminal one line
-// "LABEL: PHASE NN%" redrawn at most ten times a second and cleared at the
-// end; otherwise (a log, a CI job) a line at every 10% of a phase once the
-// work has taken 2 s. `enabled` false: nothing (an empty function).
-ProgressFn stderr_progress(std::string label, bool tty, bool enabled);
 
 // Reads and checks (applied_path "" = no applied order: MW and WFR must be
 // off). Throws HistoryInputError for bad input, std::invalid_argument for

@@ -22,6 +22,7 @@
 #include "protocols/core/keyspace.hpp"
 #include "protocols/core/store_config.hpp"
 #include "protocols/quorum/module.hpp"
+#include "app/check_progress.hpp"
 #include "app/command_line.hpp"
 #include "sim/did_you_mean.hpp"
 #include "sim/scenario_loader.hpp"
@@ -148,6 +149,7 @@ int analyze_traces_command(const cli::ParsedArgs& p) {
   if (vm.count("memory")) hc.memory_bytes = parse_memory_size(vm["memory"].as<std::string>());
   if (vm.count("tmp")) hc.scratch_parent = vm["tmp"].as<std::string>();
   hc.progress = stderr_progress("ecsim analyze", isatty(STDERR_FILENO) != 0, !vm.count("no-progress"));
+  hc.clock_s = wall_seconds;
   const TraceAnalysis a = analyze_traces(in);
   std::map<std::string, double> summary;
   const bool check = vm.count("check") > 0;

@@ -17,6 +17,7 @@
 #include "analysis/output_dir.hpp"
 #include "analysis/stream_check.hpp"
 #include "app/build_info.hpp"
+#include "app/check_progress.hpp"
 #include "analysis/session_checker.hpp"
 #include "analysis/session_report.hpp"
 #include "analysis/staleness.hpp"
@@ -133,6 +134,7 @@ int run(int argc, char** argv) {
     if (co.partitions < 1 || co.partitions > 256) throw po::error("--partitions: expected 1 to 256");
   }
   co.progress = stderr_progress("ecsim-check", isatty(STDERR_FILENO) != 0, !vm.count("no-progress"));
+  co.clock_s = wall_seconds;
   const HistoryCheck c = check_history_files(ops, applied, co);
   const History& h = c.history;
   const SessionCheckResult& r = c.sessions;
