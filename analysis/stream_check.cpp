@@ -219,6 +219,42 @@ History partition_history(const StreamState& s) {
   return h;
 }
 
+// Rule (b)'s questions of a key partition's ops (`h`: the partition with
+// local key ids; `ops`: its records, for where the answers go), answered
+// from an index of its applied rows, into the ops' client partitions.
+void answer_rule_b(const History& h, const std::vector<KeyRec>& ops, bool reads_ask, PartitionFiles<StandRec>& out) {
+  const AppliedStands index(h);
+  // Questions key by key (a stable counting sort), carried compactly so
+  // that the answering loop reads memory in order, and each key's part of
+  // the index is read once, from the cache, instead of once per op.
+  struct Question {
+    Version version;
+    std::uint32_t key, client_index, to;
+  };
+  std::vector<std::uint32_t> start(h.keys.size() + 1, 0);
+  std::size_t asked = 0;
+  auto asks = [&](const HistoryOp& op) { return !op.version.empty() && (op.is_write || reads_ask); };
+  for (const HistoryOp& op : h.ops)
+    if (asks(op)) ++start[op.key + 1], ++asked;
+  for (std::size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
+  std::vector<Question> questions(asked);
+  for (std::size_t i = 0; i < ops.size(); ++i)
+    if (asks(h.ops[i]))
+      questions[start[h.ops[i].key]++] =
+          Question{h.ops[i].version, h.ops[i].key, ops[i].client_index, ops[i].client_part & ~KeyRec::kWriteBit};
+  std::vector<Stand> found;
+  for (std::size_t q = 0; q < questions.size(); ++q) {
+    const Question& x = questions[q];
+    // Consecutive questions about one version (rereads) share the answer.
+    if (q == 0 || x.key != questions[q - 1].key || x.version != questions[q - 1].version) {
+      found.clear();
+      index.stands(x.key, x.version, found);
+    }
+    for (const Stand& st : found)
+      out.write(x.to, StandRec{st.time_ns, x.client_index, st.incarnation | (st.exact ? StandRec::kExactBit : 0), st.step});
+  }
+}
+
 // Pass 2, one key partition: staleness of its keys, and where each
 // incarnation stands on each of its ops' versions (to the ops' client partitions).
 void check_key_partition(StreamState& s, Partitioner& files, PartitionFiles<StandRec>* stands_out, std::uint32_t part,
@@ -248,38 +284,7 @@ void check_key_partition(StreamState& s, Partitioner& files, PartitionFiles<Stan
     staleness.add(measure_staleness(h));
     staleness_s += now_s(s.o) - t;
   }
-  if (stands_out) {
-    const AppliedStands index(h);
-    // Questions key by key (a stable counting sort), carried compactly so
-    // that the answering loop reads memory in order, and each key's part of
-    // the index is read once, from the cache, instead of once per op.
-    struct Question {
-      Version version;
-      std::uint32_t key, client_index, to;
-    };
-    std::vector<std::uint32_t> start(h.keys.size() + 1, 0);
-    std::size_t asked = 0;
-    auto asks = [&](const HistoryOp& op) { return !op.version.empty() && (op.is_write || files.reads_ask); };
-    for (const HistoryOp& op : h.ops)
-      if (asks(op)) ++start[op.key + 1], ++asked;
-    for (std::size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
-    std::vector<Question> questions(asked);
-    for (std::size_t i = 0; i < ops.size(); ++i)
-      if (asks(h.ops[i]))
-        questions[start[h.ops[i].key]++] =
-            Question{h.ops[i].version, h.ops[i].key, ops[i].client_index, ops[i].client_part & ~KeyRec::kWriteBit};
-    std::vector<Stand> found;
-    for (std::size_t q = 0; q < questions.size(); ++q) {
-      const Question& x = questions[q];
-      // Reads of one version follow each other: the answer is the same.
-      if (q == 0 || x.key != questions[q - 1].key || x.version != questions[q - 1].version) {
-        found.clear();
-        index.stands(x.key, x.version, found);
-      }
-      for (const Stand& st : found)
-        stands_out->write(x.to, StandRec{st.time_ns, x.client_index, st.incarnation | (st.exact ? StandRec::kExactBit : 0), st.step});
-    }
-  }
+  if (stands_out) answer_rule_b(h, ops, files.reads_ask, *stands_out);
   keys.reset();
 }
 
@@ -436,6 +441,9 @@ HistoryCheck check_streaming(const std::string& ops_path, const std::string& app
     out.applies = b.apply_count();
     out.history = b.finish(o.node_order, &rank);
   }
+  if (out.history.incarnation_replica.size() >= StandRec::kExactBit)  // the answers' flag bit
+    throw std::runtime_error(fmt::format("{} replica incarnations (state losses): at most 2^31 can be streamed",
+                                         out.history.incarnation_replica.size()));
   if (rule_b && !out.history.has_applies)
     throw std::invalid_argument("checking MW or WFR needs the order in which replicas applied writes (applied.csv)");
   out.read_s = now_s(o) - t;
