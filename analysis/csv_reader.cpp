@@ -90,6 +90,7 @@ bool CsvReader::next() {
   char* line = next_nonblank_line();
   if (line == nullptr) return false;
   const std::size_t length = std::strlen(line);
+  bytes_read_ += length + 1;
   split(line, length);
   if (fields_.size() != header_.size()) {
     // Too many: where the first extra field starts; too few: the end of the line.

@@ -48,6 +48,8 @@ class CsvReader {
   // The current row (after next() returned true). Views stay valid until the
   // next call of next().
   int line() const { return line_; }
+  // Bytes of the lines returned so far (for progress; blank lines not counted).
+  std::uint64_t bytes_read() const { return bytes_read_; }
   std::string_view operator[](std::size_t index) const { return fields_[index].text; }
   // Where field `index` starts on the line (its opening quote if quoted).
   int column(std::size_t index) const { return fields_[index].column; }
@@ -84,6 +86,7 @@ class CsvReader {
   std::vector<std::string> header_;
   int header_line_ = 0;
   int line_ = 0;
+  std::uint64_t bytes_read_ = 0;
   std::vector<Field> fields_;
 };
 

@@ -1,7 +1,9 @@
 #include "analysis/history.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
+#include <filesystem>
 #include <fmt/format.h>
 #include <optional>
 #include <stdexcept>
@@ -81,6 +83,13 @@ bool natural_less(std::string_view a, std::string_view b) {
   return a < b;
 }
 
+const HistoryOp& History::op(std::uint32_t index) const {
+  if (op_rows.empty()) return ops[index];
+  const auto it = std::lower_bound(op_rows.begin(), op_rows.end(), index);
+  if (it == op_rows.end() || *it != index) throw std::out_of_range(fmt::format("ops row {} was not kept", index + 1));
+  return ops[static_cast<std::size_t>(it - op_rows.begin())];
+}
+
 std::string History::session_name(std::uint32_t session) const {
   return fmt::format("{}/{}", clients[session_client[session]], session_number[session]);
 }
@@ -96,17 +105,38 @@ std::string History::format(const Version& v) const {
 // ---------------------------------------------------------------------------
 // Builder
 
-std::size_t HistoryBuilder::Hash::operator()(std::string_view s) const noexcept {
-  const std::uint64_t h = fnv1a64(s);
-  return static_cast<std::size_t>(h ^ (h >> 29));
+template <class Same>
+std::uint32_t HistoryBuilder::FlatIds::find_or_add(std::uint64_t key, std::uint32_t fresh, Same same) {
+  if (2 * (used_ + 1) > slots_.size()) grow();
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = slot_of(key);; i = (i + 1) & mask) {
+    Slot& s = slots_[i];
+    if (s.id_plus_1 == 0) {
+      s = Slot{key, fresh + 1};
+      ++used_;
+      return fresh;
+    }
+    if (s.key == key && same(s.id_plus_1 - 1)) return s.id_plus_1 - 1;
+  }
+}
+
+void HistoryBuilder::FlatIds::grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(std::max<std::size_t>(64, old.size() * 2), Slot{0, 0});
+  shift_ = 64 - std::countr_zero(slots_.size());
+  const std::size_t mask = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (s.id_plus_1 == 0) continue;
+    std::size_t i = slot_of(s.key);
+    while (slots_[i].id_plus_1 != 0) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
 }
 
 std::uint32_t HistoryBuilder::intern(Names& names, std::vector<std::string>& by_id, std::string_view name) {
-  auto it = names.find(name);
-  if (it != names.end()) return it->second;
-  const auto id = static_cast<std::uint32_t>(by_id.size());
-  by_id.emplace_back(name);
-  names.emplace(std::string(name), id);
+  const auto fresh = static_cast<std::uint32_t>(by_id.size());
+  const std::uint32_t id = names.find_or_add(fnv1a64(name), fresh, [&](std::uint32_t i) { return by_id[i] == name; });
+  if (id == fresh) by_id.emplace_back(name);
   return id;
 }
 
@@ -133,12 +163,12 @@ void HistoryBuilder::add_op(std::string_view client, std::uint32_t session, bool
   op.seq = seq;
   const std::uint32_t client_id = intern(client_ids_, h_.clients, client);
   const std::uint64_t session_key = (static_cast<std::uint64_t>(client_id) << 32) | session;
-  auto [it, added] = session_ids_.emplace(session_key, static_cast<std::uint32_t>(h_.session_client.size()));
-  if (added) {
+  const auto fresh = static_cast<std::uint32_t>(h_.session_client.size());
+  op.session = session_ids_.find_or_add(session_key, fresh, [](std::uint32_t) { return true; });
+  if (op.session == fresh) {
     h_.session_client.push_back(client_id);
     h_.session_number.push_back(session);
   }
-  op.session = it->second;
   op.key = intern(key_ids_, h_.keys, key);
   op.replica = replica.empty() ? kNoId : intern(replica_ids_, h_.replicas, replica);
   op.invoke_ns = invoke_ns;
@@ -146,7 +176,9 @@ void HistoryBuilder::add_op(std::string_view client, std::uint32_t session, bool
   op.version = version_of(version);
   op.is_write = is_write;
   op.ok = ok;
-  h_.ops.push_back(op);
+  const auto row = static_cast<std::uint32_t>(op_count_++);
+  if (sink_) sink_->op(row, client_id, op);
+  else h_.ops.push_back(op);
 }
 
 std::uint32_t HistoryBuilder::incarnation_of(std::uint32_t replica, SimTime time_ns) {
@@ -182,13 +214,15 @@ void HistoryBuilder::add_apply(SimTime time_ns, std::string_view replica, std::s
   if (continues && !by_time && time_ns != previous_ns)
     throw std::invalid_argument(fmt::format("step {} has rows at {} and {}: the rows of one step share one time", step,
                                             previous_ns, time_ns));
-  if (!continues) last_step_id_[r] = static_cast<std::uint32_t>(h_.applies.size());
+  if (!continues) last_step_id_[r] = static_cast<std::uint32_t>(apply_count_);
   last_step_[r] = step;
   row.step = last_step_id_[r];
   row.time_ns = time_ns;
   row.key = intern(key_ids_, h_.keys, key);
   row.version = version_of(version);
-  h_.applies.push_back(row);
+  ++apply_count_;
+  if (sink_) sink_->apply(row);
+  else h_.applies.push_back(row);
 }
 
 void HistoryBuilder::add_state_lost(SimTime time_ns, std::string_view replica) {
@@ -200,7 +234,7 @@ void HistoryBuilder::add_state_lost(SimTime time_ns, std::string_view replica) {
   last_step_[r] = 0;
 }
 
-History HistoryBuilder::finish(const std::vector<std::string>& node_order) {
+History HistoryBuilder::finish(const std::vector<std::string>& node_order, std::vector<std::uint32_t>* origin_rank) {
   // Rank origins: listed ones by their position, then the rest naturally.
   const std::size_t n = origin_names_.size();
   std::vector<std::uint32_t> ids;
@@ -225,6 +259,7 @@ History HistoryBuilder::finish(const std::vector<std::string>& node_order) {
     if (!op.version.empty()) op.version.origin = rank[op.version.origin];
   for (ApplyRow& a : h_.applies)
     if (!a.version.empty()) a.version.origin = rank[a.version.origin];
+  if (origin_rank) *origin_rank = std::move(rank);
   History out = std::move(h_);
   h_ = History{};
   return out;
@@ -234,6 +269,25 @@ History HistoryBuilder::finish(const std::vector<std::string>& node_order) {
 // CSV input
 
 namespace {
+
+// Reports how far into its file a reader is, every 2^16 rows.
+class FileProgress {
+ public:
+  FileProgress(const ProgressFn& fn, std::string phase, const std::string& path) : fn_(fn), phase_(std::move(phase)) {
+    std::error_code ec;
+    if (fn_) size_ = static_cast<double>(std::filesystem::file_size(path, ec));
+    if (ec) size_ = 0;
+  }
+  void row(const CsvReader& t) {
+    if (fn_ && size_ > 0 && (++rows_ & 0xFFFF) == 0) fn_(phase_, std::min(1.0, static_cast<double>(t.bytes_read()) / size_));
+  }
+
+ private:
+  const ProgressFn& fn_;
+  std::string phase_;
+  double size_ = 0;
+  std::uint64_t rows_ = 0;
+};
 
 VersionText version_field(const CsvReader& t, std::size_t c) {
   try {
@@ -248,14 +302,22 @@ VersionText version_field(const CsvReader& t, std::size_t c) {
 History read_history_csv(const std::string& ops_path, const std::string& applied_path,
                          const std::vector<std::string>& node_order) {
   HistoryBuilder b;
+  read_history_rows(ops_path, applied_path, b);
+  return b.finish(node_order);
+}
+
+void read_history_rows(const std::string& ops_path, const std::string& applied_path, HistoryBuilder& b,
+                       const ProgressFn& progress) {
   {
     CsvReader t(ops_path, "history file");
+    FileProgress shown(progress, "reading " + ops_path, ops_path);
     const std::size_t client = t.require("client"), session = t.require("session"), op = t.require("op"),
                       key = t.require("key"), invoke = t.require("invoke_ns"), complete = t.require("complete_ns"),
                       ok = t.require("ok"), version = t.require("version");
     const std::optional<std::size_t> replica = t.find("replica");
     const std::optional<std::size_t> seq = t.find("seq");  // optional: without it, today's real-time order
     while (t.next()) {
+      shown.row(t);
       if (t[client].empty()) t.fail(client, "client: must not be empty");
       const std::int64_t s = t.integer(session, "session");
       if (s < 0 || s > 0xFFFFFFFFLL) t.fail(session, fmt::format("session: expected a number >= 0, got {}", s));
@@ -279,11 +341,13 @@ History read_history_csv(const std::string& ops_path, const std::string& applied
   }
   if (!applied_path.empty()) {
     CsvReader t(applied_path, "history file");
+    FileProgress shown(progress, "reading " + applied_path, applied_path);
     const std::size_t time = t.require("time_ns"), replica = t.require("replica"), key = t.require("key"),
                       version = t.require("version");
     const std::optional<std::size_t> step = t.find("step");  // optional: without it, every row is a step of its own
     bool any = false;
     while (t.next()) {
+      shown.row(t);
       any = true;
       const std::int64_t at = t.time_ns(time, "time_ns");
       if (t[replica].empty()) t.fail(replica, "replica: must not be empty");
@@ -310,7 +374,6 @@ History read_history_csv(const std::string& ops_path, const std::string& applied
     }
     if (!any) b.expect_applies();  // a valid, empty applied order
   }
-  return b.finish(node_order);
 }
 
 }  // namespace ecsim

@@ -7,6 +7,7 @@
 // Nothing here knows the simulator.
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -87,7 +88,11 @@ struct ApplyRow {
 };
 
 struct History {
-  std::vector<HistoryOp> ops;       // input order: ops[i] is data row i + 1 of ops.csv
+  std::vector<HistoryOp> ops;       // input order: ops[i] is data row i + 1 of ops.csv (see op_rows)
+  // Empty, or the rows of a history kept in part (the streaming checker,
+  // analysis/stream_check.hpp, keeps only the ops its report names): ops[i]
+  // is data row op_rows[i] + 1, op_rows ascending.
+  std::vector<std::uint32_t> op_rows;
   std::vector<ApplyRow> applies;    // input order
   bool has_applies = false;         // an applied order was given (MW and WFR need it)
   std::vector<std::string> clients, keys, replicas;
@@ -97,14 +102,30 @@ struct History {
   std::vector<std::uint32_t> incarnation_replica;  // replica id of each incarnation
 
   std::uint32_t session_count() const { return static_cast<std::uint32_t>(session_client.size()); }
+  // The op of data row `index` + 1 (Violation::op), whole or kept in part.
+  const HistoryOp& op(std::uint32_t index) const;
   std::string session_name(std::uint32_t session) const;  // "c0/1"
   std::string format(const Version& v) const;              // "1500000.2@n3"; "" when empty
+};
+
+// Where HistoryBuilder sends rows instead of keeping them (the streaming
+// checker): each op and applied row once, in input order, with ids already
+// given; versions carry origin ids, not ranks, until finish() (origin_rank).
+class HistoryRowSink {
+ public:
+  virtual ~HistoryRowSink() = default;
+  // `row`: the op's index (data row - 1); `client`: its session's client id.
+  virtual void op(std::uint32_t row, std::uint32_t client, const HistoryOp& op) = 0;
+  virtual void apply(const ApplyRow& row) = 0;
 };
 
 // Collects rows, interning names, and ranks version origins at the end.
 // Times per replica in applied rows must not go backwards.
 class HistoryBuilder {
  public:
+  // Rows go to `sink` (it must outlive the builder's use) instead of the
+  // History; finish() then returns the names only.
+  void stream_to(HistoryRowSink* sink) { sink_ = sink; }
   // `seq`: the op's issue order within its session (1-based; 0 = unknown).
   void add_op(std::string_view client, std::uint32_t session, bool is_write, bool ok, std::string_view key,
               SimTime invoke_ns, SimTime complete_ns, std::string_view replica, const VersionText& version,
@@ -124,22 +145,47 @@ class HistoryBuilder {
   // `node_order` ranks origins for the tie-break (ecsim: node ids); origins it
   // does not list come after, in natural order ("n2" before "n10"), as do all
   // origins when it is empty.
-  History finish(const std::vector<std::string>& node_order = {});
+  // `origin_rank`, if given, receives each origin id's rank (what a
+  // HistoryRowSink's versions carry until then).
+  History finish(const std::vector<std::string>& node_order = {}, std::vector<std::uint32_t>* origin_rank = nullptr);
+  std::uint64_t op_count() const { return op_count_; }
+  std::uint64_t apply_count() const { return apply_count_; }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept;
+  // 64-bit key -> dense id, open addressing over (key, id) slots: flat
+  // because interning is much of the time spent reading a big history (a
+  // node-based map misses the cache on nearly every row).
+  class FlatIds {
+   public:
+    // The id of `key`, or `fresh` (then recorded) if it has none yet;
+    // `same(id)` tells whether a slot with this key's hash is really it.
+    template <class Same>
+    std::uint32_t find_or_add(std::uint64_t key, std::uint32_t fresh, Same same);
+
+   private:
+    struct Slot {
+      std::uint64_t key;
+      std::uint32_t id_plus_1;  // 0: empty
+    };
+    void grow();
+    // Fibonacci hashing: the top bits of key x 2^64/phi depend on every bit
+    // of the key (session keys differ in their high half, names anywhere).
+    std::size_t slot_of(std::uint64_t key) const { return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> shift_); }
+    std::vector<Slot> slots_;
+    std::size_t used_ = 0;
+    int shift_ = 64;
   };
-  using Names = std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>>;
+  using Names = FlatIds;  // by the name's hash; the names live in the by-id vector
   static std::uint32_t intern(Names& names, std::vector<std::string>& by_id, std::string_view name);
   Version version_of(const VersionText& v);
   std::uint32_t incarnation_of(std::uint32_t replica, SimTime time_ns);
 
   History h_;
+  HistoryRowSink* sink_ = nullptr;
+  std::uint64_t op_count_ = 0, apply_count_ = 0;  // rows added
   Names client_ids_, key_ids_, replica_ids_, origin_ids_;
   std::vector<std::string> origin_names_;  // by id, before ranking
-  std::unordered_map<std::uint64_t, std::uint32_t> session_ids_;
+  FlatIds session_ids_;  // by client id << 32 | session number
   std::vector<std::uint32_t> current_incarnation_;  // by replica id
   std::vector<SimTime> last_apply_ns_;              // by replica id
   std::vector<std::uint64_t> last_step_;            // by replica id: the input step of its previous row (0: none)
@@ -152,6 +198,15 @@ class HistoryBuilder {
 // HistoryInputError naming file, line and column.
 History read_history_csv(const std::string& ops_path, const std::string& applied_path,
                          const std::vector<std::string>& node_order = {});
+
+// Progress of a long step: `phase` ("reading ops.csv") and the fraction done.
+using ProgressFn = std::function<void(std::string_view phase, double fraction)>;
+
+// The reading half of read_history_csv: every row, checked, into `builder`
+// (which may stream them on, HistoryBuilder::stream_to). The one place that
+// parses history files, so that every path reports the same errors.
+void read_history_rows(const std::string& ops_path, const std::string& applied_path, HistoryBuilder& builder,
+                       const ProgressFn& progress = {});
 
 // "a" < "b", "n2" < "n10": digit runs compare as numbers.
 bool natural_less(std::string_view a, std::string_view b);

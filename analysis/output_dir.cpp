@@ -197,6 +197,25 @@ void AtomicOutputDir::commit() {
   if (ec) fail("replaced output directory, but cannot remove the old contents at", old, ec);
 }
 
+ScratchDir::ScratchDir(const fs::path& parent, std::string_view prefix)
+    : path_(parent / fmt::format("{}.tmp-{}", prefix, static_cast<long>(::getpid()))) {
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  if (ec) fail("cannot create directory", parent, ec);
+  fs::remove_all(path_, ec);  // stale, from a crashed process that had our pid
+  const std::lock_guard lock(temp_dirs_mutex());
+  fs::create_directory(path_, ec);
+  if (ec) fail("cannot create scratch directory", path_, ec);
+  temp_dirs().push_back(path_);
+}
+
+ScratchDir::~ScratchDir() {
+  const std::lock_guard lock(temp_dirs_mutex());
+  std::error_code ec;
+  fs::remove_all(path_, ec);  // best effort: a destructor cannot report failure
+  unregister_temp_dir(path_);
+}
+
 void write_file_atomic(const fs::path& path, std::string_view contents) {
   std::error_code ec;
   if (path.has_parent_path()) {

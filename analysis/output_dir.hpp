@@ -54,13 +54,30 @@ class AtomicOutputDir {
   bool committed_ = false;
 };
 
+// A directory for scratch files (the streaming history checker's
+// partitions): `<parent>/<prefix>.tmp-<pid>`, created empty, removed with
+// everything in it when the object is destroyed (normal exit, an exception)
+// and, while it lives, by install_interrupt_cleanup() on SIGINT and SIGTERM.
+class ScratchDir {
+ public:
+  // Throws std::runtime_error when the directory cannot be created.
+  ScratchDir(const std::filesystem::path& parent, std::string_view prefix);
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
 // Writes `contents` to `<path>.tmp-<pid>` and renames it over `path`, so
 // readers see the old file or the new one, never a partial one. Creates
 // missing parent directories. Throws std::runtime_error.
 void write_file_atomic(const std::filesystem::path& path, std::string_view contents);
 
 // SIGINT and SIGTERM (Ctrl-C, `timeout`, a batch system's kill) remove the
-// temporary directories of the live AtomicOutputDir objects, then the
+// temporary directories of the live AtomicOutputDir and ScratchDir objects, then the
 // process exits with status 128 + signal. Call once, from main() before any
 // other thread exists: it blocks both signals in the calling thread (threads
 // created later inherit the mask) and waits for them in a dedicated thread,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <limits>
+#include <span>
 #include <stdexcept>
 
 namespace ecsim {
@@ -157,6 +158,7 @@ struct AppliedIndex {
     std::uint32_t incarnation, begin, end;
   };
   std::vector<Moment> moment;
+  std::vector<std::uint32_t> row;  // index in History::applies (for the step's time)
   std::vector<Version> version;
   std::vector<Version> newest;
   std::vector<Group> groups;
@@ -171,6 +173,7 @@ struct AppliedIndex {
     }
     sort_entries(order, h.keys.size(), h.incarnation_replica.size());
     moment.reserve(order.size());
+    row.reserve(order.size());
     version.reserve(order.size());
     newest.reserve(order.size());
     key_first.assign(h.keys.size() + 1, 0);
@@ -183,6 +186,7 @@ struct AppliedIndex {
         ++key_first[a.key_kind + 1];
       }
       moment.push_back(Moment{static_cast<std::uint32_t>(a.tie)});
+      row.push_back(a.op);
       version.push_back(a.version);
       newest.push_back(new_group || newest.back() < a.version ? a.version : newest.back());
     }
@@ -195,15 +199,13 @@ struct AppliedIndex {
     const auto it = std::lower_bound(newest.begin() + g.begin, newest.begin() + g.end, v);
     return static_cast<std::uint32_t>(it - newest.begin());
   }
-  // When group g first reflected v (never if never).
-  Moment reflected_at(const Group& g, const Version& v) const {
-    const std::uint32_t r = first_reaching(g, v);
-    return r < g.end ? moment[r] : Moment{};
-  }
-  // When group g took on exactly v (never if it never held it).
-  Moment holds_at(const Group& g, const Version& v) const {
-    const std::uint32_t r = first_reaching(g, v);
-    return r < g.end && version[r] == v ? moment[r] : Moment{};
+  // Where each incarnation that ever reflected (key, v) stands on it.
+  void stands(const History& h, std::uint32_t key, const Version& v, std::vector<Stand>& out) const {
+    for (std::uint32_t g = key_first[key]; g < key_first[key + 1]; ++g) {
+      const Group& grp = groups[g];
+      const std::uint32_t r = first_reaching(grp, v);
+      if (r < grp.end) out.push_back(Stand{h.applies[row[r]].time_ns, grp.incarnation, moment[r].first_row, version[r] == v});
+    }
   }
 };
 
@@ -221,7 +223,9 @@ struct Requirements {
   Requirements(std::size_t keys, std::size_t incarnations)
       : key_newest(keys), key_cause(keys, kNoId), inc_latest(incarnations), inc_cause(incarnations, kNoId) {}
 
-  void add(const AppliedIndex& ix, std::uint32_t key, const Version& v, std::uint32_t op) {
+  // `stands_of(op, key, v)`: where each incarnation stands on (key, v).
+  template <class StandsOf>
+  void add(StandsOf& stands_of, std::uint32_t key, const Version& v, std::uint32_t op) {
     if (key_newest[key].empty()) keys_touched.push_back(key);
     else if (key_newest[key] == v) return;  // the same version again (rereads): nothing new
     if (key_newest[key].empty() || key_newest[key] < v) {
@@ -229,14 +233,12 @@ struct Requirements {
       key_cause[key] = op;
     }
     // An older version still counts: a replica may reflect it and never the newer one.
-    for (std::uint32_t g = ix.key_first[key]; g < ix.key_first[key + 1]; ++g) {
-      const auto& grp = ix.groups[g];
-      const Moment t = ix.reflected_at(grp, v);
-      if (t.never()) continue;
-      if (inc_latest[grp.incarnation].never()) incs_touched.push_back(grp.incarnation);
-      if (inc_latest[grp.incarnation].never() || inc_latest[grp.incarnation] < t) {
-        inc_latest[grp.incarnation] = t;
-        inc_cause[grp.incarnation] = op;
+    for (const Stand& s : stands_of(op, key, v)) {
+      const Moment t{s.step};
+      if (inc_latest[s.incarnation].never()) incs_touched.push_back(s.incarnation);
+      if (inc_latest[s.incarnation].never() || inc_latest[s.incarnation] < t) {
+        inc_latest[s.incarnation] = t;
+        inc_cause[s.incarnation] = op;
       }
     }
   }
@@ -248,8 +250,9 @@ struct Requirements {
   }
 };
 
-// Checks write `w` against one set of requirements; adds at most one violation.
-void check_write(const History& h, const AppliedIndex& ix, const Requirements& req, Guarantee g, const Entry& w,
+// Checks write `w`, whose stands are `w_stands`, against one set of
+// requirements; adds at most one violation.
+void check_write(const History& h, const Requirements& req, Guarantee g, const Entry& w, std::span<const Stand> w_stands,
                  Sink& sink) {
   const std::uint32_t key = w.key();
   const Version& need = req.key_newest[key];
@@ -257,24 +260,42 @@ void check_write(const History& h, const AppliedIndex& ix, const Requirements& r
     sink.add(h, Violation{g, w.op, need, req.key_cause[key], kNoId, -1});
     return;
   }
-  if (req.incs_touched.empty()) return;
-  for (std::uint32_t gi = ix.key_first[key]; gi < ix.key_first[key + 1]; ++gi) {
-    const auto& grp = ix.groups[gi];
-    const Moment latest = req.inc_latest[grp.incarnation];
-    if (latest.never()) continue;
-    const Moment held = ix.holds_at(grp, w.version);
+  for (const Stand& s : w_stands) {
+    const Moment latest = req.inc_latest[s.incarnation];
+    if (!s.exact || latest.never()) continue;
     // (b): this replica took on w in an earlier step than the one that made
     // it reflect what came first (one step is one moment: no inversion).
-    if (!held.never() && held < latest) {
-      const std::uint32_t cause = req.inc_cause[grp.incarnation];
-      sink.add(h, Violation{g, w.op, h.ops[cause].version, cause, grp.incarnation, h.applies[held.first_row].time_ns});
+    if (Moment{s.step} < latest) {
+      const std::uint32_t cause = req.inc_cause[s.incarnation];
+      sink.add(h, Violation{g, w.op, h.ops[cause].version, cause, s.incarnation, s.time_ns});
       return;
     }
   }
 }
 
-void write_pass(const History& h, bool mw, bool wfr, Sink& mw_sink, Sink& wfr_sink, std::uint64_t& writes) {
-  const AppliedIndex ix(h);
+// Rule (b)'s questions answered by an index of the applied order (check_sessions)...
+struct IndexStands {
+  const History& h;
+  const AppliedIndex& ix;
+  std::vector<Stand> scratch;
+  std::span<const Stand> operator()(std::uint32_t, std::uint32_t key, const Version& v) {
+    scratch.clear();
+    ix.stands(h, key, v, scratch);
+    return scratch;
+  }
+};
+// ... or by answers found beforehand (the streaming checker).
+struct ListedStands {
+  const OpStands& s;
+  std::span<const Stand> operator()(std::uint32_t op, std::uint32_t, const Version&) const {
+    if (op + 1 >= s.first.size()) return {};
+    return {s.stands.data() + s.first[op], s.stands.data() + s.first[op + 1]};
+  }
+};
+
+template <class StandsOf>
+void write_pass(const History& h, StandsOf& stands_of, bool mw, bool wfr, Sink& mw_sink, Sink& wfr_sink,
+                std::uint64_t& writes) {
   std::vector<Entry> invoked, armed;
   for (std::uint32_t i = 0; i < h.ops.size(); ++i) {
     const HistoryOp& op = h.ops[i];
@@ -296,11 +317,14 @@ void write_pass(const History& h, bool mw, bool wfr, Sink& mw_sink, Sink& wfr_si
     for (std::size_t e = a; e < b; ++e) {
       while (j < armed.size() && armed[j].group == session && armed[j].completed_before(invoked[e])) {
         const Entry& c = armed[j];
-        (c.is_write() ? written : read).add(ix, c.key(), c.version, c.op);
+        (c.is_write() ? written : read).add(stands_of, c.key(), c.version, c.op);
         ++j;
       }
-      if (mw) check_write(h, ix, written, Guarantee::mw, invoked[e], mw_sink);
-      if (wfr) check_write(h, ix, read, Guarantee::wfr, invoked[e], wfr_sink);
+      const Entry& w = invoked[e];
+      std::span<const Stand> w_stands;
+      if (!written.incs_touched.empty() || !read.incs_touched.empty()) w_stands = stands_of(w.op, w.key(), w.version);
+      if (mw) check_write(h, written, Guarantee::mw, w, w_stands, mw_sink);
+      if (wfr) check_write(h, read, Guarantee::wfr, w, w_stands, wfr_sink);
     }
     while (j < armed.size() && armed[j].group == session) ++j;
     written.reset();
@@ -314,7 +338,7 @@ void finish(const History& h, Sink& sink, GuaranteeResult& out, const SessionChe
   out.violations = sink.found.size();
   for (std::uint8_t hit : sink.session_hit) out.sessions_affected += hit;
   auto earlier = [&](const Violation& a, const Violation& b) {
-    const HistoryOp &x = h.ops[a.op], &y = h.ops[b.op];
+    const HistoryOp &x = h.op(a.op), &y = h.op(b.op);
     return x.invoke_ns != y.invoke_ns ? x.invoke_ns < y.invoke_ns : a.op < b.op;
   };
   const std::size_t n = std::min(o.examples, sink.found.size());
@@ -330,7 +354,12 @@ void finish(const History& h, Sink& sink, GuaranteeResult& out, const SessionChe
 
 }  // namespace
 
-SessionCheckResult check_sessions(const History& h, const SessionCheckOptions& o) {
+namespace {
+
+// Every pass over one history; `stands` answers rule (b): an AppliedIndex
+// of h.applies, or answers the streaming checker found beforehand.
+template <class StandsOf>
+SessionCheckResult check_all(const History& h, const SessionCheckOptions& o, StandsOf* stands) {
   const bool ryw = o.check[0], mr = o.check[1], mw = o.check[2], wfr = o.check[3];
   if ((mw || wfr) && !h.has_applies)
     throw std::invalid_argument("checking MW or WFR needs the order in which replicas applied writes (applied.csv)");
@@ -344,7 +373,7 @@ SessionCheckResult check_sessions(const History& h, const SessionCheckOptions& o
     std::uint64_t ignored = 0;
     read_pass(h, true, true, false, nullptr, nullptr, ignored, &result.ryw_client);
   }
-  if (mw || wfr) write_pass(h, mw, wfr, sinks[2], sinks[3], writes);
+  if (mw || wfr) write_pass(h, *stands, mw, wfr, sinks[2], sinks[3], writes);
   for (std::size_t g = 0; g < 4; ++g) {
     if (!o.check[g]) continue;
     finish(h, sinks[g], result.by_guarantee[g], o);
@@ -353,8 +382,30 @@ SessionCheckResult check_sessions(const History& h, const SessionCheckOptions& o
   return result;
 }
 
+}  // namespace
+
+SessionCheckResult check_sessions(const History& h, const SessionCheckOptions& o) {
+  if (!o.check[2] && !o.check[3]) return check_all<IndexStands>(h, o, nullptr);
+  const AppliedIndex ix(h);
+  IndexStands stands{h, ix, {}};
+  return check_all(h, o, &stands);
+}
+
+SessionCheckResult check_sessions(const History& h, const SessionCheckOptions& o, const OpStands& stands) {
+  ListedStands listed{stands};
+  return check_all(h, o, &listed);
+}
+
+// The index type stays inside this file: the header holds it type-erased.
+AppliedStands::AppliedStands(const History& h) : index_(std::make_shared<const AppliedIndex>(h)), history_(h) {}
+AppliedStands::~AppliedStands() = default;
+
+void AppliedStands::stands(std::uint32_t key, const Version& v, std::vector<Stand>& out) const {
+  static_cast<const AppliedIndex*>(index_.get())->stands(history_, key, v, out);
+}
+
 std::string describe_violation(const History& h, const Violation& v) {
-  const HistoryOp& op = h.ops[v.op];
+  const HistoryOp& op = h.op(v.op);
   // No replica: a cache hit, or a history without the optional replica column (then say nothing).
   const std::string replica = op.replica != kNoId ? " at " + h.replicas[op.replica] : h.replicas.empty() ? "" : " at cache";
   std::string s = fmt::format("{} {} {} {} invoked {:.6f} s{}", kGuaranteeNames[static_cast<std::size_t>(v.guarantee)],

@@ -32,6 +32,7 @@
 // of operations and applied rows.
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,6 +84,49 @@ struct SessionCheckResult {
 // Throws std::invalid_argument when MW or WFR is asked for and the history
 // has no applied order.
 SessionCheckResult check_sessions(const History& history, const SessionCheckOptions& options = {});
+
+// Rule (b) in parts, for the streaming checker (analysis/stream_check.hpp),
+// which cannot hold the whole applied order next to a session's operations.
+// All that rule (b) asks of the applied order about an op of key k and
+// version v is where each replica incarnation stands on (k, v): the step in
+// which it first reflected v (if ever), and whether that step took on
+// exactly v. check_sessions asks an index of History::applies; the streaming
+// checker asks the same index over one key partition of applied.csv, stores
+// the answers, and hands them to check_sessions with the op's session.
+struct Stand {
+  std::int64_t time_ns = 0;  // of that step
+  std::uint32_t incarnation = 0;
+  std::uint32_t step = 0;  // ApplyRow::step: orders an incarnation's steps
+  bool exact = false;      // the step took on exactly v (rule (b)'s later write W2)
+};
+
+// The stands of each op of a history, by op index: stands[first[i] ..
+// first[i + 1]), by incarnation. Ops that neither arm rule (b) nor are checked
+// by it (failed, versionless) may have none.
+struct OpStands {
+  std::vector<std::uint32_t> first;
+  std::vector<Stand> stands;
+};
+
+// An index of the applied order of `history` (its applies and key ids).
+class AppliedStands {
+ public:
+  explicit AppliedStands(const History& history);
+  ~AppliedStands();
+  AppliedStands(const AppliedStands&) = delete;
+  AppliedStands& operator=(const AppliedStands&) = delete;
+  // Appends the stands on (key, v) of every incarnation that ever reflected it.
+  void stands(std::uint32_t key, const Version& v, std::vector<Stand>& out) const;
+
+ private:
+  std::shared_ptr<const void> index_;
+  const History& history_;
+};
+
+// check_sessions with rule (b) answered from `stands` (by op index of
+// `history`) instead of history.applies; history.has_applies says whether
+// the applied order was given.
+SessionCheckResult check_sessions(const History& history, const SessionCheckOptions& options, const OpStands& stands);
 
 // One line per violation, for reports: "ryw c0/0 read k3 invoked 12.345678 s on n2 returned 1.0@n1, needed >= 2.0@n0 (row 57; set by row 40)".
 std::string describe_violation(const History& history, const Violation& v);

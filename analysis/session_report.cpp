@@ -10,7 +10,7 @@ void write_violations_csv(CsvWriter& out, const History& h, const SessionCheckRe
   if (!result) return;
   for (std::size_t g = 0; g < 4; ++g) {
     for (const Violation& v : result->by_guarantee[g].all) {
-      const HistoryOp& op = h.ops[v.op];
+      const HistoryOp& op = h.op(v.op);
       out.field(kGuaranteeNames[g]).field(h.clients[h.session_client[op.session]]).field(h.session_number[op.session]);
       out.field(op.is_write ? "write" : "read").field(h.keys[op.key]).field(op.invoke_ns).field(op.complete_ns);
       if (op.replica == kNoId) out.empty_field(); else out.field(h.replicas[op.replica]);

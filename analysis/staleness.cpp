@@ -14,6 +14,18 @@ double StalenessResult::k_fraction(std::size_t k) const {
   return static_cast<double>(within) / static_cast<double>(reads);
 }
 
+void StalenessResult::add(const StalenessResult& o) {
+  reads += o.reads;
+  if (behind.size() < o.behind.size()) behind.resize(o.behind.size(), 0);
+  for (std::size_t j = 0; j < o.behind.size(); ++j) behind[j] += o.behind[j];
+  if (t_visibility.empty()) t_visibility = o.t_visibility;
+  else
+    for (std::size_t b = 0; b < t_visibility.size() && b < o.t_visibility.size(); ++b) {
+      t_visibility[b].reads += o.t_visibility[b].reads;
+      t_visibility[b].consistent += o.t_visibility[b].consistent;
+    }
+}
+
 namespace {
 
 struct Event {

@@ -33,6 +33,10 @@ struct StalenessResult {
     std::uint64_t consistent = 0;
   };
   std::vector<Bucket> t_visibility;  // only reads with at least one committed version
+
+  // Adds the counts of `other`, measured on other keys with the same
+  // max_behind (the streaming checker measures one key partition at a time).
+  void add(const StalenessResult& other);
 };
 
 StalenessResult measure_staleness(const History& history, std::size_t max_behind = 16);

@@ -343,10 +343,13 @@ void Replay::index_applied_writes() {
 // Sessions and staleness: the session checkers read the same files.
 void Replay::measure_sessions() {
   MetricMap& m = out_.metrics;
-  const History history = read_history_csv(in_.ops, in_.applied, nodes_);
-  SessionCheckOptions so;
-  if (!have_applied_) so.check = {true, true, false, false};  // MW and WFR need the applied order
-  const SessionCheckResult sessions = check_sessions(history, so);
+  HistoryCheckOptions o = in_.history_check;
+  o.sessions = SessionCheckOptions{};
+  if (!have_applied_) o.sessions.check = {true, true, false, false};  // MW and WFR need the applied order
+  o.staleness = true;
+  o.node_order = nodes_;
+  const HistoryCheck check = check_history_files(in_.ops, in_.applied, o);
+  const SessionCheckResult& sessions = check.sessions;
   for (std::size_t g = 0; g < kGuaranteeNames.size(); ++g) {
     const std::string name(kGuaranteeNames[g]);
     const GuaranteeResult& r = sessions.by_guarantee[g];
@@ -355,7 +358,7 @@ void Replay::measure_sessions() {
   }
   m["violations.ryw_client"] = static_cast<double>(sessions.ryw_client);
   if (!have_applied_) out_.notes.push_back("violations.mw and violations.wfr need applied.csv (the order replicas applied writes in)");
-  const StalenessResult st = measure_staleness(history);
+  const StalenessResult& st = check.staleness;
   m["staleness.reads"] = static_cast<double>(st.reads);
   m["staleness.k1_fraction"] = st.k_fraction(1);
   m["staleness.k2_fraction"] = st.k_fraction(2);

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "analysis/expect.hpp"  // MetricMap
+#include "analysis/stream_check.hpp"
 
 namespace ecsim {
 
@@ -42,6 +43,11 @@ struct TraceInputs {
   // `nodes`, by key name (ecsim analyze: from scenario.resolved.yaml's
   // replication section). Empty: every node replicates every key.
   std::function<std::vector<std::uint32_t>(std::string_view key)> replicas_of = {};
+  // How the session checks and staleness read the history (in memory or
+  // streaming, memory target, scratch directory, progress): `ecsim-check`'s
+  // function, check_history_files. Its sessions, staleness and node_order
+  // fields are set by analyze_traces.
+  HistoryCheckOptions history_check = {};
 };
 
 struct TraceAnalysis {

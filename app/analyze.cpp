@@ -10,6 +10,8 @@
 #include <set>
 #include <sstream>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
@@ -20,6 +22,7 @@
 #include "protocols/core/keyspace.hpp"
 #include "protocols/core/store_config.hpp"
 #include "protocols/quorum/module.hpp"
+#include "app/check_progress.hpp"
 #include "app/command_line.hpp"
 #include "sim/did_you_mean.hpp"
 #include "sim/scenario_loader.hpp"
@@ -57,7 +60,14 @@ po::options_description analyze_options() {
       ("compare", po::value<std::vector<std::string>>()->multitoken()->value_name("OLD NEW"),
        "compare two sweeps' aggregates")
       ("metrics", po::value<std::string>()->value_name("LIST"), "--compare: only these metrics (comma separated)")
-      ("all", "--compare: list unchanged metrics too");
+      ("all", "--compare: list unchanged metrics too")
+      ("memory", po::value<std::string>()->value_name("SIZE"),
+       "session checks and staleness: memory target, e.g. 6GiB (default 4GiB); a history that would not fit is streamed\n"
+       "through partition files (as ecsim-check; docs/SESSIONS.md)")
+      ("streaming", "session checks: stream through partition files whatever the size")
+      ("in-memory", "session checks: hold the whole history in memory whatever the size")
+      ("tmp", po::value<std::string>()->value_name("DIR"), "scratch directory for streaming (default $TMPDIR, else /tmp)")
+      ("no-progress", "no progress line on stderr");
   return d;
 }
 
@@ -149,6 +159,13 @@ int analyze_traces_command(const cli::ParsedArgs& p) {
     }
   }
 
+  if (vm.count("streaming") && vm.count("in-memory")) throw po::error("--streaming and --in-memory exclude each other");
+  HistoryCheckOptions& hc = in.history_check;
+  hc.mode = vm.count("streaming") ? CheckMode::streaming : vm.count("in-memory") ? CheckMode::in_memory : CheckMode::automatic;
+  if (vm.count("memory")) hc.memory_bytes = parse_memory_size(vm["memory"].as<std::string>());
+  if (vm.count("tmp")) hc.scratch_parent = vm["tmp"].as<std::string>();
+  hc.progress = stderr_progress("ecsim analyze", isatty(STDERR_FILENO) != 0, !vm.count("no-progress"));
+  hc.clock_s = wall_seconds;
   const TraceAnalysis a = analyze_traces(in);
   std::map<std::string, double> summary;
   const bool check = vm.count("check") > 0;

@@ -3,6 +3,7 @@
 // from a real system (docs/SESSIONS.md lists the columns).
 // Exit status: 0 checked (violations are results, not errors), 2 bad input.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <chrono>
@@ -13,7 +14,10 @@
 #include <vector>
 
 #include "analysis/history.hpp"
+#include "analysis/output_dir.hpp"
+#include "analysis/stream_check.hpp"
 #include "app/build_info.hpp"
+#include "app/check_progress.hpp"
 #include "analysis/session_checker.hpp"
 #include "analysis/session_report.hpp"
 #include "analysis/staleness.hpp"
@@ -30,10 +34,18 @@ constexpr int kExitBadInput = 2;
 const char* kUsage = R"(ecsim-check - count session-guarantee violations in a recorded history
 
 Usage: ecsim-check OPS_CSV [--applied APPLIED_CSV] [--guarantees ryw,mr,mw,wfr] [--nodes n0,n1,...] [--examples N] [--violations OUT_CSV] [--staleness OUT_CSV] [--stats]
+                   [--memory SIZE] [--streaming | --in-memory] [--tmp DIR] [--no-progress]
   or:  ecsim-check --version
 
   OPS_CSV       client history: client,session,op,key,invoke_ns,complete_ns,ok,version (+ replica),
                 columns in any order, fields may be quoted (docs/SESSIONS.md)
+
+Big histories: the checks hold the whole history in memory (about twice the bytes of the CSV files)
+unless that exceeds --memory; then they stream: one pass splits the history into partition files
+(binary, by client and by key) in a scratch directory DIR/ecsim-check.tmp-PID (--tmp, default
+$TMPDIR or /tmp; it needs about twice the CSV files' size), each partition is checked in memory,
+and the directory is removed at the end, on error and on Ctrl-C. Same counts, examples and
+--violations either way. A live progress line on stderr shows the phase and percentage.
 )";
 
 const char* kExitStatus = R"(
@@ -55,7 +67,14 @@ po::options_description check_options() {
        "violating operations to print per guarantee")
       ("violations", po::value<std::string>()->value_name("OUT_CSV"), "write every violation to this CSV")
       ("staleness", po::value<std::string>()->value_name("OUT_CSV"), "write k-staleness and t-visibility to this CSV")
-      ("stats", "print load/check times, throughput and peak memory");
+      ("stats", "print load/check times, throughput, peak memory and the path taken")
+      ("memory", po::value<std::string>()->value_name("SIZE"),
+       "memory target, e.g. 6GiB or 512MiB (default 4GiB): stream when the history would not fit, and size the partitions to it")
+      ("streaming", "stream through partition files whatever the size")
+      ("in-memory", "hold the whole history in memory whatever the size")
+      ("tmp", po::value<std::string>()->value_name("DIR"), "where the scratch directory for streaming goes (default $TMPDIR, else /tmp)")
+      ("partitions", po::value<std::uint32_t>()->value_name("P"), "streaming: this many partitions instead of one per memory share (1..256)")
+      ("no-progress", "no progress line on stderr");
   return d;
 }
 
@@ -91,6 +110,7 @@ int run(int argc, char** argv) {
   const std::size_t examples = vm["examples"].as<std::size_t>();
   const bool stats = vm.count("stats") > 0;
 
+  const auto t0 = std::chrono::steady_clock::now();
   SessionCheckOptions o;
   o.examples = examples;
   o.keep_all = !violations_out.empty();
@@ -102,18 +122,26 @@ int run(int argc, char** argv) {
   if ((o.check[2] || o.check[3]) && applied.empty())
     throw std::invalid_argument("checking mw or wfr needs --applied (the order replicas applied writes in)");
 
-  const auto t0 = std::chrono::steady_clock::now();
-  const History h = read_history_csv(ops, applied, split_list(nodes));
-  const double load_s = seconds_since(t0);
-  const auto t1 = std::chrono::steady_clock::now();
-  const SessionCheckResult r = check_sessions(h, o);
-  const double check_s = seconds_since(t1);
-  const auto t2 = std::chrono::steady_clock::now();
-  const StalenessResult s = measure_staleness(h);
-  const double staleness_s = seconds_since(t2);
+  HistoryCheckOptions co;
+  co.sessions = o;
+  co.node_order = split_list(nodes);
+  if (vm.count("streaming") && vm.count("in-memory")) throw po::error("--streaming and --in-memory exclude each other");
+  co.mode = vm.count("streaming") ? CheckMode::streaming : vm.count("in-memory") ? CheckMode::in_memory : CheckMode::automatic;
+  if (vm.count("memory")) co.memory_bytes = parse_memory_size(text("memory"));
+  co.scratch_parent = text("tmp");
+  if (vm.count("partitions")) {
+    co.partitions = vm["partitions"].as<std::uint32_t>();
+    if (co.partitions < 1 || co.partitions > 256) throw po::error("--partitions: expected 1 to 256");
+  }
+  co.progress = stderr_progress("ecsim-check", isatty(STDERR_FILENO) != 0, !vm.count("no-progress"));
+  co.clock_s = wall_seconds;
+  const HistoryCheck c = check_history_files(ops, applied, co);
+  const History& h = c.history;
+  const SessionCheckResult& r = c.sessions;
+  const StalenessResult& s = c.staleness;
 
-  fmt::print("{}: {} operations in {} sessions, {} keys, {} applied rows\n", ops, h.ops.size(), h.session_count(),
-             h.keys.size(), h.applies.size());
+  fmt::print("{}: {} operations in {} sessions, {} keys, {} applied rows\n", ops, c.ops, h.session_count(),
+             h.keys.size(), c.applies);
   for (std::size_t g = 0; g < 4; ++g) {
     const GuaranteeResult& x = r.by_guarantee[g];
     if (!x.checked) continue;
@@ -138,9 +166,12 @@ int run(int argc, char** argv) {
   if (stats) {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    const double n = static_cast<double>(h.ops.size());
-    fmt::print("stats: load {:.3f} s, check {:.3f} s ({:.2f} M ops/s), staleness {:.3f} s, peak RSS {:.0f} MB\n", load_s,
-               check_s, n / std::max(check_s, 1e-9) / 1e6, staleness_s, static_cast<double>(usage.ru_maxrss) / 1024.0);
+    const double n = static_cast<double>(c.ops), total_s = seconds_since(t0);
+    fmt::print("stats: load {:.3f} s, check {:.3f} s, staleness {:.3f} s; {:.3f} s in all ({:.2f} M ops/s), "
+               "peak RSS {:.0f} MB; {}\n",
+               c.read_s, c.check_s, c.staleness_s, total_s, n / std::max(total_s, 1e-9) / 1e6,
+               static_cast<double>(usage.ru_maxrss) / 1024.0,
+               c.streamed ? fmt::format("streamed in {} partitions", c.partitions) : std::string("in memory"));
   }
   return 0;
 }
@@ -148,6 +179,8 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Ctrl-C and SIGTERM remove the streaming checker's scratch directory.
+  install_interrupt_cleanup();
   try {
     return run(argc, argv);
   } catch (const HistoryInputError& e) {

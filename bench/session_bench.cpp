@@ -1,16 +1,16 @@
 // session_bench: the session-guarantee checkers on a large synthetic history.
 //
-// Generates N operations of a replicated LWW store (R replicas, K keys, S
-// sessions; each session mostly sticks to one replica and sometimes goes to
-// another; writes spread to the other replicas after random delays and are
-// applied only when newer, as in ecsim's stores), builds the History in
-// memory the way the CSV reader does (names interned, versions parsed), then
-// times check_sessions (all four guarantees) and measure_staleness and
-// reports peak memory. With --write DIR it also writes ops.csv and
-// applied.csv there, so that `ecsim-check` can be timed on the same history
-// end to end (bench/README.md, "Session checkers").
+// Generates N operations of a replicated LWW store
+// (analysis/synthetic_history.hpp: R replicas, K keys, S sessions, violations
+// of every guarantee), builds the History in memory the way the CSV reader
+// does (names interned, versions parsed), then times check_sessions (all four
+// guarantees) and measure_staleness and reports peak memory. With --write DIR
+// it also writes ops.csv and applied.csv there, so that `ecsim-check` can be
+// timed on the same history end to end (bench/README.md, "Session
+// checkers"); --write-only skips the in-memory part (100 million operations
+// do not fit in memory).
 //
-//   build/release/bench/session_bench --ops 10000000 [--write /tmp/hist]
+//   build/release/bench/session_bench --ops 10000000 [--write /tmp/hist [--write-only]]
 #include <sys/resource.h>
 
 #include <chrono>
@@ -19,7 +19,6 @@
 #include <filesystem>
 #include <optional>
 #include <fmt/format.h>
-#include <queue>
 #include <string>
 #include <vector>
 
@@ -27,24 +26,11 @@
 #include "analysis/history.hpp"
 #include "analysis/session_checker.hpp"
 #include "analysis/staleness.hpp"
-#include "sim/rng.hpp"
+#include "analysis/synthetic_history.hpp"
 
 using namespace ecsim;
 
 namespace {
-
-struct Options {
-  std::uint64_t ops = 10'000'000;
-  std::uint32_t replicas = 5;
-  std::uint32_t keys = 100'000;
-  std::uint32_t clients = 5'000;
-  std::uint32_t sessions_per_client = 2;
-  double read_fraction = 0.7;
-  double stray = 0.05;            // fraction of ops a session sends to a random replica
-  double spread_mean_ms = 50;     // replication delay to each other replica
-  std::string write_dir;
-  std::uint64_t seed = 1;
-};
 
 double peak_rss_mb() {
   rusage u{};
@@ -63,120 +49,76 @@ double since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-struct Delivery {
-  SimTime at;
-  std::uint32_t replica;
-  std::uint32_t key;
-  SimTime version;  // the write's timestamp; origin in `origin`
-  std::uint32_t origin;
-  bool operator>(const Delivery& o) const { return at > o.at; }
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string a = argv[i], v = argv[i + 1];
-    if (a == "--ops") o.ops = std::stoull(v);
+  SyntheticHistoryOptions o;
+  std::string write_dir;
+  bool write_only = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--write-only") {
+      write_only = true;
+      continue;
+    }
+    const bool has_value = i + 1 < argc;
+    const std::string v = has_value ? argv[++i] : "";
+    if (!has_value) {
+      std::fprintf(stderr, "session_bench: %s needs a value\n", a.c_str());
+      return 2;
+    } else if (a == "--ops") o.ops = std::stoull(v);
     else if (a == "--replicas") o.replicas = static_cast<std::uint32_t>(std::stoul(v));
     else if (a == "--keys") o.keys = static_cast<std::uint32_t>(std::stoul(v));
     else if (a == "--clients") o.clients = static_cast<std::uint32_t>(std::stoul(v));
-    else if (a == "--write") o.write_dir = v;
+    else if (a == "--write") write_dir = v;
     else if (a == "--seed") o.seed = std::stoull(v);
     else {
-      std::fprintf(stderr, "usage: session_bench [--ops N] [--replicas R] [--keys K] [--clients C] [--write DIR] [--seed S]\n");
+      std::fprintf(stderr, "usage: session_bench [--ops N] [--replicas R] [--keys K] [--clients C] [--write DIR [--write-only]] [--seed S]\n");
       return 2;
     }
   }
-  const std::uint32_t sessions = o.clients * o.sessions_per_client;
-  Rng rng(o.seed);
-  std::vector<std::string> replica_names, key_names, client_names;
-  for (std::uint32_t r = 0; r < o.replicas; ++r) replica_names.push_back(fmt::format("n{}", r));
-  for (std::uint32_t k = 0; k < o.keys; ++k) key_names.push_back(fmt::format("k{}", k));
-  for (std::uint32_t c = 0; c < o.clients; ++c) client_names.push_back(fmt::format("c{}", c));
-  std::vector<std::uint32_t> home(sessions);
-  for (auto& h : home) h = static_cast<std::uint32_t>(rng.below(o.replicas));
-  std::vector<std::uint32_t> last_key(sessions, 0);
-
-  // Replica state: the newest (timestamp, origin) per key.
-  std::vector<SimTime> state_ts(static_cast<std::size_t>(o.replicas) * o.keys, -1);
-  std::vector<std::uint32_t> state_origin(state_ts.size(), 0);
-  std::priority_queue<Delivery, std::vector<Delivery>, std::greater<>> pending;
-
+  if (write_only && write_dir.empty()) {
+    std::fprintf(stderr, "session_bench: --write-only needs --write DIR\n");
+    return 2;
+  }
   std::optional<CsvWriter> ops_csv, applied_csv;
-  if (!o.write_dir.empty()) {
-    std::filesystem::create_directories(o.write_dir);
-    ops_csv.emplace(std::filesystem::path(o.write_dir) / "ops.csv");
+  if (!write_dir.empty()) {
+    std::filesystem::create_directories(write_dir);
+    ops_csv.emplace(std::filesystem::path(write_dir) / "ops.csv");
     ops_csv->header({"client", "session", "op", "key", "value", "invoke_ns", "complete_ns", "replica", "ok", "version"});
-    applied_csv.emplace(std::filesystem::path(o.write_dir) / "applied.csv");
+    applied_csv.emplace(std::filesystem::path(write_dir) / "applied.csv");
     applied_csv->header({"time_ns", "replica", "key", "version"});
   }
 
   const auto t_gen = std::chrono::steady_clock::now();
   HistoryBuilder b;
-  b.reserve(o.ops, o.ops);
+  if (!write_only) b.reserve(o.ops, o.ops);
   b.expect_applies();
-  std::string text;
-  auto version_text = [&](SimTime ts, std::uint32_t origin) {
-    text = ts < 0 ? std::string() : fmt::format("{}@{}", ts, replica_names[origin]);
-    return std::string_view(text);
-  };
-  auto apply = [&](SimTime at, std::uint32_t r, std::uint32_t k, SimTime ts, std::uint32_t origin) {
-    const std::size_t i = static_cast<std::size_t>(r) * o.keys + k;
-    if (ts < state_ts[i] || (ts == state_ts[i] && origin <= state_origin[i])) return;  // older: LWW keeps what it has
-    state_ts[i] = ts;
-    state_origin[i] = origin;
-    const std::string_view v = version_text(ts, origin);
-    b.add_apply(at, replica_names[r], key_names[k], parse_version(v));
-    if (applied_csv) applied_csv->row(at, replica_names[r], key_names[k], v);
-  };
-  const SimTime gap_ns = 10'000;  // an operation every 10 us
-  const SimTime latency_ns = 1'000'000;
-  for (std::uint64_t n = 0; n < o.ops; ++n) {
-    const SimTime now = static_cast<SimTime>(n) * gap_ns;
-    while (!pending.empty() && pending.top().at <= now + latency_ns / 2) {
-      const Delivery d = pending.top();
-      pending.pop();
-      apply(d.at, d.replica, d.key, d.version, d.origin);
-    }
-    const auto s = static_cast<std::uint32_t>(rng.below(sessions));
-    const std::uint32_t replica = rng.bernoulli(o.stray) ? static_cast<std::uint32_t>(rng.below(o.replicas)) : home[s];
-    // Half the time the key the session used last (so reads meet its writes).
-    const std::uint32_t key = rng.bernoulli(0.5) ? last_key[s] : static_cast<std::uint32_t>(rng.below(o.keys));
-    last_key[s] = key;
-    const bool write = !rng.bernoulli(o.read_fraction);
-    const std::size_t i = static_cast<std::size_t>(replica) * o.keys + key;
-    SimTime ts = -1;
-    std::uint32_t origin = 0;
-    if (write) {
-      ts = std::max(now + latency_ns / 2, state_ts[i] + 1);  // HLC-like: after what the replica holds
-      origin = replica;
-      apply(now + latency_ns / 2, replica, key, ts, origin);
-      for (std::uint32_t r = 0; r < o.replicas; ++r)
-        if (r != replica)
-          pending.push(Delivery{now + latency_ns / 2 + static_cast<SimTime>(rng.exponential(o.spread_mean_ms * 1e6)), r, key, ts, origin});
-    } else {
-      ts = state_ts[i];
-      origin = state_origin[i];
-    }
-    const std::string_view v = version_text(ts, origin);
-    const std::uint32_t client = s / o.sessions_per_client, session = s % o.sessions_per_client;
-    b.add_op(client_names[client], session, write, true, key_names[key], now, now + latency_ns, replica_names[replica], parse_version(v));
-    if (ops_csv) {
-      ops_csv->field(client_names[client]).field(session).field(write ? "write" : "read").field(key_names[key]);
-      ops_csv->empty_field().field(now).field(now + latency_ns).field(replica_names[replica]).field(true).field(v);
-      ops_csv->end_row();
-    }
-  }
-  while (!pending.empty()) {
-    const Delivery d = pending.top();
-    pending.pop();
-    apply(d.at, d.replica, d.key, d.version, d.origin);
-  }
+  std::uint64_t applied_rows = 0;
+  generate_synthetic_history(
+      o,
+      [&](const SyntheticOp& op) {
+        if (!write_only)
+          b.add_op(op.client, op.session, op.is_write, true, op.key, op.invoke_ns, op.complete_ns, op.replica,
+                   parse_version(op.version));
+        if (ops_csv) {
+          ops_csv->field(op.client).field(op.session).field(op.is_write ? "write" : "read").field(op.key);
+          ops_csv->empty_field().field(op.invoke_ns).field(op.complete_ns).field(op.replica).field(true).field(op.version);
+          ops_csv->end_row();
+        }
+      },
+      [&](const SyntheticApply& a) {
+        ++applied_rows;
+        if (!write_only) b.add_apply(a.time_ns, a.replica, a.key, parse_version(a.version));
+        if (applied_csv) applied_csv->row(a.time_ns, a.replica, a.key, a.version);
+      });
   if (ops_csv) ops_csv->close();
   if (applied_csv) applied_csv->close();
-  const History h = b.finish(replica_names);
+  if (write_only) {
+    fmt::print("history: {} ops, {} applied rows written to {} in {:.2f} s\n", o.ops, applied_rows, write_dir, since(t_gen));
+    return 0;
+  }
+  const History h = b.finish(synthetic_replica_names(o));
   const double gen_s = since(t_gen);
   const double rss_history = peak_rss_mb();
 
@@ -192,7 +134,7 @@ int main(int argc, char** argv) {
 
   fmt::print("history: {} ops, {} sessions, {} keys, {} replicas, {} applied rows (generated and interned in {:.2f} s{})\n",
              h.ops.size(), h.session_count(), h.keys.size(), o.replicas, h.applies.size(), gen_s,
-             o.write_dir.empty() ? "" : ", CSVs written to " + o.write_dir);
+             write_dir.empty() ? "" : ", CSVs written to " + write_dir);
   for (std::size_t g = 0; g < 4; ++g)
     fmt::print("  {:<4} {:>9} violations in {:>6} sessions\n", kGuaranteeNames[g], r.by_guarantee[g].violations,
                r.by_guarantee[g].sessions_affected);

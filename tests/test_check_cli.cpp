@@ -47,7 +47,8 @@ TEST_CASE("ecsim-check --help lists every option", "[check][cli]") {
   std::string out;
   REQUIRE(check("--help", out) == 0);
   for (const char* option : {"OPS_CSV", "--applied", "--guarantees", "--nodes", "--examples", "--violations", "--staleness",
-                             "--stats", "Exit status"})
+                             "--stats", "--memory", "--streaming", "--in-memory", "--tmp", "--partitions", "--no-progress",
+                             "Exit status"})
     CHECK_THAT(out, Catch::Contains(option));
   std::string short_help;
   CHECK(check("-h", short_help) == 0);
@@ -99,4 +100,36 @@ TEST_CASE("ecsim-check: bad usage and bad input exit with status 2", "[check][cl
   const std::string bad = write_file("bad.csv", "client,session,op,key,invoke_ns,complete_ns,ok,version\nc0,0,read,x,0,1,yes,\n");
   CHECK(check(bad, out) == 2);
   CHECK(out == bad + ":2:17: error: ok: expected true or false, got 'yes'\n");  // the location first, as compilers do
+}
+
+TEST_CASE("ecsim-check --streaming prints what the in-memory path prints", "[check][cli][stream]") {
+  const std::string ops = write_file("s-ops.csv",
+                                     "client,session,op,key,invoke_ns,complete_ns,replica,ok,version\n"
+                                     "c0,0,write,x,0,10,n0,true,100@n0\n"
+                                     "c1,0,write,y,0,10,n1,true,7@n1\n"
+                                     "c0,0,read,x,20,30,n1,true,\n"
+                                     "c0,0,write,y,40,50,n0,true,200@n0\n"
+                                     "c1,0,read,y,60,70,n0,true,200@n0\n"
+                                     "c1,0,read,y,80,90,n1,true,7@n1\n");
+  const std::string applied =
+      write_file("s-applied.csv", "time_ns,replica,key,version\n5,n0,x,100@n0\n45,n0,y,200@n0\n5,n1,y,7@n1\n48,n1,y,200@n0\n60,n1,x,100@n0\n");
+  const std::string common = ops + " --applied " + applied + " --examples 5 --no-progress --violations ";
+  std::string in_memory, streamed;
+  REQUIRE(check(common + (kDir / "v-mem.csv").string() + " --in-memory", in_memory) == 0);
+  REQUIRE(check(common + (kDir / "v-stream.csv").string() + " --streaming --partitions 3 --tmp " + kDir.string(), streamed) == 0);
+  CHECK_THAT(in_memory, Catch::Contains("ryw  1 violations"));  // c0's read of x at n1 missed its write
+  CHECK_THAT(in_memory, Catch::Contains("mr   1 violations"));  // c1 read 200@n0, then 7@n1
+  CHECK(streamed == in_memory);
+  CHECK(read_file(kDir / "v-stream.csv") == read_file(kDir / "v-mem.csv"));
+  bool scratch_left = false;
+  for (const auto& e : fs::directory_iterator(kDir)) scratch_left |= e.path().filename().string().rfind("ecsim-check.tmp-", 0) == 0;
+  CHECK_FALSE(scratch_left);
+  // An empty history streams too.
+  const std::string empty = write_file("s-empty.csv", "client,session,op,key,invoke_ns,complete_ns,ok,version\n");
+  REQUIRE(check(empty + " --streaming --no-progress --tmp " + kDir.string(), streamed) == 0);
+  CHECK_THAT(streamed, Catch::Contains("0 operations in 0 sessions"));
+  CHECK(check(ops + " --streaming --in-memory", streamed) == 2);
+  CHECK_THAT(streamed, Catch::Contains("--streaming and --in-memory exclude each other"));
+  CHECK(check(ops + " --memory lots", streamed) == 2);
+  CHECK_THAT(streamed, Catch::Contains("expected a size like 6GiB"));
 }

@@ -15,14 +15,19 @@
 #include "analysis/session_checker.hpp"
 #include "analysis/staleness.hpp"
 #include "sim/rng.hpp"
+#include "tests/recorded_history.hpp"
 
 using namespace ecsim;
+using ecsim::test::check_both;
+using ecsim::test::RecordedHistory;
+using ecsim::test::RecordingBuilder;
 
 namespace {
 
 // A history written row by row: sessions are "c<client>/<session>".
+// Every history is also checked by the streaming checker (check_both).
 struct Hist {
-  HistoryBuilder b;
+  RecordingBuilder b;
   Hist& op(const char* client, int session, bool write, const char* key, SimTime invoke, SimTime complete,
            const char* version, bool ok = true, const char* replica = "n0") {
     b.add_op(client, static_cast<std::uint32_t>(session), write, ok, key, invoke, complete, replica, parse_version(version));
@@ -48,13 +53,13 @@ struct Hist {
     b.add_state_lost(t, replica);
     return *this;
   }
-  History done(const std::vector<std::string>& order = {}) {
+  RecordedHistory done(const std::vector<std::string>& order = {}) {
     b.expect_applies();
     return b.finish(order);
   }
 };
 
-std::uint64_t count(const History& h, Guarantee g) { return check_sessions(h)[g].violations; }
+std::uint64_t count(const RecordedHistory& h, Guarantee g) { return check_both(h)[g].violations; }
 
 }  // namespace
 
@@ -98,14 +103,14 @@ TEST_CASE("read-your-writes: none, once, twice", "[sessions][checker]") {
   SECTION("none: reads return the write or something newer") {
     Hist h;
     h.w("c0", "k", 0, 10, "100@n0").r("c0", "k", 10, 20, "100@n0").r("c0", "k", 30, 40, "200@n1");
-    const auto res = check_sessions(h.done());
+    const auto res = check_both(h.done());
     CHECK(res[Guarantee::ryw].violations == 0);
     CHECK(res[Guarantee::ryw].ops_checked == 2);
   }
   SECTION("once: a read misses the acknowledged write") {
     Hist h;
     h.w("c0", "k", 0, 10, "100@n0").r("c0", "k", 15, 20, "50@n1").r("c0", "k", 30, 40, "100@n0");
-    const auto res = check_sessions(h.done());
+    const auto res = check_both(h.done());
     REQUIRE(res[Guarantee::ryw].violations == 1);
     CHECK(res[Guarantee::ryw].sessions_affected == 1);
     const Violation& v = res[Guarantee::ryw].examples.at(0);
@@ -127,7 +132,7 @@ TEST_CASE("read-your-writes: none, once, twice", "[sessions][checker]") {
         .w("c0", "k", 20, 30, "300@n0", false)  // failed: no requirement
         .r("c0", "k", 40, 50, "100@n0")
         .r("c0", "k", 60, 70, "10@n0", false);  // failed read: not counted
-    const auto res = check_sessions(h.done());
+    const auto res = check_both(h.done());
     CHECK(res[Guarantee::ryw].violations == 0);
     CHECK(res.ryw_client == 1);  // c0's second session missed c0/0's write
     CHECK(res.sessions == 3);
@@ -146,8 +151,8 @@ TEST_CASE("monotonic reads: none, once, twice", "[sessions][checker]") {
   twice.r("c0", "k", 0, 1, "9@n0").r("c0", "k", 2, 3, "5@n1").r("c0", "k", 4, 5, "7@n1").r("c0", "k", 6, 7, "9@n0");
   CHECK(count(none.done(), Guarantee::mr) == 0);
   CHECK(count(once.done(), Guarantee::mr) == 1);
-  const History t = twice.done();
-  const auto res = check_sessions(t);
+  const RecordedHistory t = twice.done();
+  const auto res = check_both(t);
   CHECK(res[Guarantee::mr].violations == 2);  // 5 and 7 are both older than 9
   CHECK(res[Guarantee::mr].sessions_affected == 1);
   REQUIRE(res[Guarantee::mr].examples.size() == 2);
@@ -173,8 +178,8 @@ TEST_CASE("monotonic writes: none, once, twice, from the applied order", "[sessi
     h.w("c0", "x", 0, 1, "10@n0").w("c0", "y", 2, 3, "20@n0");
     h.apply(1, "n0", "x", "10@n0").apply(2, "n0", "y", "20@n0").apply(3, "n1", "y", "20@n0").apply(4, "n1", "x", "10@n0");
     h.apply(3, "n2", "y", "20@n0").apply(9, "n2", "x", "10@n0");  // the same write again elsewhere: still one
-    const History hist = h.done();
-    const auto res = check_sessions(hist);
+    const RecordedHistory hist = h.done();
+    const auto res = check_both(hist);
     REQUIRE(res[Guarantee::mw].violations == 1);
     const Violation& v = res[Guarantee::mw].examples.at(0);
     CHECK(v.op == 1);
@@ -223,7 +228,7 @@ TEST_CASE("writes follow reads: none, once, twice", "[sessions][checker]") {
     h.w("c9", "x", 0, 1, "10@n9").r("c0", "x", 2, 3, "10@n9").w("c0", "y", 4, 5, "20@n0");
     h.apply(1, "n9", "x", "10@n9").apply(2, "n0", "x", "10@n9").apply(4, "n0", "y", "20@n0");
     h.apply(6, "n1", "y", "20@n0").apply(7, "n1", "x", "10@n9");
-    const auto res = check_sessions(h.done());
+    const auto res = check_both(h.done());
     CHECK(res[Guarantee::wfr].violations == 1);
     CHECK(res[Guarantee::wfr].sessions_affected == 1);
     CHECK(res[Guarantee::mw].violations == 0);  // c0 wrote only once
@@ -334,7 +339,7 @@ TEST_CASE("random histories: the checkers agree with a brute-force reading of th
   const char* nodes[] = {"n0", "n1", "n2"};
   std::uint64_t total[4] = {0, 0, 0, 0};
   for (int round = 0; round < 400; ++round) {
-    HistoryBuilder b;
+    RecordingBuilder b;
     std::vector<std::string> written;  // versions written so far, to be read back
     const int n_ops = 4 + static_cast<int>(rng.below(14));
     for (int i = 0; i < n_ops; ++i) {
@@ -365,8 +370,8 @@ TEST_CASE("random histories: the checkers agree with a brute-force reading of th
         b.add_apply(t, node, key, parse_version(v));
       }
     }
-    const History h = b.finish();
-    const auto res = check_sessions(h);
+    const RecordedHistory h = b.finish();
+    const auto res = check_both(h);
     const Naive n = naive_check(h);
     INFO("round " << round);
     REQUIRE(res[Guarantee::ryw].violations == n.ryw);
@@ -490,8 +495,8 @@ TEST_CASE("session order at one instant follows seq, without seq both orders hol
   CHECK(count(build(false), Guarantee::mw) == 2);
   // With seq only x (seq 1) precedes y (seq 2): n1 held y for 1 s without x,
   // a reader there could see it; n0's order is the session's. One violation.
-  const History h = build(true);
-  const auto res = check_sessions(h);
+  const RecordedHistory h = build(true);
+  const auto res = check_both(h);
   REQUIRE(res[Guarantee::mw].violations == 1);
   CHECK(res[Guarantee::mw].examples.at(0).op == 1);
   CHECK(h.replicas[h.incarnation_replica[res[Guarantee::mw].examples.at(0).incarnation]] == "n1");
