@@ -126,16 +126,15 @@ int analyze_traces_command(const cli::ParsedArgs& p) {
   const po::variables_map& vm = p.vm;
   TraceInputs in;
   fs::path dir;
+  std::string node_source;
   if (!p.positional.empty()) {
     if (p.positional.size() > 1) throw po::error("expected one RUN_DIR");
     dir = p.positional.front();
     if (!fs::is_directory(dir)) throw std::runtime_error(fmt::format("'{}' is not a directory", dir.string()));
-    auto file = [&](const char* name) { return fs::exists(dir / name) ? (dir / name).string() : std::string(); };
-    in.ops = file("ops.csv");
-    in.applied = file("applied.csv");
-    in.events = file("events.csv");
+    in = run_dir_inputs(dir.string());
     if (in.ops.empty())
       throw std::runtime_error(fmt::format("'{}' has no ops.csv: was it written by `ecsim run` with the ops trace?", dir.string()));
+    if (!in.nodes.empty()) node_source = "scenario.resolved.yaml";
   }
   if (vm.count("ops")) in.ops = vm["ops"].as<std::string>();
   if (vm.count("applied")) in.applied = vm["applied"].as<std::string>();
@@ -143,20 +142,10 @@ int analyze_traces_command(const cli::ParsedArgs& p) {
   if (in.ops.empty()) throw po::error("analyze needs a RUN_DIR or --ops FILE");
   for (const std::string* f : {&in.ops, &in.applied, &in.events})
     if (!f->empty() && !fs::is_regular_file(*f)) throw std::runtime_error(fmt::format("'{}': no such file", *f));
-
-  std::string node_source;
-  if (vm.count("nodes")) {
+  if (vm.count("nodes")) {  // instead of the run's scenario, placement included
     in.nodes = split_list(vm["nodes"].as<std::string>());
+    in.replicas_of = {};
     node_source = "--nodes";
-  } else if (!dir.empty() && fs::exists(dir / "scenario.resolved.yaml")) {
-    try {
-      const Scenario resolved = load_scenario_with_modules((dir / "scenario.resolved.yaml").string());
-      in.nodes = resolved.topology.node_names;
-      in.replicas_of = key_replicas(resolved);
-      node_source = "scenario.resolved.yaml";
-    } catch (const ScenarioError&) {
-      // e.g. an empirical distribution, which the resolved form only summarises
-    }
   }
 
   if (vm.count("streaming") && vm.count("in-memory")) throw po::error("--streaming and --in-memory exclude each other");
