@@ -17,6 +17,7 @@
 // always share a bucket and redistribution keeps bucket order, so FIFO among
 // equal times holds without storing a sequence number.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "sim/time.hpp"
@@ -58,7 +59,7 @@ class EventQueue {
   // radix heap requires every key >= the reference.
   SimTime next_time() const {
     if (head0_ < current_.size()) return current_[head0_].time;
-    return static_cast<SimTime>(lowest_key(bucket_[lowest_bucket()]));
+    return static_cast<SimTime>(lowest_key(lowest_bucket()));
   }
 
   Event pop() {
@@ -75,7 +76,7 @@ class EventQueue {
     if (head0_ == current_.size()) {
       if (words_ == 0) return false;  // empty
       const int b = lowest_bucket();
-      const std::uint64_t lowest = lowest_key(bucket_[b]);
+      const std::uint64_t lowest = lowest_key(b);
       if (static_cast<SimTime>(lowest) > limit) return false;
       redistribute(b, lowest);
     } else if (current_[head0_].time > limit) {
@@ -94,8 +95,39 @@ class EventQueue {
   static constexpr int kWords = (kBuckets + 63) / 64;
   static_assert(kWords <= 64);
 
+  // A bucket is a FIFO list of fixed-size blocks from one pool: filling it
+  // never copies what it holds (a growing vector did, and kept its peak
+  // capacity), and a redistributed bucket's blocks go straight back to the
+  // pool, where the next bucket to fill reuses them while still in cache.
+  static constexpr std::uint32_t kBlockEvents = 64;
+  struct Block {
+    Block* next;
+    std::uint32_t count;
+    Event events[kBlockEvents];
+  };
+  struct Bucket {
+    Block* head = nullptr;
+    Block* tail = nullptr;
+  };
+
+  Block* new_block() {
+    if (!free_) {
+      constexpr std::size_t kSlab = 64;  // blocks per allocation
+      slabs_.push_back(std::make_unique<Block[]>(kSlab));
+      for (std::size_t i = 0; i < kSlab; ++i) {
+        slabs_.back()[i].next = free_;
+        free_ = &slabs_.back()[i];
+      }
+    }
+    Block* blk = free_;
+    free_ = blk->next;
+    blk->next = nullptr;
+    blk->count = 0;
+    return blk;
+  }
+
   // Bucket level * kDigits + digit: a lower index holds only earlier times.
-  void place(const Event& e) {
+  [[gnu::always_inline]] void place(const Event& e) {
     const auto key = static_cast<std::uint64_t>(e.time);
     const std::uint64_t diff = key ^ last_;
     if (diff == 0) {
@@ -104,9 +136,18 @@ class EventQueue {
     }
     const int level = (63 - __builtin_clzll(diff)) / kDigitBits;
     const int b = level * kDigits + (static_cast<int>(key >> (level * kDigitBits)) & (kDigits - 1));
-    bucket_[b].push_back(e);
-    bits_[b >> 6] |= std::uint64_t{1} << (b & 63);
-    words_ |= std::uint64_t{1} << (b >> 6);
+    Bucket& bucket = bucket_[b];
+    if (!bucket.tail) {
+      bucket.head = bucket.tail = new_block();
+    } else if (bucket.tail->count == kBlockEvents) {
+      bucket.tail->next = new_block();
+      bucket.tail = bucket.tail->next;
+    }
+    if (bucket.tail->count == 0) {  // was empty (a drained bucket keeps its first block)
+      bits_[b >> 6] |= std::uint64_t{1} << (b & 63);
+      words_ |= std::uint64_t{1} << (b >> 6);
+    }
+    bucket.tail->events[bucket.tail->count++] = e;
   }
 
   // The earliest non-empty bucket; some bucket must be non-empty.
@@ -115,9 +156,13 @@ class EventQueue {
     return w * 64 + __builtin_ctzll(bits_[w]);
   }
 
-  static std::uint64_t lowest_key(const std::vector<Event>& src) {
-    std::uint64_t lowest = static_cast<std::uint64_t>(src[0].time);
-    for (const Event& e : src) lowest = static_cast<std::uint64_t>(e.time) < lowest ? static_cast<std::uint64_t>(e.time) : lowest;
+  std::uint64_t lowest_key(int b) const {
+    std::uint64_t lowest = ~std::uint64_t{0};
+    for (const Block* blk = bucket_[b].head; blk; blk = blk->next)
+      for (std::uint32_t i = 0; i < blk->count; ++i) {
+        const auto t = static_cast<std::uint64_t>(blk->events[i].time);
+        lowest = t < lowest ? t : lowest;
+      }
     return lowest;
   }
 
@@ -125,7 +170,7 @@ class EventQueue {
   void refill() {
     if (head0_ < current_.size()) return;
     const int b = lowest_bucket();
-    redistribute(b, lowest_key(bucket_[b]));
+    redistribute(b, lowest_key(b));
   }
 
   // Moves the reference to `lowest` (the minimum key of bucket b, the
@@ -137,24 +182,32 @@ class EventQueue {
     head0_ = 0;
     bits_[b >> 6] &= ~(std::uint64_t{1} << (b & 63));
     if (bits_[b >> 6] == 0) words_ &= ~(std::uint64_t{1} << (b >> 6));
-    std::vector<Event>& src = bucket_[b];
+    Block* const first = bucket_[b].head;
     last_ = lowest;
-    for (const Event& e : src) place(e);  // in order: keeps FIFO among equal times
-    // Large buckets give memory back, else each of the 2048 keeps its peak
-    // capacity forever: a gossip round at 1M nodes passes 16k timers through
-    // each of the 256 buckets a level up from the bottom (200 MB kept at 1M
-    // nodes with a limit of 64k events; 24 KB a bucket at most with 1k).
-    if (src.capacity() > 1024)
-      std::vector<Event>().swap(src);
-    else
-      src.clear();
+    // Nothing is placed back into bucket b (its events all go lower), so it
+    // can be read while the others fill; it keeps its first block, emptied
+    // (a small bucket then never goes back to the pool), the rest go back.
+    for (Block* blk = first; blk;) {
+      for (std::uint32_t i = 0; i < blk->count; ++i) place(blk->events[i]);  // in order: keeps FIFO among equal times
+      Block* next = blk->next;
+      if (blk != first) {
+        blk->next = free_;
+        free_ = blk;
+      }
+      blk = next;
+    }
+    first->next = nullptr;
+    first->count = 0;
+    bucket_[b].tail = first;
   }
 
   std::vector<Event> current_;  // events at time last_, popped from head0_ on
   std::size_t head0_ = 0;
-  std::vector<Event> bucket_[kBuckets];
+  Bucket bucket_[kBuckets];
   std::uint64_t bits_[kWords] = {};  // bit b set <=> bucket_[b] non-empty
   std::uint64_t words_ = 0;          // bit w set <=> bits_[w] != 0
+  std::vector<std::unique_ptr<Block[]>> slabs_;  // the block pool's storage
+  Block* free_ = nullptr;                        // unused blocks, linked by next
   std::uint64_t last_ = 0;
   std::size_t size_ = 0;
   std::uint64_t pushed_ = 0;
