@@ -38,13 +38,21 @@ std::uint32_t ConvergenceTracker::live_replicas(const KeyState& ks) const {
   return n;
 }
 
-void ConvergenceTracker::add_holder(KeyState& ks, std::uint64_t digest, StateRank rank, WriteId write) {
+void ConvergenceTracker::add_holder(KeyState& ks, std::uint32_t state) {
+  const StateInfo& s = states_[state];
   for (Holder& h : ks.holders)
-    if (h.digest == digest) {
+    if (h.digest == s.digest) {
       ++h.count;
       return;
     }
-  ks.holders.push_back(Holder{digest, rank, write, 1});
+  ks.holders.push_back(Holder{s.digest, s.rank, s.write, 1, state});
+}
+
+std::uint32_t ConvergenceTracker::state_of(const KeyState& ks, std::uint64_t digest, StateRank rank, WriteId write) {
+  for (const Holder& h : ks.holders)
+    if (h.digest == digest) return h.state;
+  states_.push_back(StateInfo{digest, rank, write});
+  return static_cast<std::uint32_t>(states_.size() - 1);
 }
 
 // Whether a replica holding `h` has seen pending write `p`: it holds p, or a
@@ -132,22 +140,21 @@ void ConvergenceTracker::on_applied(SimTime now, NodeId node, KeyId key, std::ui
   last_change_ = now;
   auto& list = nodes_[node];
   auto it = std::lower_bound(list.begin(), list.end(), key, [](const NodeEntry& e, KeyId k) { return e.key < k; });
+  const std::uint32_t state = state_of(ks, digest, rank, write);
   if (it != list.end() && it->key == key) {
-    if (live_[node]) remove_holder(ks, it->digest);
-    it->digest = digest;
-    it->rank = rank;
-    it->write = write;
+    if (live_[node]) remove_holder(ks, states_[it->state].digest);
+    it->state = state;
   } else {
-    list.insert(it, NodeEntry{key, digest, rank, write});
+    list.insert(it, NodeEntry{key, state});
   }
-  if (live_[node]) add_holder(ks, digest, rank, write);
+  if (live_[node]) add_holder(ks, state);
   refresh(now, key);
 }
 
 void ConvergenceTracker::on_state_lost(SimTime now, NodeId node) {
   last_change_ = now;
   if (live_[node])
-    for (const NodeEntry& e : nodes_[node]) remove_holder(key_state(e.key), e.digest);
+    for (const NodeEntry& e : nodes_[node]) remove_holder(key_state(e.key), states_[e.state].digest);
   nodes_[node].clear();
   refresh_all(now);
 }
@@ -156,12 +163,12 @@ void ConvergenceTracker::on_node(SimTime now, NodeId node, NodeEventKind kind, b
   if (kind == NodeEventKind::crash && live_[node]) {
     live_[node] = 0;
     --live_count_;
-    for (const NodeEntry& e : nodes_[node]) remove_holder(key_state(e.key), e.digest);
+    for (const NodeEntry& e : nodes_[node]) remove_holder(key_state(e.key), states_[e.state].digest);
     refresh_all(now);
   } else if (kind == NodeEventKind::restart && !live_[node]) {
     live_[node] = 1;
     ++live_count_;
-    for (const NodeEntry& e : nodes_[node]) add_holder(key_state(e.key), e.digest, e.rank, e.write);
+    for (const NodeEntry& e : nodes_[node]) add_holder(key_state(e.key), e.state);
     last_heal_ = now;
     refresh_all(now);
   }

@@ -70,11 +70,19 @@ class ConvergenceTracker final : public Observer, public ReplicaObserver {
   std::uint64_t acknowledged_writes() const { return acked_writes_; }
 
  private:
-  struct Holder {
+  // A distinct replica state (digest, rank, write) as first reported: per
+  // node only its index is kept (8 bytes a (node, key) instead of 40).
+  struct StateInfo {
     std::uint64_t digest;
     StateRank rank;
     WriteId write;  // the write whose version the state is (kNoWrite: a merged state)
+  };
+  struct Holder {
+    std::uint64_t digest;
+    StateRank rank;
+    WriteId write;
     std::uint32_t count;
+    std::uint32_t state;  // index into states_
   };
   struct PendingWrite {
     WriteId write;
@@ -90,9 +98,7 @@ class ConvergenceTracker final : public Observer, public ReplicaObserver {
   };
   struct NodeEntry {
     KeyId key;
-    std::uint64_t digest;
-    StateRank rank;
-    WriteId write;
+    std::uint32_t state;  // index into states_
   };
   struct WriteTimes {
     SimTime accepted = -1;
@@ -101,7 +107,9 @@ class ConvergenceTracker final : public Observer, public ReplicaObserver {
   };
 
   KeyState& key_state(KeyId key);
-  void add_holder(KeyState& ks, std::uint64_t digest, StateRank rank, WriteId write);
+  void add_holder(KeyState& ks, std::uint32_t state);
+  // The index of the state (digest, rank, write) of `ks`: a live holder's, else a new one.
+  std::uint32_t state_of(const KeyState& ks, std::uint64_t digest, StateRank rank, WriteId write);
   std::uint32_t live_replicas(const KeyState& ks) const;
   bool covers(const Holder& h, const PendingWrite& p) const;
   void remove_holder(KeyState& ks, std::uint64_t digest);
@@ -118,6 +126,7 @@ class ConvergenceTracker final : public Observer, public ReplicaObserver {
   KeyId cached_key_ = 0;
   KeyState* cached_ = nullptr;  // the last key looked up (most runs touch one key at a time)
   std::vector<InlineVector<NodeEntry>> nodes_;  // per node, sorted by key
+  std::vector<StateInfo> states_;
   std::vector<std::uint8_t> live_;
   std::uint32_t live_count_;
   std::uint64_t divergent_keys_ = 0;

@@ -9,6 +9,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "analysis/csv_writer.hpp"
@@ -21,8 +23,12 @@ class HistoryRecorder final : public ReplicaObserver {
  public:
   using KeyNamer = std::function<std::string(KeyId)>;
   // record_ops / record_applies: keep them for the checkers; applied_path: also
-  // write applied.csv there (empty: no file).
-  HistoryRecorder(std::vector<std::string> node_names, KeyNamer key_name, bool record_ops, bool record_applies,
+  // write applied.csv there (empty: no file). A named list of node names is
+  // borrowed (it must outlive the recorder: a run's scenario, one name per
+  // node, which at 10M nodes is worth not copying); a temporary is kept.
+  HistoryRecorder(const std::vector<std::string>& node_names, KeyNamer key_name, bool record_ops, bool record_applies,
+                  const std::string& applied_path);
+  HistoryRecorder(std::vector<std::string>&& node_names, KeyNamer key_name, bool record_ops, bool record_applies,
                   const std::string& applied_path);
 
   bool wants_applied_versions() const override { return record_applies_ || applied_.has_value(); }
@@ -39,7 +45,15 @@ class HistoryRecorder final : public ReplicaObserver {
   std::uint64_t applied_hash() const { return applied_ ? applied_->hash() : 0; }
 
  private:
-  std::vector<std::string> node_names_;
+  const std::vector<std::string>& names() const { return borrowed_names_ ? *borrowed_names_ : owned_names_; }
+  void note_origin(std::string_view origin);
+
+  const std::vector<std::string>* borrowed_names_ = nullptr;
+  std::vector<std::string> owned_names_;
+  // The version origins passed to the history: finish() ranks them by node
+  // order, and needs only their places in it, not a map of every node.
+  std::unordered_set<std::string> origins_;  // lookups only
+  std::string last_origin_;
   KeyNamer key_name_;
   bool record_ops_, record_applies_;
   std::optional<CsvWriter> applied_;

@@ -1,19 +1,21 @@
 #include "analysis/lost_writes.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace ecsim {
 
+bool LostWritesChecker::dominates(const Clock& big, const Clock& small) {
+  // Both sorted by actor: one walk.
+  std::size_t i = 0;
+  for (const auto& [actor, seq] : small) {
+    while (i < big.size() && big[i].first < actor) ++i;
+    if (i == big.size() || big[i].first != actor || big[i].second < seq) return false;
+  }
+  return true;
+}
+
 void LostWritesChecker::merge_into(Clock& into, const Clock& from) {
-  // Most merges bring nothing new (the replica already knew): check first,
-  // allocate only when the clock actually grows.
-  bool dominated = true;
-  for (const auto& [node, seq] : from)
-    if (entry(into, node) < seq) {
-      dominated = false;
-      break;
-    }
-  if (dominated) return;
   Clock out;
   out.reserve(into.size() + from.size());
   std::size_t i = 0, j = 0;
@@ -36,12 +38,65 @@ std::uint32_t LostWritesChecker::entry(const Clock& c, ActorId actor) {
   return (it != c.end() && it->first == actor) ? it->second : 0;
 }
 
+const LostWritesChecker::Clock& LostWritesChecker::clock(ClockRef ref) const {
+  static const Clock kEmpty;
+  if (ref == 0) return kEmpty;
+  return (ref & kOwnBit) ? owned_[ref & ~kOwnBit] : writes_[ref].clock;
+}
+
+void LostWritesChecker::release(ClockRef ref) {
+  if (ref & kOwnBit) free_owned_.push_back(ref & ~kOwnBit);
+}
+
+LostWritesChecker::ClockRef& LostWritesChecker::replica_ref(NodeId node, KeyId key) {
+  if (node >= replica_known_.size()) replica_known_.resize(static_cast<std::size_t>(node) + 1);
+  auto& list = replica_known_[node];
+  auto it = std::lower_bound(list.begin(), list.end(), key, [](const KnownEntry& e, KeyId k) { return e.key < k; });
+  if (it == list.end() || it->key != key) it = list.insert(it, KnownEntry{key, 0});
+  return it->ref;
+}
+
+void LostWritesChecker::learn(ClockRef& ref, WriteId w) {
+  // Most merges bring nothing new (the replica already knew) or bring
+  // everything it knew and more (it learns a later write): neither copies.
+  if (w < kOwnBit && ref == w) return;
+  const Clock& from = writes_[w].clock;
+  const Clock& have = clock(ref);
+  if (dominates(have, from)) return;
+  if (w < kOwnBit && dominates(from, have)) {
+    release(ref);
+    ref = static_cast<ClockRef>(w);
+    return;
+  }
+  if (ref & kOwnBit) {
+    merge_into(owned_[ref & ~kOwnBit], from);
+    return;
+  }
+  Clock merged = have;
+  merge_into(merged, from);
+  std::uint32_t i;
+  if (!free_owned_.empty()) {
+    i = free_owned_.back();
+    free_owned_.pop_back();
+    owned_[i].swap(merged);
+  } else {
+    i = static_cast<std::uint32_t>(owned_.size());
+    if (i >= kOwnBit) throw std::length_error("lost-writes checker: too many merged clocks");
+    owned_.push_back(std::move(merged));
+  }
+  ref = kOwnBit | i;
+}
+
 void LostWritesChecker::on_write_accepted(SimTime, NodeId node, KeyId key, WriteId write, StateRank, std::uint64_t session) {
   if (write >= writes_.size()) writes_.resize(static_cast<std::size_t>(write) + 1);
   const ActorId actor = actor_of(node);
-  Clock& known = replica_known_[slot(actor, key)];
+  ClockRef& ref = replica_ref(node, key);
   // A write depends on everything its replica and its session had seen.
-  if (auto it = session_known_.find(slot(session, key)); it != session_known_.end()) merge_into(known, it->second);
+  Clock known = clock(ref);
+  if (auto it = session_known_.find(slot(session, key)); it != session_known_.end()) {
+    const Clock& s = clock(it->second);
+    if (!dominates(known, s)) merge_into(known, s);
+  }
   const std::uint32_t seq = entry(known, actor) + 1;
   auto it = std::lower_bound(known.begin(), known.end(), actor, [](const auto& e, ActorId a) { return e.first < a; });
   if (it != known.end() && it->first == actor)
@@ -52,20 +107,29 @@ void LostWritesChecker::on_write_accepted(SimTime, NodeId node, KeyId key, Write
   w.key = key;
   w.origin = actor;
   w.seq = seq;
-  w.clock = known;
+  w.clock = std::move(known);
+  // The replica now knows exactly what the write knows: it shares its clock.
+  if (write != kNoWrite && write < kOwnBit) {
+    release(ref);
+    ref = static_cast<ClockRef>(write);
+  } else {
+    learn(ref, write);
+  }
 }
 
 void LostWritesChecker::on_write_received(SimTime, NodeId node, KeyId key, WriteId write) {
   if (write == kNoWrite || write >= writes_.size() || writes_[write].origin == kNoActor) return;
-  merge_into(replica_known_[slot(actor_of(node), key)], writes_[write].clock);
+  learn(replica_ref(node, key), write);
 }
 
 void LostWritesChecker::on_state_lost(SimTime, NodeId node) {
   // The wiped replica knows nothing any more. Its old incarnation's clocks
-  // are dropped (every write keeps its own copy); the new incarnation starts
+  // are dropped (every write keeps its own); the new incarnation starts
   // with none, and its writes count from 1 under a new actor.
-  const ActorId old = actor_of(node);
-  std::erase_if(replica_known_, [old](const auto& e) { return (e.first >> 32) == old; });
+  if (node < replica_known_.size()) {
+    for (const KnownEntry& e : replica_known_[node]) release(e.ref);
+    replica_known_[node].clear();
+  }
   if (node >= actor_.size()) {
     const auto from = static_cast<NodeId>(actor_.size());
     actor_.resize(static_cast<std::size_t>(node) + 1);
@@ -78,7 +142,7 @@ void LostWritesChecker::on_op(const OpRecord& op) {
   if (!op.ok || op.write == kNoWrite || op.write >= writes_.size() || writes_[op.write].origin == kNoActor) return;
   if (op.is_write) writes_[op.write].acked = true;
   // The session now knows the write it made or the one it read.
-  merge_into(session_known_[slot(op.session_uid, op.key_id)], writes_[op.write].clock);
+  learn(session_known_[slot(op.session_uid, op.key_id)], op.write);
 }
 
 void LostWritesChecker::final_read(NodeId, KeyId key, WriteId write) {

@@ -22,14 +22,15 @@
 #include <vector>
 
 #include "analysis/observations.hpp"
+#include "sim/inline_vector.hpp"
 
 namespace ecsim {
 
 class LostWritesChecker final : public ReplicaObserver {
  public:
   LostWritesChecker() = default;
-  // Sizing hint: one (replica, key) clock per node is typical.
-  explicit LostWritesChecker(std::size_t nodes) { replica_known_.reserve(nodes); }
+  // Sizing hint: the replicas are nodes 0..nodes-1.
+  explicit LostWritesChecker(std::size_t nodes) { replica_known_.resize(nodes); }
   void on_write_accepted(SimTime, NodeId, KeyId, WriteId, StateRank, std::uint64_t session_uid) override;
   void on_write_received(SimTime, NodeId, KeyId, WriteId) override;
   void on_state_lost(SimTime, NodeId) override;
@@ -65,9 +66,26 @@ class LostWritesChecker final : public ReplicaObserver {
     KeyId key = 0;
     ActorId origin = kNoActor;  // the incarnation that accepted it
     std::uint32_t seq = 0;      // position among the origin's writes to this key
-    Clock clock;
+    Clock clock;                // what the write knew, itself included; never changes
     bool acked = false;
   };
+  // What a replica (or a session) knows of a key, as a reference: most of
+  // them know exactly what one write knew (the last one they received or
+  // made), so they share that write's clock instead of copying it, and a
+  // clock of their own exists only after merging concurrent knowledge.
+  //   0: nothing; kOwnBit | i: owned_[i]; else: writes_[ref].clock.
+  using ClockRef = std::uint32_t;
+  static constexpr ClockRef kOwnBit = 0x80000000u;
+  struct KnownEntry {
+    KeyId key;
+    ClockRef ref;
+  };
+  const Clock& clock(ClockRef ref) const;
+  // Knowledge `ref` learns write w's clock (w's and everything w knew).
+  void learn(ClockRef& ref, WriteId w);
+  void release(ClockRef ref);
+  ClockRef& replica_ref(NodeId node, KeyId key);
+  static bool dominates(const Clock& big, const Clock& small);
   static void merge_into(Clock& into, const Clock& from);
   static std::uint32_t entry(const Clock& c, ActorId actor);
   static std::uint64_t slot(std::uint64_t owner, KeyId key) { return (owner << 32) ^ key; }
@@ -76,10 +94,12 @@ class LostWritesChecker final : public ReplicaObserver {
   std::vector<WriteCausality> writes_;  // by WriteId
   std::vector<ActorId> actor_;          // by node: its incarnation; a node past the end never lost state (actor = node)
   ActorId next_actor_ = kFirstReborn;
-  // Per (actor, key) and per (session, key). Iterated only to erase a lost
-  // incarnation's clocks (order-independent): unordered is safe for determinism.
-  std::unordered_map<std::uint64_t, Clock> replica_known_;
-  std::unordered_map<std::uint64_t, Clock> session_known_;
+  // Per node, what its current incarnation knows per key (sorted by key; a
+  // loss of state clears it); per (session, key) what the session knows.
+  std::vector<InlineVector<KnownEntry>> replica_known_;
+  std::unordered_map<std::uint64_t, ClockRef> session_known_;  // lookups only
+  std::vector<Clock> owned_;            // merged clocks, by index; free ones listed in free_owned_
+  std::vector<std::uint32_t> free_owned_;
   std::unordered_map<KeyId, std::vector<WriteId>> final_;  // per key: final write at each live replica
   std::vector<KeyId> final_keys_;
   bool only_listed_ = false;

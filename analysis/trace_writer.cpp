@@ -2,9 +2,16 @@
 
 namespace ecsim {
 
-TraceWriter::TraceWriter(const std::string& events_path, const std::string& ops_path, std::vector<std::string> node_names,
+TraceWriter::TraceWriter(const std::string& events_path, const std::string& ops_path, std::vector<std::string>&& node_names,
                          KeyNamer key_name)
-    : node_names_(std::move(node_names)), key_name_(std::move(key_name)) {
+    : TraceWriter(events_path, ops_path, node_names, std::move(key_name)) {
+  owned_names_ = std::move(node_names);
+  borrowed_names_ = nullptr;
+}
+
+TraceWriter::TraceWriter(const std::string& events_path, const std::string& ops_path,
+                         const std::vector<std::string>& node_names, KeyNamer key_name)
+    : borrowed_names_(&node_names), key_name_(std::move(key_name)) {
   if (!events_path.empty()) {
     events_.emplace(events_path);
     // The contract's seven columns, then `version` (receive rows: the version
@@ -21,9 +28,9 @@ void TraceWriter::event_row(SimTime t, NodeId node, std::string_view kind, NodeI
                             std::string_view key, std::int64_t bytes, std::string_view version) {
   CsvWriter& w = *events_;
   w.field(t);
-  if (node == kNoNode) w.empty_field(); else w.field(node_names_[node]);
+  if (node == kNoNode) w.empty_field(); else w.field(names()[node]);
   w.field(kind);
-  if (peer == kNoNode) w.empty_field(); else w.field(node_names_[peer]);
+  if (peer == kNoNode) w.empty_field(); else w.field(names()[peer]);
   if (msg == 0) w.empty_field(); else w.field(msg);
   w.field(key);
   if (bytes < 0) w.empty_field(); else w.field(bytes);
@@ -80,7 +87,7 @@ void TraceWriter::on_op(const OpRecord& r) {
   w.field(r.client).field(r.session);
   if (r.seq == 0) w.empty_field(); else w.field(r.seq);
   w.field(r.op).field(r.key).field(r.value).field(r.invoke_ns).field(r.complete_ns);
-  if (r.replica == kNoNode) w.empty_field(); else w.field(node_names_[r.replica]);
+  if (r.replica == kNoNode) w.empty_field(); else w.field(names()[r.replica]);
   w.field(r.ok).field(r.version);
   w.end_row();
 }

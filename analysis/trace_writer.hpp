@@ -16,8 +16,13 @@ namespace ecsim {
 class TraceWriter final : public Observer, public ReplicaObserver {
  public:
   using KeyNamer = std::function<std::string(KeyId)>;
-  // A path left empty disables that trace.
-  TraceWriter(const std::string& events_path, const std::string& ops_path, std::vector<std::string> node_names, KeyNamer key_name);
+  // A path left empty disables that trace. A named list of node names is
+  // borrowed (it must outlive the writer: a run's scenario, which at 10M
+  // nodes is worth not copying); a temporary is kept.
+  TraceWriter(const std::string& events_path, const std::string& ops_path, const std::vector<std::string>& node_names,
+              KeyNamer key_name);
+  TraceWriter(const std::string& events_path, const std::string& ops_path, std::vector<std::string>&& node_names,
+              KeyNamer key_name);
 
   bool wants_net_events() const override { return events_.has_value(); }
   // Versions name the writes in `receive` rows (the trailing `version` column).
@@ -41,7 +46,10 @@ class TraceWriter final : public Observer, public ReplicaObserver {
 
   std::optional<CsvWriter> events_;
   std::optional<CsvWriter> ops_;
-  std::vector<std::string> node_names_;
+  const std::vector<std::string>& names() const { return borrowed_names_ ? *borrowed_names_ : owned_names_; }
+
+  const std::vector<std::string>* borrowed_names_ = nullptr;
+  std::vector<std::string> owned_names_;
   KeyNamer key_name_;
   std::vector<std::string> versions_;  // by WriteId, from the first apply (at the write's origin)
 };

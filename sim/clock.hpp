@@ -29,7 +29,7 @@ class NodeClocks {
   // Clock step fault: jump by offset_ns (relative), optionally change drift.
   void step(NodeId node, SimTime true_now, SimTime offset_ns);
   void set_drift(NodeId node, SimTime true_now, double drift_ppm);
-  double drift_ppm(NodeId node) const { return segments_[node].drift_ppm; }
+  double drift_ppm(NodeId node) const { return ideal_ ? 0.0 : segments_[node].drift_ppm; }
   SimTime offset(NodeId node, SimTime true_now) const { return local(node, true_now) - true_now; }
   // Feeds every clock's state to a StateHasher (sim/state_hash.hpp).
   template <class Hasher>
@@ -48,7 +48,10 @@ class NodeClocks {
     SimTime local_base = 0;
     double drift_ppm = 0.0;
   };
-  std::vector<Segment> segments_;
+  void materialise();  // stores every node's segment (all ideal so far)
+
+  std::size_t nodes_ = 0;
+  std::vector<Segment> segments_;  // empty while ideal_
   bool ideal_ = true;  // every clock reads true time
 };
 

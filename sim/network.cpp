@@ -55,6 +55,9 @@ struct Cut {
 struct Network::Impl {
   std::vector<int> region;                 // per node
   std::vector<Distribution> dists;         // [0] = default latency
+  // Every link's latency when it is one constant (no overrides): the draw,
+  // done once (a constant consumes no randomness); -1 otherwise.
+  SimTime constant_ns = -1;
   std::vector<std::vector<int>> region_latency;  // region x region -> dist index
   std::unordered_map<std::uint64_t, int> pair_latency;  // node-level overrides
   Graph graph;
@@ -136,6 +139,10 @@ Network::Network(const TopologySpec& topo, Rng rng) : impl_(std::make_unique<Imp
     }
   }
 
+  if (m.dists.size() == 1 && m.dists[0].is_constant() && !std::isnan(m.dists[0].a)) {
+    Rng unused = rng;  // a constant draws nothing
+    m.constant_ns = m.dists[0].sample_duration(unused);
+  }
   if (complete_) return;
 
   // Explicit graphs: build undirected edges, store both directions.
@@ -243,7 +250,7 @@ Route Network::route(NodeId from, NodeId to, Rng& rng) {
     }
     r.ok = true;
     r.hops = 1;
-    r.latency_ns = link_latency(from, to).sample_duration(rng);
+    r.latency_ns = m.constant_ns >= 0 ? m.constant_ns : link_latency(from, to).sample_duration(rng);
     return r;
   }
   auto it = m.route_cache.find(from);

@@ -171,7 +171,6 @@ class Loader {
   YamlReader r_;
   std::filesystem::path base_dir_;
   Scenario s_;
-  std::map<std::string, NodeId> node_ids_;
   std::map<std::string, int> region_ids_;
 };
 
@@ -347,6 +346,8 @@ void Loader::topology(const YamlValue& v) {
   if (nodes) {
     topo.nodes = node_count(*nodes, 0);
     check_node_memory(*nodes);
+    topo.node_names.reserve(static_cast<std::size_t>(topo.nodes));
+    topo.node_region.reserve(static_cast<std::size_t>(topo.nodes));
     for (int i = 0; i < topo.nodes; ++i) {
       topo.node_names.push_back("n" + std::to_string(i));
       topo.node_region.push_back(0);
@@ -354,20 +355,20 @@ void Loader::topology(const YamlValue& v) {
   } else {
     region_list(*regions);
     check_node_memory(*regions);
+    topo.node_names.reserve(static_cast<std::size_t>(topo.nodes));
+    topo.node_region.reserve(static_cast<std::size_t>(topo.nodes));
     for (std::size_t r = 0; r < topo.regions.size(); ++r)
       for (int i = 0; i < topo.regions[r].nodes; ++i) {
         topo.node_names.push_back(topo.regions[r].name + "-" + std::to_string(i));
         topo.node_region.push_back(static_cast<int>(r));
       }
   }
-  for (std::size_t i = 0; i < topo.node_names.size(); ++i) node_ids_[topo.node_names[i]] = static_cast<NodeId>(i);
-  for (std::size_t i = 0; i < topo.regions.size(); ++i) {
-    const std::string& name = topo.regions[i].name;
+  for (std::size_t i = 0; i < topo.regions.size(); ++i) region_ids_[topo.regions[i].name] = static_cast<int>(i);
+  for (const RegionSpec& region : topo.regions) {
     // "a" with 2 nodes names a node "a-1"; a region called "a-1" would be ambiguous.
-    if (auto it = node_ids_.find(name); it != node_ids_.end())
-      r_.fail(regions->node, fmt::format("region name '{}' is also the name of a node of region '{}'", name,
-                                         topo.regions[static_cast<std::size_t>(topo.node_region[it->second])].name));
-    region_ids_[name] = static_cast<int>(i);
+    if (const auto id = lookup_node(region.name))
+      r_.fail(regions->node, fmt::format("region name '{}' is also the name of a node of region '{}'", region.name,
+                                         topo.regions[static_cast<std::size_t>(topo.node_region[*id])].name));
   }
 
   if (auto g = t.get("graph")) graph(*g);
@@ -536,9 +537,37 @@ void Loader::links(const YamlValue& v) {
 // ---------------------------------------------------------------------------
 // Node references
 
+// Node names are generated ("n<i>", or "<region>-<i>" with regions), so a
+// name is looked up by parsing it back: no map of a million names to build
+// (about a second at 1M nodes). The index must be written as to_string
+// writes it (no sign, no leading zero), exactly the names that exist.
 std::optional<NodeId> Loader::lookup_node(const std::string& text) const {
-  if (auto it = node_ids_.find(text); it != node_ids_.end()) return it->second;
-  return std::nullopt;
+  const TopologySpec& topo = s_.topology;
+  std::string_view index;
+  NodeId first = 0;
+  int count = 0;
+  if (topo.regions.empty()) {
+    if (text.size() < 2 || text[0] != 'n') return std::nullopt;
+    index = std::string_view(text).substr(1);
+    count = topo.nodes;
+  } else {
+    const std::size_t dash = text.rfind('-');
+    if (dash == std::string::npos) return std::nullopt;
+    const auto region = region_ids_.find(text.substr(0, dash));
+    if (region == region_ids_.end()) return std::nullopt;
+    const RegionSpec& reg = topo.regions[static_cast<std::size_t>(region->second)];
+    index = std::string_view(text).substr(dash + 1);
+    first = reg.first_node;
+    count = reg.nodes;
+  }
+  if (index.empty() || index.size() > 10 || (index.size() > 1 && index[0] == '0')) return std::nullopt;
+  std::uint64_t i = 0;
+  for (const char c : index) {
+    if (c < '0' || c > '9') return std::nullopt;
+    i = i * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (i >= static_cast<std::uint64_t>(count)) return std::nullopt;
+  return first + static_cast<NodeId>(i);
 }
 
 std::string Loader::nodes_hint(bool regions_allowed) const {

@@ -409,7 +409,7 @@ bool Simulator::hash_state(StateHasher& h, std::string* why) const {
   service_rng_.hash_state(h);
   for (const Rng& r : protocol_rngs_) r.hash_state(h);
   network_.hash_state(h);
-  if (!costs_.hash_state(h)) return cannot("replicas.service queues");
+  if (!costs_.hash_state(h, now_)) return cannot("replicas.service queues");
   h.add_double(loss_override_);
   h.add_double(duplicate_);
   h.add(next_msg_id_);  // the message counter: numbers the choices

@@ -68,7 +68,60 @@ TimeCosts::TimeCosts(const Scenario& scenario, const Network& network)
   const auto zero = [](const Distribution& d) { return d.is_constant() && d.a == 0.0; };
   const ServiceSpec& sp = scenario.replicas;
   if (!(zero(sp.read) && zero(sp.write) && zero(sp.merge))) servers_ = static_cast<std::size_t>(std::max(0, sp.servers));
-  queues_.assign(nodes * (servers_ + 1), 0);
+  if (servers_ > 0) {
+    busy_.assign(nodes, 0);
+    rebuild_active(1024, 0);
+  }
+}
+
+namespace {
+std::size_t slot_of(NodeId node, std::size_t slots) {
+  return static_cast<std::size_t>((static_cast<std::uint64_t>(node) * 0x9E3779B97F4A7C15ULL) >> 20) & (slots - 1);
+}
+}  // namespace
+
+SimTime* TimeCosts::find_servers(NodeId node) {
+  const std::size_t slots = active_nodes_.size();
+  for (std::size_t i = slot_of(node, slots);; i = (i + 1) & (slots - 1)) {
+    if (active_nodes_[i] == node) return &active_free_[i * servers_];
+    if (active_nodes_[i] == kNoNode32) return nullptr;
+  }
+}
+
+SimTime* TimeCosts::servers_of(NodeId node, SimTime now) {
+  if (SimTime* found = find_servers(node)) return found;
+  if (2 * (active_count_ + 1) > active_nodes_.size()) {
+    // Full: drop the nodes whose servers are all idle by now; grow if that
+    // leaves it more than a quarter full.
+    rebuild_active(active_nodes_.size(), now);
+    if (4 * (active_count_ + 1) > active_nodes_.size()) rebuild_active(2 * active_nodes_.size(), now);
+  }
+  const std::size_t slots = active_nodes_.size();
+  std::size_t i = slot_of(node, slots);
+  while (active_nodes_[i] != kNoNode32) i = (i + 1) & (slots - 1);
+  active_nodes_[i] = node;
+  ++active_count_;
+  SimTime* free = &active_free_[i * servers_];
+  std::fill(free, free + servers_, SimTime{0});
+  return free;
+}
+
+void TimeCosts::rebuild_active(std::size_t slots, SimTime now) {
+  std::vector<NodeId> nodes(slots, kNoNode32);
+  std::vector<SimTime> free(slots * servers_, 0);
+  active_nodes_.swap(nodes);
+  active_free_.swap(free);
+  active_count_ = 0;
+  for (std::size_t j = 0; j < nodes.size(); ++j) {
+    if (nodes[j] == kNoNode32) continue;
+    const SimTime* old = &free[j * servers_];
+    if (*std::max_element(old, old + servers_) <= now) continue;  // all idle: as if never used
+    std::size_t i = slot_of(nodes[j], slots);
+    while (active_nodes_[i] != kNoNode32) i = (i + 1) & (slots - 1);
+    active_nodes_[i] = nodes[j];
+    std::copy(old, old + servers_, &active_free_[i * servers_]);
+    ++active_count_;
+  }
 }
 
 TimeCosts::~TimeCosts() = default;
@@ -102,25 +155,45 @@ SimTime TimeCosts::admit(NodeId node, ServiceKind kind, SimTime now, Rng& rng) {
   const Distribution& d = kind == ServiceKind::read ? service_.read : kind == ServiceKind::write ? service_.write : service_.merge;
   const SimTime service = d.sample_duration(rng);
   // The server that falls idle first (ties: the lowest index) takes it.
-  SimTime* busy = &queues_[static_cast<std::size_t>(node) * (servers_ + 1)];
-  SimTime* server = std::min_element(busy + 1, busy + 1 + servers_);
+  SimTime* servers = servers_of(node, now);
+  SimTime* server = std::min_element(servers, servers + servers_);
   const SimTime start = std::max(*server, now);
   *server = time_after(start, service);
-  *busy = time_after(*busy, service);
+  busy_[node] = time_after(busy_[node], service);
   delays_->add(start - now);
   ++served_;
   return *server;
 }
 
 void TimeCosts::clear_node(NodeId node, SimTime now) {
-  SimTime* first = &queues_[static_cast<std::size_t>(node) * (servers_ + 1) + 1];
-  for (std::size_t i = 0; i < servers_; ++i) first[i] = std::min(first[i], now);
+  if (servers_ > 0)
+    if (SimTime* first = find_servers(node))
+      for (std::size_t i = 0; i < servers_; ++i) first[i] = std::min(first[i], now);
   if (!ingress_free_.empty()) ingress_free_[node] = std::min(ingress_free_[node], now);
   if (!egress_free_.empty()) egress_free_[node] = std::min(egress_free_[node], now);
 }
 
-bool TimeCosts::hash_state(StateHasher& h) const {
-  for (const SimTime t : queues_) h.add_signed(t);
+bool TimeCosts::hash_state(StateHasher& h, SimTime now) const {
+  // The servers as they act from `now` on: an idle server is idle from now
+  // (a request starts at max(idle time, now)) and servers are
+  // interchangeable, so each node's clamped times are sorted, and nodes whose
+  // servers are all idle are left out, whatever the table's layout.
+  std::vector<std::pair<NodeId, std::vector<SimTime>>> busy_servers;
+  for (std::size_t i = 0; i < active_nodes_.size(); ++i) {
+    if (active_nodes_[i] == kNoNode32) continue;
+    std::vector<SimTime> times(active_free_.begin() + static_cast<std::ptrdiff_t>(i * servers_),
+                               active_free_.begin() + static_cast<std::ptrdiff_t>((i + 1) * servers_));
+    for (SimTime& t : times) t = std::max(t, now);
+    std::sort(times.begin(), times.end());
+    if (times.back() > now) busy_servers.emplace_back(active_nodes_[i], std::move(times));
+  }
+  std::sort(busy_servers.begin(), busy_servers.end());
+  h.add(busy_servers.size());
+  for (const auto& [node, times] : busy_servers) {
+    h.add(node);
+    for (const SimTime t : times) h.add_signed(t);
+  }
+  for (const SimTime b : busy_) h.add_signed(b);  // the utilisation metric
   h.add(served_);
   h.add(delays_->zeros);  // the queue delays' histogram (replicas.queue_delay_*): its non-empty bins
   const int bins = static_cast<int>(delays_->h.axis().size());
@@ -143,7 +216,7 @@ ServiceReport TimeCosts::service_report(SimTime run_ns) const {
   r.served = served_;
   if (served_ == 0 || run_ns <= 0 || servers_ == 0) return r;
   SimTime busiest = 0;
-  for (std::size_t i = 0; i < queues_.size(); i += servers_ + 1) busiest = std::max(busiest, queues_[i]);
+  for (const SimTime b : busy_) busiest = std::max(busiest, b);
   r.utilisation_max = static_cast<double>(busiest) / (static_cast<double>(servers_) * static_cast<double>(run_ns));
   r.queue_delay_p50_s = delays_->quantile_s(0.50, served_);
   r.queue_delay_p99_s = delays_->quantile_s(0.99, served_);

@@ -61,7 +61,7 @@ class TimeCosts {
   ServiceReport service_report(SimTime run_ns) const;
   // Feeds the NICs', links' and service queues' state (their delay
   // histogram included) to a StateHasher (sim/state_hash.hpp).
-  bool hash_state(StateHasher& h) const;
+  bool hash_state(StateHasher& h, SimTime now) const;
 
  private:
   struct Link {
@@ -78,9 +78,22 @@ class TimeCosts {
   const Network& network_;
   const ServiceSpec service_;  // a copy: the scenario may not outlive the simulator
   std::size_t servers_ = 0;  // per node; 0 when every service time is 0 (nothing to queue for)
-  // Per node, adjacent so that one cache line serves a request: [busy, free_0 .. free_{servers-1}]:
-  // the service time started at the node, and when each server falls idle.
-  std::vector<SimTime> queues_;
+  // Per node: the service time started at it (the utilisation maximum).
+  std::vector<SimTime> busy_;
+  // When each of a node's servers falls idle, kept only for nodes whose
+  // servers may be busy: idle servers are interchangeable (a request starts
+  // at max(earliest idle, now) whichever idle server takes it), so a node
+  // whose servers are all idle by now is the same as one never used. An
+  // open-addressing table (node -> servers_ times), rebuilt without the
+  // idle nodes when it fills: 8 bytes per node instead of 8 x (servers + 1)
+  // (bench/README.md, issue 12). Looked up only, never iterated into output.
+  static constexpr NodeId kNoNode32 = ~NodeId{0};
+  std::vector<NodeId> active_nodes_;
+  std::vector<SimTime> active_free_;  // slot i: [i * servers_, (i + 1) * servers_)
+  std::size_t active_count_ = 0;
+  SimTime* servers_of(NodeId node, SimTime now);  // inserts idle servers if absent
+  SimTime* find_servers(NodeId node);             // nullptr if absent
+  void rebuild_active(std::size_t slots, SimTime now);
   std::unique_ptr<DelayHistogram> delays_;
   std::uint64_t served_ = 0;
 };

@@ -290,9 +290,10 @@ TEST_CASE("sweep --traces: trace folders are named by their parameters and seed"
 TEST_CASE("the progress line of a run with stop: converged shows no percentage of duration", "[ecosystem][progress]") {
   if (shell("command -v script >/dev/null").status != 0) return;  // util-linux's script gives the run a terminal
   const fs::path dir = ecsim::test::fresh_dir("ecosystem", "progress");
-  // 300,000 nodes: over a second of wall time, when the progress line starts; it converges after about 9 s of 120.
+  // 1,000,000 nodes: several seconds of wall time (300,000 took just over a second, when the progress line
+  // starts, until the kernel got faster), converging after about 9 s of 120 simulated.
   const Result r = shell(fmt::format(
-      "script -qec \"{} run {}/scenarios/gossip-convergence.yaml --set topology.nodes=300000 --set 'output.traces=[summary]' "
+      "script -qec \"{} run {}/scenarios/gossip-convergence.yaml --set topology.nodes=1000000 --set 'output.traces=[summary]' "
       "--out {}\" /dev/null | tr '\\r' '\\n' | grep '^\\[ecsim\\]' | head -n 1",
       ECSIM_BINARY, kSource, (dir / "out").string()));
   REQUIRE(r.out.find("[ecsim] gossip-convergence  sim ") == 0);

@@ -339,3 +339,37 @@ TEST_CASE("lost writes: repeated losses and other keys and replicas", "[lost_wri
   CHECK_FALSE(d.c.precedes(1, 3));
   CHECK(d.c.count_lost() == 1);
 }
+
+// Replicas share a write's clock until they merge concurrent knowledge; the
+// merged clocks they then own must answer exactly as copies did: a replica
+// that merged two concurrent writes supersedes both with its next write, a
+// replica that later learns a write dominating its merge drops its own
+// clock for the write's, and a lost incarnation's merged clock is reused
+// without leaking knowledge into the new one.
+TEST_CASE("lost writes: shared and merged clocks answer as copies", "[lost_writes]") {
+  Driver d;
+  d.write(n0, kX, 1, 100);  // concurrent with 2
+  d.write(n1, kX, 2, 101);
+  d.receive(n2, kX, 1);
+  d.receive(n2, kX, 2);     // n2 owns the merge {n0:1, n1:1}
+  d.write(n2, kX, 3, 102);  // follows 1 and 2
+  CHECK(d.c.precedes(1, 3));
+  CHECK(d.c.precedes(2, 3));
+  CHECK_FALSE(d.c.precedes(1, 2));
+  d.receive(n0, kX, 2);     // n0 owns a merge too, then learns 3, which dominates it
+  d.receive(n0, kX, 3);
+  d.write(n0, kX, 4, 100);
+  CHECK(d.c.precedes(3, 4));
+  CHECK(d.c.precedes(2, 4));
+  d.c.on_state_lost(++d.now, n2);  // n2's incarnation (and its merged clock) goes
+  d.write(n2, kX, 5, 103);         // knows nothing: concurrent with 1..4
+  CHECK_FALSE(d.c.precedes(1, 5));
+  CHECK_FALSE(d.c.precedes(4, 5));
+  d.receive(n1, kX, 4);
+  d.receive(n1, kX, 5);  // a new merge may reuse n2's freed clock
+  d.write(n1, kX, 6, 101);
+  CHECK(d.c.precedes(4, 6));
+  CHECK(d.c.precedes(5, 6));
+  for (NodeId n : {n0, n1, n2}) d.c.final_read(n, kX, 6);
+  CHECK(d.c.lost().empty());
+}

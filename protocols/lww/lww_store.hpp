@@ -68,7 +68,7 @@ class LwwStore final : public ReplicaStore {
   TimestampKind kind_;
   std::uint32_t value_bytes_;
   const WriteTable& writes_;
-  std::vector<std::string> node_names_;
+  const std::vector<std::string>& node_names_;  // the scenario's (it outlives the store)
   std::vector<InlineVector<Entry>> entries_;  // per node, sorted by key
   // 1 byte per node mirrors !entries_[n].empty(): gossip with empty replicas
   // (most of them, early in a spread) then skips a 24-byte-per-node array.
