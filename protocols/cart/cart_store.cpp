@@ -307,15 +307,7 @@ void UnionMaxCartStore::reflected_writes(NodeId node, KeyId key, std::vector<Wri
 
 bool UnionMaxCartStore::hash_state(StateHasher& h) const {
   hash_base(h);
-  std::vector<std::uint64_t> words;
-  for (const std::vector<KeyState>& node : nodes_) {  // per node, sorted by key
-    h.add(node.size());
-    for (const KeyState& k : node) {
-      words.clear();
-      cart::encode(k.key, k.state, words);
-      for (const std::uint64_t w : words) h.add(w);
-    }
-  }
+  hash_encoded(h, nodes_, cart::encode);
   for (const std::uint64_t n : local_ops_) h.add(n);
   for (const std::string& item : items_) h.add_string(item);  // interned items: their ids are in the states
   return true;

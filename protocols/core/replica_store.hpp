@@ -153,6 +153,21 @@ class ReplicaStore {
     h.add(cleared_.size());
     for (const std::uint8_t c : cleared_) h.add(c);
   }
+  // Per-node lists of {key, state} in key order (the CRDT and cart stores),
+  // each state by its encoding, which is canonical: replicas that merged the
+  // same updates in different orders hash equal.
+  template <class KeyStates, class Encode>
+  static void hash_encoded(StateHasher& h, const std::vector<KeyStates>& nodes, Encode encode) {
+    std::vector<std::uint64_t> words;
+    for (const KeyStates& node : nodes) {
+      h.add(node.size());
+      for (const auto& k : node) {
+        words.clear();
+        encode(k.key, k.state, words);
+        for (const std::uint64_t w : words) h.add(w);
+      }
+    }
+  }
   void notify_cleared(const ReplicaCall& at) const {
     if (at.observer) at.observer->on_state_lost(at.now, at.node);
     for (StoreListener* l : listeners_) l->on_state_cleared(at.node);

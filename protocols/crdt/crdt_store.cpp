@@ -588,15 +588,7 @@ void CrdtStore::reflected_writes(NodeId node, KeyId key, std::vector<WriteId>& o
 
 bool CrdtStore::hash_state(StateHasher& h) const {
   hash_base(h);
-  std::vector<std::uint64_t> words;
-  for (const std::vector<KeyState>& node : nodes_) {  // per node, sorted by key
-    h.add(node.size());
-    for (const KeyState& k : node) {
-      words.clear();
-      crdt::encode(k.key, k.state, words);
-      for (const std::uint64_t w : words) h.add(w);
-    }
-  }
+  hash_encoded(h, nodes_, crdt::encode);
   for (const ActorId a : actor_) h.add(a);
   for (const std::uint32_t i : incarnation_) h.add(i);
   h.add(actor_names_.size());
