@@ -91,7 +91,7 @@ std::function<std::vector<std::uint32_t>(std::string_view)> key_replicas(const S
   };
 }
 
-TraceInputs run_dir_inputs(const std::string& dir_name) {
+TraceInputs run_dir_inputs(const std::string& dir_name, std::vector<MessageChoice>* choices) {
   const fs::path dir(dir_name);
   auto file = [&](const char* name) { return fs::exists(dir / name) ? (dir / name).string() : std::string(); };
   TraceInputs in{file("ops.csv"), file("applied.csv"), file("events.csv"), {}};
@@ -100,6 +100,7 @@ TraceInputs run_dir_inputs(const std::string& dir_name) {
       const Scenario resolved = load_scenario_with_modules((dir / "scenario.resolved.yaml").string());
       in.nodes = resolved.topology.node_names;
       in.replicas_of = key_replicas(resolved);
+      if (choices) *choices = resolved.choices;
     } catch (const ScenarioError&) {
       // e.g. an empirical distribution, which the resolved form only summarises
     }

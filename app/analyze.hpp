@@ -13,6 +13,7 @@
 namespace ecsim {
 
 struct Scenario;
+struct MessageChoice;
 
 // The scenario's partial replication as TraceInputs::replicas_of wants it
 // (each key's replicas by key name); empty when every node holds every key.
@@ -20,8 +21,9 @@ std::function<std::vector<std::uint32_t>(std::string_view)> key_replicas(const S
 
 // A run directory's traces (ops.csv, applied.csv, events.csv: those present;
 // `ops` empty when ops.csv is absent) with the node order and the key
-// placement of its scenario.resolved.yaml when that loads.
-TraceInputs run_dir_inputs(const std::string& dir);
+// placement of its scenario.resolved.yaml when that loads; with `choices`,
+// also that scenario's `choices:` (for the plot).
+TraceInputs run_dir_inputs(const std::string& dir, std::vector<MessageChoice>* choices = nullptr);
 
 // The `ecsim analyze` command line; returns the exit status.
 int analyze_command(const std::vector<std::string>& args);

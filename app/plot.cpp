@@ -243,17 +243,11 @@ struct Highlights {
   std::set<std::string> chosen;
 };
 
-Highlights highlights_of(const fs::path& dir, const std::optional<TraceAnalysis>& analysis) {
+Highlights highlights_of(const fs::path& dir, const std::optional<TraceAnalysis>& analysis,
+                         const std::vector<MessageChoice>& choices) {
   Highlights h;
   h.versions = versions_that_matter(dir / "violations.csv", analysis ? analysis->lost_writes : TraceAnalysis{}.lost_writes);
-  if (fs::exists(dir / "scenario.resolved.yaml")) {
-    try {
-      for (const MessageChoice& c : load_scenario_with_modules((dir / "scenario.resolved.yaml").string()).choices)
-        h.chosen.insert(std::to_string(c.message));
-    } catch (const ScenarioError&) {
-      // as run_dir_inputs: the traces are drawn without it
-    }
-  }
+  for (const MessageChoice& c : choices) h.chosen.insert(std::to_string(c.message));
   return h;
 }
 
@@ -422,7 +416,8 @@ void plot_spacetime(const fs::path& dir, const fs::path& out, const Formats& for
 
 std::vector<std::string> plot_run(const fs::path& dir, const fs::path& out, const Formats& formats) {
   std::vector<std::string> drawn;
-  const TraceInputs in = run_dir_inputs(dir.string());
+  std::vector<MessageChoice> choices;
+  const TraceInputs in = run_dir_inputs(dir.string(), &choices);
   const std::vector<std::string>& nodes = in.nodes;
   const bool have_events = !in.events.empty();
   double end_s = 0;
@@ -440,7 +435,7 @@ std::vector<std::string> plot_run(const fs::path& dir, const fs::path& out, cons
       fmt::print(stderr, "ecsim plot: no visibility CDF: {}\n", e.what());
     }
   }
-  RunEvents ev = have_events ? read_run_events(dir / "events.csv", nodes, end_s, highlights_of(dir, analysis)) : RunEvents{};
+  RunEvents ev = have_events ? read_run_events(dir / "events.csv", nodes, end_s, highlights_of(dir, analysis, choices)) : RunEvents{};
   end_s = std::max(end_s, ev.end_s);
   const std::string faults = fault_objects(ev.faults);
 
