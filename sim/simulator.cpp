@@ -145,9 +145,15 @@ void Simulator::send(NodeId from, NodeId to, std::uint16_t protocol, std::uint16
   }
 
   std::uint32_t slot;
-  if (!free_slots_.empty()) {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
+  if (free_head_ < free_slots_.size()) {
+    slot = free_slots_[free_head_++];
+    if (free_head_ == free_slots_.size()) {
+      free_slots_.clear();
+      free_head_ = 0;
+    } else if (free_head_ >= 4096 && 2 * free_head_ >= free_slots_.size()) {  // drop the taken prefix
+      free_slots_.erase(free_slots_.begin(), free_slots_.begin() + static_cast<std::ptrdiff_t>(free_head_));
+      free_head_ = 0;
+    }
   } else {
     slot = static_cast<std::uint32_t>(slots_.size());
     slots_.emplace_back();
