@@ -188,6 +188,7 @@ class Simulator {
   // them: a cache miss per delivery at a million nodes, bench/README.md).
   std::vector<std::uint32_t> free_slots_;
   std::size_t free_head_ = 0;
+  std::uint32_t take_slot();  // the oldest free slot, or a new one
   std::vector<std::uint64_t> delivering_;  // payload copy: handlers may grow slots_
   std::unordered_map<std::uint64_t, SimTime> fifo_last_;  // per directed link, only with fifo
   ObserverHub hub_;
