@@ -144,14 +144,7 @@ void Simulator::send(NodeId from, NodeId to, std::uint16_t protocol, std::uint16
     return;
   }
 
-  std::uint32_t slot;
-  if (!free_slots_.empty()) {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-  } else {
-    slot = static_cast<std::uint32_t>(slots_.size());
-    slots_.emplace_back();
-  }
+  const std::uint32_t slot = take_slot();
   MessageSlot& m = slots_[slot];
   m.id = id;
   m.from = from;
@@ -307,6 +300,22 @@ void Simulator::hand_to_protocol(std::uint32_t slot) {
   release(slot);  // before the handler: it may reuse the slot for what it sends
   Context ctx(*this, msg.to, msg.protocol);
   protocols_[msg.protocol]->on_message(ctx, msg);
+}
+
+std::uint32_t Simulator::take_slot() {
+  if (free_head_ == free_slots_.size()) {
+    slots_.emplace_back();
+    return static_cast<std::uint32_t>(slots_.size() - 1);
+  }
+  const std::uint32_t slot = free_slots_[free_head_++];
+  if (free_head_ == free_slots_.size()) {
+    free_slots_.clear();
+    free_head_ = 0;
+  } else if (free_head_ >= 4096 && 2 * free_head_ >= free_slots_.size()) {  // drop the taken prefix
+    free_slots_.erase(free_slots_.begin(), free_slots_.begin() + static_cast<std::ptrdiff_t>(free_head_));
+    free_head_ = 0;
+  }
+  return slot;
 }
 
 void Simulator::release(std::uint32_t slot) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -341,4 +342,164 @@ TEST_CASE("LWW clear forgets a replica's state only", "[lww]") {
   CHECK(f.store.write(f.at(1, 50), 1, OpKind::write, id, 0).kept);
   f.store.merge(f.at(0, 100), f.entries(1, {1}));
   CHECK(f.held(0, 1) == id);
+}
+
+namespace {
+
+// A reference model of LWW registers, written for this test: per (node, key)
+// a map entry with the whole version, no shared tables. Clocks follow the
+// textbook rules (HLC via HybridClock; Lamport: max, then +1 per write).
+struct Reference {
+  explicit Reference(TimestampKind k) : kind(k) {}
+  TimestampKind kind;
+  std::map<std::pair<NodeId, KeyId>, LwwVersion> held;
+  std::map<NodeId, HybridClock> hlc;
+  std::map<NodeId, std::int64_t> lamport;
+  std::uint64_t applied = 0;  // state changes, as on_applied reports them
+
+  LwwVersion stamp(NodeId node, SimTime local, WriteId w) {
+    Timestamp ts{local, 0};
+    if (kind == TimestampKind::hlc) ts = hlc[node].tick(local);
+    if (kind == TimestampKind::lamport) ts = Timestamp{++lamport[node], 0};
+    return LwwVersion{ts, node, w};
+  }
+  void receive(NodeId node, SimTime local, const Timestamp& ts) {
+    if (kind == TimestampKind::hlc) hlc[node].receive(ts, local);
+    if (kind == TimestampKind::lamport) lamport[node] = std::max(lamport[node], ts.wall);
+  }
+  bool offer(NodeId node, KeyId key, const LwwVersion& v) {
+    auto it = held.find({node, key});
+    if (it != held.end() && !(it->second < v)) return false;
+    held[{node, key}] = v;
+    ++applied;
+    return true;
+  }
+  const LwwVersion* find(NodeId node, KeyId key) const {
+    auto it = held.find({node, key});
+    return it == held.end() ? nullptr : &it->second;
+  }
+  // The wire words, as documented in lww_store.cpp: (key, origin), wall, (logical, write).
+  static void encode(KeyId key, const LwwVersion& v, std::vector<std::uint64_t>& out) {
+    out.push_back((std::uint64_t{key} << 32) | v.origin);
+    out.push_back(static_cast<std::uint64_t>(v.ts.wall));
+    out.push_back((std::uint64_t{v.ts.logical} << 32) | (v.write & 0xFFFFFFFFu));
+  }
+  std::vector<std::uint64_t> digest(NodeId node) const {
+    std::vector<std::uint64_t> out;
+    for (const auto& [at, v] : held)
+      if (at.first == node) encode(at.second, v, out);
+    return out;
+  }
+};
+
+struct Counter final : ReplicaObserver {
+  std::uint64_t applied = 0;
+  void on_applied(SimTime, NodeId, KeyId, std::uint64_t, StateRank, WriteId) override { ++applied; }
+};
+
+}  // namespace
+
+TEST_CASE("LWW store agrees with a reference model under random writes, merges, exchanges and clears", "[lww]") {
+  // Several keys per node (so replicas move between one inline entry and a
+  // list, and cleared lists are reused), write ids written twice (two
+  // versions of one write id) and write ids far beyond the others.
+  // One key as well: replicas then mostly stay in the one-byte tier, and
+  // leave it when the version index passes 254.
+  constexpr NodeId kNodes = 5;
+  for (const KeyId kKeys : {KeyId{1}, KeyId{4}})
+  for (const TimestampKind kind : {TimestampKind::physical, TimestampKind::hlc, TimestampKind::lamport}) {
+    Rng rng(97 + static_cast<std::uint64_t>(kind) + kKeys);
+    Scenario s = three_nodes(kind);
+    s.topology.nodes = kNodes;
+    s.topology.node_names = {"n0", "n1", "n2", "n3", "n4"};
+    s.topology.node_region.assign(kNodes, 0);
+    edit_store(s).keys = static_cast<int>(kKeys);
+    WriteTable writes;
+    Counter obs;
+    LwwStore store(s, writes);
+    Reference ref(kind);
+    std::vector<WriteId> written;
+    int mismatches = 0, exchanges_with_work = 0, clears = 0;
+    std::vector<std::string> why;  // the first few mismatches, for the failure message
+    auto miss = [&](int line, int step) {
+      if (++mismatches <= 5) why.push_back(fmt::format("line {}, step {}", line, step));
+    };
+    auto at = [&](NodeId node, SimTime local) { return ReplicaCall{node, local, local, &obs}; };
+    for (int step = 0; step < 4000; ++step) {
+      const NodeId node = static_cast<NodeId>(rng.below(kNodes));
+      const NodeId peer = static_cast<NodeId>(rng.below(kNodes));
+      const KeyId key = static_cast<KeyId>(rng.below(kKeys));
+      const SimTime local = static_cast<SimTime>(rng.below(500));
+      const std::uint64_t op = rng.below(100);
+      if (op < 20) {  // a client write; now and then an id used before, or a stray large one
+        WriteId w = writes.add(key, fmt::format("v{}", step));
+        if (op < 3 && !written.empty()) w = written[rng.below(written.size())];
+        if (op == 3) w = (std::uint64_t{1} << 20) + rng.below(8);
+        if (op == 4) w = (std::uint64_t{1} << 32) + rng.below(8);  // truncated on the wire
+        written.push_back(w);
+        const LwwVersion v = ref.stamp(node, local, w);
+        const bool kept = ref.offer(node, key, v);
+        if (store.write(at(node, local), key, OpKind::write, w, 0).kept != kept) miss(__LINE__, step);
+      } else if (op < 50) {  // entries for some keys shipped from peer to node
+        std::vector<std::uint64_t> keys;
+        for (KeyId k = 0; k < kKeys; ++k)
+          if (rng.below(2)) keys.push_back(k);
+        std::vector<std::uint64_t> words;
+        store.entries_for(peer, keys, words);
+        std::vector<std::uint64_t> expected;
+        for (const std::uint64_t k : keys)
+          if (const LwwVersion* v = ref.find(peer, static_cast<KeyId>(k))) Reference::encode(static_cast<KeyId>(k), *v, expected);
+        if (words != expected) miss(__LINE__, step);
+        store.merge(at(node, local), expected);
+        for (std::size_t i = 0; i < expected.size(); i += LwwStore::kWordsPerEntry) {
+          const LwwVersion v{Timestamp{static_cast<std::int64_t>(expected[i + 1]), static_cast<std::uint32_t>(expected[i + 2] >> 32)},
+                             static_cast<NodeId>(expected[i]), expected[i + 2] & 0xFFFFFFFFu};
+          ref.receive(node, local, v.ts);
+          ref.offer(node, static_cast<KeyId>(expected[i] >> 32), v);
+        }
+      } else if (op < 95) {  // node compares peer's digest: what to send, what to ask for
+        std::vector<std::uint64_t> send, want, expected_send, expected_want;
+        store.compare(node, ref.digest(peer), send, want);
+        for (KeyId k = 0; k < kKeys; ++k) {
+          const LwwVersion *mine = ref.find(node, k), *held = ref.find(peer, k);
+          std::optional<LwwVersion> theirs;  // as the digest carries it: 32 bits of write id
+          if (held) theirs = LwwVersion{held->ts, held->origin, held->write & 0xFFFFFFFFu};
+          if (mine && (!theirs || *theirs < *mine)) Reference::encode(k, *mine, expected_send);
+          if (theirs && (!mine || *mine < *theirs)) expected_want.push_back(k);
+        }
+        if (send != expected_send || want != expected_want) miss(__LINE__, step);
+        if (!send.empty() || !want.empty()) ++exchanges_with_work;
+      } else {  // crash with state loss
+        store.clear(at(node, local));
+        for (KeyId k = 0; k < kKeys; ++k) ref.held.erase({node, k});
+        ++clears;
+      }
+      // Every replica, every key, after every step.
+      for (NodeId n = 0; n < kNodes; ++n) {
+        std::vector<std::uint64_t> words;
+        store.digest(n, words);
+        if (words != ref.digest(n)) miss(__LINE__, step);
+        for (KeyId k = 0; k < kKeys; ++k) {
+          const LwwVersion* want = ref.find(n, k);
+          const LwwVersion* got = store.find(n, k);
+          if ((want == nullptr) != (got == nullptr) || (want && !(*want == *got))) miss(__LINE__, step);
+          if (store.state_digest(n, k) != (want ? LwwStore::digest_of(*want) : 0)) miss(__LINE__, step);
+          if (!want || want->write <= writes.size()) {  // read() looks the value up: real write ids only
+            const ReadResult r = store.read(at(n, 0), k);
+            if (r.found != (want != nullptr) || (want && (r.write != want->write || r.value != writes.get(want->write).value)))
+              miss(__LINE__, step);
+          }
+          const StateProbe p = store.probe(n, k);
+          if (p.found != (want != nullptr) || (want && (p.write != want->write || !(p.rank == LwwStore::rank_of(*want)))))
+            miss(__LINE__, step);
+        }
+      }
+      if (obs.applied != ref.applied) miss(__LINE__, step);
+    }
+    for (auto& w : why) UNSCOPED_INFO(w);
+    CHECK(mismatches == 0);
+    CHECK(exchanges_with_work > 100);  // the schedule exercised real differences
+    CHECK(clears > 50);
+    CHECK(ref.held.size() > kNodes * kKeys / 4);  // not a trivially empty end
+  }
 }

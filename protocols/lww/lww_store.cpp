@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <bit>
 #include <fmt/format.h>
+#include <stdexcept>
 
 #include "sim/hash.hpp"
 
@@ -11,6 +12,12 @@ namespace ecsim {
 namespace {
 constexpr std::uint32_t kHeaderBytes = 16;
 constexpr std::uint32_t kVersionBytes = 24;  // key, timestamp, origin/write
+// A node's byte (LwwStore::small_) when it does not say it all.
+constexpr std::uint8_t kSeeCell = 255;
+// A node's cell (LwwStore::cells_): one inline (key, version) or a list.
+constexpr std::uint64_t kListBit = std::uint64_t{1} << 31;
+constexpr std::uint64_t kLowMask = kListBit - 1;
+constexpr std::uint64_t pack(KeyId key, std::uint32_t version) { return (std::uint64_t{key} << 32) | version; }
 
 }  // namespace
 
@@ -19,10 +26,10 @@ LwwStore::LwwStore(const Scenario& scenario, const WriteTable& writes)
       value_bytes_(static_cast<std::uint32_t>(store_of(scenario).value_bytes)),
       writes_(writes),
       node_names_(scenario.topology.node_names),
-      entries_(static_cast<std::size_t>(scenario.topology.nodes)),
-      holds_any_(entries_.size(), 0) {
-  if (kind_ == TimestampKind::hlc) hlc_.resize(entries_.size());
-  if (kind_ == TimestampKind::lamport) lamport_.resize(entries_.size());
+      small_(static_cast<std::size_t>(scenario.topology.nodes), 0),
+      versions_(1) {
+  if (kind_ == TimestampKind::hlc) hlc_.resize(small_.size());
+  if (kind_ == TimestampKind::lamport) lamport_.resize(small_.size());
 }
 
 StateRank LwwStore::rank_of(const LwwVersion& v) {
@@ -46,21 +53,102 @@ std::string LwwStore::version_text(const LwwVersion& v) const {
   return fmt::format("{}.{}@{}", v.ts.wall, v.ts.logical, node_names_[v.origin]);
 }
 
+std::span<const LwwStore::Held> LwwStore::held(NodeId node, Held& one) const {
+  const std::uint8_t small = small_[node];
+  if (small == 0) return {};
+  if (small != kSeeCell) {
+    one = Held{0, small};
+    return {&one, 1};
+  }
+  const std::uint64_t cell = cells_[node];
+  if (cell & kListBit) return lists_[cell & kLowMask];
+  one = Held{static_cast<KeyId>(cell >> 32), static_cast<std::uint32_t>(cell)};
+  return {&one, 1};
+}
+
+std::uint32_t LwwStore::held_version(NodeId node, KeyId key) const {
+  Held one;
+  const auto list = held(node, one);
+  auto it = std::lower_bound(list.begin(), list.end(), key, [](const Held& e, KeyId k) { return e.key < k; });
+  return (it != list.end() && it->key == key) ? it->version : 0;
+}
+
+void LwwStore::hold(NodeId node, KeyId key, std::uint32_t version) {
+  std::uint8_t& small = small_[node];
+  if (small != kSeeCell) {
+    if (key == 0 && version < kSeeCell) {  // still key 0 alone, at a small index
+      small = static_cast<std::uint8_t>(version);
+      return;
+    }
+    // Moves to the cell for good (until a clear): the byte says "see the cell".
+    if (cells_.empty()) cells_.assign(small_.size(), 0);
+    cells_[node] = small != 0 ? pack(0, small) : 0;
+    small = kSeeCell;
+  }
+  std::uint64_t& cell = cells_[node];
+  if (cell == 0 || (!(cell & kListBit) && static_cast<KeyId>(cell >> 32) == key)) {
+    cell = pack(key, version);
+    return;
+  }
+  if (!(cell & kListBit)) {  // a second key: the inline entry moves to a list
+    const Held first{static_cast<KeyId>(cell >> 32), static_cast<std::uint32_t>(cell)};
+    const std::uint32_t index = take_list();
+    lists_[index].push_back(first);
+    cell = kListBit | index;
+  }
+  auto& list = lists_[cell & kLowMask];
+  auto it = std::lower_bound(list.begin(), list.end(), key, [](const Held& e, KeyId k) { return e.key < k; });
+  if (it != list.end() && it->key == key)
+    it->version = version;
+  else
+    list.insert(it, Held{key, version});
+}
+
+std::uint32_t LwwStore::take_list() {
+  if (!free_lists_.empty()) {  // a cleared replica's (empty) list
+    const std::uint32_t index = free_lists_.back();
+    free_lists_.pop_back();
+    return index;
+  }
+  if (lists_.size() > kLowMask) throw std::length_error("LwwStore: too many replicas holding several keys");
+  lists_.emplace_back();
+  return static_cast<std::uint32_t>(lists_.size() - 1);
+}
+
+std::uint32_t LwwStore::intern(const LwwVersion& v) {
+  const std::uint64_t w = v.write & 0xFFFFFFFFu;  // what the wire carries
+  // Write ids are dense (WriteTable): grow the table with them, but not
+  // for a stray huge id, which would cost 4 bytes per id below it.
+  if (w >= by_write_.size() && w < 2 * by_write_.size() + (std::size_t{1} << 16)) by_write_.resize(w + 1, 0);
+  auto by_value = [this](std::uint32_t i, const LwwVersion& x) { return versions_[i] < x; };
+  auto extra = std::lower_bound(extra_versions_.begin(), extra_versions_.end(), v, by_value);
+  const bool in_extra = extra != extra_versions_.end() && versions_[*extra] == v;
+  if (w < by_write_.size()) {
+    const std::uint32_t slot = by_write_[w];
+    if (slot != 0 && versions_[slot] == v) return slot;
+    if (slot == 0 && !in_extra) return by_write_[w] = add_version(v);
+  }
+  if (in_extra) return *extra;
+  const std::uint32_t index = add_version(v);
+  extra_versions_.insert(extra, index);
+  return index;
+}
+
+std::uint32_t LwwStore::add_version(const LwwVersion& v) {
+  // Indices share a cell with a key and the list bit: 31 bits.
+  if (versions_.size() > kLowMask) throw std::length_error("LwwStore: too many versions");
+  versions_.push_back(v);
+  return static_cast<std::uint32_t>(versions_.size() - 1);
+}
+
 const LwwVersion* LwwStore::find(NodeId node, KeyId key) const {
-  const auto& list = entries_[node];
-  auto it = std::lower_bound(list.begin(), list.end(), key, [](const Entry& e, KeyId k) { return e.key < k; });
-  return (it != list.end() && it->key == key) ? &it->version : nullptr;
+  const std::uint32_t version = held_version(node, key);
+  return version != 0 ? &versions_[version] : nullptr;
 }
 
 std::uint64_t LwwStore::state_digest(NodeId node, KeyId key) {
   const LwwVersion* v = find(node, key);
   return v ? digest_of(*v) : 0;
-}
-
-LwwStore::Entry* LwwStore::find_mutable(NodeId node, KeyId key) {
-  auto& list = entries_[node];
-  auto it = std::lower_bound(list.begin(), list.end(), key, [](const Entry& e, KeyId k) { return e.key < k; });
-  return (it != list.end() && it->key == key) ? &*it : nullptr;
 }
 
 Timestamp LwwStore::stamp(const ReplicaCall& at) {
@@ -80,15 +168,9 @@ void LwwStore::observe_received(const ReplicaCall& at, const Timestamp& ts) {
 }
 
 bool LwwStore::offer(const ReplicaCall& at, KeyId key, const LwwVersion& v) {
-  auto& list = entries_[at.node];
-  auto it = std::lower_bound(list.begin(), list.end(), key, [](const Entry& e, KeyId k) { return e.key < k; });
-  if (it != list.end() && it->key == key) {
-    if (!(it->version < v)) return false;
-    it->version = v;
-  } else {
-    list.insert(it, Entry{key, v});
-    holds_any_[at.node] = 1;
-  }
+  const std::uint32_t mine = held_version(at.node, key);
+  if (mine != 0 && !(versions_[mine] < v)) return false;
+  hold(at.node, key, intern(v));
   notify_applied(at, key, digest_of(v), rank_of(v), v.write);
   if (at.observer->wants_applied_versions()) at.observer->on_version_applied(at.now, at.node, key, v.write, version_text(v), current_step());
   return true;
@@ -122,58 +204,55 @@ WriteResult LwwStore::write(const ReplicaCall& at, KeyId key, OpKind, WriteId wr
   return result;
 }
 
-void LwwStore::encode(const Entry& e, std::vector<std::uint64_t>& out) {
-  out.push_back((static_cast<std::uint64_t>(e.key) << 32) | e.version.origin);
-  out.push_back(std::bit_cast<std::uint64_t>(e.version.ts.wall));
-  out.push_back((static_cast<std::uint64_t>(e.version.ts.logical) << 32) | (e.version.write & 0xFFFFFFFFu));
+void LwwStore::encode(KeyId key, const LwwVersion& v, std::vector<std::uint64_t>& out) {
+  out.push_back((static_cast<std::uint64_t>(key) << 32) | v.origin);
+  out.push_back(std::bit_cast<std::uint64_t>(v.ts.wall));
+  out.push_back((static_cast<std::uint64_t>(v.ts.logical) << 32) | (v.write & 0xFFFFFFFFu));
 }
 
-LwwStore::Entry LwwStore::decode(const std::uint64_t* w) {
-  Entry e;
-  e.key = static_cast<KeyId>(w[0] >> 32);
-  e.version.origin = static_cast<NodeId>(w[0]);
-  e.version.ts.wall = std::bit_cast<std::int64_t>(w[1]);
-  e.version.ts.logical = static_cast<std::uint32_t>(w[2] >> 32);
-  e.version.write = w[2] & 0xFFFFFFFFu;
-  return e;
+KeyId LwwStore::decode(const std::uint64_t* w, LwwVersion& v) {
+  v.origin = static_cast<NodeId>(w[0]);
+  v.ts.wall = std::bit_cast<std::int64_t>(w[1]);
+  v.ts.logical = static_cast<std::uint32_t>(w[2] >> 32);
+  v.write = w[2] & 0xFFFFFFFFu;
+  return static_cast<KeyId>(w[0] >> 32);
 }
 
 void LwwStore::digest(NodeId node, std::vector<std::uint64_t>& out) const {
   // An LWW digest is (key, version) per key: the value stays home.
-  if (!holds_any_[node]) return;
-  for (const Entry& e : entries_[node]) encode(e, out);
+  Held one;
+  for (const Held& e : held(node, one)) encode(e.key, versions_[e.version], out);
 }
 
 void LwwStore::compare(NodeId self, std::span<const std::uint64_t> peer_digest,
                        std::vector<std::uint64_t>& entries_to_send, std::vector<std::uint64_t>& keys_wanted) const {
   const std::size_t n = peer_digest.size() / kWordsPerEntry;
-  if (!holds_any_[self]) {  // everything the peer has is wanted
-    for (std::size_t j = 0; j < n; ++j) keys_wanted.push_back(peer_digest[j * kWordsPerEntry] >> 32);
-    return;
-  }
-  const auto& mine = entries_[self];
+  Held one;
+  const auto mine = held(self, one);
   std::size_t i = 0;
   for (std::size_t j = 0; j < n; ++j) {
-    const Entry theirs = decode(peer_digest.data() + j * kWordsPerEntry);
-    while (i < mine.size() && mine[i].key < theirs.key) encode(mine[i++], entries_to_send);
-    if (i < mine.size() && mine[i].key == theirs.key) {
-      if (theirs.version < mine[i].version)
-        encode(mine[i], entries_to_send);
-      else if (mine[i].version < theirs.version)
-        keys_wanted.push_back(theirs.key);
+    LwwVersion theirs;
+    const KeyId key = decode(peer_digest.data() + j * kWordsPerEntry, theirs);
+    for (; i < mine.size() && mine[i].key < key; ++i) encode(mine[i].key, versions_[mine[i].version], entries_to_send);
+    if (i < mine.size() && mine[i].key == key) {
+      const LwwVersion& ours = versions_[mine[i].version];
+      if (theirs < ours)
+        encode(key, ours, entries_to_send);
+      else if (ours < theirs)
+        keys_wanted.push_back(key);
       ++i;
     } else {
-      keys_wanted.push_back(theirs.key);
+      keys_wanted.push_back(key);
     }
   }
-  while (i < mine.size()) encode(mine[i++], entries_to_send);
+  for (; i < mine.size(); ++i) encode(mine[i].key, versions_[mine[i].version], entries_to_send);
 }
 
 void LwwStore::entries_for(NodeId self, std::span<const std::uint64_t> keys, std::vector<std::uint64_t>& out) const {
   for (std::uint64_t key : keys) {
-    const auto& list = entries_[self];
-    auto it = std::lower_bound(list.begin(), list.end(), static_cast<KeyId>(key), [](const Entry& e, KeyId k) { return e.key < k; });
-    if (it != list.end() && it->key == key) encode(*it, out);
+    if (key > 0xFFFFFFFFu) continue;  // no such key (a KeyId is 32 bits)
+    const std::uint32_t version = held_version(self, static_cast<KeyId>(key));
+    if (version != 0) encode(static_cast<KeyId>(key), versions_[version], out);
   }
 }
 
@@ -181,10 +260,11 @@ void LwwStore::merge(const ReplicaCall& at, std::span<const std::uint64_t> entri
   begin_step();  // one message's batch: one atomic step
   const std::size_t n = entries.size() / kWordsPerEntry;
   for (std::size_t j = 0; j < n; ++j) {
-    const Entry e = decode(entries.data() + j * kWordsPerEntry);
-    observe_received(at, e.version.ts);
-    at.observer->on_write_received(at.now, at.node, e.key, e.version.write);
-    offer(at, e.key, e.version);
+    LwwVersion v;
+    const KeyId key = decode(entries.data() + j * kWordsPerEntry, v);
+    observe_received(at, v.ts);
+    at.observer->on_write_received(at.now, at.node, key, v.write);
+    offer(at, key, v);
   }
 }
 
@@ -198,23 +278,35 @@ std::uint32_t LwwStore::entry_bytes(std::size_t words) const {
 
 void LwwStore::clear(const ReplicaCall& at) {
   if (!clear_needed(at.node)) return;
-  entries_[at.node].clear();
-  holds_any_[at.node] = 0;
+  if (small_[at.node] == kSeeCell) {
+    std::uint64_t& cell = cells_[at.node];
+    if (cell & kListBit) {
+      lists_[cell & kLowMask].clear();
+      free_lists_.push_back(static_cast<std::uint32_t>(cell & kLowMask));
+    }
+    cell = 0;
+  }
+  small_[at.node] = 0;
   // Clocks are not state: HLC/Lamport counters survive (they would be
   // recovered from the physical clock or persisted in a real system).
   notify_cleared(at);
 }
 
 bool LwwStore::hash_state(StateHasher& h) const {
+  // What replicas hold, not where: the same words as when every node kept
+  // its own (key, version) list and a holds-anything byte.
   hash_base(h);
-  for (const InlineVector<Entry>& node : entries_) {  // per node, sorted by key
-    h.add(node.size());
-    for (const Entry& e : node) {
+  Held one;
+  for (NodeId node = 0; node < small_.size(); ++node) {
+    const auto list = held(node, one);
+    h.add(list.size());
+    for (const Held& e : list) {
+      const LwwVersion& v = versions_[e.version];
       h.add(e.key);
-      h.add_signed(e.version.ts.wall);
-      h.add(e.version.ts.logical);
-      h.add(e.version.origin);
-      h.add(e.version.write);
+      h.add_signed(v.ts.wall);
+      h.add(v.ts.logical);
+      h.add(v.origin);
+      h.add(v.write);
     }
   }
   for (const HybridClock& c : hlc_) {
@@ -222,7 +314,7 @@ bool LwwStore::hash_state(StateHasher& h) const {
     h.add(c.state.logical);
   }
   for (const LamportClock& c : lamport_) h.add_signed(c.counter);
-  for (const std::uint8_t b : holds_any_) h.add(b);
+  for (const std::uint8_t small : small_) h.add(small != 0 ? 1 : 0);
   return true;
 }
 
