@@ -4,6 +4,7 @@
 #include <atomic>
 #include <bit>
 #include <charconv>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fmt/format.h>
@@ -110,23 +111,30 @@ std::string History::format(const Version& v) const {
 // Builder
 
 template <class Same>
-std::uint32_t HistoryBuilder::FlatIds::find_or_add(std::uint64_t key, std::uint32_t fresh, Same same) {
+std::uint32_t HistoryBuilder::FlatIds::find_or_add(std::uint64_t key, std::uint32_t fresh, Same same,
+                                                   std::string_view name) {
   if (2 * (used_ + 1) > slots_.size()) grow();
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = slot_of(key);; i = (i + 1) & mask) {
     Slot& s = slots_[i];
     if (s.id_plus_1 == 0) {
-      s = Slot{key, fresh + 1};
+      s.key = key;
+      s.id_plus_1 = fresh + 1;
+      s.size = name.size() <= kInline ? static_cast<std::uint8_t>(name.size()) : kLong;
+      if (s.size != kLong && !name.empty()) std::memcpy(s.text, name.data(), name.size());
       ++used_;
       return fresh;
     }
-    if (s.key == key && same(s.id_plus_1 - 1)) return s.id_plus_1 - 1;
+    if (s.key != key) continue;
+    const bool it = s.size == kLong ? same(s.id_plus_1 - 1)
+                                    : s.size == name.size() && (s.size == 0 || std::memcmp(s.text, name.data(), s.size) == 0);
+    if (it) return s.id_plus_1 - 1;
   }
 }
 
 void HistoryBuilder::FlatIds::grow() {
   std::vector<Slot> old = std::move(slots_);
-  slots_.assign(std::max<std::size_t>(64, old.size() * 2), Slot{0, 0});
+  slots_.assign(std::max<std::size_t>(64, old.size() * 2), Slot{});
   shift_ = 64 - std::countr_zero(slots_.size());
   const std::size_t mask = slots_.size() - 1;
   for (const Slot& s : old) {
@@ -142,7 +150,7 @@ std::uint64_t HistoryBuilder::name_hash(std::string_view name) { return fnv1a64(
 std::uint32_t HistoryBuilder::intern(Names& names, std::vector<std::string>& by_id, std::string_view name,
                                      std::uint64_t hash) {
   const auto fresh = static_cast<std::uint32_t>(by_id.size());
-  const std::uint32_t id = names.find_or_add(hash, fresh, [&](std::uint32_t i) { return by_id[i] == name; });
+  const std::uint32_t id = names.find_or_add(hash, fresh, [&](std::uint32_t i) { return by_id[i] == name; }, name);
   if (id == fresh) by_id.emplace_back(name);
   return id;
 }
@@ -367,6 +375,7 @@ void read_ops_rows(const std::string& path, HistoryBuilder& b, ReadProgress& sho
   const std::optional<std::size_t> seq = t.find("seq");  // optional: without it, today's real-time order
   std::uint64_t rows = 0;
   while (t.next()) {
+    b.prefetch_key(t[key]);
     shown.row(file, t, rows);
     if (t[client].empty()) t.fail(client, "client: must not be empty");
     const std::int64_t s = t.integer(session, "session");
@@ -401,6 +410,7 @@ void read_applied_rows(const std::string& path, HistoryBuilder& b, ReadProgress&
   bool any = false;
   std::uint64_t rows = 0;
   while (t.next()) {
+    b.prefetch_key(t[key]);
     shown.row(file, t, rows);
     if ((rows & 0xFFF) == 0 && stop.load(std::memory_order_relaxed)) return;
     any = true;

@@ -162,6 +162,10 @@ class HistoryBuilder {
   std::uint64_t apply_count() const { return apply_count_; }
   // The hash names are interned by (HistoryRowSink's key_hash).
   static std::uint64_t name_hash(std::string_view name);
+  // Starts loading where key `name`'s id is kept: a reader calls it as soon
+  // as it has the row's key, so that the cache miss of a random key (most
+  // of interning's time in a big history) overlaps parsing the other fields.
+  void prefetch_key(std::string_view name) const { key_ids_.prefetch(name_hash(name)); }
 
   // Ids of names that `applied` (a builder that read applied.csv only) gave,
   // in this builder's numbering: its names are interned here in its id
@@ -177,19 +181,31 @@ class HistoryBuilder {
  private:
   // 64-bit key -> dense id, open addressing over (key, id) slots: flat
   // because interning is much of the time spent reading a big history (a
-  // node-based map misses the cache on nearly every row).
+  // node-based map misses the cache on nearly every row). A slot also holds
+  // a short name itself, so that finding it reads one cache line, not a
+  // second one in the by-id names.
   class FlatIds {
    public:
-    // The id of `key`, or `fresh` (then recorded) if it has none yet;
-    // `same(id)` tells whether a slot with this key's hash is really it.
+    // The id of `key` (with `name`, for a name's hash), or `fresh` (then
+    // recorded) if it has none yet; `same(id)` tells whether a slot with
+    // this key holds a name too long to keep in the slot is really it.
     template <class Same>
-    std::uint32_t find_or_add(std::uint64_t key, std::uint32_t fresh, Same same);
+    std::uint32_t find_or_add(std::uint64_t key, std::uint32_t fresh, Same same, std::string_view name = {});
+    // Starts loading the slot where `key`'s search begins.
+    void prefetch(std::uint64_t key) const {
+      if (!slots_.empty()) __builtin_prefetch(&slots_[slot_of(key)]);
+    }
 
    private:
+    static constexpr std::size_t kInline = 19;    // bytes of a name kept in its slot
+    static constexpr std::uint8_t kLong = 0xFF;  // the name is longer: ask same()
     struct Slot {
       std::uint64_t key;
       std::uint32_t id_plus_1;  // 0: empty
+      std::uint8_t size;        // of the name in `text`, or kLong
+      char text[kInline];
     };
+    static_assert(sizeof(Slot) == 32);
     void grow();
     // Fibonacci hashing: the top bits of key x 2^64/phi depend on every bit
     // of the key (session keys differ in their high half, names anywhere).
