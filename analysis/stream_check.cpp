@@ -636,8 +636,11 @@ std::uint32_t stream_partitions(std::uint64_t ops_bytes, std::uint64_t applied_b
   const double reserve = 256.0 * 1024 * 1024;
   const double room = std::max(static_cast<double>(memory_bytes) - reserve, 64.0 * 1024 * 1024);
   const double need = 5.0 * static_cast<double>(ops_bytes + applied_bytes) * std::max(threads, 1u);
-  // At most 256: three files per partition stay open while partitioning.
-  return static_cast<std::uint32_t>(std::clamp(std::ceil(need / room), 1.0, 256.0));
+  // A multiple of the threads when more than one partition is needed (no
+  // thread idle on the last round); at most 256: three files per partition
+  // stay open while partitioning.
+  const double parts = std::ceil(need / room), rounds = std::ceil(parts / std::max(threads, 1u));
+  return static_cast<std::uint32_t>(std::clamp(parts <= 1 ? 1.0 : rounds * std::max(threads, 1u), 1.0, 256.0));
 }
 
 std::uint64_t parse_memory_size(std::string_view text) {

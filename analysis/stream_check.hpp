@@ -81,7 +81,8 @@ struct HistoryCheck {
 std::uint64_t in_memory_estimate(std::uint64_t ops_bytes, std::uint64_t applied_bytes);
 // Partitions the streaming path uses for these sizes and memory target
 // with `threads` partitions in memory at once (each partition's working set
-// is at most about 5 times its share of the CSV bytes).
+// is at most about 5 times its share of the CSV bytes): 1, or a multiple of
+// the threads.
 std::uint32_t stream_partitions(std::uint64_t ops_bytes, std::uint64_t applied_bytes, std::uint64_t memory_bytes,
                                 std::uint32_t threads = 1);
 

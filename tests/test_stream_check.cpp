@@ -238,6 +238,12 @@ TEST_CASE("streaming: chosen when the estimate exceeds the memory target, forced
   CHECK(stream_partitions(1'000'000'000, 1'000'000'000, std::uint64_t{8} << 30) <
         stream_partitions(1'000'000'000, 1'000'000'000, std::uint64_t{1} << 30));
   CHECK(stream_partitions(1000, 1000, kDefaultCheckMemory) == 1);
+  // Two threads hold two partitions at once: twice as many, an even number.
+  const std::uint32_t one = stream_partitions(1'000'000'000, 1'000'000'000, std::uint64_t{4} << 30);
+  const std::uint32_t two = stream_partitions(1'000'000'000, 1'000'000'000, std::uint64_t{4} << 30, 2);
+  CHECK(two >= 2 * one - 1);
+  CHECK(two % 2 == 0);
+  CHECK(stream_partitions(1000, 1000, kDefaultCheckMemory, 2) == 1);
   CHECK(no_scratch_left(dir));
   fs::remove_all(dir.parent_path());
 }
