@@ -23,6 +23,12 @@
 // the in-memory path's exactly. Names (clients, sessions, keys, replicas,
 // version origins) stay in memory, and so do the violations kept for the
 // report (the examples; every violation with keep_all, for --violations).
+//
+// Threads (HistoryCheckOptions::threads): applied.csv is read alongside
+// ops.csv (read_history_rows), the partitions are checked on a pool, and in
+// memory staleness runs alongside check_sessions. Results are kept per
+// partition and combined in partition order: the output is the same for
+// every thread and partition count.
 #include <cstdint>
 #include <functional>
 #include <string>
