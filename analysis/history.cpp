@@ -1,12 +1,17 @@
 #include "analysis/history.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <charconv>
+#include <cstring>
+#include <exception>
 #include <filesystem>
 #include <fmt/format.h>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <thread>
 
 #include "analysis/csv_reader.hpp"
 #include "sim/hash.hpp"
@@ -106,23 +111,30 @@ std::string History::format(const Version& v) const {
 // Builder
 
 template <class Same>
-std::uint32_t HistoryBuilder::FlatIds::find_or_add(std::uint64_t key, std::uint32_t fresh, Same same) {
+std::uint32_t HistoryBuilder::FlatIds::find_or_add(std::uint64_t key, std::uint32_t fresh, Same same,
+                                                   std::string_view name) {
   if (2 * (used_ + 1) > slots_.size()) grow();
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = slot_of(key);; i = (i + 1) & mask) {
     Slot& s = slots_[i];
     if (s.id_plus_1 == 0) {
-      s = Slot{key, fresh + 1};
+      s.key = key;
+      s.id_plus_1 = fresh + 1;
+      s.size = name.size() <= kInline ? static_cast<std::uint8_t>(name.size()) : kLong;
+      if (s.size != kLong && !name.empty()) std::memcpy(s.text, name.data(), name.size());
       ++used_;
       return fresh;
     }
-    if (s.key == key && same(s.id_plus_1 - 1)) return s.id_plus_1 - 1;
+    if (s.key != key) continue;
+    const bool it = s.size == kLong ? same(s.id_plus_1 - 1)
+                                    : s.size == name.size() && (s.size == 0 || std::memcmp(s.text, name.data(), s.size) == 0);
+    if (it) return s.id_plus_1 - 1;
   }
 }
 
 void HistoryBuilder::FlatIds::grow() {
   std::vector<Slot> old = std::move(slots_);
-  slots_.assign(std::max<std::size_t>(64, old.size() * 2), Slot{0, 0});
+  slots_.assign(std::max<std::size_t>(64, old.size() * 2), Slot{});
   shift_ = 64 - std::countr_zero(slots_.size());
   const std::size_t mask = slots_.size() - 1;
   for (const Slot& s : old) {
@@ -133,11 +145,43 @@ void HistoryBuilder::FlatIds::grow() {
   }
 }
 
-std::uint32_t HistoryBuilder::intern(Names& names, std::vector<std::string>& by_id, std::string_view name) {
+std::uint64_t HistoryBuilder::name_hash(std::string_view name) { return fnv1a64(name); }
+
+std::uint32_t HistoryBuilder::intern(Names& names, std::vector<std::string>& by_id, std::string_view name,
+                                     std::uint64_t hash) {
   const auto fresh = static_cast<std::uint32_t>(by_id.size());
-  const std::uint32_t id = names.find_or_add(fnv1a64(name), fresh, [&](std::uint32_t i) { return by_id[i] == name; });
+  const std::uint32_t id = names.find_or_add(hash, fresh, [&](std::uint32_t i) { return by_id[i] == name; }, name);
   if (id == fresh) by_id.emplace_back(name);
   return id;
+}
+
+std::vector<std::uint32_t> HistoryBuilder::renumber(Names& names, std::vector<std::string>& by_id,
+                                                    const std::vector<std::string>& other) {
+  std::vector<std::uint32_t> ids;
+  ids.reserve(other.size());
+  for (const std::string& name : other) ids.push_back(intern(names, by_id, name));
+  return ids;
+}
+
+HistoryBuilder::Renumbering HistoryBuilder::absorb_applied(HistoryBuilder&& a) {
+  Renumbering r;
+  r.keys = renumber(key_ids_, h_.keys, a.h_.keys);
+  r.replicas = renumber(replica_ids_, h_.replicas, a.h_.replicas);
+  // Origin id 0 is "no origin" in both.
+  if (origin_names_.empty()) origin_names_.emplace_back();
+  r.origins.push_back(0);
+  for (std::size_t i = 1; i < a.origin_names_.size(); ++i)
+    r.origins.push_back(intern(origin_ids_, origin_names_, a.origin_names_[i]));
+  for (ApplyRow& row : a.h_.applies) {
+    row.key = r.keys[row.key];
+    if (!row.version.empty()) row.version.origin = r.origins[row.version.origin];
+  }
+  h_.applies = std::move(a.h_.applies);
+  h_.has_applies = a.h_.has_applies;
+  h_.incarnation_replica.clear();
+  for (std::uint32_t replica : a.h_.incarnation_replica) h_.incarnation_replica.push_back(r.replicas[replica]);
+  apply_count_ = a.apply_count_;
+  return r;
 }
 
 Version HistoryBuilder::version_of(const VersionText& v) {
@@ -169,7 +213,8 @@ void HistoryBuilder::add_op(std::string_view client, std::uint32_t session, bool
     h_.session_client.push_back(client_id);
     h_.session_number.push_back(session);
   }
-  op.key = intern(key_ids_, h_.keys, key);
+  const std::uint64_t key_hash = name_hash(key);
+  op.key = intern(key_ids_, h_.keys, key, key_hash);
   op.replica = replica.empty() ? kNoId : intern(replica_ids_, h_.replicas, replica);
   op.invoke_ns = invoke_ns;
   op.complete_ns = complete_ns;
@@ -177,7 +222,7 @@ void HistoryBuilder::add_op(std::string_view client, std::uint32_t session, bool
   op.is_write = is_write;
   op.ok = ok;
   const auto row = static_cast<std::uint32_t>(op_count_++);
-  if (sink_) sink_->op(row, client_id, op);
+  if (sink_) sink_->op(row, client_id, key_hash, op);
   else h_.ops.push_back(op);
 }
 
@@ -218,10 +263,11 @@ void HistoryBuilder::add_apply(SimTime time_ns, std::string_view replica, std::s
   last_step_[r] = step;
   row.step = last_step_id_[r];
   row.time_ns = time_ns;
-  row.key = intern(key_ids_, h_.keys, key);
+  const std::uint64_t key_hash = name_hash(key);
+  row.key = intern(key_ids_, h_.keys, key, key_hash);
   row.version = version_of(version);
   ++apply_count_;
-  if (sink_) sink_->apply(row);
+  if (sink_) sink_->apply(row, key_hash);
   else h_.applies.push_back(row);
 }
 
@@ -270,23 +316,35 @@ History HistoryBuilder::finish(const std::vector<std::string>& node_order, std::
 
 namespace {
 
-// Reports how far into its file a reader is, every 2^16 rows.
-class FileProgress {
+// Reports how far into their files the readers are: each reader every 2^16
+// rows; two readers in parallel share one, with the bytes of both files.
+class ReadProgress {
  public:
-  FileProgress(const ProgressFn& fn, std::string phase, const std::string& path) : fn_(fn), phase_(std::move(phase)) {
-    std::error_code ec;
-    if (fn_) size_ = static_cast<double>(std::filesystem::file_size(path, ec));
-    if (ec) size_ = 0;
+  ReadProgress(const ProgressFn& fn, std::string phase, const std::vector<std::string>& paths)
+      : fn_(fn), phase_(std::move(phase)), read_(paths.size(), 0) {
+    if (!fn_) return;
+    for (const std::string& path : paths) {
+      std::error_code ec;
+      const auto bytes = std::filesystem::file_size(path, ec);
+      if (!ec) size_ += static_cast<double>(bytes);
+    }
   }
-  void row(const CsvReader& t) {
-    if (fn_ && size_ > 0 && (++rows_ & 0xFFFF) == 0) fn_(phase_, std::min(1.0, static_cast<double>(t.bytes_read()) / size_));
+  // Called by file `file`'s reader after each row; `rows` counts them.
+  void row(std::size_t file, const CsvReader& t, std::uint64_t& rows) {
+    if (!fn_ || size_ <= 0 || (++rows & 0xFFFF) != 0) return;
+    const std::lock_guard lock(lock_);
+    read_[file] = t.bytes_read();
+    double done = 0;
+    for (std::uint64_t bytes : read_) done += static_cast<double>(bytes);
+    fn_(phase_, std::min(1.0, done / size_));
   }
 
  private:
   const ProgressFn& fn_;
   std::string phase_;
   double size_ = 0;
-  std::uint64_t rows_ = 0;
+  std::mutex lock_;
+  std::vector<std::uint64_t> read_;  // by file
 };
 
 VersionText version_field(const CsvReader& t, std::size_t c) {
@@ -306,74 +364,118 @@ History read_history_csv(const std::string& ops_path, const std::string& applied
   return b.finish(node_order);
 }
 
-void read_history_rows(const std::string& ops_path, const std::string& applied_path, HistoryBuilder& b,
-                       const ProgressFn& progress) {
-  {
-    CsvReader t(ops_path, "history file");
-    FileProgress shown(progress, "reading " + ops_path, ops_path);
-    const std::size_t client = t.require("client"), session = t.require("session"), op = t.require("op"),
-                      key = t.require("key"), invoke = t.require("invoke_ns"), complete = t.require("complete_ns"),
-                      ok = t.require("ok"), version = t.require("version");
-    const std::optional<std::size_t> replica = t.find("replica");
-    const std::optional<std::size_t> seq = t.find("seq");  // optional: without it, today's real-time order
-    while (t.next()) {
-      shown.row(t);
-      if (t[client].empty()) t.fail(client, "client: must not be empty");
-      const std::int64_t s = t.integer(session, "session");
-      if (s < 0 || s > 0xFFFFFFFFLL) t.fail(session, fmt::format("session: expected a number >= 0, got {}", s));
-      const std::string_view op_name = t[op];
-      if (op_name.empty()) t.fail(op, "op: must not be empty (read, write, ...)");
-      if (t[key].empty()) t.fail(key, "key: must not be empty");
-      const std::int64_t inv = t.time_ns(invoke, "invoke_ns");
-      const std::int64_t com = t.time_ns(complete, "complete_ns");
-      if (com < inv) t.fail(complete, fmt::format("complete_ns ({}) is before invoke_ns ({})", com, inv));
-      const bool is_ok = t.boolean(ok, "ok");
-      const VersionText v = version_field(t, version);
-      const std::string_view rep = replica ? t[*replica] : std::string_view();
-      std::uint64_t issue = 0;
-      if (seq && !t[*seq].empty()) {
-        const std::int64_t q = t.integer(*seq, "seq");
-        if (q < 0) t.fail(*seq, fmt::format("seq: expected a number >= 0 (0 = unknown), got {}", q));
-        issue = static_cast<std::uint64_t>(q);
-      }
-      b.add_op(t[client], static_cast<std::uint32_t>(s), op_name != "read", is_ok, t[key], inv, com, rep, v, issue);
+namespace {
+
+void read_ops_rows(const std::string& path, HistoryBuilder& b, ReadProgress& shown, std::size_t file) {
+  CsvReader t(path, "history file");
+  const std::size_t client = t.require("client"), session = t.require("session"), op = t.require("op"),
+                    key = t.require("key"), invoke = t.require("invoke_ns"), complete = t.require("complete_ns"),
+                    ok = t.require("ok"), version = t.require("version");
+  const std::optional<std::size_t> replica = t.find("replica");
+  const std::optional<std::size_t> seq = t.find("seq");  // optional: without it, today's real-time order
+  std::uint64_t rows = 0;
+  while (t.next()) {
+    b.prefetch_key(t[key]);
+    shown.row(file, t, rows);
+    if (t[client].empty()) t.fail(client, "client: must not be empty");
+    const std::int64_t s = t.integer(session, "session");
+    if (s < 0 || s > 0xFFFFFFFFLL) t.fail(session, fmt::format("session: expected a number >= 0, got {}", s));
+    const std::string_view op_name = t[op];
+    if (op_name.empty()) t.fail(op, "op: must not be empty (read, write, ...)");
+    if (t[key].empty()) t.fail(key, "key: must not be empty");
+    const std::int64_t inv = t.time_ns(invoke, "invoke_ns");
+    const std::int64_t com = t.time_ns(complete, "complete_ns");
+    if (com < inv) t.fail(complete, fmt::format("complete_ns ({}) is before invoke_ns ({})", com, inv));
+    const bool is_ok = t.boolean(ok, "ok");
+    const VersionText v = version_field(t, version);
+    const std::string_view rep = replica ? t[*replica] : std::string_view();
+    std::uint64_t issue = 0;
+    if (seq && !t[*seq].empty()) {
+      const std::int64_t q = t.integer(*seq, "seq");
+      if (q < 0) t.fail(*seq, fmt::format("seq: expected a number >= 0 (0 = unknown), got {}", q));
+      issue = static_cast<std::uint64_t>(q);
     }
+    b.add_op(t[client], static_cast<std::uint32_t>(s), op_name != "read", is_ok, t[key], inv, com, rep, v, issue);
   }
-  if (!applied_path.empty()) {
-    CsvReader t(applied_path, "history file");
-    FileProgress shown(progress, "reading " + applied_path, applied_path);
-    const std::size_t time = t.require("time_ns"), replica = t.require("replica"), key = t.require("key"),
-                      version = t.require("version");
-    const std::optional<std::size_t> step = t.find("step");  // optional: without it, every row is a step of its own
-    bool any = false;
-    while (t.next()) {
-      shown.row(t);
-      any = true;
-      const std::int64_t at = t.time_ns(time, "time_ns");
-      if (t[replica].empty()) t.fail(replica, "replica: must not be empty");
-      const bool lost = t[key].empty();
-      try {
-        if (lost) {
-          if (!t[version].empty())
-            t.fail(key, "key: empty key with a version (an empty key and version mark a replica that lost its state)");
-          b.add_state_lost(at, t[replica]);
-        } else {
-          const VersionText v = version_field(t, version);
-          if (v.empty()) t.fail(version, "version: must not be empty in an applied row");
-          std::uint64_t step_id = kStepByTime;  // no step column (or an empty cell): rows at one time are one step
-          if (step && !t[*step].empty()) {
-            const std::int64_t q = t.integer(*step, "step");
-            if (q < 0) t.fail(*step, fmt::format("step: expected a number >= 0 (0 = a step of its own), got {}", q));
-            step_id = static_cast<std::uint64_t>(q);
-          }
-          b.add_apply(at, t[replica], t[key], v, step_id);
+}
+
+// Stops early, without error, once `stop` is set (ops.csv, read alongside,
+// had an error: it is the one to report).
+void read_applied_rows(const std::string& path, HistoryBuilder& b, ReadProgress& shown, std::size_t file,
+                       const std::atomic<bool>& stop) {
+  CsvReader t(path, "history file");
+  const std::size_t time = t.require("time_ns"), replica = t.require("replica"), key = t.require("key"),
+                    version = t.require("version");
+  const std::optional<std::size_t> step = t.find("step");  // optional: without it, every row is a step of its own
+  bool any = false;
+  std::uint64_t rows = 0;
+  while (t.next()) {
+    b.prefetch_key(t[key]);
+    shown.row(file, t, rows);
+    if ((rows & 0xFFF) == 0 && stop.load(std::memory_order_relaxed)) return;
+    any = true;
+    const std::int64_t at = t.time_ns(time, "time_ns");
+    if (t[replica].empty()) t.fail(replica, "replica: must not be empty");
+    const bool lost = t[key].empty();
+    try {
+      if (lost) {
+        if (!t[version].empty())
+          t.fail(key, "key: empty key with a version (an empty key and version mark a replica that lost its state)");
+        b.add_state_lost(at, t[replica]);
+      } else {
+        const VersionText v = version_field(t, version);
+        if (v.empty()) t.fail(version, "version: must not be empty in an applied row");
+        std::uint64_t step_id = kStepByTime;  // no step column (or an empty cell): rows at one time are one step
+        if (step && !t[*step].empty()) {
+          const std::int64_t q = t.integer(*step, "step");
+          if (q < 0) t.fail(*step, fmt::format("step: expected a number >= 0 (0 = a step of its own), got {}", q));
+          step_id = static_cast<std::uint64_t>(q);
         }
-      } catch (const std::invalid_argument& e) {
-        t.fail(time, fmt::format("time_ns: {}", e.what()));
+        b.add_apply(at, t[replica], t[key], v, step_id);
       }
+    } catch (const std::invalid_argument& e) {
+      t.fail(time, fmt::format("time_ns: {}", e.what()));
     }
-    if (!any) b.expect_applies();  // a valid, empty applied order
   }
+  if (!any) b.expect_applies();  // a valid, empty applied order
+}
+
+}  // namespace
+
+void read_history_rows(const std::string& ops_path, const std::string& applied_path, HistoryBuilder& b,
+                       const ProgressFn& progress, bool parallel) {
+  const std::atomic<bool> never{false};
+  if (applied_path.empty() || !parallel) {
+    ReadProgress ops_shown(progress, "reading " + ops_path, {ops_path});
+    read_ops_rows(ops_path, b, ops_shown, 0);
+    if (applied_path.empty()) return;
+    ReadProgress applied_shown(progress, "reading " + applied_path, {applied_path});
+    read_applied_rows(applied_path, b, applied_shown, 0, never);
+    return;
+  }
+  ReadProgress shown(progress, fmt::format("reading {} and {}", ops_path, applied_path), {ops_path, applied_path});
+  HistoryBuilder applied;
+  applied.stream_to(b.sink());
+  std::atomic<bool> stop{false};
+  std::exception_ptr applied_error;
+  {
+    const std::jthread second([&] {
+      try {
+        read_applied_rows(applied_path, applied, shown, 1, stop);
+      } catch (...) {
+        applied_error = std::current_exception();
+      }
+    });
+    try {
+      read_ops_rows(ops_path, b, shown, 0);
+    } catch (...) {
+      stop = true;  // ops.csv's error comes first in file order
+      throw;        // after joining the second thread
+    }
+  }
+  if (applied_error) std::rethrow_exception(applied_error);
+  const HistoryBuilder::Renumbering ids = b.absorb_applied(std::move(applied));
+  if (b.sink()) b.sink()->renumber_applied(ids.keys, ids.origins);
 }
 
 }  // namespace ecsim

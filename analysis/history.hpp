@@ -111,12 +111,21 @@ struct History {
 // Where HistoryBuilder sends rows instead of keeping them (the streaming
 // checker): each op and applied row once, in input order, with ids already
 // given; versions carry origin ids, not ranks, until finish() (origin_rank).
+// read_history_rows may read ops.csv and applied.csv on two threads, each
+// into a builder of its own: then op() and apply() are called from
+// different threads at once, and the applied rows carry the key and origin
+// ids of the applied.csv reader until renumber_applied() maps them.
 class HistoryRowSink {
  public:
   virtual ~HistoryRowSink() = default;
-  // `row`: the op's index (data row - 1); `client`: its session's client id.
-  virtual void op(std::uint32_t row, std::uint32_t client, const HistoryOp& op) = 0;
-  virtual void apply(const ApplyRow& row) = 0;
+  // `row`: the op's index (data row - 1); `client`: its session's client id;
+  // `key_hash`: the key name's hash (HistoryBuilder::name_hash), the same
+  // for a key in either reader, which its ids need not be.
+  virtual void op(std::uint32_t row, std::uint32_t client, std::uint64_t key_hash, const HistoryOp& op) = 0;
+  virtual void apply(const ApplyRow& row, std::uint64_t key_hash) = 0;
+  // After a parallel read: the history's ids of the applied rows' key and
+  // origin ids (keys[id], origins[id]). Not called after reading in one thread.
+  virtual void renumber_applied(const std::vector<std::uint32_t>& keys, const std::vector<std::uint32_t>& origins) = 0;
 };
 
 // Collects rows, interning names, and ranks version origins at the end.
@@ -126,6 +135,7 @@ class HistoryBuilder {
   // Rows go to `sink` (it must outlive the builder's use) instead of the
   // History; finish() then returns the names only.
   void stream_to(HistoryRowSink* sink) { sink_ = sink; }
+  HistoryRowSink* sink() const { return sink_; }
   // `seq`: the op's issue order within its session (1-based; 0 = unknown).
   void add_op(std::string_view client, std::uint32_t session, bool is_write, bool ok, std::string_view key,
               SimTime invoke_ns, SimTime complete_ns, std::string_view replica, const VersionText& version,
@@ -150,23 +160,52 @@ class HistoryBuilder {
   History finish(const std::vector<std::string>& node_order = {}, std::vector<std::uint32_t>* origin_rank = nullptr);
   std::uint64_t op_count() const { return op_count_; }
   std::uint64_t apply_count() const { return apply_count_; }
+  // The hash names are interned by (HistoryRowSink's key_hash).
+  static std::uint64_t name_hash(std::string_view name);
+  // Starts loading where key `name`'s id is kept: a reader calls it as soon
+  // as it has the row's key, so that the cache miss of a random key (most
+  // of interning's time in a big history) overlaps parsing the other fields.
+  void prefetch_key(std::string_view name) const { key_ids_.prefetch(name_hash(name)); }
+
+  // Ids of names that `applied` (a builder that read applied.csv only) gave,
+  // in this builder's numbering: its names are interned here in its id
+  // order, which gives every name the id that reading applied.csv after
+  // ops.csv with this builder would have given.
+  struct Renumbering {
+    std::vector<std::uint32_t> keys, replicas, origins;
+  };
+  // Takes over the applied order `applied` read (its rows, incarnations and
+  // counts; its sink has had the rows), renumbered into this builder's ids.
+  Renumbering absorb_applied(HistoryBuilder&& applied);
 
  private:
   // 64-bit key -> dense id, open addressing over (key, id) slots: flat
   // because interning is much of the time spent reading a big history (a
-  // node-based map misses the cache on nearly every row).
+  // node-based map misses the cache on nearly every row). A slot also holds
+  // a short name itself, so that finding it reads one cache line, not a
+  // second one in the by-id names.
   class FlatIds {
    public:
-    // The id of `key`, or `fresh` (then recorded) if it has none yet;
-    // `same(id)` tells whether a slot with this key's hash is really it.
+    // The id of `key` (with `name`, for a name's hash), or `fresh` (then
+    // recorded) if it has none yet; `same(id)` tells whether a slot with
+    // this key holds a name too long to keep in the slot is really it.
     template <class Same>
-    std::uint32_t find_or_add(std::uint64_t key, std::uint32_t fresh, Same same);
+    std::uint32_t find_or_add(std::uint64_t key, std::uint32_t fresh, Same same, std::string_view name = {});
+    // Starts loading the slot where `key`'s search begins.
+    void prefetch(std::uint64_t key) const {
+      if (!slots_.empty()) __builtin_prefetch(&slots_[slot_of(key)]);
+    }
 
    private:
+    static constexpr std::size_t kInline = 19;    // bytes of a name kept in its slot
+    static constexpr std::uint8_t kLong = 0xFF;  // the name is longer: ask same()
     struct Slot {
       std::uint64_t key;
       std::uint32_t id_plus_1;  // 0: empty
+      std::uint8_t size;        // of the name in `text`, or kLong
+      char text[kInline];
     };
+    static_assert(sizeof(Slot) == 32);
     void grow();
     // Fibonacci hashing: the top bits of key x 2^64/phi depend on every bit
     // of the key (session keys differ in their high half, names anywhere).
@@ -176,7 +215,13 @@ class HistoryBuilder {
     int shift_ = 64;
   };
   using Names = FlatIds;  // by the name's hash; the names live in the by-id vector
-  static std::uint32_t intern(Names& names, std::vector<std::string>& by_id, std::string_view name);
+  static std::uint32_t intern(Names& names, std::vector<std::string>& by_id, std::string_view name,
+                              std::uint64_t hash);
+  static std::uint32_t intern(Names& names, std::vector<std::string>& by_id, std::string_view name) {
+    return intern(names, by_id, name, name_hash(name));
+  }
+  static std::vector<std::uint32_t> renumber(Names& names, std::vector<std::string>& by_id,
+                                             const std::vector<std::string>& other);
   Version version_of(const VersionText& v);
   std::uint32_t incarnation_of(std::uint32_t replica, SimTime time_ns);
 
@@ -205,8 +250,12 @@ using ProgressFn = std::function<void(std::string_view phase, double fraction)>;
 // The reading half of read_history_csv: every row, checked, into `builder`
 // (which may stream them on, HistoryBuilder::stream_to). The one place that
 // parses history files, so that every path reports the same errors.
+// `parallel`: applied.csv is read on a second thread alongside ops.csv (its
+// builder absorbed into `builder` at the end): the same history and the
+// same first error in file order (ops.csv's before applied.csv's) as one
+// thread. `progress` is called from one thread at a time.
 void read_history_rows(const std::string& ops_path, const std::string& applied_path, HistoryBuilder& builder,
-                       const ProgressFn& progress = {});
+                       const ProgressFn& progress = {}, bool parallel = true);
 
 // "a" < "b", "n2" < "n10": digit runs compare as numbers.
 bool natural_less(std::string_view a, std::string_view b);

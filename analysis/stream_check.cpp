@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -10,8 +11,11 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -29,6 +33,18 @@ namespace {
 
 // The caller's wall clock (HistoryCheckOptions::clock_s), 0 without one.
 double now_s(const HistoryCheckOptions& o) { return o.clock_s ? o.clock_s() : 0.0; }
+
+// Worker threads: HistoryCheckOptions::threads, or 0 = one per core, at
+// most 8 (each holds a partition: more would mean more, smaller partitions).
+std::uint32_t check_threads(const HistoryCheckOptions& o) {
+  return o.threads != 0 ? o.threads : std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+}
+
+// Workers on `parts` partitions: each has a file open per partition for
+// its answers, so at most 512 such files in all (the usual limit is 1024).
+std::uint32_t stream_workers(const HistoryCheckOptions& o, std::uint32_t parts) {
+  return std::min({check_threads(o), parts, std::max(1u, 512 / parts)});
+}
 
 std::uint64_t file_bytes(const std::string& path) {
   std::error_code ec;
@@ -127,22 +143,26 @@ class PartitionFiles {
   std::vector<std::FILE*> files_;
 };
 
-// Spreads dense ids over partitions (splitmix64's finaliser): neighbouring
-// ids, which real histories cluster, land in different partitions.
-std::uint32_t part_of(std::uint32_t id, std::uint32_t parts) {
+// Spreads ids or hashes over partitions (splitmix64's finaliser):
+// neighbouring ids, which real histories cluster, land in different partitions.
+std::uint32_t part_of(std::uint64_t id, std::uint32_t parts) {
   std::uint64_t z = id + 0x9E3779B97F4A7C15ull;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return static_cast<std::uint32_t>((z ^ (z >> 31)) % parts);
 }
 
-// Pass 1's sink: every row the builder checked goes to its partitions.
+// Pass 1's sink: every row the builder checked goes to its partitions. Ops
+// by client and by key, applied rows by key: by the key name's hash, which
+// the readers of ops.csv and applied.csv agree on when they run in parallel
+// (their key ids differ until renumber_applied). op() and apply() may run
+// on two threads at once: they share nothing.
 struct Partitioner final : HistoryRowSink {
   Partitioner(const fs::path& dir, std::uint32_t count, bool wfr)
       : by_client(dir, "ops-by-client", count), by_key(dir, "ops-by-key", count), applied(dir, "applied-by-key", count),
         parts(count), reads_ask(wfr), client_ops(count, 0) {}
 
-  void op(std::uint32_t row, std::uint32_t client, const HistoryOp& o) override {
+  void op(std::uint32_t row, std::uint32_t client, std::uint64_t key_hash, const HistoryOp& o) override {
     if (!o.ok) return;  // every check ignores failed ops
     const std::uint32_t cp = part_of(client, parts);
     const std::uint32_t index = client_ops[cp]++;
@@ -151,18 +171,25 @@ struct Partitioner final : HistoryRowSink {
     // Staleness reads every read and every write with a version (rule (b)
     // asks about ops with a version only).
     if (o.is_write && o.version.empty()) return;
-    by_key.write(part_of(o.key, parts), KeyRec{o.invoke_ns, o.complete_ns, o.version.major, o.version.minor,
-                                               o.version.origin, o.key, index, cp | (o.is_write ? KeyRec::kWriteBit : 0)});
+    by_key.write(part_of(key_hash, parts), KeyRec{o.invoke_ns, o.complete_ns, o.version.major, o.version.minor,
+                                                  o.version.origin, o.key, index, cp | (o.is_write ? KeyRec::kWriteBit : 0)});
   }
-  void apply(const ApplyRow& a) override {
-    applied.write(part_of(a.key, parts),
+  void apply(const ApplyRow& a, std::uint64_t key_hash) override {
+    applied.write(part_of(key_hash, parts),
                   ApplyRec{a.time_ns, a.version.major, a.version.minor, a.version.origin, a.incarnation, a.key, a.step});
+  }
+  void renumber_applied(const std::vector<std::uint32_t>& keys, const std::vector<std::uint32_t>& origins) override {
+    applied_keys = keys;
+    applied_origins = origins;
   }
   void close() {
     by_client.close();
     by_key.close();
     applied.close();
   }
+  // An applied record's key and origin in the history's ids.
+  std::uint32_t applied_key(std::uint32_t id) const { return applied_keys.empty() ? id : applied_keys[id]; }
+  std::uint32_t applied_origin(std::uint32_t id) const { return applied_origins.empty() ? id : applied_origins[id]; }
 
   PartitionFiles<SessionRec> by_client;
   PartitionFiles<KeyRec> by_key;
@@ -170,6 +197,7 @@ struct Partitioner final : HistoryRowSink {
   std::uint32_t parts;
   bool reads_ask;  // WFR: reads arm rule (b), so they need stands too
   std::vector<std::uint32_t> client_ops;  // ops written to each client partition so far
+  std::vector<std::uint32_t> applied_keys, applied_origins;  // empty: read in one thread, ids already the history's
 };
 
 // Global ids to the dense ids of one partition's History (its counting
@@ -195,20 +223,57 @@ class LocalIds {
   std::vector<std::uint32_t> global_;
 };
 
-// Everything the partition passes share.
+// Everything the partition passes share (read-only but for the progress count).
 struct StreamState {
   const HistoryCheckOptions& o;
   const History& names;                    // the builder's name tables
   const std::vector<std::uint32_t>& rank;  // origin id -> rank
   std::uint32_t parts = 1;
+  std::mutex progress_lock;  // workers report in turn: the callback need not be thread-safe
+  std::uint32_t parts_done = 0;
   Version version(std::int64_t major, std::uint32_t minor, std::uint32_t origin) const {
     if (major == Version::kNone) return Version{};
     return Version{major, minor, origin < rank.size() ? rank[origin] : 0};
   }
-  void progress(std::string_view phase, std::uint32_t part) const {
-    if (o.progress) o.progress(phase, static_cast<double>(part) / parts);
+  // A phase starts (nothing done) or one more of its parts is done.
+  void progress(std::string_view phase, bool part_done) {
+    if (!o.progress) return;
+    const std::lock_guard lock(progress_lock);
+    parts_done = part_done ? parts_done + 1 : 0;
+    o.progress(phase, static_cast<double>(parts_done) / parts);
   }
 };
+
+// Runs task(part, worker) for every part in [0, parts) on `workers` threads
+// (the calling thread is worker 0), each taking the lowest part not yet
+// taken. Callers keep results per part and combine them in part order, so
+// that nothing depends on which worker ran what. After a failure no part
+// starts; the parts already started (all below any failed one) finish, and
+// the lowest failed part's exception is rethrown: the one a single thread
+// going in part order would have thrown.
+template <class Task>
+void for_each_part(std::uint32_t parts, std::uint32_t workers, const Task& task) {
+  std::atomic<std::uint32_t> next{0};
+  std::atomic<bool> failed{false};
+  std::vector<std::exception_ptr> errors(parts);
+  auto work = [&](std::uint32_t worker) {
+    for (std::uint32_t p = 0; !failed.load() && (p = next.fetch_add(1)) < parts;) {
+      try {
+        task(p, worker);
+      } catch (...) {
+        errors[p] = std::current_exception();
+        failed = true;
+      }
+    }
+  };
+  {
+    std::vector<std::jthread> others;
+    for (std::uint32_t w = 1; w < workers; ++w) others.emplace_back(work, w);
+    work(0);
+  }  // joins the others
+  for (const std::exception_ptr& e : errors)
+    if (e) std::rethrow_exception(e);
+}
 
 // A history of one partition: key ids local (h.keys sized once they are
 // known), incarnations those of the whole history.
@@ -257,8 +322,8 @@ void answer_rule_b(const History& h, const std::vector<KeyRec>& ops, bool reads_
 
 // Pass 2, one key partition: staleness of its keys, and where each
 // incarnation stands on each of its ops' versions (to the ops' client partitions).
-void check_key_partition(StreamState& s, Partitioner& files, PartitionFiles<StandRec>* stands_out, std::uint32_t part,
-                         LocalIds& keys, StalenessResult& staleness, double& staleness_s) {
+void check_key_partition(const StreamState& s, const Partitioner& files, PartitionFiles<StandRec>* stands_out,
+                         std::uint32_t part, LocalIds& keys, StalenessResult& staleness, double& staleness_s) {
   const std::vector<KeyRec> ops = files.by_key.take(part);
   History h = partition_history(s);
   h.ops.reserve(ops.size());
@@ -276,13 +341,14 @@ void check_key_partition(StreamState& s, Partitioner& files, PartitionFiles<Stan
     const std::vector<ApplyRec> applied = files.applied.take(part);
     h.applies.reserve(applied.size());
     for (const ApplyRec& a : applied)
-      h.applies.push_back(ApplyRow{a.time_ns, s.version(a.major, a.minor, a.origin), a.incarnation, keys(a.key), a.step});
+      h.applies.push_back(ApplyRow{a.time_ns, s.version(a.major, a.minor, files.applied_origin(a.origin)), a.incarnation,
+                                   keys(files.applied_key(a.key)), a.step});
   }
   h.keys.resize(keys.global().size());
   if (s.o.staleness) {
     const double t = now_s(s.o);
-    staleness.add(measure_staleness(h));
-    staleness_s += now_s(s.o) - t;
+    staleness = measure_staleness(h);
+    staleness_s = now_s(s.o) - t;
   }
   if (stands_out) answer_rule_b(h, ops, files.reads_ask, *stands_out);
   keys.reset();
@@ -310,59 +376,94 @@ OpStands stands_by_op(const std::vector<StandRec>& recs, std::size_t ops) {
   return out;
 }
 
-// Pass 3, one client partition: check_sessions on its ops with the stands
-// the key partitions found; violations and counts added to `total`.
-void check_client_partition(StreamState& s, Partitioner& files, PartitionFiles<StandRec>* stands_in, std::uint32_t part,
-                            LocalIds& keys, SessionCheckResult& total, std::array<std::vector<Found>, 4>& found) {
+// What one client partition found: counts, and the violations kept for the
+// report in the whole history's terms (examples and lists stay empty in `counts`).
+struct ClientPart {
+  SessionCheckResult counts;
+  std::array<std::vector<Found>, 4> found;
+};
+
+// The partition's ops with local ids (`sessions`, `keys`); `rows` gets each one's row.
+History client_history(const StreamState& s, std::vector<SessionRec> recs, LocalIds& sessions, LocalIds& keys,
+                       std::vector<std::uint32_t>& rows) {
   History h = partition_history(s);
-  std::vector<std::uint32_t> rows;
-  LocalIds sessions(s.names.session_count()), clients(s.names.clients.size());
-  {
-    const std::vector<SessionRec> recs = files.by_client.take(part);
-    h.ops.reserve(recs.size());
-    rows.reserve(recs.size());
-    for (const SessionRec& r : recs) {
-      HistoryOp op;
-      op.invoke_ns = r.invoke_ns;
-      op.complete_ns = r.complete_ns;
-      op.version = s.version(r.major, r.minor, r.origin);
-      op.session = sessions(r.session);
-      op.key = keys(r.key);
-      op.replica = r.replica;
-      op.seq = r.seq;
-      op.is_write = r.is_write != 0;
-      op.ok = true;
-      h.ops.push_back(op);
-      rows.push_back(r.row);
-    }
+  LocalIds clients(s.names.clients.size());
+  h.ops.reserve(recs.size());
+  rows.reserve(recs.size());
+  for (const SessionRec& r : recs) {
+    HistoryOp op;
+    op.invoke_ns = r.invoke_ns;
+    op.complete_ns = r.complete_ns;
+    op.version = s.version(r.major, r.minor, r.origin);
+    op.session = sessions(r.session);
+    op.key = keys(r.key);
+    op.replica = r.replica;
+    op.seq = r.seq;
+    op.is_write = r.is_write != 0;
+    op.ok = true;
+    h.ops.push_back(op);
+    rows.push_back(r.row);
   }
+  recs = {};
   h.keys.resize(keys.global().size());
   for (std::uint32_t g : sessions.global()) {
     h.session_client.push_back(clients(s.names.session_client[g]));
     h.session_number.push_back(s.names.session_number[g]);
   }
   h.clients.resize(clients.global().size());
+  return h;
+}
+
+// Pass 3, one client partition: check_sessions on its ops with the stands
+// the key partitions found (in `stands_in`, one file set per worker: an
+// op's stands are all in one of them, written in order by one worker).
+ClientPart check_client_partition(const StreamState& s, const Partitioner& files,
+                                  const std::vector<std::unique_ptr<PartitionFiles<StandRec>>>& stands_in,
+                                  std::uint32_t part, LocalIds& keys) {
+  std::vector<std::uint32_t> rows;
+  LocalIds sessions(s.names.session_count());
+  const History h = client_history(s, files.by_client.take(part), sessions, keys, rows);
   OpStands stands;
-  if (stands_in) stands = stands_by_op(stands_in->take(part), rows.size());
-  const SessionCheckResult r = check_sessions(h, s.o.sessions, stands);
-  total.ryw_client += r.ryw_client;
+  if (!stands_in.empty()) {
+    std::vector<StandRec> recs;
+    for (const auto& f : stands_in) {
+      const std::vector<StandRec> more = f->take(part);
+      recs.insert(recs.end(), more.begin(), more.end());
+    }
+    stands = stands_by_op(recs, rows.size());
+  }
+  ClientPart out;
+  out.counts = check_sessions(h, s.o.sessions, stands);
   for (std::size_t g = 0; g < 4; ++g) {
-    const GuaranteeResult& x = r.by_guarantee[g];
-    GuaranteeResult& t = total.by_guarantee[g];
-    t.checked = x.checked;
-    t.violations += x.violations;
-    t.sessions_affected += x.sessions_affected;
-    t.ops_checked += x.ops_checked;
+    GuaranteeResult& x = out.counts.by_guarantee[g];
     for (const Violation& v : s.o.sessions.keep_all ? x.all : x.examples) {
       Found f{h.ops[v.op].invoke_ns, v, h.ops[v.op]};
       f.v.op = rows[v.op];
       if (v.cause != kNoId) f.v.cause = rows[v.cause];
       f.op.session = sessions.global()[f.op.session];
       f.op.key = keys.global()[f.op.key];
-      found[g].push_back(f);
+      out.found[g].push_back(f);
     }
+    x.examples = {};
+    x.all = {};
   }
   keys.reset();
+  return out;
+}
+
+// Adds a partition's counts and violations to the whole history's.
+void add_client_part(ClientPart& part, SessionCheckResult& total, std::array<std::vector<Found>, 4>& found) {
+  total.ryw_client += part.counts.ryw_client;
+  for (std::size_t g = 0; g < 4; ++g) {
+    const GuaranteeResult& x = part.counts.by_guarantee[g];
+    GuaranteeResult& t = total.by_guarantee[g];
+    t.checked = x.checked;
+    t.violations += x.violations;
+    t.sessions_affected += x.sessions_affected;
+    t.ops_checked += x.ops_checked;
+    found[g].insert(found[g].end(), part.found[g].begin(), part.found[g].end());
+    part.found[g] = {};
+  }
 }
 
 // The partitions' violations as check_sessions reports them for the whole
@@ -408,12 +509,16 @@ class KeepFreedMemory {
 #ifdef __GLIBC__
     mallopt(M_MMAP_MAX, 0);
     mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
+    // Worker threads would get arenas of their own, which give freed
+    // memory back to the kernel whatever the threshold: one arena for all.
+    mallopt(M_ARENA_MAX, 1);
 #endif
   }
   ~KeepFreedMemory() {
 #ifdef __GLIBC__
     mallopt(M_MMAP_MAX, 65536);             // glibc's DEFAULT_MMAP_MAX
     mallopt(M_TRIM_THRESHOLD, 128 * 1024);  // DEFAULT_TRIM_THRESHOLD
+    mallopt(M_ARENA_MAX, 0);                // no limit but glibc's own (8 per core)
     malloc_trim(0);
 #endif
   }
@@ -435,7 +540,7 @@ HistoryCheck check_streaming(const std::string& ops_path, const std::string& app
   {
     HistoryBuilder b;
     b.stream_to(&files);
-    read_history_rows(ops_path, applied_path, b, o.progress);
+    read_history_rows(ops_path, applied_path, b, o.progress, check_threads(o) > 1);
     files.close();
     out.ops = b.op_count();
     out.applies = b.apply_count();
@@ -448,22 +553,35 @@ HistoryCheck check_streaming(const std::string& ops_path, const std::string& app
     throw std::invalid_argument("checking MW or WFR needs the order in which replicas applied writes (applied.csv)");
   out.read_s = now_s(o) - t;
   t = now_s(o);
-  StreamState s{o, out.history, rank, parts};
-  LocalIds keys(out.history.keys.size());
-  std::unique_ptr<PartitionFiles<StandRec>> stands;
-  if (rule_b) stands = std::make_unique<PartitionFiles<StandRec>>(scratch.path(), "stands-by-client", parts);
+  StreamState s{o, out.history, rank, parts, {}, 0};
+  const std::uint32_t workers = stream_workers(o, parts);
+  std::vector<LocalIds> keys(workers, LocalIds(out.history.keys.size()));
+  // One set of answer files per worker: each is written by one thread only.
+  std::vector<std::unique_ptr<PartitionFiles<StandRec>>> stands;
+  for (std::uint32_t w = 0; rule_b && w < workers; ++w)
+    stands.push_back(std::make_unique<PartitionFiles<StandRec>>(scratch.path(), fmt::format("stands-w{}", w), parts));
+  std::vector<StalenessResult> staleness(parts);
+  std::vector<double> staleness_s(parts, 0.0);
+  s.progress("checking keys (staleness, applied order)", false);
+  for_each_part(parts, workers, [&](std::uint32_t p, std::uint32_t w) {
+    check_key_partition(s, files, rule_b ? stands[w].get() : nullptr, p, keys[w], staleness[p], staleness_s[p]);
+    s.progress("checking keys (staleness, applied order)", true);
+  });
+  for (const auto& f : stands) f->close();
   out.staleness.behind.assign(17, 0);  // measure_staleness's default max_behind + 1, for an empty history
   for (std::uint32_t p = 0; p < parts; ++p) {
-    s.progress("checking keys (staleness, applied order)", p);
-    check_key_partition(s, files, stands.get(), p, keys, out.staleness, out.staleness_s);
+    if (o.staleness) out.staleness.add(staleness[p]);
+    out.staleness_s += staleness_s[p] / workers;  // its share of the wall time, about
   }
-  if (stands) stands->close();
+  std::vector<ClientPart> results(parts);
+  s.progress("checking sessions", false);
+  for_each_part(parts, workers, [&](std::uint32_t p, std::uint32_t w) {
+    results[p] = check_client_partition(s, files, stands, p, keys[w]);
+    s.progress("checking sessions", true);
+  });
   std::array<std::vector<Found>, 4> found;
   out.sessions.sessions = out.history.session_count();
-  for (std::uint32_t p = 0; p < parts; ++p) {
-    s.progress("checking sessions", p);
-    check_client_partition(s, files, stands.get(), p, keys, out.sessions, found);
-  }
+  for (ClientPart& r : results) add_client_part(r, out.sessions, found);
   merge_found(found, o.sessions, out.sessions, out.history);
   if (o.progress) o.progress("done", 1.0);
   out.check_s = now_s(o) - t - out.staleness_s;
@@ -475,19 +593,33 @@ HistoryCheck check_in_memory(const std::string& ops_path, const std::string& app
   double t = now_s(o);
   {
     HistoryBuilder b;
-    read_history_rows(ops_path, applied_path, b, o.progress);
+    read_history_rows(ops_path, applied_path, b, o.progress, check_threads(o) > 1);
     out.history = b.finish(o.node_order);
   }
   out.ops = out.history.ops.size();
   out.applies = out.history.applies.size();
   out.read_s = now_s(o) - t;
   if (o.progress) o.progress("checking sessions", 0.0);
-  t = now_s(o);
-  out.sessions = check_sessions(out.history, o.sessions);
-  out.check_s = now_s(o) - t;
-  t = now_s(o);
-  if (o.staleness) out.staleness = measure_staleness(out.history);
-  out.staleness_s = now_s(o) - t;
+  // Staleness reads the history only: with a second thread, alongside.
+  std::exception_ptr staleness_error;
+  auto staleness = [&] {
+    try {
+      const double from = now_s(o);
+      if (o.staleness) out.staleness = measure_staleness(out.history);
+      out.staleness_s = now_s(o) - from;
+    } catch (...) {
+      staleness_error = std::current_exception();
+    }
+  };
+  {
+    std::jthread alongside;
+    if (check_threads(o) > 1) alongside = std::jthread(staleness);
+    t = now_s(o);
+    out.sessions = check_sessions(out.history, o.sessions);
+    out.check_s = now_s(o) - t;
+    if (!alongside.joinable()) staleness();
+  }
+  if (staleness_error) std::rethrow_exception(staleness_error);
   if (o.progress) o.progress("done", 1.0);
   return out;
 }
@@ -498,13 +630,17 @@ std::uint64_t in_memory_estimate(std::uint64_t ops_bytes, std::uint64_t applied_
   return 2 * (ops_bytes + applied_bytes);
 }
 
-std::uint32_t stream_partitions(std::uint64_t ops_bytes, std::uint64_t applied_bytes, std::uint64_t memory_bytes) {
+std::uint32_t stream_partitions(std::uint64_t ops_bytes, std::uint64_t applied_bytes, std::uint64_t memory_bytes,
+                                std::uint32_t threads) {
   // Kept out of the partitions' share: name tables, write buffers, the report.
   const double reserve = 256.0 * 1024 * 1024;
   const double room = std::max(static_cast<double>(memory_bytes) - reserve, 64.0 * 1024 * 1024);
-  const double need = 5.0 * static_cast<double>(ops_bytes + applied_bytes);
-  // At most 256: three files per partition stay open while partitioning.
-  return static_cast<std::uint32_t>(std::clamp(std::ceil(need / room), 1.0, 256.0));
+  const double need = 5.0 * static_cast<double>(ops_bytes + applied_bytes) * std::max(threads, 1u);
+  // A multiple of the threads when more than one partition is needed (no
+  // thread idle on the last round); at most 256: three files per partition
+  // stay open while partitioning.
+  const double parts = std::ceil(need / room), rounds = std::ceil(parts / std::max(threads, 1u));
+  return static_cast<std::uint32_t>(std::clamp(parts <= 1 ? 1.0 : rounds * std::max(threads, 1u), 1.0, 256.0));
 }
 
 std::uint64_t parse_memory_size(std::string_view text) {
@@ -533,7 +669,8 @@ HistoryCheck check_history_files(const std::string& ops_path, const std::string&
   const bool stream = o.mode == CheckMode::streaming ||
                       (o.mode == CheckMode::automatic && in_memory_estimate(ops_bytes, applied_bytes) > o.memory_bytes);
   if (!stream) return check_in_memory(ops_path, applied_path, o);
-  const std::uint32_t parts = o.partitions ? o.partitions : stream_partitions(ops_bytes, applied_bytes, o.memory_bytes);
+  const std::uint32_t parts =
+      o.partitions ? o.partitions : stream_partitions(ops_bytes, applied_bytes, o.memory_bytes, check_threads(o));
   return check_streaming(ops_path, applied_path, o, parts);
 }
 

@@ -34,7 +34,7 @@ constexpr int kExitBadInput = 2;
 const char* kUsage = R"(ecsim-check - count session-guarantee violations in a recorded history
 
 Usage: ecsim-check OPS_CSV [--applied APPLIED_CSV] [--guarantees ryw,mr,mw,wfr] [--nodes n0,n1,...] [--examples N] [--violations OUT_CSV] [--staleness OUT_CSV] [--stats]
-                   [--memory SIZE] [--streaming | --in-memory] [--tmp DIR] [--no-progress]
+                   [--memory SIZE] [--streaming | --in-memory] [--tmp DIR] [--threads N] [--no-progress]
   or:  ecsim-check --version
 
   OPS_CSV       client history: client,session,op,key,invoke_ns,complete_ns,ok,version (+ replica),
@@ -74,6 +74,8 @@ po::options_description check_options() {
       ("in-memory", "hold the whole history in memory whatever the size")
       ("tmp", po::value<std::string>()->value_name("DIR"), "where the scratch directory for streaming goes (default $TMPDIR, else /tmp)")
       ("partitions", po::value<std::uint32_t>()->value_name("P"), "streaming: this many partitions instead of one per memory share (1..256)")
+      ("threads", po::value<std::uint32_t>()->value_name("N"),
+       "threads reading and checking (default: one per core, at most 8); the results do not depend on it")
       ("no-progress", "no progress line on stderr");
   return d;
 }
@@ -132,6 +134,10 @@ int run(int argc, char** argv) {
   if (vm.count("partitions")) {
     co.partitions = vm["partitions"].as<std::uint32_t>();
     if (co.partitions < 1 || co.partitions > 256) throw po::error("--partitions: expected 1 to 256");
+  }
+  if (vm.count("threads")) {
+    co.threads = vm["threads"].as<std::uint32_t>();
+    if (co.threads < 1 || co.threads > 64) throw po::error("--threads: expected 1 to 64");
   }
   co.progress = stderr_progress("ecsim-check", isatty(STDERR_FILENO) != 0, !vm.count("no-progress"));
   co.clock_s = wall_seconds;

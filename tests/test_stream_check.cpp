@@ -5,12 +5,16 @@
 // the hand-written trace directory tests/data/analyze-hand, and synthetic
 // histories with violations of every guarantee (analysis/synthetic_history),
 // in many partitions; bad input reported at the same file:line:col; the
-// scratch directory removed.
+// scratch directory removed. With threads (applied.csv read alongside
+// ops.csv, partitions checked on a pool): the results of one thread, the
+// names' ids of one reader, the first error in file order.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -234,6 +238,12 @@ TEST_CASE("streaming: chosen when the estimate exceeds the memory target, forced
   CHECK(stream_partitions(1'000'000'000, 1'000'000'000, std::uint64_t{8} << 30) <
         stream_partitions(1'000'000'000, 1'000'000'000, std::uint64_t{1} << 30));
   CHECK(stream_partitions(1000, 1000, kDefaultCheckMemory) == 1);
+  // Two threads hold two partitions at once: twice as many, an even number.
+  const std::uint32_t one = stream_partitions(1'000'000'000, 1'000'000'000, std::uint64_t{4} << 30);
+  const std::uint32_t two = stream_partitions(1'000'000'000, 1'000'000'000, std::uint64_t{4} << 30, 2);
+  CHECK(two >= 2 * one - 1);
+  CHECK(two % 2 == 0);
+  CHECK(stream_partitions(1000, 1000, kDefaultCheckMemory, 2) == 1);
   CHECK(no_scratch_left(dir));
   fs::remove_all(dir.parent_path());
 }
@@ -320,5 +330,145 @@ TEST_CASE("streaming: ecsim analyze's session metrics are the same streamed", "[
   }
   CHECK(mem.metrics.at("violations.mw") == 1);  // the hand value (tests/test_analyze.cpp)
   CHECK(no_scratch_left(dir));
+  fs::remove_all(dir.parent_path());
+}
+
+namespace {
+
+// A check with `threads` threads, in memory (partitions 0) or streamed in `partitions`.
+HistoryCheck check_with(const std::string& ops, const std::string& applied, const fs::path& dir, std::uint32_t threads,
+                        std::uint32_t partitions, const std::vector<std::string>& nodes) {
+  HistoryCheckOptions o = partitions == 0 ? HistoryCheckOptions{} : streaming(partitions, dir);
+  if (partitions == 0) o.mode = CheckMode::in_memory;
+  o.sessions.keep_all = true;
+  o.threads = threads;
+  o.node_order = nodes;
+  return check_history_files(ops, applied, o);
+}
+
+}  // namespace
+
+TEST_CASE("threads: 1, 2 and 4 threads, in memory and in 1, 3 and 8 partitions, give one thread's results", "[stream]") {
+  const fs::path dir = test::fresh_dir("stream", "threads");
+  SyntheticHistoryOptions o;
+  o.ops = 30'000;
+  o.keys = 2'000;
+  o.clients = 200;
+  o.seed = 3;
+  write_synthetic(o, dir);
+  const std::string ops = (dir / "ops.csv").string(), applied = (dir / "applied.csv").string();
+  const std::vector<std::string> nodes = synthetic_replica_names(o);
+  // The reference: in memory, one thread (files read one after the other, no pool).
+  const HistoryCheck one = check_with(ops, applied, dir, 1, 0, nodes);
+  for (const GuaranteeResult& g : one.sessions.by_guarantee) REQUIRE(g.violations > 10);
+  const std::string one_report = report_text(one, dir);
+  for (std::uint32_t threads : {1u, 2u, 4u}) {
+    for (std::uint32_t partitions : {0u, 1u, 3u, 8u}) {
+      INFO("threads " << threads << ", partitions " << partitions);
+      const HistoryCheck c = check_with(ops, applied, dir, threads, partitions, nodes);
+      CHECK(c.streamed == (partitions != 0));
+      require_same(c.sessions, one.sessions);
+      require_same(c.staleness, one.staleness);
+      CHECK(report_text(c, dir) == one_report);
+      // Names get the same ids: the parallel reader renumbers applied.csv's as one reader would.
+      CHECK(c.history.keys == one.history.keys);
+      CHECK(c.history.replicas == one.history.replicas);
+      CHECK(c.history.origins == one.history.origins);
+      CHECK(c.history.incarnation_replica == one.history.incarnation_replica);
+    }
+  }
+  CHECK(no_scratch_left(dir));
+  fs::remove_all(dir.parent_path());
+}
+
+TEST_CASE("threads: applied.csv read alongside ops.csv gives names their first-appearance ids", "[stream]") {
+  const fs::path dir = test::fresh_dir("stream", "renumber");
+  const std::string ops = (dir / "ops.csv").string(), applied = (dir / "applied.csv").string();
+  std::ofstream(ops) << "client,session,op,key,invoke_ns,complete_ns,replica,ok,version\n"
+                        "c0,0,write,b,1,2,n1,true,1@n1\n"
+                        "c0,0,read,a,3,4,n0,true,1@n1\n";
+  // A key (z), a replica (n2) and origins (n9, n0) that ops.csv does not name.
+  std::ofstream(applied) << "time_ns,replica,key,version\n2,n1,b,1@n1\n5,n2,z,3@n9\n6,n0,a,1@n1\n7,n2,b,2@n0\n";
+  for (const bool parallel : {false, true}) {
+    INFO("parallel " << parallel);
+    HistoryBuilder b;
+    read_history_rows(ops, applied, b, {}, parallel);
+    const History h = b.finish();
+    // By first appearance, ops.csv before applied.csv.
+    CHECK(h.keys == std::vector<std::string>{"b", "a", "z"});
+    CHECK(h.replicas == std::vector<std::string>{"n1", "n0", "n2"});
+    CHECK(h.origins == std::vector<std::string>{"", "n0", "n1", "n9"});  // ranked naturally
+    CHECK(h.incarnation_replica == std::vector<std::uint32_t>{0, 2, 1});  // n1, n2, n0 by first applied row
+    REQUIRE(h.applies.size() == 4);
+    const std::vector<std::uint32_t> keys = {0, 2, 1, 0}, origins = {2, 3, 2, 1}, incarnations = {0, 1, 2, 1};
+    for (std::uint32_t i = 0; i < 4; ++i) {
+      CHECK(h.applies[i].key == keys[i]);
+      CHECK(h.applies[i].version.origin == origins[i]);
+      CHECK(h.applies[i].incarnation == incarnations[i]);
+      CHECK(h.applies[i].step == i);
+    }
+    CHECK(h.ops[0].version.origin == 2);
+  }
+  fs::remove_all(dir.parent_path());
+}
+
+TEST_CASE("threads: an error late in applied.csv is reported at its file:line:col, one in ops.csv first",
+          "[stream]") {
+  const fs::path dir = test::fresh_dir("stream", "thread-errors");
+  auto file = [&](const char* name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    return (dir / name).string();
+  };
+  const std::string header = "client,session,op,key,invoke_ns,complete_ns,replica,ok,version\n";
+  std::string rows, applied_rows = "time_ns,replica,key,version\n";
+  for (int i = 0; i < 200; ++i) rows += fmt::format("c{},0,write,k{},{},{},n0,true,{}@n0\n", i % 7, i % 5, i, i + 1, i + 1);
+  for (int i = 1; i <= 3000; ++i) applied_rows += fmt::format("{},n{},k{},{}@n0\n", i, i % 3, i % 5, i);
+  const std::string good_ops = file("ops.csv", header + rows);
+  const std::string bad_ops = file("ops-late.csv", header + rows + "c0,0,read,k0,5,1,n0,true,\n");
+  const std::string bad_applied = file("applied-late.csv", applied_rows + "x,n0,k0,1@n0\n");
+  const std::string applied_error = "applied-late.csv:3002:1: error: time_ns: expected an integer, got 'x'";
+  const std::string ops_error = "ops-late.csv:202:16: error: complete_ns (1) is before invoke_ns (5)";
+  for (std::uint32_t threads : {1u, 2u, 4u}) {
+    for (std::uint32_t partitions : {0u, 1u, 7u}) {
+      INFO("threads " << threads << ", partitions " << partitions);
+      HistoryCheckOptions o = partitions == 0 ? HistoryCheckOptions{} : streaming(partitions, dir);
+      if (partitions == 0) o.mode = CheckMode::in_memory;
+      o.threads = threads;
+      CHECK_THAT(error_text(good_ops, bad_applied, o), Catch::Contains(applied_error));
+      // Both files bad: ops.csv's error, as reading one file after the other finds it first.
+      CHECK_THAT(error_text(bad_ops, bad_applied, o), Catch::Contains(ops_error));
+    }
+  }
+  CHECK(no_scratch_left(dir));
+  fs::remove_all(dir.parent_path());
+}
+
+TEST_CASE("threads: the progress callback is called one call at a time, with both files' reading as one phase",
+          "[stream]") {
+  const fs::path dir = test::fresh_dir("stream", "progress");
+  SyntheticHistoryOptions o;
+  o.ops = 200'000;  // several reports per file (every 65,536 rows)
+  o.keys = 1'000;
+  o.clients = 100;
+  write_synthetic(o, dir);
+  const std::string ops = (dir / "ops.csv").string(), applied = (dir / "applied.csv").string();
+  HistoryCheckOptions c = streaming(4, dir);
+  c.threads = 2;
+  int inside = 0, overlapped = 0;
+  std::vector<std::string> phases;
+  double reading_done = 0;
+  c.progress = [&](std::string_view phase, double fraction) {
+    overlapped += ++inside > 1;  // not atomic on purpose: two calls at once would be a race anyway (TSan)
+    if (phases.empty() || phases.back() != phase) phases.emplace_back(phase);
+    if (phase.starts_with("reading")) reading_done = std::max(reading_done, fraction);
+    --inside;
+  };
+  check_history_files(ops, applied, c);
+  CHECK(overlapped == 0);
+  REQUIRE_FALSE(phases.empty());
+  CHECK(phases.front() == fmt::format("reading {} and {}", ops, applied));
+  CHECK(reading_done > 0.5);
+  CHECK(reading_done <= 1.0);
+  CHECK(phases.back() == "done");
   fs::remove_all(dir.parent_path());
 }
