@@ -26,17 +26,27 @@ class OpStats final : public Observer, public ReplicaObserver {
  public:
   void on_fault(SimTime, FaultEventKind, std::string_view) override;
   void on_op(const OpRecord&) override;
-  // Partitions still in force at `end_ns` end there.
-  OpStatsResult finish(SimTime end_ns) const;
-  std::size_t ops() const { return ops_.size(); }  // completed operations so far
+  // Partitions still in force at `end_ns` end there. Call once, at the end.
+  OpStatsResult finish(SimTime end_ns);
+  std::size_t ops() const { return ops_; }  // completed operations so far
 
  private:
   struct Op {
     SimTime invoke_ns;
-    SimTime complete_ns;
     bool ok;
   };
-  std::vector<Op> ops_;
+  // Observations come in time order, so an op is counted when it completes
+  // (no list of every op): every partition that began by its invocation is
+  // known then. Only an op invoked at the latest instant seen waits, in
+  // undecided_, for the rest of that instant (a partition may begin then).
+  void advance(SimTime now);
+  void count(const Op& op, SimTime open_end);
+  bool in_partition(SimTime invoke_ns, SimTime open_end) const;
+
+  std::uint64_t ops_ = 0, partition_ops_ = 0, partition_failed_ = 0;
+  std::vector<double> latency_s_;  // of each successful op: exact quantiles need every value
+  std::vector<Op> undecided_;
+  SimTime now_ = 0;
   std::vector<std::pair<SimTime, SimTime>> partitions_;  // [start, end), in time order
   int cuts_ = 0;
   SimTime cut_since_ = 0;

@@ -115,7 +115,9 @@ TEST_CASE("OpStats: a partition still in force at the end ends there", "[op_stat
   OpStats s;
   s.on_fault(10 * kS, FaultEventKind::partition, "n0 | n1");
   s.on_op(op(12 * kS, 13 * kS, false));
-  s.on_op(op(30 * kS, 31 * kS, false));  // invoked after the end given to finish
+  // Invoked at the end given to finish (the end is at or after every
+  // observation): not during [10 s, 20 s).
+  s.on_op(op(20 * kS, 20 * kS, false));
   const OpStatsResult r = s.finish(20 * kS);
   CHECK(r.partition_ops == 1);
   CHECK(r.partition_failed == 1);
