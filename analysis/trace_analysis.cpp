@@ -172,6 +172,7 @@ class Replay {
   // The write of (key, version text), as an index into writes_; kNoIndex if none.
   std::uint32_t find_write(KeyId k, std::string_view text) const;
   std::uint32_t add_write(WriteInfo w, std::string_view text);
+  void index_write(std::uint32_t i);
   std::string_view text_of(const WriteInfo& w) const { return std::string_view(versions_).substr(w.text, w.text_size); }
   static std::uint64_t write_hash(KeyId k, std::string_view text) {
     return fnv1a64(text) + 0x9E3779B97F4A7C15ULL * (std::uint64_t{k} + 1);
@@ -186,10 +187,12 @@ class Replay {
   std::unordered_map<std::string, KeyId> key_ids_;
   std::vector<std::string> key_names_;
   std::unordered_map<std::string, std::uint64_t> sessions_;
-  // Writes, and their index by (key, version): a hash of both, each hit
-  // confirmed against the version text, which versions_ holds back to back.
+  // Writes, and their index by (key, version): slots_ is a hash table of
+  // indexes into writes_ (4 bytes a slot, at most half full; 50 bytes a
+  // write less than a node-based map), each hit confirmed against the
+  // version text, which versions_ holds back to back.
   std::vector<WriteInfo> writes_;
-  std::unordered_multimap<std::uint64_t, std::uint32_t> write_index_;
+  std::vector<std::uint32_t> slots_;  // kNoIndex: empty
   std::string versions_;
   WriteId acknowledged_ = 0;  // acknowledged writes in ops.csv: their ids are 1..acknowledged_
   std::uint64_t op_rows_ = 0, unnamed_ = 0;
@@ -221,9 +224,9 @@ class NamedPlacement final : public KeyPlacement {
 
 TraceAnalysis Replay::run() {
   resolve_nodes();
+  measure_sessions();  // first: its memory is freed before the writes are indexed
   index_ops();
   if (have_applied_) index_applied();
-  measure_sessions();
   Checkers checkers(static_cast<std::uint32_t>(nodes_.size()));
   std::optional<NamedPlacement> placement;
   if (in_.replicas_of) {
@@ -257,21 +260,36 @@ VersionText Replay::version(const std::string& file, const Where& where, const s
   }
 }
 
+// Open addressing, linear probing: the slots hold write indexes.
 std::uint32_t Replay::find_write(KeyId k, std::string_view text) const {
-  const auto [from, to] = write_index_.equal_range(write_hash(k, text));
-  for (auto it = from; it != to; ++it)
-    if (writes_[it->second].key == k && text_of(writes_[it->second]) == text) return it->second;
-  return kNoIndex;
+  if (slots_.empty()) return kNoIndex;
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t s = write_hash(k, text) & mask;; s = (s + 1) & mask) {
+    const std::uint32_t i = slots_[s];
+    if (i == kNoIndex) return kNoIndex;
+    if (writes_[i].key == k && text_of(writes_[i]) == text) return i;
+  }
+}
+
+void Replay::index_write(std::uint32_t i) {
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t s = write_hash(writes_[i].key, text_of(writes_[i])) & mask;
+  while (slots_[s] != kNoIndex) s = (s + 1) & mask;
+  slots_[s] = i;
 }
 
 std::uint32_t Replay::add_write(WriteInfo w, std::string_view text) {
-  if (writes_.size() >= kNoIndex) throw std::length_error("ecsim analyze: too many writes");
+  if (writes_.size() + 1 >= kNoIndex) throw std::length_error("ecsim analyze: too many writes");
   w.text = versions_.size();
   w.text_size = static_cast<std::uint32_t>(text.size());
   versions_.append(text);
   const auto index = static_cast<std::uint32_t>(writes_.size());
-  write_index_.emplace(write_hash(w.key, text), index);
   writes_.push_back(w);
+  if (2 * writes_.size() > slots_.size()) {  // at most half full: short probes
+    slots_.assign(std::max<std::size_t>(1024, 2 * slots_.size()), kNoIndex);
+    for (std::uint32_t i = 0; i < index; ++i) index_write(i);
+  }
+  index_write(index);
   return index;
 }
 
