@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <optional>
@@ -18,6 +19,7 @@
 #include "analysis/history.hpp"
 #include "analysis/lost_writes.hpp"
 #include "analysis/op_stats.hpp"
+#include "analysis/output_dir.hpp"
 #include "analysis/session_checker.hpp"
 #include "analysis/staleness.hpp"
 #include "analysis/stats.hpp"
@@ -26,6 +28,8 @@
 #include "sim/scenario_loader.hpp"
 
 namespace ecsim {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -148,6 +152,7 @@ class Replay {
   void message_results();
   void op_results(Checkers& c);
   void lost_write_names(const std::vector<WriteId>& lost);
+  bool spill_latencies() const;
 
   NodeId node(const std::string& name) const {
     auto it = node_ids_.find(name);
@@ -227,7 +232,13 @@ TraceAnalysis Replay::run() {
   measure_sessions();  // first: its memory is freed before the writes are indexed
   index_ops();
   if (have_applied_) index_applied();
+  std::optional<ScratchDir> scratch;  // destroyed after the checkers: the spill file lives in it
   Checkers checkers(static_cast<std::uint32_t>(nodes_.size()));
+  if (spill_latencies()) {
+    const HistoryCheckOptions& o = in_.history_check;
+    scratch.emplace(o.scratch_parent.empty() ? fs::temp_directory_path() : fs::path(o.scratch_parent), "ecsim-analyze");
+    checkers.op_stats.spill_latencies((scratch->path() / "latency.bin").string());
+  }
   std::optional<NamedPlacement> placement;
   if (in_.replicas_of) {
     placement.emplace(in_, key_names_);
@@ -239,6 +250,16 @@ TraceAnalysis Replay::run() {
   message_results();
   op_results(checkers);
   return std::move(out_);
+}
+
+// Latencies go to a scratch file when the session checks stream, or in
+// automatic mode for an ops.csv over kSpillOpsBytes: then the latencies held
+// in memory (8 bytes a successful op) would be the one thing growing with
+// the rows.
+bool Replay::spill_latencies() const {
+  constexpr std::uintmax_t kSpillOpsBytes = std::uintmax_t{256} << 20;  // about 4 million ops
+  const CheckMode mode = in_.history_check.mode;
+  return mode == CheckMode::streaming || (mode == CheckMode::automatic && fs::file_size(in_.ops) > kSpillOpsBytes);
 }
 
 NodeId Replay::need_node(const std::string& file, const Where& where, const std::string& name) const {

@@ -509,3 +509,23 @@ TEST_CASE("analyze merges same-instant rows of the three files in the live run's
   CHECK(m.at("convergence.reached") == 1);
   CHECK(m.at("convergence.time_s") == Approx(0.1));
 }
+
+// The session checks streamed (--streaming: latencies spilled to a scratch
+// file too) or in memory: the same metrics, on the hand-written directory.
+TEST_CASE("analyze gives the same metrics streaming and in memory", "[analyze]") {
+  const fs::path data = kSource + "/tests/data/analyze-hand";
+  TraceInputs in{(data / "ops.csv").string(), (data / "applied.csv").string(), (data / "events.csv").string(), {"n0", "n1", "n2"}};
+  in.history_check.mode = CheckMode::in_memory;
+  const TraceAnalysis memory = analyze_traces(in);
+  in.history_check.mode = CheckMode::streaming;
+  in.history_check.scratch_parent = fresh_dir("streaming").string();
+  const TraceAnalysis streamed = analyze_traces(in);
+  REQUIRE(memory.metrics.size() == streamed.metrics.size());
+  for (const auto& [name, value] : memory.metrics) {
+    INFO(name);
+    CHECK(same(streamed.metrics.at(name), value));
+  }
+  CHECK(streamed.metrics.at("ops.latency_p99_s") == Approx(0.037));  // worked by hand above
+  CHECK(streamed.lost_writes == memory.lost_writes);
+  CHECK(fs::is_empty(in.history_check.scratch_parent));  // scratch files removed
+}
