@@ -6,6 +6,8 @@
 // fault until `heal` (heal: all ends every one), and during each cut-off half
 // of a flapping fault.
 #include <cstdint>
+#include <cstdio>
+#include <string>
 #include <vector>
 
 #include "analysis/observations.hpp"
@@ -24,19 +26,47 @@ struct OpStatsResult {
 
 class OpStats final : public Observer, public ReplicaObserver {
  public:
+  OpStats() = default;
+  ~OpStats();
+  OpStats(const OpStats&) = delete;
+  OpStats& operator=(const OpStats&) = delete;
+  // Keep the latencies in a file at `path` (created, and unlinked at once)
+  // instead of in memory: 8 bytes an op on disk, and finish() selects the
+  // quantiles from it, exactly, in a few passes (`ecsim analyze` of a big
+  // history). Call before the first op. Throws std::runtime_error.
+  void spill_latencies(const std::string& path);
   void on_fault(SimTime, FaultEventKind, std::string_view) override;
   void on_op(const OpRecord&) override;
-  // Partitions still in force at `end_ns` end there.
-  OpStatsResult finish(SimTime end_ns) const;
-  std::size_t ops() const { return ops_.size(); }  // completed operations so far
+  // Partitions still in force at `end_ns` end there. Call once, at the end.
+  OpStatsResult finish(SimTime end_ns);
+  std::size_t ops() const { return ops_; }  // completed operations so far
 
  private:
   struct Op {
     SimTime invoke_ns;
-    SimTime complete_ns;
     bool ok;
   };
-  std::vector<Op> ops_;
+  // Observations come in time order, so an op is counted when it completes
+  // (no list of every op): every partition that began by its invocation is
+  // known then. Only an op invoked at the latest instant seen waits, in
+  // undecided_, for the rest of that instant (a partition may begin then).
+  void advance(SimTime now);
+  void count(const Op& op, SimTime open_end);
+  bool in_partition(SimTime invoke_ns, SimTime open_end) const;
+
+  std::uint64_t ops_ = 0, partition_ops_ = 0, partition_failed_ = 0;
+  void add_latency(SimTime ns);
+  void flush_spill();
+  double latency_at(std::size_t rank);  // the rank-th smallest (0-based), in seconds
+
+  // Exact quantiles need every successful op's latency: in memory, or in
+  // the spill file (latency_ns_ is then its write buffer).
+  std::vector<SimTime> latency_ns_;
+  std::FILE* spill_ = nullptr;
+  std::uint64_t latencies_ = 0;
+  SimTime latency_max_ns_ = 0;
+  std::vector<Op> undecided_;
+  SimTime now_ = 0;
   std::vector<std::pair<SimTime, SimTime>> partitions_;  // [start, end), in time order
   int cuts_ = 0;
   SimTime cut_since_ = 0;

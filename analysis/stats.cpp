@@ -67,15 +67,21 @@ double max_value(std::span<const double> values) {
 }
 
 double percentile_of_sorted(std::span<const double> sorted, double p) {
+  return percentile_of_ranked(sorted.size(), p, [&](std::size_t i) { return sorted[i]; });
+}
+
+double percentile_of_ranked(std::size_t n, double p, const std::function<double(std::size_t)>& at) {
   if (!(p >= 0.0 && p <= 100.0))
     throw std::invalid_argument("percentile must be within [0, 100], got " + std::to_string(p));
-  if (sorted.empty()) return kNaN;
-  const double h = static_cast<double>(sorted.size() - 1) * (p / 100.0);
+  if (n == 0) return kNaN;
+  const double h = static_cast<double>(n - 1) * (p / 100.0);
   const auto lower = static_cast<std::size_t>(std::floor(h));
-  if (lower + 1 >= sorted.size()) return sorted.back();
+  if (lower + 1 >= n) return at(n - 1);
   const double fraction = h - static_cast<double>(lower);
-  const double a = sorted[lower], b = sorted[lower + 1];
-  if (fraction == 0.0 || a == b) return a;  // also avoids inf - inf
+  const double a = at(lower);
+  if (fraction == 0.0) return a;
+  const double b = at(lower + 1);
+  if (a == b) return a;  // also avoids inf - inf
   return a + fraction * (b - a);
 }
 

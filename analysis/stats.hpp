@@ -8,6 +8,7 @@
 // 3 of 20 runs never converged instead of hiding it. Results are
 // deterministic: sums run in input order.
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -27,6 +28,9 @@ double max_value(std::span<const double> values);
 double percentile(std::span<const double> values, double p);
 // The same on values already sorted ascending and free of NaN (no copy).
 double percentile_of_sorted(std::span<const double> sorted, double p);
+// The same over n sorted values fetched by rank (at(i): the i-th smallest,
+// 0-based), for values not held in one array (OpStats' spilled latencies).
+double percentile_of_ranked(std::size_t n, double p, const std::function<double(std::size_t)>& at);
 
 // Student's t quantile t(0.975, df), for a two-sided 95% interval
 // (Boost.Math's students_t quantile). NaN for df == 0.

@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <optional>
 #include <set>
+#include <stdexcept>
+#include <tuple>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -16,6 +19,7 @@
 #include "analysis/history.hpp"
 #include "analysis/lost_writes.hpp"
 #include "analysis/op_stats.hpp"
+#include "analysis/output_dir.hpp"
 #include "analysis/session_checker.hpp"
 #include "analysis/staleness.hpp"
 #include "analysis/stats.hpp"
@@ -24,6 +28,8 @@
 #include "sim/scenario_loader.hpp"
 
 namespace ecsim {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -45,12 +51,18 @@ const std::vector<std::string> kAnalyzable = {
 
 // ---------------------------------------------------------------------------
 // Replay: the rows of the three files (analysis/trace_input.hpp) become the
-// observations a live run reports, in the order it reports them.
+// observations a live run reports, in the order it reports them. Two passes
+// over the files, neither holding their rows: the first indexes the writes
+// (what a write's replay needs before its ops.csv row comes: accept time,
+// origin, session), the second merges the files in time order and feeds
+// the checkers. Memory: docs/ANALYZE.md, "Memory".
 
 using trace_input::ApplyText;
-using trace_input::EventScan;
+using trace_input::AppliedReader;
+using trace_input::EventsReader;
 using trace_input::NodeEvent;
 using trace_input::OpRow;
+using trace_input::OpsReader;
 using trace_input::Where;
 
 // Same order as LwwStore::rank_of: timestamp, then logical counter, then origin id.
@@ -59,31 +71,42 @@ StateRank rank_of(const VersionText& v, std::uint32_t origin) {
                    (static_cast<std::uint64_t>(v.minor) << 32) | origin};
 }
 
-// An accepted write: one per distinct (key, version).
+constexpr std::uint64_t kUnnamedRow = std::numeric_limits<std::uint64_t>::max();  // a write no ops.csv row names
+constexpr std::uint32_t kNoIndex = std::numeric_limits<std::uint32_t>::max();
+
+// A write: one per distinct (key, version). Write ids are dense: the
+// acknowledged writes of ops.csv in row order (1, 2, ...), then the versions
+// applied that no op names, in applied.csv order; the checkers size their
+// per-write tables by id.
 struct WriteInfo {
   WriteId id;
-  NodeId origin;
+  NodeId origin;  // kNoNode: neither a replica column nor the version names it (never replayed)
   KeyId key;
   StateRank rank;
-  SimTime accept_ns;
+  SimTime accept_ns;    // an op's write: its invocation until applied at its origin within invoke..complete
+  SimTime complete_ns;  // an op's write: its completion (end of that window)
   std::uint64_t session;
-  bool from_op;
+  std::uint64_t row;       // the ops.csv row that acknowledged it, or kUnnamedRow
+  std::uint64_t text;      // its version text: offset into Replay::versions_
+  std::uint32_t text_size;
+  bool applied_at_origin = false;  // its first apply at its origin was seen
 };
 
-// One entry of the timeline: (time, class, order in its file). At one
-// instant, node and fault events come first, then writes accepted, states
-// applied, and operations completed, which is the order a live run reports
-// them in.
-struct Item {
+// The position of one row in the replay: at one instant, node and fault
+// events come first, then writes accepted and operations completed by
+// ops.csv row (a write accepted before its own op completes, an earlier op
+// completed before a later write is accepted, as a session issues them;
+// writes no row names last), then applies. Rows of one file keep their file
+// order, which each reader checks is time order.
+struct Position {
   enum Class : int { node_event = 0, write = 1, apply = 2, op = 3 };
   SimTime t;
+  int phase;
+  std::uint64_t row;
   int cls;
-  std::size_t index;
-  std::size_t row = 0;  // writes and ops: the ops.csv row (completion order) they belong to
-  // At one instant: node events, then writes and ops by ops.csv row (a
-  // write accepted before its own op completes, an earlier op completed
-  // before a later write is accepted, as a session issues them), then applies.
-  int phase() const { return cls == node_event ? 0 : cls == apply ? 2 : 1; }
+  bool operator<(const Position& o) const {
+    return std::tie(t, phase, row, cls) < std::tie(o.t, o.phase, o.row, o.cls);
+  }
 };
 
 // The checkers a live run wires, fed by the replay.
@@ -104,32 +127,32 @@ struct Checkers {
 
 class Replay {
  public:
-  explicit Replay(const TraceInputs& in) : in_(in) {}
+  explicit Replay(const TraceInputs& in) : in_(in), have_applied_(!in.applied.empty()), have_events_(!in.events.empty()) {}
   TraceAnalysis run();
 
  private:
-  // Reading and indexing, in this order (key ids are given in order of first use).
-  void read_inputs();
+  // First pass, in this order (key ids are given in order of first use).
   void resolve_nodes();
-  void index_op_writes();
-  bool add_op_write(std::size_t op_index, KeyId k);
-  void index_applied_writes();
+  void index_ops();
+  bool add_op_write(const OpRow& o, std::uint64_t row, WriteId id, KeyId k);
+  void index_applied();
   void measure_sessions();
 
-  // The timeline.
-  std::vector<Item> timeline() const;
-  void replay(const std::vector<Item>& items, Checkers& c);
+  // Second pass: the files merged in time order.
+  void replay(Checkers& c);
   void replay_node_event(const NodeEvent& e, Checkers& c);
   void replay_fault(const NodeEvent& e, Checkers& c) const;
   void replay_write(const WriteInfo& w, Checkers& c);
-  void replay_apply(std::size_t index, Checkers& c);
-  void replay_op(std::size_t index, Checkers& c);
+  void replay_apply(const ApplyText& a, Checkers& c);
+  void replay_op(const OpRow& o, WriteId write, Checkers& c);
   void lose_state(SimTime t, NodeId n, Checkers& c);
 
   // Results.
   void convergence_results(Checkers& c);
   void message_results();
   void op_results(Checkers& c);
+  void lost_write_names(const std::vector<WriteId>& lost);
+  bool spill_latencies() const;
 
   NodeId node(const std::string& name) const {
     auto it = node_ids_.find(name);
@@ -151,28 +174,36 @@ class Replay {
     const NodeId n = node(std::string(v.origin));
     return n == kNoNode ? 0 : n;
   }
+  // The write of (key, version text), as an index into writes_; kNoIndex if none.
+  std::uint32_t find_write(KeyId k, std::string_view text) const;
+  std::uint32_t add_write(WriteInfo w, std::string_view text);
+  void index_write(std::uint32_t i);
+  std::string_view text_of(const WriteInfo& w) const { return std::string_view(versions_).substr(w.text, w.text_size); }
+  static std::uint64_t write_hash(KeyId k, std::string_view text) {
+    return fnv1a64(text) + 0x9E3779B97F4A7C15ULL * (std::uint64_t{k} + 1);
+  }
 
   const TraceInputs& in_;
   TraceAnalysis out_;
-  // The files.
-  std::vector<OpRow> ops_;
-  std::vector<ApplyText> applied_;
-  EventScan events_;
-  bool have_applied_ = false, have_events_ = false;
+  bool have_applied_, have_events_;
   // Names to ids.
   std::vector<std::string> nodes_;
   std::unordered_map<std::string, NodeId> node_ids_;
   std::unordered_map<std::string, KeyId> key_ids_;
   std::vector<std::string> key_names_;
   std::unordered_map<std::string, std::uint64_t> sessions_;
-  // Writes. Ids: ops.csv row + 1, then applied versions that no op names.
-  std::map<std::pair<KeyId, std::string>, WriteId> write_of_;  // (key, version) -> write
-  std::vector<WriteInfo> writes_;                               // accepted writes
-  // Per applied.csv row: the write applied, its rank and its digest.
-  std::vector<WriteId> apply_write_;
-  std::vector<StateRank> apply_rank_;
-  std::vector<std::uint64_t> apply_digest_;
+  // Writes, and their index by (key, version): slots_ is a hash table of
+  // indexes into writes_ (4 bytes a slot, at most half full; 50 bytes a
+  // write less than a node-based map), each hit confirmed against the
+  // version text, which versions_ holds back to back.
+  std::vector<WriteInfo> writes_;
+  std::vector<std::uint32_t> slots_;  // kNoIndex: empty
+  std::string versions_;
+  WriteId acknowledged_ = 0;  // acknowledged writes in ops.csv: their ids are 1..acknowledged_
+  std::uint64_t op_rows_ = 0, unnamed_ = 0;
+  SimTime end_ns_ = 0;  // the last time in any file
   // Replay state.
+  trace_input::EventCounts events_;
   std::vector<std::uint8_t> live_;
   std::map<std::pair<NodeId, KeyId>, WriteId> holds_;  // final state per (node, key): the write it holds
   std::set<KeyId> written_;
@@ -197,23 +228,38 @@ class NamedPlacement final : public KeyPlacement {
 }  // namespace
 
 TraceAnalysis Replay::run() {
-  read_inputs();
   resolve_nodes();
-  index_op_writes();
-  index_applied_writes();
-  measure_sessions();
+  measure_sessions();  // first: its memory is freed before the writes are indexed
+  index_ops();
+  if (have_applied_) index_applied();
+  std::optional<ScratchDir> scratch;  // destroyed after the checkers: the spill file lives in it
   Checkers checkers(static_cast<std::uint32_t>(nodes_.size()));
+  if (spill_latencies()) {
+    const HistoryCheckOptions& o = in_.history_check;
+    scratch.emplace(o.scratch_parent.empty() ? fs::temp_directory_path() : fs::path(o.scratch_parent), "ecsim-analyze");
+    checkers.op_stats.spill_latencies((scratch->path() / "latency.bin").string());
+  }
   std::optional<NamedPlacement> placement;
   if (in_.replicas_of) {
     placement.emplace(in_, key_names_);
     checkers.convergence.set_placement(&*placement);
   }
   live_.assign(nodes_.size(), 1);
-  replay(timeline(), checkers);
+  replay(checkers);
   convergence_results(checkers);
   message_results();
   op_results(checkers);
   return std::move(out_);
+}
+
+// Latencies go to a scratch file when the session checks stream, or in
+// automatic mode for an ops.csv over kSpillOpsBytes: then the latencies held
+// in memory (8 bytes a successful op) would be the one thing growing with
+// the rows.
+bool Replay::spill_latencies() const {
+  constexpr std::uintmax_t kSpillOpsBytes = std::uintmax_t{256} << 20;  // about 4 million ops
+  const CheckMode mode = in_.history_check.mode;
+  return mode == CheckMode::streaming || (mode == CheckMode::automatic && fs::file_size(in_.ops) > kSpillOpsBytes);
 }
 
 NodeId Replay::need_node(const std::string& file, const Where& where, const std::string& name) const {
@@ -235,28 +281,54 @@ VersionText Replay::version(const std::string& file, const Where& where, const s
   }
 }
 
-// ---------------------------------------------------------------------------
-// Reading and indexing
-
-void Replay::read_inputs() {
-  ops_ = trace_input::read_ops(in_.ops);
-  have_applied_ = !in_.applied.empty();
-  have_events_ = !in_.events.empty();
-  if (have_applied_) applied_ = trace_input::read_applied(in_.applied);
-  if (have_events_) events_ = trace_input::scan_events(in_.events);
-  out_.ops = ops_.size();
-  out_.applies = applied_.size();
-  out_.events = events_.rows;
+// Open addressing, linear probing: the slots hold write indexes.
+std::uint32_t Replay::find_write(KeyId k, std::string_view text) const {
+  if (slots_.empty()) return kNoIndex;
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t s = write_hash(k, text) & mask;; s = (s + 1) & mask) {
+    const std::uint32_t i = slots_[s];
+    if (i == kNoIndex) return kNoIndex;
+    if (writes_[i].key == k && text_of(writes_[i]) == text) return i;
+  }
 }
 
-// Nodes: as given (ecsim: the resolved scenario), else every name seen.
+void Replay::index_write(std::uint32_t i) {
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t s = write_hash(writes_[i].key, text_of(writes_[i])) & mask;
+  while (slots_[s] != kNoIndex) s = (s + 1) & mask;
+  slots_[s] = i;
+}
+
+std::uint32_t Replay::add_write(WriteInfo w, std::string_view text) {
+  if (writes_.size() + 1 >= kNoIndex) throw std::length_error("ecsim analyze: too many writes");
+  w.text = versions_.size();
+  w.text_size = static_cast<std::uint32_t>(text.size());
+  versions_.append(text);
+  const auto index = static_cast<std::uint32_t>(writes_.size());
+  writes_.push_back(w);
+  if (2 * writes_.size() > slots_.size()) {  // at most half full: short probes
+    slots_.assign(std::max<std::size_t>(1024, 2 * slots_.size()), kNoIndex);
+    for (std::uint32_t i = 0; i < index; ++i) index_write(i);
+  }
+  index_write(index);
+  return index;
+}
+
+// ---------------------------------------------------------------------------
+// First pass
+
+// Nodes: as given (ecsim: the resolved scenario), else every name seen (one more pass over the files).
 void Replay::resolve_nodes() {
   nodes_ = in_.nodes;
   if (nodes_.empty()) {
-    std::set<std::string> seen = events_.names;
-    for (const OpRow& o : ops_)
-      if (!o.replica.empty()) seen.insert(o.replica);
-    for (const ApplyText& a : applied_) seen.insert(a.replica);
+    std::set<std::string> seen;
+    for (OpsReader ops(in_.ops); ops.next();)
+      if (!ops.row().replica.empty()) seen.insert(ops.row().replica);
+    if (have_applied_)
+      for (AppliedReader applied(in_.applied); applied.next();) seen.insert(applied.row().replica);
+    if (have_events_)
+      for (EventsReader events(in_.events, &seen); events.next();) {
+      }
     nodes_.assign(seen.begin(), seen.end());
     std::sort(nodes_.begin(), nodes_.end(), [](const std::string& a, const std::string& b) { return natural_less(a, b); });
     out_.notes.push_back(fmt::format("node list not given: using the {} nodes named in the traces", nodes_.size()));
@@ -265,11 +337,13 @@ void Replay::resolve_nodes() {
 }
 
 // Operations, their counts and the writes they acknowledged.
-void Replay::index_op_writes() {
-  std::uint64_t acknowledged = 0, failed = 0, reads = 0, shared_versions = 0;
-  for (std::size_t i = 0; i < ops_.size(); ++i) {
-    const OpRow& o = ops_[i];
+void Replay::index_ops() {
+  std::uint64_t failed = 0, reads = 0, shared_versions = 0;
+  OpsReader ops(in_.ops);
+  while (ops.next()) {
+    const OpRow& o = ops.row();
     const KeyId k = key(o.key);
+    end_ns_ = std::max(end_ns_, o.complete);
     const bool is_write = o.op != "read";
     if (!o.ok) ++failed;
     if (!is_write) {
@@ -277,67 +351,61 @@ void Replay::index_op_writes() {
       continue;
     }
     if (!o.ok) continue;  // never accepted: the replica was down or unreachable
-    ++acknowledged;
-    if (!o.version.empty() && !add_op_write(i, k)) ++shared_versions;
+    const WriteId id = ++acknowledged_;
+    if (!o.version.empty() && !add_op_write(o, ops.rows() - 1, id, k)) ++shared_versions;
   }
+  op_rows_ = out_.ops = ops.rows();
   if (shared_versions)
     out_.notes.push_back(fmt::format("{} acknowledged writes repeat the version of an earlier write to the same key; "
                                      "they are treated as that write", shared_versions));
   MetricMap& m = out_.metrics;
-  m["ops.total"] = static_cast<double>(ops_.size());
+  m["ops.total"] = static_cast<double>(op_rows_);
   m["ops.failed"] = static_cast<double>(failed);
   m["ops.reads"] = static_cast<double>(reads);
-  m["ops.writes"] = static_cast<double>(ops_.size() - reads);
-  m["writes.acknowledged"] = static_cast<double>(acknowledged);
+  m["ops.writes"] = static_cast<double>(op_rows_ - reads);
+  m["writes.acknowledged"] = static_cast<double>(acknowledged_);
 }
 
-// The write of acknowledged ops.csv row `op_index` (write id: row + 1);
-// false when an earlier write to the key has the same version.
-bool Replay::add_op_write(std::size_t op_index, KeyId k) {
-  const OpRow& o = ops_[op_index];
+// The write of acknowledged ops.csv row `row`; false when an earlier write
+// to the key has the same version.
+bool Replay::add_op_write(const OpRow& o, std::uint64_t row, WriteId id, KeyId k) {
   const VersionText v = version(in_.ops, o.version_at, o.version);
-  const WriteId id = static_cast<WriteId>(op_index + 1);
-  if (!write_of_.emplace(std::pair{k, o.version}, id).second) return false;
+  if (find_write(k, o.version) != kNoIndex) return false;
   const NodeId origin = o.replica.empty() ? (v.origin.empty() ? kNoNode : node(std::string(v.origin)))
                                           : need_node(in_.ops, o.replica_at, o.replica);
-  if (origin == kNoNode) return true;
-  writes_.push_back(WriteInfo{id, origin, k, rank_of(v, origin_id(v)), o.invoke, session_uid(o.client, o.session), true});
+  const std::uint64_t session = origin == kNoNode ? 0 : session_uid(o.client, o.session);
+  add_write(WriteInfo{id, origin, k, rank_of(v, origin_id(v)), o.invoke, o.complete, session, row, 0, 0}, o.version);
   return true;
 }
 
 // Applied versions: accept times, and writes that no completed op names
 // (accepted, but the run ended before the client heard back).
-void Replay::index_applied_writes() {
-  apply_write_.assign(applied_.size(), kNoWrite);
-  apply_rank_.resize(applied_.size());
-  apply_digest_.assign(applied_.size(), 0);
-  std::map<std::pair<KeyId, std::string>, std::size_t> first_apply_at_origin;
-  std::map<WriteId, std::size_t> info_of;
-  for (std::size_t w = 0; w < writes_.size(); ++w) info_of[writes_[w].id] = w;
-  WriteId next_id = static_cast<WriteId>(ops_.size() + 1);
-  for (std::size_t i = 0; i < applied_.size(); ++i) {
-    const ApplyText& a = applied_[i];
+void Replay::index_applied() {
+  AppliedReader applied(in_.applied);
+  WriteId next_id = acknowledged_ + 1;
+  while (applied.next()) {
+    const ApplyText& a = applied.row();
+    end_ns_ = std::max(end_ns_, a.t);
     if (a.key.empty()) continue;
     const NodeId n = need_node(in_.applied, a.replica_at, a.replica);
     const KeyId k = key(a.key);
     const VersionText v = version(in_.applied, a.version_at, a.version);
-    apply_rank_[i] = rank_of(v, origin_id(v));
-    apply_digest_[i] = std::max<std::uint64_t>(1, fnv1a64(a.version));
-    auto it = write_of_.find({k, a.version});
-    if (it == write_of_.end()) {
+    std::uint32_t i = find_write(k, a.version);
+    if (i == kNoIndex) {
       const NodeId origin = v.origin.empty() ? n : node(std::string(v.origin));
-      it = write_of_.emplace(std::pair{k, a.version}, next_id++).first;
-      info_of[it->second] = writes_.size();
-      writes_.push_back(WriteInfo{it->second, origin == kNoNode ? n : origin, k, apply_rank_[i], a.t, 0, false});
+      i = add_write(WriteInfo{next_id++, origin == kNoNode ? n : origin, k, rank_of(v, origin_id(v)), a.t, a.t, 0,
+                              kUnnamedRow, 0, 0},
+                    a.version);
+      ++unnamed_;
     }
-    apply_write_[i] = it->second;
-    WriteInfo& w = writes_[info_of.at(it->second)];
+    WriteInfo& w = writes_[i];
     // The write was accepted where it was first applied at its origin.
-    if (n == w.origin && first_apply_at_origin.emplace(std::pair{k, a.version}, i).second) {
-      const OpRow* o = w.from_op ? &ops_[w.id - 1] : nullptr;
-      if (!o || (a.t >= o->invoke && a.t <= o->complete)) w.accept_ns = a.t;
+    if (n == w.origin && !w.applied_at_origin) {
+      w.applied_at_origin = true;
+      if (w.row == kUnnamedRow || (a.t >= w.accept_ns && a.t <= w.complete_ns)) w.accept_ns = a.t;
     }
   }
+  out_.applies = applied.rows();
 }
 
 // Sessions and staleness: the session checkers read the same files.
@@ -366,35 +434,57 @@ void Replay::measure_sessions() {
 }
 
 // ---------------------------------------------------------------------------
-// The timeline
+// Second pass: the merge
 
-std::vector<Item> Replay::timeline() const {
-  std::vector<Item> items;
-  const bool lost_from_events = have_events_;  // state losses: events.csv if given, else applied.csv
-  for (std::size_t i = 0; i < events_.node_events.size(); ++i)
-    items.push_back({events_.node_events[i].t, Item::node_event, i});
-  for (std::size_t w = 0; w < writes_.size(); ++w)
-    items.push_back({writes_[w].accept_ns, Item::write, w, writes_[w].from_op ? static_cast<std::size_t>(writes_[w].id - 1) : SIZE_MAX});
-  for (std::size_t i = 0; i < applied_.size(); ++i)
-    if (!applied_[i].key.empty() || !lost_from_events) items.push_back({applied_[i].t, Item::apply, i});
-  for (std::size_t i = 0; i < ops_.size(); ++i) items.push_back({ops_[i].complete, Item::op, i, i});
-  std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
-    if (a.t != b.t) return a.t < b.t;
-    if (a.phase() != b.phase()) return a.phase() < b.phase();
-    return a.row != b.row ? a.row < b.row : a.cls < b.cls;
+void Replay::replay(Checkers& c) {
+  // The writes to replay, in their replay order (writes_ is in row, then applied, order).
+  std::vector<std::uint32_t> writes;
+  for (std::uint32_t i = 0; i < writes_.size(); ++i)
+    if (writes_[i].origin != kNoNode) writes.push_back(i);
+  std::stable_sort(writes.begin(), writes.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return std::pair{writes_[a].accept_ns, writes_[a].row} < std::pair{writes_[b].accept_ns, writes_[b].row};
   });
-  return items;
-}
-
-void Replay::replay(const std::vector<Item>& items, Checkers& c) {
-  for (const Item& it : items) {
-    switch (it.cls) {
-      case Item::node_event: replay_node_event(events_.node_events[it.index], c); break;
-      case Item::write: replay_write(writes_[it.index], c); break;
-      case Item::apply: replay_apply(it.index, c); break;
-      case Item::op: replay_op(it.index, c); break;
+  OpsReader ops(in_.ops);
+  std::optional<AppliedReader> applied;
+  std::optional<EventsReader> events;
+  if (have_applied_) applied.emplace(in_.applied);
+  if (have_events_) events.emplace(in_.events);
+  // State losses come from events.csv if given, else from applied.csv's empty rows.
+  auto next_apply = [&] {
+    while (applied && applied->next())
+      if (!applied->row().key.empty() || !have_events_) return true;
+    return false;
+  };
+  bool have_op = ops.next(), have_apply = next_apply(), have_event = events && events->next();
+  std::size_t next_write = 0;
+  WriteId op_write = 0;  // the id of the last acknowledged write replayed
+  constexpr Position kEnd{std::numeric_limits<SimTime>::max(), 9, 0, 0};
+  for (;;) {
+    const Position e = have_event ? Position{events->row().t, 0, 0, Position::node_event} : kEnd;
+    const WriteInfo* w = next_write < writes.size() ? &writes_[writes[next_write]] : nullptr;
+    const Position wp = w ? Position{w->accept_ns, 1, w->row, Position::write} : kEnd;
+    const Position a = have_apply ? Position{applied->row().t, 2, 0, Position::apply} : kEnd;
+    const Position o = have_op ? Position{ops.row().complete, 1, ops.rows() - 1, Position::op} : kEnd;
+    const Position first = std::min({e, wp, a, o});
+    if (first.phase == kEnd.phase) break;
+    if (first.cls == Position::node_event) {
+      replay_node_event(events->row(), c);
+      have_event = events->next();
+    } else if (first.cls == Position::write) {
+      replay_write(*w, c);
+      ++next_write;
+    } else if (first.cls == Position::apply) {
+      replay_apply(applied->row(), c);
+      have_apply = next_apply();
+    } else {
+      const OpRow& row = ops.row();
+      const bool acknowledged_write = row.ok && row.op != "read";
+      replay_op(row, acknowledged_write ? ++op_write : kNoWrite, c);
+      have_op = ops.next();
     }
   }
+  if (events) events_ = events->counts();
+  out_.events = events_.rows;
 }
 
 void Replay::replay_node_event(const NodeEvent& e, Checkers& c) {
@@ -406,9 +496,8 @@ void Replay::replay_node_event(const NodeEvent& e, Checkers& c) {
   } else if (e.kind == "receive") {
     const NodeId n = need_node(in_.events, e.node_at, e.node);
     const KeyId k = key(e.key);
-    auto w = write_of_.find({k, e.version});
-    if (w != write_of_.end())
-      for (ReplicaObserver* o : c.observers) o->on_write_received(e.t, n, k, w->second);
+    if (const std::uint32_t w = find_write(k, e.version); w != kNoIndex)
+      for (ReplicaObserver* o : c.observers) o->on_write_received(e.t, n, k, writes_[w].id);
   } else if (e.kind == "state_lost") {
     lose_state(e.t, need_node(in_.events, e.node_at, e.node), c);
   } else {
@@ -438,22 +527,23 @@ void Replay::replay_write(const WriteInfo& w, Checkers& c) {
   for (ReplicaObserver* o : c.observers) o->on_write_accepted(w.accept_ns, w.origin, w.key, w.id, w.rank, w.session);
 }
 
-void Replay::replay_apply(std::size_t index, Checkers& c) {
-  const ApplyText& a = applied_[index];
+void Replay::replay_apply(const ApplyText& a, Checkers& c) {
   const NodeId n = need_node(in_.applied, a.replica_at, a.replica);
   if (a.key.empty()) {
     lose_state(a.t, n, c);
     return;
   }
   const KeyId k = key(a.key);
-  holds_[{n, k}] = apply_write_[index];
+  const WriteInfo& w = writes_[find_write(k, a.version)];  // the first pass added every applied version
+  const std::uint64_t digest = std::max<std::uint64_t>(1, fnv1a64(a.version));
+  holds_[{n, k}] = w.id;
   // Every applied copy was received; copies received and not kept are not in the traces.
-  for (ReplicaObserver* o : c.observers) o->on_write_received(a.t, n, k, apply_write_[index]);
-  for (ReplicaObserver* o : c.observers) o->on_applied(a.t, n, k, apply_digest_[index], apply_rank_[index], apply_write_[index]);
+  for (ReplicaObserver* o : c.observers) o->on_write_received(a.t, n, k, w.id);
+  for (ReplicaObserver* o : c.observers) o->on_applied(a.t, n, k, digest, w.rank, w.id);
 }
 
-void Replay::replay_op(std::size_t index, Checkers& c) {
-  const OpRow& o = ops_[index];
+// `write`: the op's write id if it is an acknowledged write.
+void Replay::replay_op(const OpRow& o, WriteId write, Checkers& c) {
   OpRecord r;
   r.client = o.client;
   r.session = o.session;
@@ -469,11 +559,11 @@ void Replay::replay_op(std::size_t index, Checkers& c) {
   r.is_write = o.op != "read";
   r.session_uid = session_uid(o.client, o.session);
   if (r.is_write) {
-    r.write = static_cast<WriteId>(index + 1);
+    r.write = write;
     written_.insert(r.key_id);
   } else if (o.ok && !o.version.empty()) {
-    auto w = write_of_.find({r.key_id, o.version});
-    r.write = w == write_of_.end() ? kNoWrite : w->second;
+    const std::uint32_t w = find_write(r.key_id, o.version);
+    r.write = w == kNoIndex ? kNoWrite : writes_[w].id;
   }
   for (ReplicaObserver* obs : c.observers) obs->on_op(r);
 }
@@ -487,7 +577,8 @@ void Replay::convergence_results(Checkers& c) {
     return;
   }
   MetricMap& m = out_.metrics;
-  if (ops_.empty() && writes_.empty()) {  // as a run with no key-value activity reports them
+  const bool any_write = std::any_of(writes_.begin(), writes_.end(), [](const WriteInfo& w) { return w.origin != kNoNode; });
+  if (op_rows_ == 0 && !any_write) {  // as a run with no key-value activity reports them
     for (const char* name : {"convergence.time_s", "convergence.reached", "staleness.t_visibility_p50_s",
                              "staleness.t_visibility_p99_s", "staleness.never_visible", "lost_writes"})
       m[name] = kNaN;
@@ -501,17 +592,14 @@ void Replay::convergence_results(Checkers& c) {
       auto h = holds_.find({n, k});
       c.lost.final_read(n, k, h == holds_.end() ? kNoWrite : h->second);
     }
-  const auto unnamed = std::count_if(writes_.begin(), writes_.end(), [](const WriteInfo& w) { return !w.from_op; });
-  if (unnamed > 0)
+  if (unnamed_ > 0)
     out_.notes.push_back(fmt::format("visibility: {} applied writes are named by no acknowledged op (failed ops carry no "
                                      "version), so the sessions they causally follow are unknown and visibility can "
                                      "come out later than the run measured it",
-                                     unnamed));
+                                     unnamed_));
   const std::vector<WriteId> lost = c.lost.lost();
   m["lost_writes"] = static_cast<double>(lost.size());
-  const std::set<WriteId> lost_ids(lost.begin(), lost.end());
-  for (const auto& [key_version, id] : write_of_)
-    if (lost_ids.count(id)) out_.lost_writes.emplace_back(key_names_[key_version.first], key_version.second);
+  lost_write_names(lost);
   c.convergence.exclude_lost(lost);  // a lost write was never visible
   const std::vector<double> visibility = c.convergence.visibility_delays_s();
   out_.visibility_delays_s = visibility;
@@ -523,6 +611,15 @@ void Replay::convergence_results(Checkers& c) {
   if (events_.receives == 0)
     out_.notes.push_back("lost_writes: events.csv has no receive rows, so causality is rebuilt from applied versions "
                          "only (a copy a replica received and discarded is missing)");
+}
+
+// TraceAnalysis::lost_writes: (key, version) by key id (first use), then version text.
+void Replay::lost_write_names(const std::vector<WriteId>& lost) {
+  std::vector<std::pair<KeyId, std::string_view>> found;
+  for (const WriteInfo& w : writes_)
+    if (std::binary_search(lost.begin(), lost.end(), w.id)) found.emplace_back(w.key, text_of(w));
+  std::sort(found.begin(), found.end());
+  for (const auto& [k, text] : found) out_.lost_writes.emplace_back(key_names_[k], std::string(text));
 }
 
 void Replay::message_results() {
@@ -540,10 +637,7 @@ void Replay::message_results() {
 
 void Replay::op_results(Checkers& c) {
   MetricMap& m = out_.metrics;
-  SimTime end_ns = events_.last_ns;
-  for (const OpRow& o : ops_) end_ns = std::max(end_ns, o.complete);
-  if (!applied_.empty()) end_ns = std::max(end_ns, applied_.back().t);
-  const OpStatsResult cost = c.op_stats.finish(end_ns);
+  const OpStatsResult cost = c.op_stats.finish(std::max(end_ns_, events_.last_ns));
   m["ops.latency_p50_s"] = cost.latency_p50_s;
   m["ops.latency_p99_s"] = cost.latency_p99_s;
   if (have_events_) {

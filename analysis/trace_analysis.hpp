@@ -16,8 +16,11 @@
 //   events.csv   time_ns,node,kind,peer,msg_id,key,bytes: messages (send,
 //                deliver, drop, duplicate), crash/restart/state_lost, and
 //                faults (partition, heal, loss_start, loss_end)
-// What each metric needs is in docs/ANALYZE.md; a metric whose inputs are
-// missing is reported as NaN with a note saying why, never guessed.
+// The files are read row by row and merged in time order, never held in
+// memory (ops.csv must be in completion order, the others in time order:
+// checked). What each metric needs, and what memory grows with, is in
+// docs/ANALYZE.md; a metric whose inputs are missing is reported as NaN
+// with a note saying why, never guessed.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -46,7 +49,9 @@ struct TraceInputs {
   // How the session checks and staleness read the history (in memory or
   // streaming, memory target, scratch directory, progress): `ecsim-check`'s
   // function, check_history_files. Its sessions, staleness and node_order
-  // fields are set by analyze_traces.
+  // fields are set by analyze_traces. Its mode and scratch directory also
+  // decide where the latencies go (streaming, or automatic with a big
+  // ops.csv: a scratch file).
   HistoryCheckOptions history_check = {};
 };
 

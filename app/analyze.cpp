@@ -64,8 +64,9 @@ po::options_description analyze_options() {
       ("memory", po::value<std::string>()->value_name("SIZE"),
        "session checks and staleness: memory target, e.g. 6GiB (default 4GiB); a history that would not fit is streamed\n"
        "through partition files (as ecsim-check; docs/SESSIONS.md)")
-      ("streaming", "session checks: stream through partition files whatever the size")
-      ("in-memory", "session checks: hold the whole history in memory whatever the size")
+      ("streaming", "session checks: stream through partition files whatever the size; latencies: to a scratch file")
+      ("in-memory", "session checks: hold the whole history in memory whatever the size; latencies: in memory\n"
+       "(default: both by size; the rest of analyze always streams, docs/ANALYZE.md \"Memory\")")
       ("tmp", po::value<std::string>()->value_name("DIR"), "scratch directory for streaming (default $TMPDIR, else /tmp)")
       ("no-progress", "no progress line on stderr");
   return d;

@@ -4,9 +4,13 @@
 // the end). Callbacks are called on the OpStats object itself.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string_view>
+#include <vector>
 
+#include "test_util.hpp"
 #include "analysis/op_stats.hpp"
 
 using namespace ecsim;
@@ -115,9 +119,60 @@ TEST_CASE("OpStats: a partition still in force at the end ends there", "[op_stat
   OpStats s;
   s.on_fault(10 * kS, FaultEventKind::partition, "n0 | n1");
   s.on_op(op(12 * kS, 13 * kS, false));
-  s.on_op(op(30 * kS, 31 * kS, false));  // invoked after the end given to finish
+  // Invoked at the end given to finish (the end is at or after every
+  // observation): not during [10 s, 20 s).
+  s.on_op(op(20 * kS, 20 * kS, false));
   const OpStatsResult r = s.finish(20 * kS);
   CHECK(r.partition_ops == 1);
   CHECK(r.partition_failed == 1);
   CHECK(r.partition_failed_fraction() == 1.0);
+}
+
+// `ecsim analyze` keeps the latencies of a big history in a file and selects
+// the quantiles from it (radix selection). Checked against the sorted
+// values: the order statistics at numpy's ranks (p50 of n values: ranks
+// floor(h), floor(h)+1 with h = (n-1)/2), and against the in-memory OpStats.
+TEST_CASE("OpStats: latencies spilled to a file give the in-memory quantiles exactly", "[op_stats]") {
+  const auto dir = ecsim::test::fresh_dir("op_stats", "spill");
+  struct Case {
+    const char* name;
+    std::size_t n;
+    SimTime (*latency)(std::uint64_t i, std::uint64_t random);
+  };
+  // Few distinct values in 1.2M ops: the selection narrows down to a single
+  // value; spread over 40 bits: it sorts the few left in a 16-bit bucket.
+  const Case cases[] = {
+      {"1.2M ops, 1000 distinct latencies", 1'200'000, [](std::uint64_t i, std::uint64_t) { return SimTime((i * 7919) % 1000); }},
+      {"300k ops over 40 bits", 300'000, [](std::uint64_t, std::uint64_t r) { return SimTime(r >> 24); }},
+      {"one op", 1, [](std::uint64_t, std::uint64_t) { return SimTime(5 * kMs); }},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    OpStats memory, spilled;
+    spilled.spill_latencies((dir / "latency.bin").string());
+    std::vector<SimTime> sorted;
+    std::uint64_t x = 88172645463325252ULL;  // xorshift64
+    for (std::uint64_t i = 0; i < c.n; ++i) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      const SimTime latency = c.latency(i, x);
+      const OpRecord r = op(kS, kS + latency, true);
+      memory.on_op(r);
+      spilled.on_op(r);
+      sorted.push_back(latency);
+    }
+    std::sort(sorted.begin(), sorted.end());
+    const OpStatsResult a = memory.finish(2 * kS), b = spilled.finish(2 * kS);
+    const double h50 = static_cast<double>(c.n - 1) * 0.5;
+    const auto lo = static_cast<std::size_t>(h50);
+    const double p50 = lo + 1 < c.n ? to_seconds(sorted[lo]) + (h50 - lo) * (to_seconds(sorted[lo + 1]) - to_seconds(sorted[lo]))
+                                    : to_seconds(sorted[lo]);
+    CHECK(a.latency_p50_s == Approx(p50).epsilon(1e-12));
+    CHECK(b.latency_p50_s == a.latency_p50_s);  // bit for bit
+    CHECK(b.latency_p99_s == a.latency_p99_s);
+    CHECK(b.latency_max_s == a.latency_max_s);
+    CHECK(b.latency_max_s == to_seconds(sorted.back()));
+  }
+  CHECK(std::filesystem::is_empty(dir));  // the spill file is unlinked as soon as it is open
 }
