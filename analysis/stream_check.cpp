@@ -492,12 +492,6 @@ void merge_found(std::array<std::vector<Found>, 4>& found, const SessionCheckOpt
   }
 }
 
-fs::path scratch_parent(const HistoryCheckOptions& o) {
-  if (!o.scratch_parent.empty()) return o.scratch_parent;
-  if (const char* t = std::getenv("TMPDIR"); t && *t) return t;
-  return "/tmp";
-}
-
 // While it lives, freed memory stays in the heap. Streaming allocates and
 // frees partition-sized arrays (hundreds of MB) once per partition; by
 // default glibc maps each from the kernel and unmaps it on free, and the
@@ -625,6 +619,12 @@ HistoryCheck check_in_memory(const std::string& ops_path, const std::string& app
 }
 
 }  // namespace
+
+std::string scratch_parent(const HistoryCheckOptions& o) {
+  if (!o.scratch_parent.empty()) return o.scratch_parent;
+  if (const char* t = std::getenv("TMPDIR"); t && *t) return t;
+  return "/tmp";
+}
 
 std::uint64_t in_memory_estimate(std::uint64_t ops_bytes, std::uint64_t applied_bytes) {
   return 2 * (ops_bytes + applied_bytes);

@@ -82,6 +82,10 @@ struct HistoryCheck {
   double read_s = 0, check_s = 0, staleness_s = 0;
 };
 
+// Where scratch directories go: o.scratch_parent (--tmp), else $TMPDIR,
+// else /tmp (ecsim-check's partitions, analyze's spilled latencies).
+std::string scratch_parent(const HistoryCheckOptions& o);
+
 // Peak memory of the in-memory path for CSV files of these sizes: twice
 // their bytes (bench/README.md: 2.4 GB for 1.2 GB of ops.csv + applied.csv).
 std::uint64_t in_memory_estimate(std::uint64_t ops_bytes, std::uint64_t applied_bytes);

@@ -236,7 +236,7 @@ TraceAnalysis Replay::run() {
   Checkers checkers(static_cast<std::uint32_t>(nodes_.size()));
   if (spill_latencies()) {
     const HistoryCheckOptions& o = in_.history_check;
-    scratch.emplace(o.scratch_parent.empty() ? fs::temp_directory_path() : fs::path(o.scratch_parent), "ecsim-analyze");
+    scratch.emplace(scratch_parent(o), "ecsim-analyze");
     checkers.op_stats.spill_latencies((scratch->path() / "latency.bin").string());
   }
   std::optional<NamedPlacement> placement;
