@@ -13,9 +13,9 @@
 namespace ecsim {
 
 // Peak RSS / nodes, default checks (bench/README.md "Memory per key and per
-// node"): at 1M nodes 181 push-pull, 205 gossip-convergence, 223 with 10
-// keys and a client; 176 at 10M. The largest, with some room.
-inline constexpr double kBytesPerNode = 240;
+// node"): at 1M nodes 134 push-pull, 158 gossip-convergence, 177 with 10
+// keys and a client; 122 at 10M. The largest, with some room.
+inline constexpr double kBytesPerNode = 200;
 // Peak RSS / operations: 8 nodes, 2M generated operations, default checks and
 // traces (437; the slope between 0.5M and 2M operations is 405).
 inline constexpr double kBytesPerOp = 440;
@@ -43,7 +43,7 @@ MemoryAvailable memory_available();
 // memory_available() shared by the runs `jobs` threads make at a time (sweep, explore).
 MemoryAvailable memory_available_per_run(unsigned jobs);
 
-// The inputs and their shares: "topology.nodes (N x 240 bytes = M MiB) and the operations (...)".
+// The inputs and their shares: "topology.nodes (N x 200 bytes = M MiB) and the operations (...)".
 std::string describe_need(const MemoryNeed& need);
 
 // Nothing when the need fits; otherwise why the run is refused (needed and

@@ -266,7 +266,7 @@ TEST_CASE("memory: store.keys costs nothing per untouched key, and running out o
   CHECK(dense.err.rfind((dir / "dense.yaml").string() + ": error: out of memory during the run (std::bad_alloc), although "
                         "the estimate, about 1 MiB, fit in the ", 0) == 0);
   CHECK(dense.err.find("MiB available (the address-space limit, ulimit -v, less what ecsim already maps)") != std::string::npos);
-  CHECK(dense.err.find("topology.nodes (3000 x 240 bytes = 1 MiB) and the operations (10 x ") != std::string::npos);
+  CHECK(dense.err.find("topology.nodes (3000 x 200 bytes = 1 MiB) and the operations (10 x ") != std::string::npos);
   CHECK(dense.err.find("plus about 10 generated: workload.clients 1 x workload.rate 10/s x 1 s") != std::string::npos);
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
@@ -282,14 +282,14 @@ TEST_CASE("memory: a run whose estimate exceeds the memory available is refused 
     return run_ecsim("run " + (dir / (name + ".yaml")).string() + " --quiet --out " + (dir / ("out-" + name)).string(), dir,
                      kLimitKib);
   };
-  // 50 million nodes (about 11 GiB): refused while loading, at topology.nodes, before the nodes are created.
+  // 50 million nodes (about 9.3 GiB): refused while loading, at topology.nodes, before the nodes are created.
   const Result nodes = run("nodes", "topology: {nodes: 50000000}\n");
   INFO(nodes.err);
   CHECK(nodes.status == 2);
-  CHECK(nodes.err.rfind((dir / "nodes.yaml").string() + ":3:19: error: refused before running: it needs about 11444 MiB "
-                        "of memory and ", 0) == 0);  // 50e6 x 240 / 2^20
+  CHECK(nodes.err.rfind((dir / "nodes.yaml").string() + ":3:19: error: refused before running: it needs about 9537 MiB "
+                        "of memory and ", 0) == 0);  // 50e6 x 200 / 2^20
   CHECK(nodes.err.find(" MiB are available (the address-space limit, ulimit -v, less what ecsim already maps)") != std::string::npos);
-  CHECK(nodes.err.find("Memory grows with topology.nodes (50000000 x 240 bytes = 11444 MiB), before the operations are counted") !=
+  CHECK(nodes.err.find("Memory grows with topology.nodes (50000000 x 200 bytes = 9537 MiB), before the operations are counted") !=
         std::string::npos);
   // Few nodes, 3.6 billion generated operations: refused once the workload is read.
   const Result ops = run("ops", "topology: {nodes: 8}\nworkload: {clients: 1000, rate: 3600/s}\n");
@@ -318,7 +318,7 @@ TEST_CASE("memory: a sweep is refused before it starts when a point, times --job
   const Result nodes = sweep("nodes", "topology.nodes: [8, 50000000]");
   INFO(nodes.err);
   CHECK(nodes.status == 2);
-  CHECK(nodes.err.rfind((dir / "nodes.yaml").string() + ":3:23: error: refused before running: it needs about 11444 MiB", 0) == 0);
+  CHECK(nodes.err.rfind((dir / "nodes.yaml").string() + ":3:23: error: refused before running: it needs about 9537 MiB", 0) == 0);
   // 2 million operations (about 840 MiB) fit in 1 GiB once, not twice: two run at a time.
   const Result ops = sweep("ops", "workload.rate: [10/s, 2000000/s]");
   INFO(ops.err);
