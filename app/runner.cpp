@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <boost/core/demangle.hpp>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 #include <limits>
@@ -716,7 +717,8 @@ class StateProbeHook {
     }
     for (const auto& m : w_.modules)
       if (!m->hash_state(h)) {
-        why = fmt::format("module run {}", typeid(*m).name());
+        const auto& run = *m;  // typeid of a plain reference: no expression evaluated inside typeid (Clang warns)
+        why = fmt::format("module run {}", boost::core::demangle(typeid(run).name()));
         return false;
       }
     h.add(obs_.value());
