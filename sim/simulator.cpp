@@ -303,18 +303,12 @@ void Simulator::hand_to_protocol(std::uint32_t slot) {
 }
 
 std::uint32_t Simulator::take_slot() {
-  if (free_head_ == free_slots_.size()) {
+  if (free_slots_.empty()) {
     slots_.emplace_back();
     return static_cast<std::uint32_t>(slots_.size() - 1);
   }
-  const std::uint32_t slot = free_slots_[free_head_++];
-  if (free_head_ == free_slots_.size()) {
-    free_slots_.clear();
-    free_head_ = 0;
-  } else if (free_head_ >= 4096 && 2 * free_head_ >= free_slots_.size()) {  // drop the taken prefix
-    free_slots_.erase(free_slots_.begin(), free_slots_.begin() + static_cast<std::ptrdiff_t>(free_head_));
-    free_head_ = 0;
-  }
+  const std::uint32_t slot = free_slots_.front();
+  free_slots_.pop_front();
   return slot;
 }
 

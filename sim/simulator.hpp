@@ -5,6 +5,7 @@
 // A Simulator is a plain value with no globals: two of them can run side by
 // side in one process.
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <unordered_map>
@@ -182,12 +183,11 @@ class Simulator {
   std::vector<Component*> components_;
   std::vector<MessageSlot> slots_;
   std::vector<std::vector<std::uint64_t>> spilled_words_;  // by slot, when size > kInlineWords
-  // Free slots, reused oldest first (a FIFO from free_head_ on): with equal
+  // Free slots, reused oldest first (a FIFO): with equal
   // latencies messages arrive in the order they were sent, so deliveries
   // then walk the slots in order instead of hopping (LIFO reuse scattered
   // them: a cache miss per delivery at a million nodes, bench/README.md).
-  std::vector<std::uint32_t> free_slots_;
-  std::size_t free_head_ = 0;
+  std::deque<std::uint32_t> free_slots_;
   std::uint32_t take_slot();  // the oldest free slot, or a new one
   std::vector<std::uint64_t> delivering_;  // payload copy: handlers may grow slots_
   std::unordered_map<std::uint64_t, SimTime> fifo_last_;  // per directed link, only with fifo
