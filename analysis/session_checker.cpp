@@ -28,10 +28,10 @@ struct Entry {
   std::uint64_t tie;  // session order at one instant (seq), or an applied row's step
   Version version;
   std::uint32_t op;
-  std::uint32_t key_kind;  // key, and kWriteBit for a write
+  std::uint32_t id_kind;  // an id the pass needs (key, or session), and kWriteBit for a write
   static constexpr std::uint32_t kWriteBit = 0x80000000u;
-  std::uint32_t key() const { return key_kind & ~kWriteBit; }
-  bool is_write() const { return (key_kind & kWriteBit) != 0; }
+  std::uint32_t id() const { return id_kind & ~kWriteBit; }
+  bool is_write() const { return (id_kind & kWriteBit) != 0; }
   // Whether this completed op precedes the invoked op `e` of its session:
   // completed no later than e was invoked and, at one instant, issued
   // before it (ties carry seq; an unknown seq keeps the real-time order).
@@ -42,11 +42,11 @@ static_assert(sizeof(Entry) == 48);
 // Ties at one instant: a completed op with a known seq precedes the ops of
 // its session issued later; with seq unknown (0) it precedes every op
 // invoked at that instant, as real time alone says.
-Entry invoked_entry(std::uint64_t group, std::uint32_t op, const HistoryOp& o) {
-  return Entry{group, o.invoke_ns, o.seq != 0 ? o.seq : kLastTie, o.version, op, o.key | (o.is_write ? Entry::kWriteBit : 0)};
+Entry invoked_entry(std::uint64_t group, std::uint32_t op, const HistoryOp& o, std::uint32_t id) {
+  return Entry{group, o.invoke_ns, o.seq != 0 ? o.seq : kLastTie, o.version, op, id | (o.is_write ? Entry::kWriteBit : 0)};
 }
-Entry completed_entry(std::uint64_t group, std::uint32_t op, const HistoryOp& o) {
-  return Entry{group, o.complete_ns, o.seq, o.version, op, o.key | (o.is_write ? Entry::kWriteBit : 0)};
+Entry completed_entry(std::uint64_t group, std::uint32_t op, const HistoryOp& o, std::uint32_t id) {
+  return Entry{group, o.complete_ns, o.seq, o.version, op, id | (o.is_write ? Entry::kWriteBit : 0)};
 }
 
 // Stable counting sort by a dense id in [0, n).
@@ -92,50 +92,62 @@ struct Sink {
   }
 };
 
-// RYW and MR: per (owner, key), reads in invocation order against the
-// writes (RYW) and reads (MR) of that owner completed by then.
-void read_pass(const History& h, bool by_client, bool ryw, bool mr, Sink* ryw_sink, Sink* mr_sink, std::uint64_t& reads,
-               std::uint64_t* client_count) {
+// RYW and MR per (session, key), and RYW across the sessions of a client
+// (`client_ryw`, counted only) per (client, key), in one pass: per (client,
+// key), reads in invocation order against the writes and reads of that
+// client completed by then. A session's ops keep their order inside its
+// client's group, so what its own pass would have seen completed before a
+// read is exactly what its entry in `known` holds then.
+void read_pass(const History& h, bool ryw, bool mr, bool client_ryw, Sink& ryw_sink, Sink& mr_sink, std::uint64_t& reads,
+               std::uint64_t& client_count) {
   std::vector<Entry> invoked, completed;
   for (std::uint32_t i = 0; i < h.ops.size(); ++i) {
     const HistoryOp& op = h.ops[i];
     if (!op.ok) continue;
-    const std::uint64_t owner = by_client ? h.session_client[op.session] : op.session;
-    const std::uint64_t group = (owner << 32) | op.key;
-    if (!op.is_write) invoked.push_back(invoked_entry(group, i, op));
+    const std::uint64_t group = (std::uint64_t{h.session_client[op.session]} << 32) | op.key;
+    if (!op.is_write) invoked.push_back(invoked_entry(group, i, op, op.session));
     if (!op.version.empty() && ((op.is_write && ryw) || (!op.is_write && mr)))
-      completed.push_back(completed_entry(group, i, op));
+      completed.push_back(completed_entry(group, i, op, op.session));
   }
-  const std::size_t owners = by_client ? h.clients.size() : h.session_count();
-  sort_entries(invoked, owners, h.keys.size());
-  sort_entries(completed, owners, h.keys.size());
+  sort_entries(invoked, h.clients.size(), h.keys.size());
+  sort_entries(completed, h.clients.size(), h.keys.size());
   reads = invoked.size();
+  struct Known {  // a session's newest write and read of the group's key so far; empty = none
+    Version written, read;
+    std::uint32_t written_by = kNoId, read_by = kNoId;
+  };
+  std::vector<Known> known(h.session_count());
+  std::vector<std::uint32_t> touched;  // sessions whose `known` the group set
   std::size_t j = 0;
   for (std::size_t a = 0; a < invoked.size();) {
     const std::uint64_t group = invoked[a].group;
     std::size_t b = a;
     while (b < invoked.size() && invoked[b].group == group) ++b;
     while (j < completed.size() && completed[j].group < group) ++j;
-    Version written, read;  // newest seen so far; empty = nothing
-    std::uint32_t written_by = kNoId, read_by = kNoId;
+    Version client_written;  // the client's newest acknowledged write of the key so far
     for (std::size_t e = a; e < b; ++e) {
       while (j < completed.size() && completed[j].group == group && completed[j].completed_before(invoked[e])) {
         const Entry& c = completed[j];
-        if (c.is_write()) {
-          if (written.empty() || written < c.version) written = c.version, written_by = c.op;
-        } else if (read.empty() || read < c.version) {
-          read = c.version, read_by = c.op;
+        Known& k = known[c.id()];
+        if (k.written_by == kNoId && k.read_by == kNoId) touched.push_back(c.id());
+        if (!c.is_write()) {
+          if (k.read.empty() || k.read < c.version) k.read = c.version, k.read_by = c.op;
+        } else {
+          if (k.written.empty() || k.written < c.version) k.written = c.version, k.written_by = c.op;
+          if (client_written.empty() || client_written < c.version) client_written = c.version;
         }
         ++j;
       }
+      const Known& k = known[invoked[e].id()];
       const std::uint32_t r = invoked[e].op;
       const Version& got = invoked[e].version;
-      if (ryw && !written.empty() && got < written) {
-        if (client_count) ++*client_count;
-        else ryw_sink->add(h, Violation{Guarantee::ryw, r, written, written_by, kNoId, -1});
-      }
-      if (mr && !read.empty() && got < read) mr_sink->add(h, Violation{Guarantee::mr, r, read, read_by, kNoId, -1});
+      if (ryw && !k.written.empty() && got < k.written)
+        ryw_sink.add(h, Violation{Guarantee::ryw, r, k.written, k.written_by, kNoId, -1});
+      if (mr && !k.read.empty() && got < k.read) mr_sink.add(h, Violation{Guarantee::mr, r, k.read, k.read_by, kNoId, -1});
+      if (client_ryw && !client_written.empty() && got < client_written) ++client_count;
     }
+    for (std::uint32_t t : touched) known[t] = Known{};
+    touched.clear();
     a = b;
   }
 }
@@ -183,7 +195,7 @@ struct AppliedIndex {
       if (new_group) {
         if (!groups.empty()) groups.back().end = static_cast<std::uint32_t>(i);
         groups.push_back(Group{static_cast<std::uint32_t>(a.group), static_cast<std::uint32_t>(i), 0});
-        ++key_first[a.key_kind + 1];
+        ++key_first[a.id_kind + 1];
       }
       moment.push_back(Moment{static_cast<std::uint32_t>(a.tie)});
       row.push_back(a.op);
@@ -254,7 +266,7 @@ struct Requirements {
 // requirements; adds at most one violation.
 void check_write(const History& h, const Requirements& req, Guarantee g, const Entry& w, std::span<const Stand> w_stands,
                  Sink& sink) {
-  const std::uint32_t key = w.key();
+  const std::uint32_t key = w.id();
   const Version& need = req.key_newest[key];
   if (!need.empty() && w.version < need) {  // (a): the same key, ordered before by version
     sink.add(h, Violation{g, w.op, need, req.key_cause[key], kNoId, -1});
@@ -300,8 +312,8 @@ void write_pass(const History& h, StandsOf& stands_of, bool mw, bool wfr, Sink& 
   for (std::uint32_t i = 0; i < h.ops.size(); ++i) {
     const HistoryOp& op = h.ops[i];
     if (!op.ok || op.version.empty()) continue;
-    if (op.is_write) invoked.push_back(invoked_entry(op.session, i, op));
-    if ((op.is_write && mw) || (!op.is_write && wfr)) armed.push_back(completed_entry(op.session, i, op));
+    if (op.is_write) invoked.push_back(invoked_entry(op.session, i, op, op.key));
+    if ((op.is_write && mw) || (!op.is_write && wfr)) armed.push_back(completed_entry(op.session, i, op, op.key));
   }
   sort_entries(invoked, 1, h.session_count());
   sort_entries(armed, 1, h.session_count());
@@ -317,12 +329,12 @@ void write_pass(const History& h, StandsOf& stands_of, bool mw, bool wfr, Sink& 
     for (std::size_t e = a; e < b; ++e) {
       while (j < armed.size() && armed[j].group == session && armed[j].completed_before(invoked[e])) {
         const Entry& c = armed[j];
-        (c.is_write() ? written : read).add(stands_of, c.key(), c.version, c.op);
+        (c.is_write() ? written : read).add(stands_of, c.id(), c.version, c.op);
         ++j;
       }
       const Entry& w = invoked[e];
       std::span<const Stand> w_stands;
-      if (!written.incs_touched.empty() || !read.incs_touched.empty()) w_stands = stands_of(w.op, w.key(), w.version);
+      if (!written.incs_touched.empty() || !read.incs_touched.empty()) w_stands = stands_of(w.op, w.id(), w.version);
       if (mw) check_write(h, written, Guarantee::mw, w, w_stands, mw_sink);
       if (wfr) check_write(h, read, Guarantee::wfr, w, w_stands, wfr_sink);
     }
@@ -368,11 +380,7 @@ SessionCheckResult check_all(const History& h, const SessionCheckOptions& o, Sta
   std::array<Sink, 4> sinks;
   for (Sink& s : sinks) s.session_hit.assign(h.session_count(), 0);
   std::uint64_t reads = 0, writes = 0;
-  if (ryw || mr) read_pass(h, false, ryw, mr, &sinks[0], &sinks[1], reads, nullptr);
-  if (ryw && o.client_ryw) {
-    std::uint64_t ignored = 0;
-    read_pass(h, true, true, false, nullptr, nullptr, ignored, &result.ryw_client);
-  }
+  if (ryw || mr) read_pass(h, ryw, mr, ryw && o.client_ryw, sinks[0], sinks[1], reads, result.ryw_client);
   if (mw || wfr) write_pass(h, *stands, mw, wfr, sinks[2], sinks[3], writes);
   for (std::size_t g = 0; g < 4; ++g) {
     if (!o.check[g]) continue;

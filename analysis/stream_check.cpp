@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -53,43 +54,188 @@ std::uint64_t file_bytes(const std::string& path) {
 }
 
 // ---------------------------------------------------------------------------
-// Partition records: what the later passes read, packed (the files are the
-// streaming path's main cost in bytes written and read back).
+// Partition records: what the later passes read. The files are the
+// streaming path's main cost in bytes written and read back, so each record
+// is written as a list of 64-bit fields (Rec::fields, back with Rec::from),
+// each a varint (put_varint): ids as they are (`plain`), signed values zigzagged
+// (`zigzag`), and times and row numbers as the difference from the same field
+// of the previous record of the same file (`delta`), which is small because
+// records go to a file in input order. About a third of the bytes of the
+// structs themselves.
 
-#pragma pack(push, 4)
+enum class Code : std::uint8_t { plain, zigzag, delta };
+
+// Signed values of either sign as small unsigned ones: 0, -1, 1, -2 -> 0, 1, 2, 3.
+constexpr std::uint64_t zigzag(std::uint64_t x) { return (x << 1) ^ (0 - (x >> 63)); }
+constexpr std::uint64_t unzigzag(std::uint64_t z) { return (z >> 1) ^ (0 - (z & 1)); }
+
+// Differences use wrapping unsigned arithmetic, so every int64 pair round-trips.
+constexpr std::uint64_t bits(std::int64_t v) { return static_cast<std::uint64_t>(v); }
+constexpr std::int64_t from_bits(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+
 // A successful op, in its client's partition: everything check_sessions reads.
 struct SessionRec {
   std::int64_t invoke_ns, complete_ns, major;
   std::uint64_t seq;
   std::uint32_t minor, origin, row, session, key, replica;
-  std::uint32_t is_write;
+  bool is_write;
+
+  static constexpr std::array kCodes = {Code::delta, Code::plain, Code::plain, Code::zigzag, Code::plain, Code::plain,
+                                        Code::plain, Code::delta, Code::plain, Code::plain, Code::plain};
+  using Fields = std::array<std::uint64_t, kCodes.size()>;
+  Fields fields() const {
+    const bool versioned = major != Version::kNone;
+    return {bits(invoke_ns), bits(complete_ns) - bits(invoke_ns), (is_write ? 1u : 0u) | (versioned ? 2u : 0u),
+            versioned ? bits(major) - bits(invoke_ns) : 0, minor, origin, seq, row, session, key,
+            std::uint32_t(replica + 1)};  // kNoId -> 0
+  }
+  static SessionRec from(const Fields& f) {
+    const std::int64_t invoke = from_bits(f[0]);
+    return {invoke, from_bits(f[0] + f[1]), (f[2] & 2) ? from_bits(f[0] + f[3]) : Version::kNone, f[6],
+            std::uint32_t(f[4]), std::uint32_t(f[5]), std::uint32_t(f[7]), std::uint32_t(f[8]),
+            std::uint32_t(f[9]), std::uint32_t(f[10] - 1), (f[2] & 1) != 0};
+  }
 };
 // A successful op that staleness or rule (b) needs, in its key's partition.
 struct KeyRec {
   std::int64_t invoke_ns, complete_ns, major;
   std::uint32_t minor, origin, key;
   std::uint32_t client_index;  // its index among the ops of its client partition
-  std::uint32_t client_part;  // the client partition its stands go to; kWriteBit for a write
-  static constexpr std::uint32_t kWriteBit = 0x80000000u;
+  std::uint32_t client_part;   // the client partition its stands go to
+  bool is_write;
+
+  static constexpr std::array kCodes = {Code::delta, Code::plain, Code::plain, Code::zigzag,
+                                        Code::plain, Code::plain, Code::plain, Code::plain};
+  using Fields = std::array<std::uint64_t, kCodes.size()>;
+  Fields fields() const {
+    const bool versioned = major != Version::kNone;
+    return {bits(invoke_ns), bits(complete_ns) - bits(invoke_ns),
+            (is_write ? 1u : 0u) | (versioned ? 2u : 0u) | (std::uint64_t{client_part} << 2),
+            versioned ? bits(major) - bits(invoke_ns) : 0, minor, origin, key, client_index};
+  }
+  static KeyRec from(const Fields& f) {
+    return {from_bits(f[0]), from_bits(f[0] + f[1]), (f[2] & 2) ? from_bits(f[0] + f[3]) : Version::kNone,
+            std::uint32_t(f[4]), std::uint32_t(f[5]), std::uint32_t(f[6]), std::uint32_t(f[7]),
+            std::uint32_t(f[2] >> 2), (f[2] & 1) != 0};
+  }
 };
-// An applied row, in its key's partition.
+// An applied row, in its key's partition (its version is never empty).
 struct ApplyRec {
   std::int64_t time_ns, major;
   std::uint32_t minor, origin, incarnation, key, step;
+
+  static constexpr std::array kCodes = {Code::delta, Code::zigzag, Code::plain, Code::plain,
+                                        Code::plain, Code::plain, Code::delta};
+  using Fields = std::array<std::uint64_t, kCodes.size()>;
+  Fields fields() const {
+    return {bits(time_ns), bits(major) - bits(time_ns), minor, origin, incarnation, key, step};
+  }
+  static ApplyRec from(const Fields& f) {
+    return {from_bits(f[0]), from_bits(f[0] + f[1]), std::uint32_t(f[2]), std::uint32_t(f[3]),
+            std::uint32_t(f[4]), std::uint32_t(f[5]), std::uint32_t(f[6])};
+  }
 };
 // A Stand of an op, in the op's client partition (`op`: its index there).
 struct StandRec {
   std::int64_t time_ns;
-  std::uint32_t op, incarnation, step;  // incarnation: kExactBit when the step took on exactly the op's version
-  static constexpr std::uint32_t kExactBit = 0x80000000u;
+  std::uint32_t op, incarnation, step;
+  bool exact;  // the step took on exactly the op's version
+
+  static constexpr std::array kCodes = {Code::delta, Code::plain, Code::plain, Code::delta};
+  using Fields = std::array<std::uint64_t, kCodes.size()>;
+  Fields fields() const { return {bits(time_ns), op, (std::uint64_t{incarnation} << 1) | (exact ? 1u : 0u), step}; }
+  static StandRec from(const Fields& f) {
+    return {from_bits(f[0]), std::uint32_t(f[1]), std::uint32_t(f[2] >> 1), std::uint32_t(f[3]), (f[2] & 1) != 0};
+  }
 };
-#pragma pack(pop)
+
+// A varint whose length is in its first byte (a prefix varint): a value of
+// up to 7n bits (n <= 8) takes n bytes, the first starting with n - 1 one
+// bits and a zero; larger values take 0xFF and 8 bytes. Unlike LEB128 it is
+// read with one 8-byte load, a mask and a shift, whatever its length: the
+// partition files are read back as fast as memory allows.
+constexpr std::size_t kVarintMax = 9;
+constexpr std::size_t kVarintSlack = 8;  // bytes a reader may load past a varint's end
+
+inline void store64(std::uint8_t* p, std::uint64_t v) {
+  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
+  std::memcpy(p, &v, 8);
+}
+inline std::uint64_t load64(const std::uint8_t* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
+  return v;
+}
+
+// Writes v at `out` (room for kVarintMax + kVarintSlack bytes); returns the end.
+inline std::uint8_t* put_varint(std::uint8_t* out, std::uint64_t v) {
+  const int n = std::max(1, (static_cast<int>(std::bit_width(v)) + 6) / 7);
+  if (n > 8) {
+    *out = 0xFF;
+    store64(out + 1, v);
+    return out + 9;
+  }
+  store64(out, (v << n) | ((std::uint64_t{1} << (n - 1)) - 1));
+  return out + n;
+}
+
+// Reads a varint at `in` (kVarintSlack readable bytes past `end`); false if it runs past `end`.
+inline bool get_varint(const std::uint8_t*& in, const std::uint8_t* end, std::uint64_t& v) {
+  if (in >= end) return false;
+  const int n = std::countr_one(*in) + 1;
+  if (n > end - in) return false;
+  if (n == 9) {
+    v = load64(in + 1);
+  } else {
+    const std::uint64_t word = load64(in);
+    v = (n == 8 ? word : word & ((std::uint64_t{1} << (8 * n)) - 1)) >> n;
+  }
+  in += n;
+  return true;
+}
+
+// Encodes records of type Rec (see above), one file's worth: `previous`
+// holds the last record's fields for the delta-coded ones.
+template <class Rec>
+struct RecordCodec {
+  static constexpr std::size_t kMaxBytes = kVarintMax * std::tuple_size_v<typename Rec::Fields> + kVarintSlack;
+  typename Rec::Fields previous{};
+
+  // Appends the record's bytes at `out` (room for kMaxBytes); returns the end.
+  std::uint8_t* encode(const Rec& r, std::uint8_t* out) {
+    const typename Rec::Fields f = r.fields();
+    for (std::size_t i = 0; i < f.size(); ++i) {
+      std::uint64_t v = f[i];
+      if (Rec::kCodes[i] == Code::delta) v = zigzag(f[i] - previous[i]);
+      else if (Rec::kCodes[i] == Code::zigzag) v = zigzag(f[i]);
+      out = put_varint(out, v);
+    }
+    previous = f;
+    return out;
+  }
+  // Decodes one record from [in, end) (kVarintSlack readable bytes past
+  // it); false if the bytes end inside it.
+  bool decode(const std::uint8_t*& in, const std::uint8_t* end, Rec& r) {
+    typename Rec::Fields f;
+    for (std::size_t i = 0; i < f.size(); ++i) {
+      std::uint64_t v = 0;
+      if (!get_varint(in, end, v)) return false;
+      if (Rec::kCodes[i] == Code::delta) v = previous[i] + unzigzag(v);
+      else if (Rec::kCodes[i] == Code::zigzag) v = unzigzag(v);
+      f[i] = v;
+    }
+    previous = f;
+    r = Rec::from(f);
+    return true;
+  }
+};
 
 // One record file per partition, written through large buffers.
 template <class Rec>
 class PartitionFiles {
  public:
-  PartitionFiles(const fs::path& dir, std::string_view kind, std::uint32_t parts) {
+  PartitionFiles(const fs::path& dir, std::string_view kind, std::uint32_t parts) : codecs_(parts) {
     for (std::uint32_t p = 0; p < parts; ++p) {
       paths_.push_back(dir / fmt::format("{}-{:04}.bin", kind, p));
       std::FILE* f = std::fopen(paths_.back().c_str(), "wb");
@@ -103,11 +249,13 @@ class PartitionFiles {
   PartitionFiles& operator=(const PartitionFiles&) = delete;
 
   void write(std::uint32_t part, const Rec& r) {
+    std::array<std::uint8_t, RecordCodec<Rec>::kMaxBytes> bytes;
+    const std::size_t n = static_cast<std::size_t>(codecs_[part].encode(r, bytes.data()) - bytes.data());
 #ifdef __GLIBC__
     // One thread writes each file: skip the stream lock fwrite takes per call.
-    if (::fwrite_unlocked(&r, sizeof r, 1, files_[part]) != 1) fail(part);
+    if (::fwrite_unlocked(bytes.data(), 1, n, files_[part]) != n) fail(part);
 #else
-    if (std::fwrite(&r, sizeof r, 1, files_[part]) != 1) fail(part);
+    if (std::fwrite(bytes.data(), 1, n, files_[part]) != n) fail(part);
 #endif
   }
   // Flushes and closes every file (a full disk may only show here).
@@ -117,16 +265,22 @@ class PartitionFiles {
   }
   // The records of one partition, and its file removed (disk space back early).
   std::vector<Rec> take(std::uint32_t part) const {
-    std::vector<Rec> out;
     std::error_code ec;
-    const std::uint64_t bytes = fs::file_size(paths_[part], ec);
+    const std::uint64_t size = fs::file_size(paths_[part], ec);
     if (ec) throw std::runtime_error(fmt::format("cannot read '{}': {}", paths_[part].string(), ec.message()));
-    out.resize(bytes / sizeof(Rec));
+    std::vector<std::uint8_t> bytes(size + kVarintSlack);
     std::FILE* f = std::fopen(paths_[part].c_str(), "rb");
-    const bool ok = f && std::fread(out.data(), sizeof(Rec), out.size(), f) == out.size();
+    const bool ok = f && std::fread(bytes.data(), 1, size, f) == size;
     if (f) std::fclose(f);
     if (!ok) throw std::runtime_error(fmt::format("cannot read '{}'", paths_[part].string()));
     fs::remove(paths_[part], ec);
+    std::vector<Rec> out;
+    out.reserve(size / (2 * Rec::kCodes.size()));  // a guess: about 2 bytes a field
+    RecordCodec<Rec> codec;
+    for (const std::uint8_t *in = bytes.data(), *end = in + size; in != end;)
+      if (!codec.decode(in, end, out.emplace_back()))
+        throw std::runtime_error(fmt::format("'{}' ends inside a record: was it changed while ecsim-check ran?",
+                                             paths_[part].string()));
     return out;
   }
 
@@ -141,6 +295,7 @@ class PartitionFiles {
   }
   std::vector<fs::path> paths_;
   std::vector<std::FILE*> files_;
+  std::vector<RecordCodec<Rec>> codecs_;  // by partition
 };
 
 // Spreads ids or hashes over partitions (splitmix64's finaliser):
@@ -167,12 +322,12 @@ struct Partitioner final : HistoryRowSink {
     const std::uint32_t cp = part_of(client, parts);
     const std::uint32_t index = client_ops[cp]++;
     by_client.write(cp, SessionRec{o.invoke_ns, o.complete_ns, o.version.major, o.seq, o.version.minor, o.version.origin,
-                                   row, o.session, o.key, o.replica, o.is_write ? 1u : 0u});
+                                   row, o.session, o.key, o.replica, o.is_write});
     // Staleness reads every read and every write with a version (rule (b)
     // asks about ops with a version only).
     if (o.is_write && o.version.empty()) return;
     by_key.write(part_of(key_hash, parts), KeyRec{o.invoke_ns, o.complete_ns, o.version.major, o.version.minor,
-                                                  o.version.origin, o.key, index, cp | (o.is_write ? KeyRec::kWriteBit : 0)});
+                                                  o.version.origin, o.key, index, cp, o.is_write});
   }
   void apply(const ApplyRow& a, std::uint64_t key_hash) override {
     applied.write(part_of(key_hash, parts),
@@ -306,7 +461,7 @@ void answer_rule_b(const History& h, const std::vector<KeyRec>& ops, bool reads_
   for (std::size_t i = 0; i < ops.size(); ++i)
     if (asks(h.ops[i]))
       questions[start[h.ops[i].key]++] =
-          Question{h.ops[i].version, h.ops[i].key, ops[i].client_index, ops[i].client_part & ~KeyRec::kWriteBit};
+          Question{h.ops[i].version, h.ops[i].key, ops[i].client_index, ops[i].client_part};
   std::vector<Stand> found;
   for (std::size_t q = 0; q < questions.size(); ++q) {
     const Question& x = questions[q];
@@ -316,7 +471,7 @@ void answer_rule_b(const History& h, const std::vector<KeyRec>& ops, bool reads_
       index.stands(x.key, x.version, found);
     }
     for (const Stand& st : found)
-      out.write(x.to, StandRec{st.time_ns, x.client_index, st.incarnation | (st.exact ? StandRec::kExactBit : 0), st.step});
+      out.write(x.to, StandRec{st.time_ns, x.client_index, st.incarnation, st.step, st.exact});
   }
 }
 
@@ -333,7 +488,7 @@ void check_key_partition(const StreamState& s, const Partitioner& files, Partiti
     op.complete_ns = r.complete_ns;
     op.version = s.version(r.major, r.minor, r.origin);
     op.key = keys(r.key);
-    op.is_write = (r.client_part & KeyRec::kWriteBit) != 0;
+    op.is_write = r.is_write;
     op.ok = true;
     h.ops.push_back(op);
   }
@@ -372,7 +527,7 @@ OpStands stands_by_op(const std::vector<StandRec>& recs, std::size_t ops) {
   std::vector<std::uint32_t> next(out.first.begin(), out.first.end() - 1);
   for (const StandRec& r : recs)
     out.stands[next[r.op]++] =
-        Stand{r.time_ns, r.incarnation & ~StandRec::kExactBit, r.step, (r.incarnation & StandRec::kExactBit) != 0};
+        Stand{r.time_ns, r.incarnation, r.step, r.exact};
   return out;
 }
 
@@ -399,7 +554,7 @@ History client_history(const StreamState& s, std::vector<SessionRec> recs, Local
     op.key = keys(r.key);
     op.replica = r.replica;
     op.seq = r.seq;
-    op.is_write = r.is_write != 0;
+    op.is_write = r.is_write;
     op.ok = true;
     h.ops.push_back(op);
     rows.push_back(r.row);
@@ -540,9 +695,6 @@ HistoryCheck check_streaming(const std::string& ops_path, const std::string& app
     out.applies = b.apply_count();
     out.history = b.finish(o.node_order, &rank);
   }
-  if (out.history.incarnation_replica.size() >= StandRec::kExactBit)  // the answers' flag bit
-    throw std::runtime_error(fmt::format("{} replica incarnations (state losses): at most 2^31 can be streamed",
-                                         out.history.incarnation_replica.size()));
   if (rule_b && !out.history.has_applies)
     throw std::invalid_argument("checking MW or WFR needs the order in which replicas applied writes (applied.csv)");
   out.read_s = now_s(o) - t;

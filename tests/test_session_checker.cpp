@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -263,6 +264,8 @@ namespace {
 // The contract's definitions read literally: quadratic, obviously right.
 struct Naive {
   std::uint64_t ryw = 0, mr = 0, mw = 0, wfr = 0;
+  std::uint64_t ryw_client = 0;             // reads missing a write of any session of their client
+  std::set<std::uint32_t> ryw_sessions, mr_sessions;  // sessions with a violation
 };
 
 // When incarnation `inc` first reflected (key, v): its newest version reached v. -1 if never.
@@ -304,10 +307,13 @@ Naive naive_check(const History& h) {
   for (std::size_t i = 0; i < ops.size(); ++i) {
     const HistoryOp& b = ops[i];
     if (!b.ok) continue;
-    bool ryw = false, mr = false, mw = false, wfr = false;
+    bool ryw = false, mr = false, mw = false, wfr = false, ryw_client = false;
     for (std::size_t j = 0; j < ops.size(); ++j) {
       const HistoryOp& a = ops[j];
-      if (j == i || !a.ok || a.session != b.session || a.version.empty() || a.complete_ns > b.invoke_ns) continue;
+      if (j == i || !a.ok || a.version.empty() || a.complete_ns > b.invoke_ns) continue;
+      const bool same_client = h.session_client[a.session] == h.session_client[b.session];
+      if (same_client && !b.is_write && a.is_write && a.key == b.key && b.version < a.version) ryw_client = true;
+      if (a.session != b.session) continue;
       if (!b.is_write && a.key == b.key) {
         if (a.is_write && b.version < a.version) ryw = true;
         if (!a.is_write && b.version < a.version) mr = true;
@@ -324,6 +330,9 @@ Naive naive_check(const History& h) {
     }
     n.ryw += ryw;
     n.mr += mr;
+    n.ryw_client += ryw_client;
+    if (ryw) n.ryw_sessions.insert(b.session);
+    if (mr) n.mr_sessions.insert(b.session);
     n.mw += mw;
     n.wfr += wfr;
   }
@@ -338,6 +347,7 @@ TEST_CASE("random histories: the checkers agree with a brute-force reading of th
   const char* keys[] = {"x", "y", "z"};
   const char* nodes[] = {"n0", "n1", "n2"};
   std::uint64_t total[4] = {0, 0, 0, 0};
+  std::uint64_t other_session_only = 0;  // reads that only miss another session's write
   for (int round = 0; round < 400; ++round) {
     RecordingBuilder b;
     std::vector<std::string> written;  // versions written so far, to be read back
@@ -378,6 +388,10 @@ TEST_CASE("random histories: the checkers agree with a brute-force reading of th
     REQUIRE(res[Guarantee::mr].violations == n.mr);
     REQUIRE(res[Guarantee::mw].violations == n.mw);
     REQUIRE(res[Guarantee::wfr].violations == n.wfr);
+    REQUIRE(res.ryw_client == n.ryw_client);
+    REQUIRE(res[Guarantee::ryw].sessions_affected == n.ryw_sessions.size());
+    REQUIRE(res[Guarantee::mr].sessions_affected == n.mr_sessions.size());
+    other_session_only += n.ryw_client - n.ryw;
     total[0] += n.ryw;
     total[1] += n.mr;
     total[2] += n.mw;
@@ -385,6 +399,7 @@ TEST_CASE("random histories: the checkers agree with a brute-force reading of th
   }
   // The random histories exercise every guarantee, violated and not.
   for (std::uint64_t t : total) CHECK(t > 20);
+  CHECK(other_session_only > 20);
 }
 
 TEST_CASE("k-staleness and t-visibility on a hand-built history", "[sessions][staleness]") {
