@@ -300,8 +300,8 @@ struct IndexStands {
 struct ListedStands {
   const OpStands& s;
   std::span<const Stand> operator()(std::uint32_t op, std::uint32_t, const Version&) const {
-    if (op + 1 >= s.first.size()) return {};
-    return {s.stands.data() + s.first[op], s.stands.data() + s.first[op + 1]};
+    if (op >= s.first.size()) return {};
+    return {s.stands.data() + s.first[op], s.stands.data() + s.end[op]};
   }
 };
 

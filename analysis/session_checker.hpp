@@ -101,10 +101,11 @@ struct Stand {
 };
 
 // The stands of each op of a history, by op index: stands[first[i] ..
-// first[i + 1]), by incarnation. Ops that neither arm rule (b) nor are checked
-// by it (failed, versionless) may have none.
+// end[i]), by incarnation (the ops' runs may lie in `stands` in any order).
+// Ops that neither arm rule (b) nor are checked by it (failed, versionless)
+// may have none.
 struct OpStands {
-  std::vector<std::uint32_t> first;
+  std::vector<std::uint32_t> first, end;
   std::vector<Stand> stands;
 };
 

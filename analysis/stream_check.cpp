@@ -265,6 +265,12 @@ class PartitionFiles {
   }
   // The records of one partition, and its file removed (disk space back early).
   std::vector<Rec> take(std::uint32_t part) const {
+    std::vector<Rec> out;
+    take(part, out);
+    return out;
+  }
+  // The same, appended to `out`.
+  void take(std::uint32_t part, std::vector<Rec>& out) const {
     std::error_code ec;
     const std::uint64_t size = fs::file_size(paths_[part], ec);
     if (ec) throw std::runtime_error(fmt::format("cannot read '{}': {}", paths_[part].string(), ec.message()));
@@ -274,14 +280,12 @@ class PartitionFiles {
     if (f) std::fclose(f);
     if (!ok) throw std::runtime_error(fmt::format("cannot read '{}'", paths_[part].string()));
     fs::remove(paths_[part], ec);
-    std::vector<Rec> out;
-    out.reserve(size / (2 * Rec::kCodes.size()));  // a guess: about 2 bytes a field
+    out.reserve(out.size() + size / (2 * Rec::kCodes.size()));  // a guess: about 2 bytes a field
     RecordCodec<Rec> codec;
     for (const std::uint8_t *in = bytes.data(), *end = in + size; in != end;)
       if (!codec.decode(in, end, out.emplace_back()))
         throw std::runtime_error(fmt::format("'{}' ends inside a record: was it changed while ecsim-check ran?",
                                              paths_[part].string()));
-    return out;
   }
 
  private:
@@ -516,18 +520,24 @@ struct Found {
   HistoryOp op;  // with the whole history's ids, for the report
 };
 
-// The stands of a client partition's `ops` ops, by op, keeping each op's
-// stands in the order written (by incarnation): a stable counting sort.
+// The stands of a client partition's `ops` ops. The worker that answered an
+// op's key wrote all of its stands at once, in order (by incarnation), to
+// its own file: each op's stands are one run in `recs`, found in one pass
+// (sorting them by op would write each to a random place).
 OpStands stands_by_op(const std::vector<StandRec>& recs, std::size_t ops) {
   OpStands out;
-  out.first.assign(ops + 1, 0);
-  for (const StandRec& r : recs) ++out.first[r.op + 1];
-  for (std::size_t i = 1; i < out.first.size(); ++i) out.first[i] += out.first[i - 1];
-  out.stands.resize(recs.size());
-  std::vector<std::uint32_t> next(out.first.begin(), out.first.end() - 1);
-  for (const StandRec& r : recs)
-    out.stands[next[r.op]++] =
-        Stand{r.time_ns, r.incarnation, r.step, r.exact};
+  out.first.assign(ops, 0);
+  out.end.assign(ops, 0);
+  out.stands.reserve(recs.size());
+  for (std::size_t i = 0; i < recs.size(); ++i) {
+    const StandRec& r = recs[i];
+    if (i == 0 || r.op != recs[i - 1].op) {
+      if (out.end[r.op] != 0) throw std::logic_error(fmt::format("the stands of op {} are not written together", r.op));
+      out.first[r.op] = static_cast<std::uint32_t>(i);
+    }
+    out.end[r.op] = static_cast<std::uint32_t>(i + 1);
+    out.stands.push_back(Stand{r.time_ns, r.incarnation, r.step, r.exact});
+  }
   return out;
 }
 
@@ -581,10 +591,7 @@ ClientPart check_client_partition(const StreamState& s, const Partitioner& files
   OpStands stands;
   if (!stands_in.empty()) {
     std::vector<StandRec> recs;
-    for (const auto& f : stands_in) {
-      const std::vector<StandRec> more = f->take(part);
-      recs.insert(recs.end(), more.begin(), more.end());
-    }
+    for (const auto& f : stands_in) f->take(part, recs);
     stands = stands_by_op(recs, rows.size());
   }
   ClientPart out;
