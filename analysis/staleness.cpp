@@ -28,11 +28,14 @@ void StalenessResult::add(const StalenessResult& o) {
 
 namespace {
 
+// An op's event, carrying what the count reads of the op: each key's events
+// are then read in order instead of jumping around the history's ops.
 struct Event {
+  std::int64_t time;  // a commit's completion, a read's invocation
+  Version version;
   std::uint32_t key;
-  std::int64_t time;
-  std::uint8_t kind;  // 0 = a write is acknowledged (commits), 1 = a read is invoked
   std::uint32_t op;
+  std::uint8_t kind;  // 0 = a write is acknowledged (commits), 1 = a read is invoked
 };
 
 // Upper bounds of the t-visibility groups, seconds.
@@ -50,8 +53,8 @@ StalenessResult measure_staleness(const History& h, std::size_t max_behind) {
   for (std::uint32_t i = 0; i < h.ops.size(); ++i) {
     const HistoryOp& op = h.ops[i];
     if (!op.ok) continue;
-    if (op.is_write && !op.version.empty()) events.push_back(Event{op.key, op.complete_ns, 0, i});
-    if (!op.is_write) events.push_back(Event{op.key, op.invoke_ns, 1, i});
+    if (op.is_write && !op.version.empty()) events.push_back(Event{op.complete_ns, op.version, op.key, i, 0});
+    if (!op.is_write) events.push_back(Event{op.invoke_ns, op.version, op.key, i, 1});
   }
   // Grouped by key in O(n) (a stable counting sort), then each key's events
   // by time; at equal times a commit comes first: a write acknowledged at t
@@ -83,7 +86,7 @@ StalenessResult measure_staleness(const History& h, std::size_t max_behind) {
     std::size_t b = a;
     versions.clear();
     while (b < events.size() && events[b].key == key) {
-      if (events[b].kind == 0) versions.push_back(h.ops[events[b].op].version);
+      if (events[b].kind == 0) versions.push_back(events[b].version);
       ++b;
     }
     std::sort(versions.begin(), versions.end());
@@ -93,26 +96,26 @@ StalenessResult measure_staleness(const History& h, std::size_t max_behind) {
     Version newest;
     std::int64_t newest_acked = 0;
     for (std::size_t e = a; e < b; ++e) {
-      const HistoryOp& op = h.ops[events[e].op];
-      if (events[e].kind == 0) {
-        const auto rank = static_cast<std::size_t>(std::lower_bound(versions.begin(), versions.end(), op.version) - versions.begin()) + 1;
+      const Event& ev = events[e];
+      if (ev.kind == 0) {
+        const auto rank = static_cast<std::size_t>(std::lower_bound(versions.begin(), versions.end(), ev.version) - versions.begin()) + 1;
         for (std::size_t i = rank; i < fenwick.size(); i += i & (~i + 1)) ++fenwick[i];
         ++committed;
-        if (newest.empty() || newest < op.version) {
-          newest = op.version;
-          newest_acked = op.complete_ns;
+        if (newest.empty() || newest < ev.version) {
+          newest = ev.version;
+          newest_acked = ev.time;
         }
         continue;
       }
       // Committed versions <= the returned one; the rest are newer.
-      const auto upto = static_cast<std::size_t>(std::upper_bound(versions.begin(), versions.end(), op.version) - versions.begin());
+      const auto upto = static_cast<std::size_t>(std::upper_bound(versions.begin(), versions.end(), ev.version) - versions.begin());
       std::uint64_t not_newer = 0;
       for (std::size_t i = upto; i > 0; i -= i & (~i + 1)) not_newer += fenwick[i];
       const std::uint64_t behind = committed - not_newer;
       ++out.reads;
       ++out.behind[std::min<std::uint64_t>(behind, max_behind)];
       if (committed == 0) continue;
-      const double delay_s = to_seconds(op.invoke_ns - newest_acked);
+      const double delay_s = to_seconds(ev.time - newest_acked);
       auto it = std::lower_bound(std::begin(kBucketUpper), std::end(kBucketUpper), delay_s);
       auto& bucket = out.t_visibility[static_cast<std::size_t>(it - std::begin(kBucketUpper))];
       ++bucket.reads;
