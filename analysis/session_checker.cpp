@@ -170,7 +170,7 @@ struct AppliedIndex {
     std::uint32_t incarnation, begin, end;
   };
   std::vector<Moment> moment;
-  std::vector<std::uint32_t> row;  // index in History::applies (for the step's time)
+  std::vector<std::int64_t> time_ns;  // of the row (kept here: reading History::applies for it would jump around)
   std::vector<Version> version;
   std::vector<Version> newest;
   std::vector<Group> groups;
@@ -185,7 +185,7 @@ struct AppliedIndex {
     }
     sort_entries(order, h.keys.size(), h.incarnation_replica.size());
     moment.reserve(order.size());
-    row.reserve(order.size());
+    time_ns.reserve(order.size());
     version.reserve(order.size());
     newest.reserve(order.size());
     key_first.assign(h.keys.size() + 1, 0);
@@ -198,7 +198,7 @@ struct AppliedIndex {
         ++key_first[a.id_kind + 1];
       }
       moment.push_back(Moment{static_cast<std::uint32_t>(a.tie)});
-      row.push_back(a.op);
+      time_ns.push_back(a.time);
       version.push_back(a.version);
       newest.push_back(new_group || newest.back() < a.version ? a.version : newest.back());
     }
@@ -212,11 +212,11 @@ struct AppliedIndex {
     return static_cast<std::uint32_t>(it - newest.begin());
   }
   // Where each incarnation that ever reflected (key, v) stands on it.
-  void stands(const History& h, std::uint32_t key, const Version& v, std::vector<Stand>& out) const {
+  void stands(std::uint32_t key, const Version& v, std::vector<Stand>& out) const {
     for (std::uint32_t g = key_first[key]; g < key_first[key + 1]; ++g) {
       const Group& grp = groups[g];
       const std::uint32_t r = first_reaching(grp, v);
-      if (r < grp.end) out.push_back(Stand{h.applies[row[r]].time_ns, grp.incarnation, moment[r].first_row, version[r] == v});
+      if (r < grp.end) out.push_back(Stand{time_ns[r], grp.incarnation, moment[r].first_row, version[r] == v});
     }
   }
 };
@@ -287,12 +287,11 @@ void check_write(const History& h, const Requirements& req, Guarantee g, const E
 
 // Rule (b)'s questions answered by an index of the applied order (check_sessions)...
 struct IndexStands {
-  const History& h;
   const AppliedIndex& ix;
   std::vector<Stand> scratch;
   std::span<const Stand> operator()(std::uint32_t, std::uint32_t key, const Version& v) {
     scratch.clear();
-    ix.stands(h, key, v, scratch);
+    ix.stands(key, v, scratch);
     return scratch;
   }
 };
@@ -395,7 +394,7 @@ SessionCheckResult check_all(const History& h, const SessionCheckOptions& o, Sta
 SessionCheckResult check_sessions(const History& h, const SessionCheckOptions& o) {
   if (!o.check[2] && !o.check[3]) return check_all<IndexStands>(h, o, nullptr);
   const AppliedIndex ix(h);
-  IndexStands stands{h, ix, {}};
+  IndexStands stands{ix, {}};
   return check_all(h, o, &stands);
 }
 
@@ -405,11 +404,11 @@ SessionCheckResult check_sessions(const History& h, const SessionCheckOptions& o
 }
 
 // The index type stays inside this file: the header holds it type-erased.
-AppliedStands::AppliedStands(const History& h) : index_(std::make_shared<const AppliedIndex>(h)), history_(h) {}
+AppliedStands::AppliedStands(const History& h) : index_(std::make_shared<const AppliedIndex>(h)) {}
 AppliedStands::~AppliedStands() = default;
 
 void AppliedStands::stands(std::uint32_t key, const Version& v, std::vector<Stand>& out) const {
-  static_cast<const AppliedIndex*>(index_.get())->stands(history_, key, v, out);
+  static_cast<const AppliedIndex*>(index_.get())->stands(key, v, out);
 }
 
 std::string describe_violation(const History& h, const Violation& v) {

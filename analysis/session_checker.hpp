@@ -121,7 +121,6 @@ class AppliedStands {
 
  private:
   std::shared_ptr<const void> index_;
-  const History& history_;
 };
 
 // check_sessions with rule (b) answered from `stands` (by op index of
