@@ -250,6 +250,9 @@ TraceAnalysis Replay::run() {
   end_first_pass();
   std::optional<ScratchDir> scratch;  // destroyed after the checkers: the spill file lives in it
   Checkers checkers(static_cast<std::uint32_t>(nodes_.size()));
+  // Write ids are 1..acknowledged_ + unnamed_: per-write tables sized once, not grown by doubling.
+  checkers.lost.reserve_writes(acknowledged_ + unnamed_);
+  checkers.convergence.reserve_writes(acknowledged_ + unnamed_);
   if (spill_latencies()) {
     const HistoryCheckOptions& o = in_.history_check;
     scratch.emplace(scratch_parent(o), "ecsim-analyze");
