@@ -17,37 +17,44 @@ std::uint64_t LostWritesChecker::ClockArena::add(const Clock& c) {
   return where;
 }
 
-std::size_t LostWritesChecker::SessionKnowledge::position(std::uint64_t pair) const {
-  const std::size_t mask = slots_.size() - 1;
-  const auto lo = static_cast<std::uint32_t>(pair), hi = static_cast<std::uint32_t>(pair >> 32);
-  std::uint64_t h = pair;  // MurmurHash3's finalizer: every bit of the pair moves the slot
+std::size_t LostWritesChecker::SessionKnowledge::position(const Table& t, KeyId key) {
+  const std::size_t mask = t.slots.size() - 1;
+  std::uint64_t h = key;  // MurmurHash3's finalizer: nearby key ids land far apart
   h = (h ^ (h >> 33)) * 0xFF51AFD7ED558CCDULL;
   h = (h ^ (h >> 33)) * 0xC4CEB9FE1A85EC53ULL;
   std::size_t i = static_cast<std::size_t>(h ^ (h >> 33)) & mask;
-  while (slots_[i].ref != 0 && (slots_[i].lo != lo || slots_[i].hi != hi)) i = (i + 1) & mask;
+  while (t.slots[i].ref != 0 && t.slots[i].key != key) i = (i + 1) & mask;
   return i;
 }
 
-LostWritesChecker::ClockRef LostWritesChecker::SessionKnowledge::find(std::uint64_t pair) const {
-  return slots_.empty() ? 0 : slots_[position(pair)].ref;
+LostWritesChecker::ClockRef LostWritesChecker::SessionKnowledge::find(std::uint64_t session, KeyId key) const {
+  const auto it = tables_of_.find(session);
+  if (it == tables_of_.end()) return 0;
+  const Table& t = tables_[it->second];
+  return t.slots[position(t, key)].ref;
 }
 
-LostWritesChecker::ClockRef& LostWritesChecker::SessionKnowledge::at(std::uint64_t pair) {
-  if (4 * (used_ + 1) > 3 * slots_.size()) grow();
-  Slot& s = slots_[position(pair)];
+LostWritesChecker::ClockRef& LostWritesChecker::SessionKnowledge::at(std::uint64_t session, KeyId key) {
+  const auto [it, inserted] = tables_of_.try_emplace(session, static_cast<std::uint32_t>(tables_.size()));
+  if (inserted) {
+    if (tables_.size() >= 0xFFFFFFFFu) throw std::length_error("lost-writes checker: too many sessions");
+    tables_.emplace_back();
+  }
+  Table& t = tables_[it->second];
+  if (4 * (t.used + 1) > 3 * t.slots.size()) grow(t);
+  Slot& s = t.slots[position(t, key)];
   if (s.ref == 0) {
-    s.lo = static_cast<std::uint32_t>(pair);
-    s.hi = static_cast<std::uint32_t>(pair >> 32);
-    ++used_;  // an entry left at 0 is counted twice at worst: it only grows the table sooner
+    s.key = key;
+    ++t.used;  // a slot left at 0 is counted twice at worst: it only grows the table sooner
   }
   return s.ref;
 }
 
-void LostWritesChecker::SessionKnowledge::grow() {
-  std::vector<Slot> old(std::max<std::size_t>(1024, 2 * slots_.size()), Slot{0, 0, 0});
-  old.swap(slots_);
+void LostWritesChecker::SessionKnowledge::grow(Table& t) {
+  std::vector<Slot> old(std::max<std::size_t>(4, 2 * t.slots.size()), Slot{0, 0});
+  old.swap(t.slots);
   for (const Slot& s : old)
-    if (s.ref != 0) slots_[position((static_cast<std::uint64_t>(s.hi) << 32) | s.lo)] = s;
+    if (s.ref != 0) t.slots[position(t, s.key)] = s;
 }
 
 bool LostWritesChecker::dominates(ClockView big, ClockView small) {
@@ -138,7 +145,7 @@ void LostWritesChecker::on_write_accepted(SimTime, NodeId node, KeyId key, Write
   // A write depends on everything its replica and its session had seen.
   const ClockView replica_knows = clock(ref);
   Clock known(replica_knows.begin(), replica_knows.end());
-  if (const ClockRef s = session_known_.find(slot(session, key)); s != 0 && !dominates(known, clock(s)))
+  if (const ClockRef s = session_known_.find(session, key); s != 0 && !dominates(known, clock(s)))
     merge_into(known, clock(s));
   const std::uint32_t seq = entry(known, actor) + 1;
   auto it = std::lower_bound(known.begin(), known.end(), actor, [](const auto& e, ActorId a) { return e.first < a; });
@@ -187,7 +194,7 @@ void LostWritesChecker::on_op(const OpRecord& op) {
   if (!op.ok || op.write == kNoWrite || op.write >= writes_.size() || writes_[op.write].origin == kNoActor) return;
   if (op.is_write) writes_[op.write].acked = true;
   // The session now knows the write it made or the one it read.
-  learn(session_known_.at(slot(op.session_uid, op.key_id)), op.write);
+  learn(session_known_.at(op.session_uid, op.key_id), op.write);
 }
 
 void LostWritesChecker::final_read(NodeId, KeyId key, WriteId write) {

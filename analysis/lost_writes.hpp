@@ -90,23 +90,29 @@ class LostWritesChecker final : public ReplicaObserver {
     std::uint32_t acked : 1 = 0;
     std::uint64_t clock_at = 0;  // what the write knew, itself included: in write_clocks_
   };
-  // Per (session, key), what the session knows: a hash table of 12-byte
-  // slots (a node-based map takes about 40 bytes a pair, and a history has
-  // about as many pairs as operations). No pair is ever removed.
+  // Per (session, key), what the session knows: per session a hash table
+  // of 8-byte slots (a node-based map takes about 40 bytes a pair, and a
+  // history can have about as many pairs as operations); one table per
+  // session, so that growing one never holds two copies of them all. No
+  // pair is ever removed.
   class SessionKnowledge {
    public:
-    ClockRef find(std::uint64_t pair) const;  // 0: nothing known
-    ClockRef& at(std::uint64_t pair);         // inserted as 0 if absent
+    ClockRef find(std::uint64_t session, KeyId key) const;  // 0: nothing known
+    ClockRef& at(std::uint64_t session, KeyId key);         // inserted as 0 if absent
 
    private:
     struct Slot {
-      std::uint32_t lo, hi;  // the pair (session << 32 ^ key)
-      ClockRef ref;          // 0: empty
+      KeyId key;
+      ClockRef ref;  // 0: empty
     };
-    std::size_t position(std::uint64_t pair) const;  // its slot, or the empty slot where it goes
-    void grow();
-    std::vector<Slot> slots_;  // a power of two, at most 3/4 full
-    std::size_t used_ = 0;
+    struct Table {
+      std::vector<Slot> slots;  // a power of two, at most 3/4 full
+      std::size_t used = 0;
+    };
+    static std::size_t position(const Table& t, KeyId key);  // its slot, or the empty slot where it goes
+    static void grow(Table& t);
+    std::unordered_map<std::uint64_t, std::uint32_t> tables_of_;  // session uid -> index into tables_
+    std::vector<Table> tables_;
   };
   // What a replica (or a session) knows of a key, as a reference: most of
   // them know exactly what one write knew (the last one they received or
@@ -127,7 +133,6 @@ class LostWritesChecker final : public ReplicaObserver {
   static bool dominates(ClockView big, ClockView small);
   static void merge_into(Clock& into, ClockView from);
   static std::uint32_t entry(ClockView c, ActorId actor);
-  static std::uint64_t slot(std::uint64_t owner, KeyId key) { return (owner << 32) ^ key; }
   ActorId actor_of(NodeId node) const { return node < actor_.size() ? actor_[node] : node; }
 
   std::vector<WriteCausality> writes_;  // by WriteId
