@@ -12,7 +12,9 @@ ConvergenceTracker::ConvergenceTracker(std::uint32_t nodes, bool record_series)
 
 ConvergenceTracker::KeyState& ConvergenceTracker::key_state(KeyId key) {
   if (cached_ != nullptr && cached_key_ == key) return *cached_;
-  KeyState& ks = keys_[key];
+  auto [indexed, added] = key_index_.try_emplace(key, nullptr);
+  if (added) indexed->second = &keys_[key];
+  KeyState& ks = *indexed->second;
   cached_key_ = key;
   cached_ = &ks;
   if (placement_ && !ks.placed) {

@@ -21,6 +21,7 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <vector>
 
 #include "sim/inline_vector.hpp"
@@ -131,6 +132,7 @@ class ConvergenceTracker final : public Observer, public ReplicaObserver {
   // (store.keys: 100000000) must not pay per key. Ordered, so refresh_all
   // visits keys in id order; references stay valid as keys are added.
   std::map<KeyId, KeyState> keys_;
+  std::unordered_map<KeyId, KeyState*> key_index_;  // the same, looked up in O(1): a lookup per observation
   KeyId cached_key_ = 0;
   KeyState* cached_ = nullptr;  // the last key looked up (most runs touch one key at a time)
   std::vector<InlineVector<NodeEntry>> nodes_;  // per node, sorted by key

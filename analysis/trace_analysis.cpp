@@ -6,7 +6,6 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
-#include <map>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -220,8 +219,14 @@ class Replay {
   // Replay state.
   trace_input::EventCounts events_;
   std::vector<std::uint8_t> live_;
-  std::map<std::pair<NodeId, KeyId>, WriteId> holds_;  // final state per (node, key): the write it holds
-  std::set<KeyId> written_;
+  // Final state per (node, key): the write it holds, by node << 32 | key.
+  std::unordered_map<std::uint64_t, WriteId> holds_;
+  std::vector<std::uint8_t> written_;  // by key id: 1 if a write to the key was replayed
+  static std::uint64_t held_at(NodeId n, KeyId k) { return (std::uint64_t{n} << 32) | k; }
+  void mark_written(KeyId k) {
+    if (k >= written_.size()) written_.resize(std::size_t{k} + 1, 0);
+    written_[k] = 1;
+  }
 };
 
 namespace {
@@ -545,12 +550,12 @@ void Replay::replay_fault(const NodeEvent& e, Checkers& c) const {
 }
 
 void Replay::lose_state(SimTime t, NodeId n, Checkers& c) {
-  for (auto h = holds_.begin(); h != holds_.end();) h = h->first.first == n ? holds_.erase(h) : std::next(h);
+  std::erase_if(holds_, [n](const auto& h) { return h.first >> 32 == n; });
   for (ReplicaObserver* o : c.observers) o->on_state_lost(t, n);
 }
 
 void Replay::replay_write(const WriteInfo& w, Checkers& c) {
-  written_.insert(w.key);
+  mark_written(w.key);
   const StateRank rank = rank_of(w);
   for (ReplicaObserver* o : c.observers) o->on_write_accepted(w.accept_ns, w.origin, w.key, w.id, rank, w.session);
 }
@@ -564,7 +569,7 @@ void Replay::replay_apply(const ApplyText& a, Checkers& c) {
   const KeyId k = key(a.key);
   const WriteInfo& w = writes_[find_write(k, a.version)];  // the first pass added every applied version
   const std::uint64_t digest = std::max<std::uint64_t>(1, fnv1a64(a.version));
-  holds_[{n, k}] = w.id;
+  holds_[held_at(n, k)] = w.id;
   // Every applied copy was received; copies received and not kept are not in the traces.
   for (ReplicaObserver* o : c.observers) o->on_write_received(a.t, n, k, w.id);
   const StateRank rank = rank_of(w);
@@ -589,7 +594,7 @@ void Replay::replay_op(const OpRow& o, WriteId write, Checkers& c) {
   r.session_uid = session_uid(o.client, o.session);
   if (r.is_write) {
     r.write = write;
-    written_.insert(r.key_id);
+    mark_written(r.key_id);
   } else if (o.ok && !o.version.empty()) {
     const std::uint32_t w = find_write(r.key_id, o.version);
     r.write = w == kNoIndex ? kNoWrite : writes_[w].id;
@@ -615,12 +620,14 @@ void Replay::convergence_results(Checkers& c) {
     return;
   }
   // Final reads, as the run does them: what every live replica holds for every written key.
-  for (KeyId k : written_)
+  for (KeyId k = 0; k < written_.size(); ++k) {
+    if (!written_[k]) continue;
     for (NodeId n = 0; n < live_.size(); ++n) {
       if (!live_[n] || !c.convergence.responsible(n, k)) continue;
-      auto h = holds_.find({n, k});
+      auto h = holds_.find(held_at(n, k));
       c.lost.final_read(n, k, h == holds_.end() ? kNoWrite : h->second);
     }
+  }
   if (unnamed_ > 0)
     out_.notes.push_back(fmt::format("visibility: {} applied writes are named by no acknowledged op (failed ops carry no "
                                      "version), so the sessions they causally follow are unknown and visibility can "
