@@ -12,7 +12,9 @@ ConvergenceTracker::ConvergenceTracker(std::uint32_t nodes, bool record_series)
 
 ConvergenceTracker::KeyState& ConvergenceTracker::key_state(KeyId key) {
   if (cached_ != nullptr && cached_key_ == key) return *cached_;
-  KeyState& ks = keys_[key];
+  auto [indexed, added] = key_index_.try_emplace(key, nullptr);
+  if (added) indexed->second = &keys_[key];
+  KeyState& ks = *indexed->second;
   cached_key_ = key;
   cached_ = &ks;
   if (placement_ && !ks.placed) {
@@ -46,12 +48,20 @@ void ConvergenceTracker::add_holder(KeyState& ks, std::uint32_t state) {
       return;
     }
   ks.holders.push_back(Holder{s.digest, s.rank, s.write, 1, state});
+  retain(state);
 }
 
 std::uint32_t ConvergenceTracker::state_of(const KeyState& ks, std::uint64_t digest, StateRank rank, WriteId write) {
   for (const Holder& h : ks.holders)
     if (h.digest == digest) return h.state;
+  if (!free_states_.empty()) {
+    const std::uint32_t reused = free_states_.back();
+    free_states_.pop_back();
+    states_[reused] = StateInfo{digest, rank, write};
+    return reused;
+  }
   states_.push_back(StateInfo{digest, rank, write});
+  state_refs_.push_back(0);
   return static_cast<std::uint32_t>(states_.size() - 1);
 }
 
@@ -66,7 +76,10 @@ bool ConvergenceTracker::covers(const Holder& h, const PendingWrite& p) const {
 void ConvergenceTracker::remove_holder(KeyState& ks, std::uint64_t digest) {
   for (std::size_t i = 0; i < ks.holders.size(); ++i)
     if (ks.holders[i].digest == digest) {
-      if (--ks.holders[i].count == 0) ks.holders.erase(ks.holders.begin() + static_cast<std::ptrdiff_t>(i));
+      if (--ks.holders[i].count == 0) {
+        release(ks.holders[i].state);
+        ks.holders.erase(ks.holders.begin() + static_cast<std::ptrdiff_t>(i));
+      }
       return;
     }
 }
@@ -141,8 +154,10 @@ void ConvergenceTracker::on_applied(SimTime now, NodeId node, KeyId key, std::ui
   auto& list = nodes_[node];
   auto it = std::lower_bound(list.begin(), list.end(), key, [](const NodeEntry& e, KeyId k) { return e.key < k; });
   const std::uint32_t state = state_of(ks, digest, rank, write);
+  retain(state);  // before the old state's holder goes: it may be this state
   if (it != list.end() && it->key == key) {
     if (live_[node]) remove_holder(ks, states_[it->state].digest);
+    release(it->state);
     it->state = state;
   } else {
     list.insert(it, NodeEntry{key, state});
@@ -153,10 +168,17 @@ void ConvergenceTracker::on_applied(SimTime now, NodeId node, KeyId key, std::ui
 
 void ConvergenceTracker::on_state_lost(SimTime now, NodeId node) {
   last_change_ = now;
-  if (live_[node])
-    for (const NodeEntry& e : nodes_[node]) remove_holder(key_state(e.key), states_[e.state].digest);
-  nodes_[node].clear();
+  remove_entries(node);
   refresh_all(now);
+}
+
+// A node's entries go (its state was lost): no longer held, nor referred to.
+void ConvergenceTracker::remove_entries(NodeId node) {
+  for (const NodeEntry& e : nodes_[node]) {
+    if (live_[node]) remove_holder(key_state(e.key), states_[e.state].digest);
+    release(e.state);
+  }
+  nodes_[node].clear();
 }
 
 void ConvergenceTracker::on_node(SimTime now, NodeId node, NodeEventKind kind, bool) {
@@ -180,7 +202,6 @@ void ConvergenceTracker::on_fault(SimTime now, FaultEventKind kind, std::string_
 
 void ConvergenceTracker::on_write_accepted(SimTime now, NodeId, KeyId key, WriteId write, StateRank rank, std::uint64_t) {
   if (write >= writes_.size()) writes_.resize(static_cast<std::size_t>(write) + 1);
-  writes_[write].accepted = now;
   key_state(key).pending.push_back(PendingWrite{write, rank});
   // Visibility is checked when the store reports the state change (on_applied),
   // or right here when the write was superseded at once.

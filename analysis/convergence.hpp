@@ -21,6 +21,7 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <vector>
 
 #include "sim/inline_vector.hpp"
@@ -46,6 +47,8 @@ class ConvergenceTracker final : public Observer, public ReplicaObserver {
   void on_applied(SimTime, NodeId, KeyId, std::uint64_t digest, StateRank, WriteId) override;
   // Judge each key over its responsible replicas (not owned; set before the run).
   void set_placement(const KeyPlacement* placement) { placement_ = placement; }
+  // Sizing hint: write ids are 1..writes (a replay knows them in advance).
+  void reserve_writes(std::size_t writes) { writes_.reserve(writes + 1); }
   // Visibility follows causality as this checker tracks it (not owned; it
   // must observe writes before this tracker does).
   void set_causality(const LostWritesChecker* causality) { causality_ = causality; }
@@ -71,7 +74,9 @@ class ConvergenceTracker final : public Observer, public ReplicaObserver {
 
  private:
   // A distinct replica state (digest, rank, write) as first reported: per
-  // node only its index is kept (8 bytes a (node, key) instead of 40).
+  // node only its index is kept (8 bytes a (node, key) instead of 40). A
+  // state no node entry and no holder refers to any more is recycled, so
+  // states_ grows with what replicas hold, not with every write.
   struct StateInfo {
     std::uint64_t digest;
     StateRank rank;
@@ -101,7 +106,6 @@ class ConvergenceTracker final : public Observer, public ReplicaObserver {
     std::uint32_t state;  // index into states_
   };
   struct WriteTimes {
-    SimTime accepted = -1;
     SimTime acked = -1;
     SimTime visible = -1;
   };
@@ -110,6 +114,11 @@ class ConvergenceTracker final : public Observer, public ReplicaObserver {
   void add_holder(KeyState& ks, std::uint32_t state);
   // The index of the state (digest, rank, write) of `ks`: a live holder's, else a new one.
   std::uint32_t state_of(const KeyState& ks, std::uint64_t digest, StateRank rank, WriteId write);
+  void retain(std::uint32_t state) { ++state_refs_[state]; }
+  void release(std::uint32_t state) {
+    if (--state_refs_[state] == 0) free_states_.push_back(state);
+  }
+  void remove_entries(NodeId node);
   std::uint32_t live_replicas(const KeyState& ks) const;
   bool covers(const Holder& h, const PendingWrite& p) const;
   void remove_holder(KeyState& ks, std::uint64_t digest);
@@ -123,10 +132,13 @@ class ConvergenceTracker final : public Observer, public ReplicaObserver {
   // (store.keys: 100000000) must not pay per key. Ordered, so refresh_all
   // visits keys in id order; references stay valid as keys are added.
   std::map<KeyId, KeyState> keys_;
+  std::unordered_map<KeyId, KeyState*> key_index_;  // the same, looked up in O(1): a lookup per observation
   KeyId cached_key_ = 0;
   KeyState* cached_ = nullptr;  // the last key looked up (most runs touch one key at a time)
   std::vector<InlineVector<NodeEntry>> nodes_;  // per node, sorted by key
   std::vector<StateInfo> states_;
+  std::vector<std::uint32_t> state_refs_;   // by state: node entries and holders that refer to it
+  std::vector<std::uint32_t> free_states_;  // states with no reference, to reuse
   std::vector<std::uint8_t> live_;
   std::uint32_t live_count_;
   std::uint64_t divergent_keys_ = 0;

@@ -5,7 +5,59 @@
 
 namespace ecsim {
 
-bool LostWritesChecker::dominates(const Clock& big, const Clock& small) {
+std::uint64_t LostWritesChecker::ClockArena::add(const Clock& c) {
+  if (used_ + c.size() > kBlock) {
+    blocks_.push_back(std::make_unique<ClockEntry[]>(std::max(kBlock, c.size())));
+    used_ = 0;
+  }
+  if (blocks_.size() > 0xFFFFFFFFu) throw std::length_error("lost-writes checker: too many clocks");
+  const std::uint64_t where = (static_cast<std::uint64_t>(blocks_.size() - 1) << 32) | used_;
+  std::copy(c.begin(), c.end(), blocks_.back().get() + used_);
+  used_ += c.size();
+  return where;
+}
+
+std::size_t LostWritesChecker::SessionKnowledge::position(const Table& t, KeyId key) {
+  const std::size_t mask = t.slots.size() - 1;
+  std::uint64_t h = key;  // MurmurHash3's finalizer: nearby key ids land far apart
+  h = (h ^ (h >> 33)) * 0xFF51AFD7ED558CCDULL;
+  h = (h ^ (h >> 33)) * 0xC4CEB9FE1A85EC53ULL;
+  std::size_t i = static_cast<std::size_t>(h ^ (h >> 33)) & mask;
+  while (t.slots[i].ref != 0 && t.slots[i].key != key) i = (i + 1) & mask;
+  return i;
+}
+
+LostWritesChecker::ClockRef LostWritesChecker::SessionKnowledge::find(std::uint64_t session, KeyId key) const {
+  const auto it = tables_of_.find(session);
+  if (it == tables_of_.end()) return 0;
+  const Table& t = tables_[it->second];
+  return t.slots[position(t, key)].ref;
+}
+
+LostWritesChecker::ClockRef& LostWritesChecker::SessionKnowledge::at(std::uint64_t session, KeyId key) {
+  const auto [it, inserted] = tables_of_.try_emplace(session, static_cast<std::uint32_t>(tables_.size()));
+  if (inserted) {
+    if (tables_.size() >= 0xFFFFFFFFu) throw std::length_error("lost-writes checker: too many sessions");
+    tables_.emplace_back();
+  }
+  Table& t = tables_[it->second];
+  if (4 * (t.used + 1) > 3 * t.slots.size()) grow(t);
+  Slot& s = t.slots[position(t, key)];
+  if (s.ref == 0) {
+    s.key = key;
+    ++t.used;  // a slot left at 0 is counted twice at worst: it only grows the table sooner
+  }
+  return s.ref;
+}
+
+void LostWritesChecker::SessionKnowledge::grow(Table& t) {
+  std::vector<Slot> old(std::max<std::size_t>(4, 2 * t.slots.size()), Slot{0, 0});
+  old.swap(t.slots);
+  for (const Slot& s : old)
+    if (s.ref != 0) t.slots[position(t, s.key)] = s;
+}
+
+bool LostWritesChecker::dominates(ClockView big, ClockView small) {
   // Both sorted by actor: one walk.
   std::size_t i = 0;
   for (const auto& [actor, seq] : small) {
@@ -15,7 +67,7 @@ bool LostWritesChecker::dominates(const Clock& big, const Clock& small) {
   return true;
 }
 
-void LostWritesChecker::merge_into(Clock& into, const Clock& from) {
+void LostWritesChecker::merge_into(Clock& into, ClockView from) {
   Clock out;
   out.reserve(into.size() + from.size());
   std::size_t i = 0, j = 0;
@@ -33,15 +85,14 @@ void LostWritesChecker::merge_into(Clock& into, const Clock& from) {
   into.swap(out);
 }
 
-std::uint32_t LostWritesChecker::entry(const Clock& c, ActorId actor) {
+std::uint32_t LostWritesChecker::entry(ClockView c, ActorId actor) {
   auto it = std::lower_bound(c.begin(), c.end(), actor, [](const auto& e, ActorId a) { return e.first < a; });
   return (it != c.end() && it->first == actor) ? it->second : 0;
 }
 
-const LostWritesChecker::Clock& LostWritesChecker::clock(ClockRef ref) const {
-  static const Clock kEmpty;
-  if (ref == 0) return kEmpty;
-  return (ref & kOwnBit) ? owned_[ref & ~kOwnBit] : writes_[ref].clock;
+LostWritesChecker::ClockView LostWritesChecker::clock(ClockRef ref) const {
+  if (ref == 0) return {};
+  return (ref & kOwnBit) ? ClockView(owned_[ref & ~kOwnBit]) : clock_of(writes_[ref]);
 }
 
 void LostWritesChecker::release(ClockRef ref) {
@@ -60,8 +111,8 @@ void LostWritesChecker::learn(ClockRef& ref, WriteId w) {
   // Most merges bring nothing new (the replica already knew) or bring
   // everything it knew and more (it learns a later write): neither copies.
   if (w < kOwnBit && ref == w) return;
-  const Clock& from = writes_[w].clock;
-  const Clock& have = clock(ref);
+  const ClockView from = clock_of(writes_[w]);
+  const ClockView have = clock(ref);
   if (dominates(have, from)) return;
   if (w < kOwnBit && dominates(from, have)) {
     release(ref);
@@ -72,7 +123,7 @@ void LostWritesChecker::learn(ClockRef& ref, WriteId w) {
     merge_into(owned_[ref & ~kOwnBit], from);
     return;
   }
-  Clock merged = have;
+  Clock merged(have.begin(), have.end());
   merge_into(merged, from);
   std::uint32_t i;
   if (!free_owned_.empty()) {
@@ -92,11 +143,10 @@ void LostWritesChecker::on_write_accepted(SimTime, NodeId node, KeyId key, Write
   const ActorId actor = actor_of(node);
   ClockRef& ref = replica_ref(node, key);
   // A write depends on everything its replica and its session had seen.
-  Clock known = clock(ref);
-  if (auto it = session_known_.find(slot(session, key)); it != session_known_.end()) {
-    const Clock& s = clock(it->second);
-    if (!dominates(known, s)) merge_into(known, s);
-  }
+  const ClockView replica_knows = clock(ref);
+  Clock known(replica_knows.begin(), replica_knows.end());
+  if (const ClockRef s = session_known_.find(session, key); s != 0 && !dominates(known, clock(s)))
+    merge_into(known, clock(s));
   const std::uint32_t seq = entry(known, actor) + 1;
   auto it = std::lower_bound(known.begin(), known.end(), actor, [](const auto& e, ActorId a) { return e.first < a; });
   if (it != known.end() && it->first == actor)
@@ -107,7 +157,9 @@ void LostWritesChecker::on_write_accepted(SimTime, NodeId node, KeyId key, Write
   w.key = key;
   w.origin = actor;
   w.seq = seq;
-  w.clock = std::move(known);
+  if (known.size() >= kOwnBit) throw std::length_error("lost-writes checker: too many actors");
+  w.clock_size = static_cast<std::uint32_t>(known.size());
+  w.clock_at = write_clocks_.add(known);
   // The replica now knows exactly what the write knows: it shares its clock.
   if (write != kNoWrite && write < kOwnBit) {
     release(ref);
@@ -142,7 +194,7 @@ void LostWritesChecker::on_op(const OpRecord& op) {
   if (!op.ok || op.write == kNoWrite || op.write >= writes_.size() || writes_[op.write].origin == kNoActor) return;
   if (op.is_write) writes_[op.write].acked = true;
   // The session now knows the write it made or the one it read.
-  learn(session_known_[slot(op.session_uid, op.key_id)], op.write);
+  learn(session_known_.at(op.session_uid, op.key_id), op.write);
 }
 
 void LostWritesChecker::final_read(NodeId, KeyId key, WriteId write) {
@@ -161,7 +213,7 @@ bool LostWritesChecker::precedes(WriteId earlier, WriteId later) const {
   if (earlier == later) return true;
   if (later == kNoWrite || later >= writes_.size() || earlier >= writes_.size()) return false;
   const WriteCausality& e = writes_[earlier];
-  return entry(writes_[later].clock, e.origin) >= e.seq;
+  return entry(clock_of(writes_[later]), e.origin) >= e.seq;
 }
 
 std::vector<WriteId> LostWritesChecker::lost() const {

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
-#include <map>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -77,19 +76,26 @@ constexpr std::uint32_t kNoIndex = std::numeric_limits<std::uint32_t>::max();
 // A write: one per distinct (key, version). Write ids are dense: the
 // acknowledged writes of ops.csv in row order (1, 2, ...), then the versions
 // applied that no op names, in applied.csv order; the checkers size their
-// per-write tables by id.
+// per-write tables by id. Kept through the replay, so only what the replay
+// needs (48 bytes): the rank is parsed again from the version text when
+// needed, and what only the first pass needs is in AcceptWindow.
 struct WriteInfo {
+  SimTime accept_ns;     // an op's write: its invocation until applied at its origin within invoke..complete
+  std::uint64_t row;     // the ops.csv row that acknowledged it, or kUnnamedRow
+  std::uint64_t text;    // its version text: offset into Replay::versions_
   WriteId id;
-  NodeId origin;  // kNoNode: neither a replica column nor the version names it (never replayed)
   KeyId key;
-  StateRank rank;
-  SimTime accept_ns;    // an op's write: its invocation until applied at its origin within invoke..complete
-  SimTime complete_ns;  // an op's write: its completion (end of that window)
-  std::uint64_t session;
-  std::uint64_t row;       // the ops.csv row that acknowledged it, or kUnnamedRow
-  std::uint64_t text;      // its version text: offset into Replay::versions_
+  NodeId origin;         // kNoNode: neither a replica column nor the version names it (never replayed)
+  std::uint32_t session; // Replay::session_uid, 0 for none
   std::uint32_t text_size;
-  bool applied_at_origin = false;  // its first apply at its origin was seen
+};
+
+// First pass only, by write index: where an op's write may have been
+// accepted (until its completion) and whether its first apply at its origin
+// was seen.
+struct AcceptWindow {
+  SimTime complete_ns;
+  bool applied_at_origin = false;
 };
 
 // The position of one row in the replay: at one instant, node and fault
@@ -164,7 +170,8 @@ class Replay {
     if (inserted) key_names_.push_back(name);
     return it->second;
   }
-  std::uint64_t session_uid(const std::string& client, std::uint32_t session) {
+  std::uint32_t session_uid(const std::string& client, std::uint32_t session) {
+    if (sessions_.size() + 1 >= kNoIndex) throw std::length_error("ecsim analyze: too many sessions");
     auto [it, inserted] = sessions_.try_emplace(client + '\x1f' + std::to_string(session), sessions_.size() + 1);
     return it->second;
   }
@@ -176,9 +183,15 @@ class Replay {
   }
   // The write of (key, version text), as an index into writes_; kNoIndex if none.
   std::uint32_t find_write(KeyId k, std::string_view text) const;
-  std::uint32_t add_write(WriteInfo w, std::string_view text);
+  std::uint32_t add_write(WriteInfo w, SimTime complete_ns, std::string_view text);
+  void end_first_pass();
   void index_write(std::uint32_t i);
   std::string_view text_of(const WriteInfo& w) const { return std::string_view(versions_).substr(w.text, w.text_size); }
+  // The rank of a write's version (its text was checked by the first pass).
+  StateRank rank_of(const WriteInfo& w) const {
+    const VersionText v = parse_version(text_of(w));
+    return ecsim::rank_of(v, origin_id(v));
+  }
   static std::uint64_t write_hash(KeyId k, std::string_view text) {
     return fnv1a64(text) + 0x9E3779B97F4A7C15ULL * (std::uint64_t{k} + 1);
   }
@@ -191,12 +204,13 @@ class Replay {
   std::unordered_map<std::string, NodeId> node_ids_;
   std::unordered_map<std::string, KeyId> key_ids_;
   std::vector<std::string> key_names_;
-  std::unordered_map<std::string, std::uint64_t> sessions_;
+  std::unordered_map<std::string, std::uint32_t> sessions_;
   // Writes, and their index by (key, version): slots_ is a hash table of
   // indexes into writes_ (4 bytes a slot, at most half full; 50 bytes a
   // write less than a node-based map), each hit confirmed against the
   // version text, which versions_ holds back to back.
   std::vector<WriteInfo> writes_;
+  std::vector<AcceptWindow> windows_;  // by write index; first pass only
   std::vector<std::uint32_t> slots_;  // kNoIndex: empty
   std::string versions_;
   WriteId acknowledged_ = 0;  // acknowledged writes in ops.csv: their ids are 1..acknowledged_
@@ -205,8 +219,14 @@ class Replay {
   // Replay state.
   trace_input::EventCounts events_;
   std::vector<std::uint8_t> live_;
-  std::map<std::pair<NodeId, KeyId>, WriteId> holds_;  // final state per (node, key): the write it holds
-  std::set<KeyId> written_;
+  // Final state per (node, key): the write it holds, by node << 32 | key.
+  std::unordered_map<std::uint64_t, WriteId> holds_;
+  std::vector<std::uint8_t> written_;  // by key id: 1 if a write to the key was replayed
+  static std::uint64_t held_at(NodeId n, KeyId k) { return (std::uint64_t{n} << 32) | k; }
+  void mark_written(KeyId k) {
+    if (k >= written_.size()) written_.resize(std::size_t{k} + 1, 0);
+    written_[k] = 1;
+  }
 };
 
 namespace {
@@ -232,8 +252,12 @@ TraceAnalysis Replay::run() {
   measure_sessions();  // first: its memory is freed before the writes are indexed
   index_ops();
   if (have_applied_) index_applied();
+  end_first_pass();
   std::optional<ScratchDir> scratch;  // destroyed after the checkers: the spill file lives in it
   Checkers checkers(static_cast<std::uint32_t>(nodes_.size()));
+  // Write ids are 1..acknowledged_ + unnamed_: per-write tables sized once, not grown by doubling.
+  checkers.lost.reserve_writes(acknowledged_ + unnamed_);
+  checkers.convergence.reserve_writes(acknowledged_ + unnamed_);
   if (spill_latencies()) {
     const HistoryCheckOptions& o = in_.history_check;
     scratch.emplace(scratch_parent(o), "ecsim-analyze");
@@ -299,13 +323,14 @@ void Replay::index_write(std::uint32_t i) {
   slots_[s] = i;
 }
 
-std::uint32_t Replay::add_write(WriteInfo w, std::string_view text) {
+std::uint32_t Replay::add_write(WriteInfo w, SimTime complete_ns, std::string_view text) {
   if (writes_.size() + 1 >= kNoIndex) throw std::length_error("ecsim analyze: too many writes");
   w.text = versions_.size();
   w.text_size = static_cast<std::uint32_t>(text.size());
   versions_.append(text);
   const auto index = static_cast<std::uint32_t>(writes_.size());
   writes_.push_back(w);
+  windows_.push_back(AcceptWindow{complete_ns});
   if (2 * writes_.size() > slots_.size()) {  // at most half full: short probes
     slots_.assign(std::max<std::size_t>(1024, 2 * slots_.size()), kNoIndex);
     for (std::uint32_t i = 0; i < index; ++i) index_write(i);
@@ -373,8 +398,8 @@ bool Replay::add_op_write(const OpRow& o, std::uint64_t row, WriteId id, KeyId k
   if (find_write(k, o.version) != kNoIndex) return false;
   const NodeId origin = o.replica.empty() ? (v.origin.empty() ? kNoNode : node(std::string(v.origin)))
                                           : need_node(in_.ops, o.replica_at, o.replica);
-  const std::uint64_t session = origin == kNoNode ? 0 : session_uid(o.client, o.session);
-  add_write(WriteInfo{id, origin, k, rank_of(v, origin_id(v)), o.invoke, o.complete, session, row, 0, 0}, o.version);
+  const std::uint32_t session = origin == kNoNode ? 0 : session_uid(o.client, o.session);
+  add_write(WriteInfo{o.invoke, row, 0, id, k, origin, session, 0}, o.complete, o.version);
   return true;
 }
 
@@ -393,19 +418,26 @@ void Replay::index_applied() {
     std::uint32_t i = find_write(k, a.version);
     if (i == kNoIndex) {
       const NodeId origin = v.origin.empty() ? n : node(std::string(v.origin));
-      i = add_write(WriteInfo{next_id++, origin == kNoNode ? n : origin, k, rank_of(v, origin_id(v)), a.t, a.t, 0,
-                              kUnnamedRow, 0, 0},
-                    a.version);
+      i = add_write(WriteInfo{a.t, kUnnamedRow, 0, next_id++, k, origin == kNoNode ? n : origin, 0, 0}, a.t, a.version);
       ++unnamed_;
     }
     WriteInfo& w = writes_[i];
+    AcceptWindow& window = windows_[i];
     // The write was accepted where it was first applied at its origin.
-    if (n == w.origin && !w.applied_at_origin) {
-      w.applied_at_origin = true;
-      if (w.row == kUnnamedRow || (a.t >= w.accept_ns && a.t <= w.complete_ns)) w.accept_ns = a.t;
+    if (n == w.origin && !window.applied_at_origin) {
+      window.applied_at_origin = true;
+      if (w.row == kUnnamedRow || (a.t >= w.accept_ns && a.t <= window.complete_ns)) w.accept_ns = a.t;
     }
   }
   out_.applies = applied.rows();
+}
+
+// What the replay does not need is freed, and the write index shrunk to
+// its size, before the checkers allocate theirs.
+void Replay::end_first_pass() {
+  std::vector<AcceptWindow>().swap(windows_);
+  writes_.shrink_to_fit();
+  versions_.shrink_to_fit();
 }
 
 // Sessions and staleness: the session checkers read the same files.
@@ -518,13 +550,14 @@ void Replay::replay_fault(const NodeEvent& e, Checkers& c) const {
 }
 
 void Replay::lose_state(SimTime t, NodeId n, Checkers& c) {
-  for (auto h = holds_.begin(); h != holds_.end();) h = h->first.first == n ? holds_.erase(h) : std::next(h);
+  std::erase_if(holds_, [n](const auto& h) { return h.first >> 32 == n; });
   for (ReplicaObserver* o : c.observers) o->on_state_lost(t, n);
 }
 
 void Replay::replay_write(const WriteInfo& w, Checkers& c) {
-  written_.insert(w.key);
-  for (ReplicaObserver* o : c.observers) o->on_write_accepted(w.accept_ns, w.origin, w.key, w.id, w.rank, w.session);
+  mark_written(w.key);
+  const StateRank rank = rank_of(w);
+  for (ReplicaObserver* o : c.observers) o->on_write_accepted(w.accept_ns, w.origin, w.key, w.id, rank, w.session);
 }
 
 void Replay::replay_apply(const ApplyText& a, Checkers& c) {
@@ -536,10 +569,11 @@ void Replay::replay_apply(const ApplyText& a, Checkers& c) {
   const KeyId k = key(a.key);
   const WriteInfo& w = writes_[find_write(k, a.version)];  // the first pass added every applied version
   const std::uint64_t digest = std::max<std::uint64_t>(1, fnv1a64(a.version));
-  holds_[{n, k}] = w.id;
+  holds_[held_at(n, k)] = w.id;
   // Every applied copy was received; copies received and not kept are not in the traces.
   for (ReplicaObserver* o : c.observers) o->on_write_received(a.t, n, k, w.id);
-  for (ReplicaObserver* o : c.observers) o->on_applied(a.t, n, k, digest, w.rank, w.id);
+  const StateRank rank = rank_of(w);
+  for (ReplicaObserver* o : c.observers) o->on_applied(a.t, n, k, digest, rank, w.id);
 }
 
 // `write`: the op's write id if it is an acknowledged write.
@@ -560,7 +594,7 @@ void Replay::replay_op(const OpRow& o, WriteId write, Checkers& c) {
   r.session_uid = session_uid(o.client, o.session);
   if (r.is_write) {
     r.write = write;
-    written_.insert(r.key_id);
+    mark_written(r.key_id);
   } else if (o.ok && !o.version.empty()) {
     const std::uint32_t w = find_write(r.key_id, o.version);
     r.write = w == kNoIndex ? kNoWrite : writes_[w].id;
@@ -586,12 +620,14 @@ void Replay::convergence_results(Checkers& c) {
     return;
   }
   // Final reads, as the run does them: what every live replica holds for every written key.
-  for (KeyId k : written_)
+  for (KeyId k = 0; k < written_.size(); ++k) {
+    if (!written_[k]) continue;
     for (NodeId n = 0; n < live_.size(); ++n) {
       if (!live_[n] || !c.convergence.responsible(n, k)) continue;
-      auto h = holds_.find({n, k});
+      auto h = holds_.find(held_at(n, k));
       c.lost.final_read(n, k, h == holds_.end() ? kNoWrite : h->second);
     }
+  }
   if (unnamed_ > 0)
     out_.notes.push_back(fmt::format("visibility: {} applied writes are named by no acknowledged op (failed ops carry no "
                                      "version), so the sessions they causally follow are unknown and visibility can "
@@ -601,8 +637,8 @@ void Replay::convergence_results(Checkers& c) {
   m["lost_writes"] = static_cast<double>(lost.size());
   lost_write_names(lost);
   c.convergence.exclude_lost(lost);  // a lost write was never visible
-  const std::vector<double> visibility = c.convergence.visibility_delays_s();
-  out_.visibility_delays_s = visibility;
+  out_.visibility_delays_s = c.convergence.visibility_delays_s();
+  const std::vector<double>& visibility = out_.visibility_delays_s;
   m["convergence.time_s"] = c.convergence.convergence_time_s();
   m["convergence.reached"] = c.convergence.converged() ? 1 : 0;
   m["staleness.t_visibility_p50_s"] = visibility.empty() ? kNaN : percentile(visibility, 50);

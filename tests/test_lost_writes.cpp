@@ -373,3 +373,27 @@ TEST_CASE("lost writes: shared and merged clocks answer as copies", "[lost_write
   for (NodeId n : {n0, n1, n2}) d.c.final_read(n, kX, 6);
   CHECK(d.c.lost().empty());
 }
+
+TEST_CASE("lost writes: what a session read of many keys, and only that, supersedes -> 500 lost of 2000", "[lost_writes]") {
+  // 1000 keys; for each, w_k is written at n0 by session 1000 + k and never
+  // reaches n1. Session 1 reads w_k of the even keys only, then writes every
+  // key at n1 (w'_k), which LWW keeps everywhere. w'_k follows w_k exactly
+  // when session 1 read w_k: the odd keys' w_k are lost (500), and nothing
+  // else. A session knows 1000 keys here, and 1000 sessions know one each.
+  Driver d;
+  constexpr KeyId kKeys = 1000;
+  const auto first = [](KeyId k) { return WriteId{1} + k; };
+  const auto second = [](KeyId k) { return WriteId{1} + kKeys + k; };
+  for (KeyId k = 0; k < kKeys; ++k) d.write(n0, k, first(k), 1000 + k);
+  for (KeyId k = 0; k < kKeys; k += 2) d.read(k, first(k), 1);
+  for (KeyId k = 0; k < kKeys; ++k) {
+    d.write(n1, k, second(k), 1);
+    d.receive(n0, k, second(k));
+    d.c.final_read(n0, k, second(k));
+    d.c.final_read(n1, k, second(k));
+  }
+  const std::vector<WriteId> lost = d.c.lost();
+  REQUIRE(lost.size() == kKeys / 2);
+  for (std::size_t i = 0; i < lost.size(); ++i) CHECK(lost[i] == first(static_cast<KeyId>(2 * i + 1)));
+  for (KeyId k = 0; k < kKeys; ++k) CHECK(d.c.precedes(first(k), second(k)) == (k % 2 == 0));
+}
