@@ -90,6 +90,13 @@ double percentile(std::span<const double> values, double p) {
   return percentile_of_sorted(sorted, p);
 }
 
+std::vector<double> percentiles(std::span<const double> values, std::initializer_list<double> ps) {
+  const std::vector<double> sorted = sorted_without_nan(values);
+  std::vector<double> out;
+  for (double p : ps) out.push_back(percentile_of_sorted(sorted, p));
+  return out;
+}
+
 double student_t_975(std::size_t degrees_of_freedom) {
   if (degrees_of_freedom == 0) return kNaN;
   const boost::math::students_t distribution(static_cast<double>(degrees_of_freedom));

@@ -9,6 +9,7 @@
 // deterministic: sums run in input order.
 #include <cstddef>
 #include <functional>
+#include <initializer_list>
 #include <span>
 #include <vector>
 
@@ -26,6 +27,9 @@ double max_value(std::span<const double> values);
 // h = (n-1)*p/100, x[floor(h)] + (h - floor(h)) * (x[floor(h)+1] - x[floor(h)]).
 // NaN for no values; throws std::invalid_argument for p outside [0, 100].
 double percentile(std::span<const double> values, double p);
+// Several percentiles of the same values, in the order of `ps`, sorting
+// them once (NaN for each when there are no values).
+std::vector<double> percentiles(std::span<const double> values, std::initializer_list<double> ps);
 // The same on values already sorted ascending and free of NaN (no copy).
 double percentile_of_sorted(std::span<const double> sorted, double p);
 // The same over n sorted values fetched by rank (at(i): the i-th smallest,

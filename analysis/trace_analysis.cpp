@@ -641,8 +641,9 @@ void Replay::convergence_results(Checkers& c) {
   const std::vector<double>& visibility = out_.visibility_delays_s;
   m["convergence.time_s"] = c.convergence.convergence_time_s();
   m["convergence.reached"] = c.convergence.converged() ? 1 : 0;
-  m["staleness.t_visibility_p50_s"] = visibility.empty() ? kNaN : percentile(visibility, 50);
-  m["staleness.t_visibility_p99_s"] = visibility.empty() ? kNaN : percentile(visibility, 99);
+  const std::vector<double> p = percentiles(visibility, {50, 99});  // NaN without values
+  m["staleness.t_visibility_p50_s"] = p[0];
+  m["staleness.t_visibility_p99_s"] = p[1];
   m["staleness.never_visible"] = static_cast<double>(c.convergence.writes_never_visible());
   if (events_.receives == 0)
     out_.notes.push_back("lost_writes: events.csv has no receive rows, so causality is rebuilt from applied versions "

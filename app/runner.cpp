@@ -407,8 +407,9 @@ void core_metrics(World& w, const SessionVerdicts& v, MetricMap& m) {
   const bool converge = kv && checks.convergence, stale = kv && checks.staleness;
   m["convergence.time_s"] = converge ? w.convergence.convergence_time_s() : kNaN;
   m["convergence.reached"] = converge ? (w.convergence.converged() ? 1 : 0) : kNaN;
-  m["staleness.t_visibility_p50_s"] = stale && !visibility.empty() ? percentile(visibility, 50) : kNaN;
-  m["staleness.t_visibility_p99_s"] = stale && !visibility.empty() ? percentile(visibility, 99) : kNaN;
+  const std::vector<double> p = stale ? percentiles(visibility, {50, 99}) : std::vector<double>{kNaN, kNaN};
+  m["staleness.t_visibility_p50_s"] = stale ? p[0] : kNaN;
+  m["staleness.t_visibility_p99_s"] = stale ? p[1] : kNaN;
   m["staleness.never_visible"] = stale ? static_cast<double>(w.convergence.writes_never_visible()) : kNaN;
   m["lost_writes"] = kv && checks.lost_writes && w.lost ? static_cast<double>(w.lost->count_lost()) : kNaN;
   m["state.checked_keys"] = w.state_check.applies() ? static_cast<double>(w.state_check.checked_keys()) : kNaN;

@@ -43,6 +43,20 @@ TEST_CASE("stats: percentile is numpy's linear (type 7) definition", "[stats]") 
   CHECK_THROWS_AS(ecsim::percentile(v, kNaN), std::invalid_argument);
 }
 
+TEST_CASE("stats: several percentiles at once, NaN ignored", "[stats]") {
+  // Sorted without the NaN: 1, 2, 3, 4 (as numpy.nanpercentile): h = 3p/100.
+  const std::vector<double> v{3, kNaN, 1, 4, 2};
+  const std::vector<double> p = ecsim::percentiles(v, {50, 99, 0});
+  REQUIRE(p.size() == 3);
+  CHECK(p[0] == Approx(2.5));   // h = 1.5: 2 + 0.5*(3-2)
+  CHECK(p[1] == Approx(3.97));  // h = 2.97: 3 + 0.97*(4-3)
+  CHECK(p[2] == 1.0);
+  const std::vector<double> none = ecsim::percentiles(std::vector<double>{}, {50, 99});
+  REQUIRE(none.size() == 2);
+  CHECK((std::isnan(none[0]) && std::isnan(none[1])));
+  CHECK_THROWS_AS(ecsim::percentiles(v, {50, 101}), std::invalid_argument);
+}
+
 TEST_CASE("stats: Student t quantiles", "[stats]") {
   // Published two-sided 95% values of standard t tables (e.g. the NIST/SEMATECH
   // e-Handbook of Statistical Methods), to their 3 decimals.
