@@ -443,6 +443,20 @@ History partition_history(const StreamState& s) {
   return h;
 }
 
+// The successful op of a partition record (KeyRec or SessionRec): the
+// fields both kinds carry, its key as a local id.
+template <class Rec>
+HistoryOp partition_op(const StreamState& s, const Rec& r, LocalIds& keys) {
+  HistoryOp op;
+  op.invoke_ns = r.invoke_ns;
+  op.complete_ns = r.complete_ns;
+  op.version = s.version(r.major, r.minor, r.origin);
+  op.key = keys(r.key);
+  op.is_write = r.is_write;
+  op.ok = true;
+  return op;
+}
+
 // Rule (b)'s questions of a key partition's ops (`h`: the partition with
 // local key ids; `ops`: its records, for where the answers go), answered
 // from an index of its applied rows, into the ops' client partitions.
@@ -486,16 +500,7 @@ void check_key_partition(const StreamState& s, const Partitioner& files, Partiti
   const std::vector<KeyRec> ops = files.by_key.take(part);
   History h = partition_history(s);
   h.ops.reserve(ops.size());
-  for (const KeyRec& r : ops) {
-    HistoryOp op;
-    op.invoke_ns = r.invoke_ns;
-    op.complete_ns = r.complete_ns;
-    op.version = s.version(r.major, r.minor, r.origin);
-    op.key = keys(r.key);
-    op.is_write = r.is_write;
-    op.ok = true;
-    h.ops.push_back(op);
-  }
+  for (const KeyRec& r : ops) h.ops.push_back(partition_op(s, r, keys));
   {
     const std::vector<ApplyRec> applied = files.applied.take(part);
     h.applies.reserve(applied.size());
@@ -556,16 +561,10 @@ History client_history(const StreamState& s, std::vector<SessionRec> recs, Local
   h.ops.reserve(recs.size());
   rows.reserve(recs.size());
   for (const SessionRec& r : recs) {
-    HistoryOp op;
-    op.invoke_ns = r.invoke_ns;
-    op.complete_ns = r.complete_ns;
-    op.version = s.version(r.major, r.minor, r.origin);
+    HistoryOp op = partition_op(s, r, keys);
     op.session = sessions(r.session);
-    op.key = keys(r.key);
     op.replica = r.replica;
     op.seq = r.seq;
-    op.is_write = r.is_write;
-    op.ok = true;
     h.ops.push_back(op);
     rows.push_back(r.row);
   }
